@@ -1,13 +1,19 @@
 /**
  * Multi-process tests spawn the built entry point (dist/src/app/main.js), exactly what the Dockerfile runs,
- * so the suite builds once before any test file starts.
+ * so the suite builds once before any test file starts. Type errors do not stop the tests (tsc still emits);
+ * `npm run typecheck` is the gate for those, and CI runs it before `npm test`.
  */
-import { execFileSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { createRequire } from "node:module"
 
 export default function setup(): void {
   const require = createRequire(import.meta.url)
   const tsc = require.resolve("typescript/bin/tsc")
   console.log(`node ${process.version}: building dist/ for process-level tests`)
-  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" })
+  const build = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { encoding: "utf8" })
+  if (build.error !== undefined) throw build.error
+  if (build.status !== 0) {
+    const errors = build.stdout.split("\n").filter((line) => line.includes("error TS")).length
+    console.warn(`tsc reported ${errors} type errors (run npm run typecheck); dist/ was emitted and tests go on`)
+  }
 }

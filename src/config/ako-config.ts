@@ -1,0 +1,150 @@
+/**
+ * Decoding of the whole AKO configuration from the two places AKO users set it: the ConfigMap `avi-k8s-config`
+ * (read through the API, so it is always current) and the environment AKO's chart injects. In a chart-deployed pod
+ * the environment is a copy of the ConfigMap taken at pod start, so the ConfigMap wins where both are set; the
+ * environment alone serves local runs without a ConfigMap.
+ */
+import { Config, Duration, Effect, Either, Option } from "effect"
+import { ConfigInvalid } from "./errors.js"
+import type { ConfigIssue } from "./errors.js"
+import { decodeField, fields } from "./fields.js"
+import type { Fields, FieldSpec, FieldValue } from "./fields.js"
+
+export const CONFIGMAP_NAME = "avi-k8s-config"
+export const DEFAULT_NAMESPACE = "avi-system"
+
+export type AkoSettings = { readonly [K in keyof Fields]: FieldValue<Fields[K]> }
+
+export interface AkoConfig extends AkoSettings {
+  /** Where each value came from, for the start-up log line (`configmap`, `env` or `default`). */
+  readonly origins: { readonly [K in keyof Fields]: "configmap" | "env" | "default" | "unset" }
+}
+
+export interface ConfigSources {
+  /** `data` of the ConfigMap `avi-k8s-config`, or undefined when it does not exist. */
+  readonly configMap: Readonly<Record<string, string>> | undefined
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+/**
+ * AKO feature switches that change object names or behaviour ako-ts does not implement. Accepting them silently
+ * would make ako-ts program something other than what the user configured, so "true" is refused.
+ */
+const UNSUPPORTED_WHEN_TRUE: ReadonlyArray<string> = [
+  "enableEVH",
+  "vipPerNamespace",
+  "servicesAPI",
+  "enableMCI",
+  "istioEnabled"
+]
+
+const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== ""
+
+const rawValue = (spec: FieldSpec<unknown>, sources: ConfigSources) => {
+  const fromConfigMap = sources.configMap?.[spec.key]
+  if (isSet(fromConfigMap)) return { raw: fromConfigMap, origin: "configmap" as const }
+  const fromEnv = sources.env[spec.env]
+  if (isSet(fromEnv)) return { raw: fromEnv, origin: "env" as const }
+  if (spec.defaultValue !== undefined) return { raw: spec.defaultValue, origin: "default" as const }
+  return { raw: undefined, origin: "unset" as const }
+}
+
+const crossFieldIssues = (settings: AkoSettings): ReadonlyArray<ConfigIssue> => {
+  const issues: Array<ConfigIssue> = []
+  if (!Duration.lessThan(settings.renewDeadline, settings.leaseDuration)) {
+    issues.push({
+      key: "renewDeadline",
+      env: "RENEW_DEADLINE",
+      value: Duration.format(settings.renewDeadline),
+      allowed: `must be below leaseDuration (${Duration.format(settings.leaseDuration)}), or a leader could keep ` +
+        "writing after another replica took the Lease"
+    })
+  }
+  // client-go's rule (RenewDeadline > JitterFactor * RetryPeriod): a leader must get several renew attempts in.
+  if (Duration.toMillis(settings.retryPeriod) * 1.2 >= Duration.toMillis(settings.renewDeadline)) {
+    issues.push({
+      key: "retryPeriod",
+      env: "RETRY_PERIOD",
+      value: Duration.format(settings.retryPeriod),
+      allowed: `must be below renewDeadline / 1.2 (${Duration.format(settings.renewDeadline)} / 1.2)`
+    })
+  }
+  if ((settings.nodeKey === undefined) !== (settings.nodeValue === undefined)) {
+    issues.push({
+      key: settings.nodeKey === undefined ? "nodeKey" : "nodeValue",
+      env: settings.nodeKey === undefined ? "NODE_KEY" : "NODE_VALUE",
+      value: undefined,
+      allowed: "nodeKey and nodeValue are set together or not at all"
+    })
+  }
+  if ((settings.namespaceSyncLabelKey === undefined) !== (settings.namespaceSyncLabelValue === undefined)) {
+    issues.push({
+      key: settings.namespaceSyncLabelKey === undefined ? "nsSyncLabelKey" : "nsSyncLabelValue",
+      env: settings.namespaceSyncLabelKey === undefined ? "NAMESPACE_SYNC_LABEL_KEY" : "NAMESPACE_SYNC_LABEL_VALUE",
+      value: undefined,
+      allowed: "nsSyncLabelKey and nsSyncLabelValue are set together or not at all"
+    })
+  }
+  return issues
+}
+
+/** Pure: the sources in, a complete typed configuration or every problem found out. */
+export const decodeAkoConfig = (sources: ConfigSources): Either.Either<AkoConfig, ConfigInvalid> => {
+  const issues: Array<ConfigIssue> = []
+  const settings: Record<string, unknown> = {}
+  const origins: Record<string, string> = {}
+  for (const [name, spec] of Object.entries(fields) as Array<[keyof Fields, FieldSpec<unknown>]>) {
+    const { origin, raw } = rawValue(spec, sources)
+    origins[name] = origin
+    if (raw === undefined) {
+      if (spec.required) issues.push({ key: spec.key, env: spec.env, value: undefined, allowed: spec.allowed })
+      settings[name] = undefined
+      continue
+    }
+    const decoded = decodeField(spec, raw)
+    if (Either.isLeft(decoded)) {
+      issues.push({ key: spec.key, env: spec.env, value: raw, allowed: spec.allowed })
+    } else {
+      settings[name] = decoded.right
+    }
+  }
+  for (const key of UNSUPPORTED_WHEN_TRUE) {
+    const value = sources.configMap?.[key]
+    if (value !== undefined && value.trim().toLowerCase() === "true") {
+      issues.push({ key, env: undefined, value, allowed: "false: this AKO feature is not supported by ako-ts" })
+    }
+  }
+  const primaryInstance = sources.configMap?.["primaryInstance"]
+  if (primaryInstance !== undefined && primaryInstance.trim().toLowerCase() === "false") {
+    issues.push({
+      key: "primaryInstance",
+      env: undefined,
+      value: primaryInstance,
+      allowed: "true: ako-ts always runs as the primary instance"
+    })
+  }
+  if (issues.length === 0) issues.push(...crossFieldIssues(settings as AkoSettings))
+  const source = sources.configMap === undefined ?
+    "the environment (no ConfigMap avi-k8s-config)" :
+    "ConfigMap avi-k8s-config and the environment"
+  return issues.length > 0 ?
+    Either.left(new ConfigInvalid({ source, issues })) :
+    Either.right({ ...(settings as AkoSettings), origins: origins as AkoConfig["origins"] })
+}
+
+/** Every environment variable a field can come from, read through Effect's `Config` (ConfigProvider in tests). */
+export const readFieldEnvironment: Effect.Effect<Readonly<Record<string, string | undefined>>> = Effect.gen(
+  function*() {
+    const env: Record<string, string | undefined> = {}
+    for (const spec of Object.values(fields) as Array<FieldSpec<unknown>>) {
+      const value = yield* Config.option(Config.string(spec.env)).pipe(Effect.orElseSucceed(() => Option.none()))
+      env[spec.env] = Option.getOrUndefined(value)
+    }
+    return env
+  }
+)
+
+/** The ConfigMap keys that take effect while running; all others need a restart, as in AKO. */
+export const liveKeys: ReadonlyArray<keyof Fields> = (Object.keys(fields) as Array<keyof Fields>).filter(
+  (name) => fields[name].live
+)

@@ -1,0 +1,7 @@
+export * from "./ako-config.js"
+export * from "./credentials.js"
+export * from "./errors.js"
+export { fields, MIN_CONTROLLER_VERSION, SHARD_SIZES } from "./fields.js"
+export type { FieldSpec, ShardSize, VipNetwork } from "./fields.js"
+export * from "./identity.js"
+export * from "./reference.js"
