@@ -1,0 +1,81 @@
+/**
+ * Legacy discovery documents (APIVersions, APIGroupList, APIGroup, APIResourceList) and /version. kubectl asks for
+ * aggregated discovery first and falls back to these when the response is plain `application/json`.
+ */
+import { apiVersionOf, type Registry, type ResourceType } from "./registry.js"
+
+export const versionInfo = {
+  major: "1",
+  minor: "34",
+  gitVersion: "v1.34.0-ako-ts-sim",
+  gitCommit: "0000000000000000000000000000000000000000",
+  gitTreeState: "clean",
+  buildDate: "2026-01-01T00:00:00Z",
+  goVersion: "go1.24.0",
+  compiler: "gc",
+  platform: "linux/amd64"
+}
+
+export const apiVersions = (serverAddress: string) => ({
+  kind: "APIVersions",
+  versions: ["v1"],
+  serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }]
+})
+
+const groupEntry = (group: string, versions: ReadonlyArray<string>) => {
+  const entries = versions.map((version) => ({ groupVersion: `${group}/${version}`, version }))
+  return { name: group, versions: entries, preferredVersion: entries[0]! }
+}
+
+const groupsOf = (registry: Registry): Map<string, Array<string>> => {
+  const groups = new Map<string, Array<string>>()
+  for (const { group, version } of registry.apiVersions()) {
+    if (group === "") continue
+    const versions = groups.get(group) ?? []
+    if (!versions.includes(version)) versions.push(version)
+    groups.set(group, versions)
+  }
+  return groups
+}
+
+export const apiGroupList = (registry: Registry) => ({
+  kind: "APIGroupList",
+  apiVersion: "v1",
+  groups: [...groupsOf(registry)].map(([group, versions]) => groupEntry(group, versions))
+})
+
+export const apiGroup = (registry: Registry, group: string) => {
+  const versions = groupsOf(registry).get(group)
+  return versions === undefined ? undefined : { kind: "APIGroup", apiVersion: "v1", ...groupEntry(group, versions) }
+}
+
+const resourceEntries = (type: ResourceType) => {
+  const main = {
+    name: type.plural,
+    singularName: type.singular,
+    namespaced: type.namespaced,
+    kind: type.kind,
+    verbs: type.verbs,
+    ...(type.shortNames.length > 0 ? { shortNames: type.shortNames } : {}),
+    ...(type.categories.length > 0 ? { categories: type.categories } : {})
+  }
+  if (!type.hasStatus) return [main]
+  return [main, {
+    name: `${type.plural}/status`,
+    singularName: "",
+    namespaced: type.namespaced,
+    kind: type.kind,
+    verbs: ["get", "patch", "update"]
+  }]
+}
+
+export const apiResourceList = (registry: Registry, apiVersion: string) => {
+  const types = registry.types.filter((t) => apiVersionOf(t) === apiVersion)
+  if (types.length === 0) return undefined
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: apiVersion,
+    resources: types.flatMap(resourceEntries)
+  }
+}
