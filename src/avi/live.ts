@@ -1,0 +1,506 @@
+/**
+ * The HTTP implementation of AviClientService: one cookie session (login, CSRF, re-login once on 401/419),
+ * bounded jittered retries of 501-599 and transport errors, a per-exchange timeout, a concurrency limit, metrics.
+ * Interrupting a call aborts its HTTP request (the platform HttpClient wires the fiber to an AbortSignal).
+ */
+import { Cookies, Headers, HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform"
+import {
+  Chunk,
+  Clock,
+  Data,
+  Duration,
+  Effect,
+  Option,
+  ParseResult,
+  Redacted,
+  Ref,
+  Schedule,
+  Schema,
+  Stream
+} from "effect"
+import type { Scope } from "effect"
+import type { AviClientConfig, ResolvedConfig } from "./config.js"
+import { BOOTSTRAP_AVI_VERSION, capVersion, resolveConfig } from "./config.js"
+import type { AviError, AviNotFound } from "./errors.js"
+import { AviAuthError, AviDecodeError, AviUnavailable, controllerMessage, errorForStatus } from "./errors.js"
+import { recordRelogin, recordRequest } from "./metrics.js"
+import type { AviObject, AviObjectType } from "./objects.js"
+import { AviTypes } from "./objects.js"
+import type {
+  AviCallOptions,
+  AviClientService,
+  AviListFilters,
+  AviMethod,
+  AviPatchOp,
+  AviQueryValue,
+  AviRequest
+} from "./service.js"
+
+interface Session {
+  readonly generation: number
+  readonly cookies: Cookies.Cookies
+}
+
+interface Exchange {
+  readonly status: number
+  readonly raw: string
+  readonly body: unknown
+  readonly cookies: Cookies.Cookies
+}
+
+interface Call {
+  readonly method: AviMethod
+  /** Path and query, from the controller root. */
+  readonly target: string
+  readonly body?: unknown
+  readonly tenant: string
+}
+
+/** Internal: worth another attempt (501-599 or transport). Never escapes this module. */
+class Transient extends Data.TaggedError("Transient")<{
+  readonly status: number | undefined
+  readonly message: string
+  readonly reason: "status" | "transport"
+}> {}
+
+class Timeout extends Data.TaggedError("Timeout") {}
+
+/** `?a=1&b=2` from a record, skipping undefined values; booleans as `true`/`false`. */
+export const queryString = (query: Readonly<Record<string, AviQueryValue | undefined>> | undefined): string => {
+  if (query === undefined) return ""
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.append(key, String(value))
+  }
+  const text = params.toString()
+  return text.length === 0 ? "" : `?${text}`
+}
+
+/** The metric `type` tag: `/api/pool/pool-1` → `pool`, `/login` → `login`. */
+export const typeOfPath = (target: string): string => {
+  const path = target.split("?")[0] ?? ""
+  const segments = path.split("/").filter((segment) => segment.length > 0)
+  if (segments[0] === "api") return segments[1] ?? "api"
+  return segments[0] ?? "root"
+}
+
+const parseBody = (raw: string): unknown => {
+  if (raw.length === 0) return undefined
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return raw
+  }
+}
+
+const pathOnly = (target: string): string => target.split("?")[0] ?? target
+
+const isRetryableStatus = (status: number): boolean => status > 500 && status < 600
+
+/** Only the reason and the cause's message: the transport error itself holds the request (and a login body). */
+const describeTransport = (error: HttpClientError.HttpClientError): string => {
+  const cause = error.cause
+  const detail = cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause)
+  return detail.length > 0 ? `${error.reason}: ${detail}` : error.reason
+}
+
+const Collection = Schema.Struct({
+  count: Schema.optional(Schema.Number),
+  results: Schema.Array(Schema.Unknown),
+  next: Schema.optional(Schema.NullOr(Schema.String))
+})
+
+const InitialData = Schema.Struct({ version: Schema.Struct({ Version: Schema.String }) })
+
+const storedSchema = <K extends AviObjectType>(type: K) =>
+  AviTypes[type].stored as unknown as Schema.Schema<AviObject<K>, AviObject<K>>
+
+export const makeLive = (
+  input: AviClientConfig
+): Effect.Effect<AviClientService, never, HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const config: ResolvedConfig = resolveConfig(input)
+    const client = yield* HttpClient.HttpClient
+    const session = yield* Ref.make<Option.Option<Session>>(Option.none())
+    const generations = yield* Ref.make(0)
+    const version = yield* Ref.make<Option.Option<string>>(config.version)
+    const loginLock = yield* Effect.makeSemaphore(1)
+    const versionLock = yield* Effect.makeSemaphore(1)
+    const permits = yield* Effect.makeSemaphore(config.maxConcurrentRequests)
+    const retrySchedule = Schedule.exponential(config.retryBase, 2).pipe(
+      Schedule.jittered,
+      Schedule.intersect(Schedule.recurs(config.retries))
+    )
+
+    const headersFor = (current: Option.Option<Session>, tenant: string, avVersion: string) => {
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        accept: "application/json",
+        referer: `${config.baseUrl}/`,
+        "x-avi-version": avVersion,
+        "x-avi-tenant": tenant,
+        "x-avi-useragent": config.clientIdentity
+      }
+      if (Option.isSome(current)) {
+        const cookies = current.value.cookies
+        if (!Cookies.isEmpty(cookies)) headers["cookie"] = Cookies.toCookieHeader(cookies)
+        const csrf = Cookies.getValue(cookies, "csrftoken")
+        if (Option.isSome(csrf)) headers["x-csrftoken"] = csrf.value
+      }
+      return headers
+    }
+
+    /** One HTTP exchange under a concurrency permit and the per-request deadline; records metrics. */
+    const exchange = (
+      call: Call,
+      headers: Record<string, string>
+    ): Effect.Effect<Exchange, Transient | Timeout> => {
+      const type = typeOfPath(call.target)
+      let request = HttpClientRequest.make(call.method)(`${config.baseUrl}${call.target}`).pipe(
+        HttpClientRequest.setHeaders(headers)
+      )
+      if (call.body !== undefined) {
+        request = HttpClientRequest.bodyText(request, JSON.stringify(call.body), "application/json")
+      }
+      const send = client.execute(request).pipe(
+        Effect.flatMap((response) =>
+          Effect.map(response.text, (raw): Exchange => ({
+            status: response.status,
+            raw,
+            body: parseBody(raw),
+            cookies: response.cookies
+          }))
+        ),
+        Effect.mapError((error) =>
+          new Transient({ status: undefined, message: describeTransport(error), reason: "transport" })
+        ),
+        Effect.timeoutFail({ duration: config.requestTimeout, onTimeout: () => new Timeout() })
+      )
+      return Effect.gen(function*() {
+        const start = yield* Clock.currentTimeMillis
+        const result = yield* Effect.either(send)
+        const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
+        const status = result._tag === "Right"
+          ? String(result.right.status)
+          : result.left._tag === "Timeout"
+          ? "timeout"
+          : "transport_error"
+        yield* recordRequest(call.method, type, status, seconds)
+        return yield* result
+      }).pipe(
+        permits.withPermits(1),
+        Effect.locally(Headers.currentRedactedNames, ["authorization", "cookie", "set-cookie", "x-csrftoken"])
+      )
+    }
+
+    const login = (avVersion: string): Effect.Effect<Session, AviError> =>
+      Effect.gen(function*() {
+        const context = { method: "POST", path: "/login" }
+        if (Option.isNone(config.credential)) {
+          return yield* new AviAuthError({ ...context, status: 0, message: "no password or authToken configured" })
+        }
+        const { kind, secret } = config.credential.value
+        const body = kind === "password"
+          ? { username: config.username, password: Redacted.value(secret) }
+          : { username: config.username, token: Redacted.value(secret) }
+        const result = yield* retryTransient(
+          exchange(
+            { method: "POST", target: "/login", body, tenant: config.tenant },
+            headersFor(Option.none(), config.tenant, avVersion)
+          ),
+          context
+        )
+        if (result.status >= 200 && result.status < 300) {
+          const generation = yield* Ref.updateAndGet(generations, (n) => n + 1)
+          const fresh: Session = { generation, cookies: result.cookies }
+          yield* Ref.set(session, Option.some(fresh))
+          yield* Effect.logDebug("avi login").pipe(Effect.annotateLogs({ controller: config.baseUrl, generation }))
+          return fresh
+        }
+        if (result.status === 401 || result.status === 403) {
+          const { message } = controllerMessage(result.body, result.raw)
+          return yield* new AviAuthError({ ...context, status: result.status, message })
+        }
+        return yield* errorForStatus(context, result.status, result.body, result.raw, 1)
+      })
+
+    const currentVersion = Effect.map(Ref.get(version), Option.getOrElse(() => BOOTSTRAP_AVI_VERSION))
+
+    const ensureSession: Effect.Effect<Session, AviError> = Effect.flatMap(
+      Ref.get(session),
+      Option.match({
+        onSome: Effect.succeed,
+        onNone: () =>
+          loginLock.withPermits(1)(
+            Effect.flatMap(
+              Ref.get(session),
+              Option.match({ onSome: Effect.succeed, onNone: () => Effect.flatMap(currentVersion, login) })
+            )
+          )
+      })
+    )
+
+    /** Logs in again unless another fiber already replaced the session that was refused. */
+    const relogin = (stale: number): Effect.Effect<Session, AviError> =>
+      loginLock.withPermits(1)(
+        Effect.flatMap(Ref.get(session), (current) =>
+          Option.isSome(current) && current.value.generation !== stale
+            ? Effect.succeed(current.value)
+            : Effect.zipRight(
+              recordRelogin,
+              Effect.flatMap(currentVersion, login)
+            ))
+      )
+
+    const adoptCookies = (generation: number, cookies: Cookies.Cookies) =>
+      Cookies.isEmpty(cookies)
+        ? Effect.void
+        : Ref.update(
+          session,
+          Option.map((s) => s.generation === generation ? { ...s, cookies: Cookies.merge(s.cookies, cookies) } : s)
+        )
+
+    /** Retries Transient failures within the budget; what is left becomes AviUnavailable. */
+    const retryTransient = <A>(
+      effect: Effect.Effect<A, Transient | Timeout | AviError>,
+      context: { readonly method: string; readonly path: string }
+    ): Effect.Effect<A, AviError> =>
+      Effect.suspend(() => {
+        let attempts = 0
+        return Effect.suspend(() => {
+          attempts++
+          return effect
+        }).pipe(
+          Effect.tapError((error) =>
+            error._tag === "Transient"
+              ? Effect.logDebug("avi request failed, retrying").pipe(
+                Effect.annotateLogs({ ...context, status: error.status ?? error.reason, attempt: attempts })
+              )
+              : Effect.void
+          ),
+          Effect.retry({ schedule: retrySchedule, while: (error) => error._tag === "Transient" }),
+          Effect.mapError((error): AviError => {
+            switch (error._tag) {
+              case "Transient":
+                return new AviUnavailable({
+                  ...context,
+                  message: error.message,
+                  status: error.status,
+                  reason: error.reason,
+                  attempts
+                })
+              case "Timeout":
+                return new AviUnavailable({
+                  ...context,
+                  message: `no answer within ${Duration.format(config.requestTimeout)}`,
+                  status: undefined,
+                  reason: "timeout",
+                  attempts
+                })
+              default:
+                return error
+            }
+          })
+        )
+      })
+
+    /** A call with session handling and retries; fails with the typed error unless the answer is 2xx. */
+    const send = (call: Call, avVersion: string): Effect.Effect<Exchange, AviError> =>
+      Effect.suspend(() => {
+        const context = { method: call.method, path: pathOnly(call.target) }
+        let relogged = false
+        const attempt = Effect.gen(function*() {
+          let current = yield* ensureSession
+          let result = yield* exchange(call, headersFor(Option.some(current), call.tenant, avVersion))
+          if ((result.status === 401 || result.status === 419) && !relogged) {
+            relogged = true
+            yield* Effect.logInfo("avi session refused, logging in again").pipe(
+              Effect.annotateLogs({ ...context, status: result.status })
+            )
+            current = yield* relogin(current.generation)
+            result = yield* exchange(call, headersFor(Option.some(current), call.tenant, avVersion))
+          }
+          yield* adoptCookies(current.generation, result.cookies)
+          if (isRetryableStatus(result.status)) {
+            return yield* new Transient({
+              status: result.status,
+              message: controllerMessage(result.body, result.raw).message,
+              reason: "status"
+            })
+          }
+          return result
+        })
+        return retryTransient(attempt, context).pipe(
+          Effect.flatMap((result) =>
+            result.status >= 200 && result.status < 300
+              ? Effect.succeed(result)
+              : Effect.fail(errorForStatus(context, result.status, result.body, result.raw, 1))
+          )
+        )
+      })
+
+    const resolveVersion: Effect.Effect<string, AviError> = Effect.flatMap(
+      Ref.get(version),
+      Option.match({
+        onSome: Effect.succeed,
+        onNone: () =>
+          versionLock.withPermits(1)(Effect.flatMap(
+            Ref.get(version),
+            Option.match({
+              onSome: Effect.succeed,
+              onNone: () =>
+                send({ method: "GET", target: "/api/initial-data", tenant: config.tenant }, BOOTSTRAP_AVI_VERSION).pipe(
+                  Effect.flatMap((result) =>
+                    Schema.decodeUnknown(InitialData)(result.body).pipe(
+                      Effect.map((data) => capVersion(data.version.Version)),
+                      Effect.flatMap(Option.match({
+                        onNone: () => Effect.fail("version.Version is not x.y.z"),
+                        onSome: Effect.succeed
+                      })),
+                      Effect.mapError((error) =>
+                        new AviDecodeError({
+                          method: "GET",
+                          path: "/api/initial-data",
+                          message: typeof error === "string" ? error : ParseResult.TreeFormatter.formatErrorSync(error)
+                        })
+                      )
+                    )
+                  ),
+                  Effect.tap((detected) => Ref.set(version, Option.some(detected))),
+                  Effect.tap((detected) =>
+                    Effect.logInfo("avi controller version").pipe(Effect.annotateLogs({ detected }))
+                  )
+                )
+            })
+          ))
+      })
+    )
+
+    const call = (call: Omit<Call, "tenant">, tenant: string): Effect.Effect<Exchange, AviError> =>
+      Effect.flatMap(resolveVersion, (avVersion) => send({ ...call, tenant }, avVersion))
+
+    const decode = <K extends AviObjectType>(type: K, method: string, path: string) => (body: unknown) =>
+      Schema.decodeUnknown(storedSchema(type))(body).pipe(
+        Effect.mapError((error) =>
+          new AviDecodeError({ method, path, message: ParseResult.TreeFormatter.formatErrorSync(error) })
+        )
+      )
+
+    const decodeCollection = (method: string, path: string) => (body: unknown) =>
+      Schema.decodeUnknown(Collection)(body).pipe(
+        Effect.mapError((error) =>
+          new AviDecodeError({ method, path, message: ParseResult.TreeFormatter.formatErrorSync(error) })
+        )
+      )
+
+    /** `next` is an absolute URL naming the controller as it saw itself; keep only path and query. */
+    const nextTarget = (next: string): string => {
+      const url = new URL(next, config.baseUrl)
+      return `${url.pathname.replace(/\/{2,}/g, "/")}${url.search}`
+    }
+
+    const view = (tenant: string): AviClientService => {
+      const tenantOf = (options: AviCallOptions | undefined) => options?.tenant ?? tenant
+
+      const list = <K extends AviObjectType>(type: K, filters?: AviListFilters, options?: AviCallOptions) => {
+        const path = `/api/${type}`
+        const first = `${path}${queryString({ include_name: true, page_size: 100, ...filters })}`
+        return Stream.paginateChunkEffect(Option.some(first), (target: Option.Option<string>) =>
+          Option.match(target, {
+            onNone: () => Effect.succeed([Chunk.empty<AviObject<K>>(), Option.none<Option.Option<string>>()] as const),
+            onSome: (current) =>
+              call({ method: "GET", target: current }, tenantOf(options)).pipe(
+                Effect.flatMap((result) => decodeCollection("GET", path)(result.body)),
+                Effect.flatMap((page) =>
+                  Effect.map(
+                    Effect.forEach(page.results, decode(type, "GET", path)),
+                    (items) => {
+                      const next = page.next === undefined || page.next === null || page.next.length === 0 ||
+                          items.length === 0
+                        ? Option.none<Option.Option<string>>()
+                        : Option.some(Option.some(nextTarget(page.next)))
+                      return [Chunk.fromIterable(items), next] as const
+                    }
+                  )
+                )
+              )
+          }))
+      }
+
+      const service: AviClientService = {
+        tenant,
+        version: resolveVersion,
+        get: (type, uuid, options) => {
+          const path = `/api/${type}/${encodeURIComponent(uuid)}`
+          return call({ method: "GET", target: `${path}?include_name=true` }, tenantOf(options)).pipe(
+            Effect.flatMap((result) => decode(type, "GET", path)(result.body))
+          )
+        },
+        findByName: (type, name, options) => {
+          const path = `/api/${type}`
+          return call(
+            { method: "GET", target: `${path}${queryString({ name, include_name: true })}` },
+            tenantOf(options)
+          )
+            .pipe(
+              Effect.flatMap((result) => decodeCollection("GET", path)(result.body)),
+              Effect.flatMap((page) =>
+                page.results.length === 0
+                  ? Effect.succeedNone
+                  : Effect.asSome(decode(type, "GET", path)(page.results[0]))
+              )
+            )
+        },
+        list,
+        listAll: (type, filters, options) =>
+          Stream.runCollect(list(type, filters, options)).pipe(Effect.map(Chunk.toReadonlyArray)),
+        create: (type, body, options) => {
+          const path = `/api/${type}`
+          return call({ method: "POST", target: path, body }, tenantOf(options)).pipe(
+            Effect.flatMap((result) => decode(type, "POST", path)(result.body))
+          )
+        },
+        update: (type, uuid, body, options) => {
+          const path = `/api/${type}/${encodeURIComponent(uuid)}`
+          return call({ method: "PUT", target: path, body }, tenantOf(options)).pipe(
+            Effect.flatMap((result) => decode(type, "PUT", path)(result.body))
+          )
+        },
+        patch: (type, uuid, op: AviPatchOp, body, options) => {
+          const path = `/api/${type}/${encodeURIComponent(uuid)}`
+          return call({ method: "PATCH", target: path, body: { [op]: body } }, tenantOf(options)).pipe(
+            Effect.flatMap((result) => decode(type, "PATCH", path)(result.body))
+          )
+        },
+        delete: (type, uuid, options) =>
+          call({ method: "DELETE", target: `/api/${type}/${encodeURIComponent(uuid)}` }, tenantOf(options)).pipe(
+            Effect.asVoid,
+            Effect.catchIf((error): error is AviNotFound => error._tag === "AviNotFound", () => Effect.void)
+          ),
+        request: (request: AviRequest) =>
+          call(
+            { method: request.method, target: `${request.path}${queryString(request.query)}`, body: request.body },
+            request.tenant ?? tenant
+          ).pipe(Effect.map((result) => result.body)),
+        withTenant: (other) => view(other)
+      }
+      return service
+    }
+
+    yield* Effect.addFinalizer(() =>
+      Effect.flatMap(Ref.get(session), (current) =>
+        Option.isNone(current)
+          ? Effect.void
+          : Effect.flatMap(currentVersion, (avVersion) =>
+            exchange(
+              { method: "POST", target: "/logout", tenant: config.tenant },
+              headersFor(current, config.tenant, avVersion)
+            )).pipe(
+              Effect.timeout("2 seconds"),
+              Effect.ignore
+            ))
+    )
+
+    return view(config.tenant)
+  })

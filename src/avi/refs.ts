@@ -1,0 +1,51 @@
+/**
+ * Avi references. The controller accepts refs by uuid (`/api/pool/pool-…`), by name (`/api/pool?name=p`) and full
+ * URLs; it returns full URLs, suffixed `#<name>` under `include_name` and always in write responses.
+ */
+import { Option } from "effect"
+
+export interface ParsedRef {
+  readonly type: string
+  readonly uuid: string | undefined
+  readonly name: string | undefined
+}
+
+/** A by-name reference, resolved by the controller in the request tenant (then admin for shared objects). */
+export const byName = (type: string, name: string): string => `/api/${type}?name=${encodeURIComponent(name)}`
+
+/** A by-uuid reference. */
+export const byUuid = (type: string, uuid: string): string => `/api/${type}/${uuid}`
+
+/**
+ * Splits any ref form into type, uuid and name: `https://host/api/pool/pool-1#p`, `/api/pool/pool-1`,
+ * `/api/pool?name=p`, `/api/pool/?name=p`. None for strings that are not refs (including `""`).
+ */
+export const parse = (ref: string): Option.Option<ParsedRef> => {
+  const at = ref.indexOf("/api/")
+  if (at < 0) return Option.none()
+  let rest = ref.slice(at + "/api/".length)
+  let name: string | undefined
+  const hash = rest.indexOf("#")
+  if (hash >= 0) {
+    name = rest.slice(hash + 1)
+    rest = rest.slice(0, hash)
+  }
+  const query = rest.indexOf("?")
+  if (query >= 0) {
+    const byNameParam = new URLSearchParams(rest.slice(query + 1)).get("name")
+    if (byNameParam !== null && name === undefined) name = byNameParam
+    rest = rest.slice(0, query)
+  }
+  const [type = "", uuid = ""] = rest.split("/").filter((segment) => segment.length > 0)
+  if (type.length === 0) return Option.none()
+  if (uuid.length === 0 && name === undefined) return Option.none()
+  return Option.some({ type, uuid: uuid.length > 0 ? uuid : undefined, name })
+}
+
+/** The uuid of a ref returned by the controller (`https://host/api/pool/pool-1#p` → `pool-1`). */
+export const uuidOf = (ref: string): Option.Option<string> =>
+  Option.flatMap(parse(ref), (parsed) => Option.fromNullable(parsed.uuid))
+
+/** The name carried by a ref (`#name` suffix or `?name=`). */
+export const nameOf = (ref: string): Option.Option<string> =>
+  Option.flatMap(parse(ref), (parsed) => Option.fromNullable(parsed.name))
