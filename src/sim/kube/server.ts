@@ -384,7 +384,12 @@ export class KubeSimServer {
         const patchType = patchTypeOf(contentType)
         if (patchType === undefined) throw unsupportedMediaType(contentType)
         const body = parseJson(await readBody(request))
-        json(response, 200, this.store.patch(type, namespace, name, patchType, body, status, { dryRun }))
+        const existed = this.store.find(type, namespace, name) !== undefined
+        json(
+          response,
+          existed ? 200 : 201,
+          this.store.patch(type, namespace, name, patchType, body, status, { dryRun })
+        )
         return
       }
       case "DELETE": {

@@ -76,7 +76,17 @@ const metaOf = (object: KubeObject): ObjectMeta => (object.metadata ?? {}) as Ob
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value)
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+/** Structural equality that ignores key order, since clients re-serialize objects in their own field order. */
+const same = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]))
+  if (isObject(a) && isObject(b)) {
+    const keysA = Object.keys(a).filter((k) => a[k] !== undefined)
+    const keysB = Object.keys(b).filter((k) => b[k] !== undefined)
+    return keysA.length === keysB.length && keysA.every((k) => same(a[k], b[k]))
+  }
+  return false
+}
 
 const randomSuffix = () => {
   const alphabet = "bcdfghjklmnpqrstvwxz2456789"
