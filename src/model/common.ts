@@ -1,0 +1,84 @@
+/**
+ * Bodies shared by L4 and L7 units: the VsVip, the envelope every owned object carries, and FQDN helpers.
+ */
+import { desiredObject, GLOBAL_VRF, markers, ref } from "./avi-fields.js"
+import type { DesiredAviObject } from "./desired.js"
+import { akoUser } from "./names.js"
+import type { ModelSettings } from "./settings.js"
+
+/** `name`, `created_by`, `tenant_ref` and markers: the envelope of every object AKO owns but the VsVip. */
+export const owned = (settings: ModelSettings, name: string, markerList: ReturnType<typeof markers>) => ({
+  name,
+  created_by: akoUser(settings.clusterName),
+  tenant_ref: ref.tenant(settings.tenantName),
+  markers: markerList
+})
+
+const ipv4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+const ipv6 = /^[0-9a-fA-F:.]+$/
+
+export const isIpAddress = (value: string): boolean => ipv4.test(value) || (value.includes(":") && ipv6.test(value))
+
+/** The VIP allocation from `vipNetworkList[0]`, with an optional static address (reference/ako-objects.md §8). */
+const vip = (settings: ModelSettings, staticIp: string | undefined) => {
+  const network = settings.vipNetworkList[0]
+  const subnet = network.cidr === undefined ? undefined : network.cidr.split("/")
+  return {
+    vip_id: "0",
+    auto_allocate_ip: true,
+    ...(staticIp === undefined ?
+      {} :
+      staticIp.includes(":") ?
+      { ip6_address: { type: "V6", addr: staticIp } } :
+      { ip_address: { type: "V4", addr: staticIp } }),
+    ipam_network_subnet: {
+      network_ref: network.networkUUID !== undefined ?
+        ref.networkByUuid(network.networkUUID) :
+        ref.networkByName(network.networkName ?? ""),
+      ...(subnet === undefined ?
+        {} :
+        { subnet: { ip_addr: { addr: subnet[0] ?? "", type: "V4" }, mask: Number(subnet[1]) } })
+    }
+  }
+}
+
+/** VsVip: no created_by (AKO finds VsVips by name prefix), clustername marker only. */
+export const vsVipObject = (
+  settings: ModelSettings,
+  name: string,
+  fqdns: ReadonlyArray<string>,
+  staticIp: string | undefined
+): DesiredAviObject =>
+  desiredObject("vsvip", name, settings.tenantName, {
+    name,
+    tenant_ref: ref.tenant(settings.tenantName),
+    cloud_ref: ref.cloud(settings.cloudName),
+    east_west_placement: false,
+    vrf_context_ref: ref.vrf(GLOBAL_VRF),
+    markers: markers(settings.clusterName),
+    ...(fqdns.length > 0 ? { dns_info: fqdns.map((fqdn) => ({ fqdn })) } : {}),
+    vip: [vip(settings, staticIp)]
+  }, [])
+
+/**
+ * The sub-domain AKO uses for generated FQDNs: `defaultDomain` when the cloud has it, else the first one
+ * (AKO `lib.GetFqdns`), without a leading dot.
+ */
+export const preferredSubDomain = (settings: ModelSettings): string | undefined => {
+  const domains = settings.dnsSubDomains
+  if (domains.length === 0) return undefined
+  const chosen = settings.defaultDomain !== undefined && domains.includes(settings.defaultDomain) ?
+    settings.defaultDomain :
+    domains[0] ?? ""
+  return chosen.startsWith(".") ? chosen.slice(1) : chosen
+}
+
+/** `<name>.<middle>.<domain>` (default) or `<name>-<middle>.<domain>` (flat); undefined when autoFQDN is off. */
+export const autoFqdn = (settings: ModelSettings, name: string, middle: string): string | undefined => {
+  const domain = preferredSubDomain(settings)
+  if (domain === undefined || settings.autoFQDN === "disabled") return undefined
+  return settings.autoFQDN === "flat" ? `${name}-${middle}.${domain}` : `${name}.${middle}.${domain}`
+}
+
+/** Dedupes, keeps first-seen order. */
+export const unique = <A>(values: Iterable<A>): Array<A> => [...new Set(values)]

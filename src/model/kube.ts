@@ -1,0 +1,261 @@
+/**
+ * The Kubernetes objects the model reads, in their API JSON shape (field names as the API serves them), reduced to
+ * the fields the translation uses. Everything the API may omit is optional, so objects decoded from API JSON by the
+ * k8s layer are assignable as they are.
+ */
+
+export interface ObjectMeta {
+  readonly name?: string | undefined
+  readonly namespace?: string | undefined
+  readonly uid?: string | undefined
+  readonly resourceVersion?: string | undefined
+  readonly creationTimestamp?: string | undefined
+  readonly deletionTimestamp?: string | undefined
+  readonly annotations?: Readonly<Record<string, string>> | undefined
+  readonly labels?: Readonly<Record<string, string>> | undefined
+}
+
+export interface ServicePort {
+  readonly name?: string | undefined
+  readonly protocol?: string | undefined
+  readonly port: number
+  readonly targetPort?: number | string | undefined
+  readonly nodePort?: number | undefined
+}
+
+export interface Service {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly type?: string | undefined
+    readonly ports?: ReadonlyArray<ServicePort> | undefined
+    readonly loadBalancerIP?: string | undefined
+    readonly loadBalancerClass?: string | undefined
+    readonly externalTrafficPolicy?: string | undefined
+    readonly ipFamilies?: ReadonlyArray<string> | undefined
+  } | undefined
+}
+
+export interface EndpointSlice {
+  readonly metadata?: ObjectMeta | undefined
+  readonly addressType?: string | undefined
+  readonly endpoints?:
+    | ReadonlyArray<{
+      readonly addresses?: ReadonlyArray<string> | undefined
+      readonly conditions?: {
+        readonly ready?: boolean | undefined
+        readonly serving?: boolean | undefined
+        readonly terminating?: boolean | undefined
+      } | undefined
+      readonly nodeName?: string | undefined
+    }>
+    | undefined
+  readonly ports?:
+    | ReadonlyArray<{
+      readonly name?: string | undefined
+      readonly port?: number | undefined
+      readonly protocol?: string | undefined
+    }>
+    | undefined
+}
+
+export interface IngressBackend {
+  readonly service?: {
+    readonly name?: string | undefined
+    readonly port?: { readonly number?: number | undefined; readonly name?: string | undefined } | undefined
+  } | undefined
+}
+
+export interface Ingress {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly ingressClassName?: string | undefined
+    readonly defaultBackend?: IngressBackend | undefined
+    readonly tls?:
+      | ReadonlyArray<{
+        readonly hosts?: ReadonlyArray<string> | undefined
+        readonly secretName?: string | undefined
+      }>
+      | undefined
+    readonly rules?:
+      | ReadonlyArray<{
+        readonly host?: string | undefined
+        readonly http?: {
+          readonly paths?:
+            | ReadonlyArray<{
+              readonly path?: string | undefined
+              readonly pathType?: string | undefined
+              readonly backend?: IngressBackend | undefined
+            }>
+            | undefined
+        } | undefined
+      }>
+      | undefined
+  } | undefined
+}
+
+export interface IngressClass {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: { readonly controller?: string | undefined } | undefined
+}
+
+export interface Secret {
+  readonly metadata?: ObjectMeta | undefined
+  readonly type?: string | undefined
+  /** Base64 values, as the API serves them. */
+  readonly data?: Readonly<Record<string, string>> | undefined
+}
+
+export interface Namespace {
+  readonly metadata?: ObjectMeta | undefined
+}
+
+export interface Node {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: { readonly unschedulable?: boolean | undefined } | undefined
+  readonly status?: {
+    readonly addresses?:
+      | ReadonlyArray<{ readonly type?: string | undefined; readonly address?: string | undefined }>
+      | undefined
+  } | undefined
+}
+
+export interface RouteTargetReference {
+  readonly kind?: string | undefined
+  readonly name?: string | undefined
+  readonly weight?: number | undefined
+}
+
+export interface Route {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly host?: string | undefined
+    readonly path?: string | undefined
+    readonly to?: RouteTargetReference | undefined
+    readonly alternateBackends?: ReadonlyArray<RouteTargetReference> | undefined
+    readonly port?: { readonly targetPort?: number | string | undefined } | undefined
+    readonly tls?: {
+      readonly termination?: string | undefined
+      readonly certificate?: string | undefined
+      readonly key?: string | undefined
+      readonly caCertificate?: string | undefined
+      readonly destinationCACertificate?: string | undefined
+      readonly insecureEdgeTerminationPolicy?: string | undefined
+    } | undefined
+  } | undefined
+}
+
+/** Every Kubernetes object the model reads, keyed `ns/name` (cluster-scoped kinds: `name`). */
+export interface ClusterSnapshot {
+  readonly services: ReadonlyMap<string, Service>
+  readonly endpointSlices: ReadonlyMap<string, EndpointSlice>
+  readonly ingresses: ReadonlyMap<string, Ingress>
+  readonly ingressClasses: ReadonlyMap<string, IngressClass>
+  readonly secrets: ReadonlyMap<string, Secret>
+  readonly namespaces: ReadonlyMap<string, Namespace>
+  readonly nodes: ReadonlyMap<string, Node>
+  readonly routes: ReadonlyMap<string, Route>
+}
+
+export type ObjectKind =
+  | "Service"
+  | "EndpointSlice"
+  | "Ingress"
+  | "IngressClass"
+  | "Secret"
+  | "Namespace"
+  | "Node"
+  | "Route"
+
+/** A Kubernetes object by kind and name (namespace absent for cluster-scoped kinds). */
+export interface ObjectRef {
+  readonly kind: ObjectKind
+  readonly namespace?: string | undefined
+  readonly name: string
+}
+
+const CLUSTER_SCOPED: ReadonlySet<ObjectKind> = new Set(["IngressClass", "Namespace", "Node"])
+
+/** The snapshot key of an object: `ns/name`, or `name` for cluster-scoped kinds. */
+export const keyOf = (kind: ObjectKind, namespace: string | undefined, name: string): string =>
+  CLUSTER_SCOPED.has(kind) || namespace === undefined ? name : `${namespace}/${name}`
+
+export const refKey = (ref: ObjectRef): string => `${ref.kind}/${keyOf(ref.kind, ref.namespace, ref.name)}`
+
+export const objectRef = (
+  kind: ObjectKind,
+  object: { readonly metadata?: ObjectMeta | undefined }
+): ObjectRef => {
+  const name = object.metadata?.name ?? ""
+  return CLUSTER_SCOPED.has(kind) ? { kind, name } : { kind, namespace: object.metadata?.namespace ?? "", name }
+}
+
+export interface SnapshotParts {
+  readonly services?: Iterable<Service>
+  readonly endpointSlices?: Iterable<EndpointSlice>
+  readonly ingresses?: Iterable<Ingress>
+  readonly ingressClasses?: Iterable<IngressClass>
+  readonly secrets?: Iterable<Secret>
+  readonly namespaces?: Iterable<Namespace>
+  readonly nodes?: Iterable<Node>
+  readonly routes?: Iterable<Route>
+}
+
+const byKey = <T extends { readonly metadata?: ObjectMeta | undefined }>(
+  kind: ObjectKind,
+  objects: Iterable<T> | undefined
+): ReadonlyMap<string, T> => {
+  const map = new Map<string, T>()
+  for (const object of objects ?? []) {
+    map.set(keyOf(kind, object.metadata?.namespace, object.metadata?.name ?? ""), object)
+  }
+  return map
+}
+
+/** A snapshot from plain lists of objects (tests, and reflector stores that hold arrays). */
+export const makeSnapshot = (parts: SnapshotParts): ClusterSnapshot => ({
+  services: byKey("Service", parts.services),
+  endpointSlices: byKey("EndpointSlice", parts.endpointSlices),
+  ingresses: byKey("Ingress", parts.ingresses),
+  ingressClasses: byKey("IngressClass", parts.ingressClasses),
+  secrets: byKey("Secret", parts.secrets),
+  namespaces: byKey("Namespace", parts.namespaces),
+  nodes: byKey("Node", parts.nodes),
+  routes: byKey("Route", parts.routes)
+})
+
+export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+const sliceIndexes = new WeakMap<
+  ReadonlyMap<string, EndpointSlice>,
+  ReadonlyMap<string, ReadonlyArray<EndpointSlice>>
+>()
+
+/**
+ * The EndpointSlices of a Service (label `kubernetes.io/service-name`, as AKO indexes them), in slice-name order.
+ * The index is built once per slice map; snapshots are immutable, so it never goes stale.
+ */
+export const slicesOfService = (
+  snapshot: ClusterSnapshot,
+  namespace: string,
+  service: string
+): ReadonlyArray<EndpointSlice> => {
+  let index = sliceIndexes.get(snapshot.endpointSlices)
+  if (index === undefined) {
+    const built = new Map<string, Array<EndpointSlice>>()
+    const sorted = [...snapshot.endpointSlices.entries()].sort(([a], [b]) => compareStrings(a, b))
+    for (const [, slice] of sorted) {
+      const owner = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
+      if (owner === undefined) continue
+      const key = `${slice.metadata?.namespace ?? ""}/${owner}`
+      const list = built.get(key)
+      if (list === undefined) built.set(key, [slice])
+      else list.push(slice)
+    }
+    index = built
+    sliceIndexes.set(snapshot.endpointSlices, index)
+  }
+  return index.get(`${namespace}/${service}`) ?? []
+}
+
+/** Code-unit order, independent of locale, so output never depends on where ako-ts runs. */
+export const compareStrings = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0

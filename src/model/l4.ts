@@ -1,0 +1,177 @@
+/**
+ * Service type LoadBalancer → VsVip, one Pool per port, L4PolicySet, VirtualService (reference/ako-objects.md §2,
+ * AKO `nodes/avi_model_l4_translator.go`, `rest/avi_obj_vs.go`).
+ */
+import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import { autoFqdn, isIpAddress, owned, unique, vsVipObject } from "./common.js"
+import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
+import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
+import { objectRef } from "./kube.js"
+import { l4PoolName, l4VsName, unitKey } from "./names.js"
+import { poolServers } from "./servers.js"
+import type { ModelSettings } from "./settings.js"
+
+export const LOAD_BALANCER_IP_ANNOTATION = "ako.vmware.com/load-balancer-ip"
+export const EXTERNAL_DNS_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+export const APPLICATION_PROFILE_ANNOTATION = "ako.vmware.com/application-profile"
+export const DISABLE_TRAFFIC_ANNOTATION = "ako.vmware.com/disable-traffic"
+export const SHARED_VIP_ANNOTATION = "ako.vmware.com/enable-shared-vip"
+
+type Protocol = "TCP" | "UDP" | "SCTP"
+
+const protocolOf = (port: ServicePort): Protocol =>
+  port.protocol === "UDP" ? "UDP" : port.protocol === "SCTP" ? "SCTP" : "TCP"
+
+const NETWORK_PROFILE = {
+  tcpProxy: "System-TCP-Proxy",
+  tcpFastPath: "System-TCP-Fast-Path",
+  udpFastPath: "System-UDP-Fast-Path",
+  sctpProxy: "System-SCTP-Proxy"
+} as const
+
+const HEALTH_MONITOR: Record<Protocol, string> = { TCP: "System-TCP", UDP: "System-UDP", SCTP: "System-SCTP" }
+
+/** AKO `getNetworkProfile`: one protocol picks its profile; mixed ports use the TCP one plus per-port overrides. */
+const networkProfileFor = (protocols: ReadonlySet<Protocol>, settings: ModelSettings): string => {
+  const tcp = settings.enterpriseLicense ? NETWORK_PROFILE.tcpProxy : NETWORK_PROFILE.tcpFastPath
+  if (protocols.size === 1 && protocols.has("UDP")) return NETWORK_PROFILE.udpFastPath
+  if (protocols.size === 1 && protocols.has("SCTP")) return NETWORK_PROFILE.sctpProxy
+  return tcp
+}
+
+const overrideProfile = (protocol: Protocol): string | undefined =>
+  protocol === "UDP" ? NETWORK_PROFILE.udpFastPath : protocol === "SCTP" ? NETWORK_PROFILE.sctpProxy : undefined
+
+/** FQDNs: the external-dns annotation wins (comma separated), else the auto FQDN `<svc>.<ns>.<domain>`. */
+export const serviceFqdns = (settings: ModelSettings, service: Service): ReadonlyArray<string> => {
+  const annotated = service.metadata?.annotations?.[EXTERNAL_DNS_ANNOTATION]
+  if (annotated !== undefined && annotated.trim() !== "") {
+    return unique(annotated.split(",").map((h) => h.trim()).filter((h) => h !== ""))
+  }
+  const fqdn = autoFqdn(settings, service.metadata?.name ?? "", service.metadata?.namespace ?? "")
+  return fqdn === undefined ? [] : [fqdn]
+}
+
+export interface UnitResult {
+  readonly unit: DesiredUnit | undefined
+  readonly problems: ReadonlyArray<Problem>
+}
+
+/** The unit of one LoadBalancer Service (the caller has checked that ako-ts handles it). */
+export const translateService = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  service: Service
+): UnitResult => {
+  const namespace = service.metadata?.namespace ?? ""
+  const name = service.metadata?.name ?? ""
+  const owner = objectRef("Service", service)
+  const annotations = service.metadata?.annotations ?? {}
+  const cluster = settings.clusterName
+  const tenant = settings.tenantName
+  const vsName = l4VsName(cluster, namespace, name)
+  const ports = service.spec?.ports ?? []
+
+  const staticIp = [service.spec?.loadBalancerIP, annotations[LOAD_BALANCER_IP_ANNOTATION]]
+    .find((ip) => ip !== undefined && ip !== "")
+  if (staticIp !== undefined && !isIpAddress(staticIp)) {
+    return {
+      unit: undefined,
+      problems: [{
+        object: owner,
+        field: service.spec?.loadBalancerIP === staticIp ?
+          "spec.loadBalancerIP" :
+          `metadata.annotations[${LOAD_BALANCER_IP_ANNOTATION}]`,
+        reason: "InvalidStaticIP",
+        message: `${staticIp} is not an IP address; the virtual service ${vsName} is not created`
+      }]
+    }
+  }
+
+  const fqdns = serviceFqdns(settings, service)
+  const vsVip = vsVipObject(settings, vsName, fqdns, staticIp)
+
+  const pools: Array<DesiredAviObject> = ports.map((port) => {
+    const protocol = protocolOf(port)
+    const poolName = l4PoolName(cluster, namespace, name, protocol, port.port)
+    return desiredObject("pool", poolName, tenant, {
+      ...owned(
+        settings,
+        poolName,
+        markers(cluster, { Namespace: namespace, ServiceName: name, Port: String(port.port) })
+      ),
+      cloud_ref: ref.cloud(settings.cloudName),
+      vrf_ref: ref.vrf(GLOBAL_VRF),
+      service_metadata: serviceMetadata({}),
+      sni_enabled: false,
+      graceful_disable_timeout: 1,
+      servers: poolServers(snapshot, settings, service, port, false),
+      health_monitor_refs: [ref.healthMonitor(HEALTH_MONITOR[protocol])]
+    }, [])
+  })
+
+  const protocols = new Set(ports.map(protocolOf))
+  const l4PolicySet = desiredObject("l4policyset", vsName, tenant, {
+    ...owned(
+      settings,
+      vsName,
+      markers(cluster, { Namespace: namespace, ServiceName: name, Protocol: [...protocols].sort().join(",") })
+    ),
+    l4_connection_policy: {
+      rules: ports.map((port, index) => {
+        const poolRef = ref.pool(l4PoolName(cluster, namespace, name, protocolOf(port), port.port))
+        return {
+          name: poolRef,
+          index,
+          action: { select_pool: { action_type: "L4_RULE_ACTION_SELECT_POOL", pool_ref: poolRef } },
+          match: {
+            port: { match_criteria: "IS_IN", ports: [port.port] },
+            protocol: { match_criteria: "IS_IN", protocol: `PROTOCOL_${protocolOf(port)}` }
+          }
+        }
+      })
+    }
+  }, pools.map((pool) => ({ type: "pool", name: pool.name })))
+
+  const networkProfile = networkProfileFor(protocols, settings)
+  const mixed = protocols.size > 1
+  const virtualService = desiredObject("virtualservice", vsName, tenant, {
+    ...owned(settings, vsName, markers(cluster, { Namespace: namespace, ServiceName: name })),
+    cloud_ref: ref.cloud(settings.cloudName),
+    se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
+    vsvip_ref: ref.vsVip(vsName),
+    vrf_context_ref: ref.vrf(GLOBAL_VRF),
+    application_profile_ref: ref.applicationProfile(
+      annotations[APPLICATION_PROFILE_ANNOTATION] ?? "System-L4-Application"
+    ),
+    network_profile_ref: ref.networkProfile(networkProfile),
+    services: ports.map((port) => {
+      const override = mixed ? overrideProfile(protocolOf(port)) : undefined
+      return {
+        port: port.port,
+        port_range_end: port.port,
+        enable_ssl: false,
+        enable_http2: false,
+        ...(override === undefined ? {} : { override_network_profile_ref: ref.networkProfile(override) })
+      }
+    }),
+    l4_policies: [{ index: 0, l4_policy_set_ref: ref.l4PolicySet(vsName) }],
+    remove_listening_port_on_vs_down: true,
+    traffic_enabled: annotations[DISABLE_TRAFFIC_ANNOTATION] !== "true",
+    error_page_profile_ref: "",
+    service_metadata: serviceMetadata({ namespaceSvcName: [`${namespace}/${name}`], hostnames: fqdns })
+  }, [{ type: "vsvip", name: vsName }, { type: "l4policyset", name: vsName }])
+
+  return {
+    unit: {
+      key: unitKey(tenant, vsName),
+      kind: "L4Service",
+      tenant,
+      virtualService: vsName,
+      owners: [owner],
+      objects: [vsVip, ...pools, l4PolicySet, virtualService],
+      statuses: [{ object: owner, vsVip: vsName, virtualService: vsName, hosts: fqdns }]
+    },
+    problems: []
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Pool servers as AKO computes them (reference/ako-objects.md §7, AKO `PopulateServers*`): from EndpointSlices in
+ * ClusterIP mode, from node InternalIPs and the node port in NodePort mode.
+ */
+import type { ClusterSnapshot, EndpointSlice, Service, ServicePort } from "./kube.js"
+import { compareStrings, slicesOfService } from "./kube.js"
+import type { ModelSettings } from "./settings.js"
+
+export interface PoolServer {
+  readonly ip: { readonly addr: string; readonly type: "V4" | "V6" }
+  readonly port: number
+  readonly external_uuid?: string
+  readonly enabled: boolean
+  readonly server_node?: string
+}
+
+export const SKIP_NODEPORT_ANNOTATION = "skipnodeport.ako.vmware.com/enabled"
+
+const wantedAddressType = (service: Service): "IPv4" | "IPv6" => {
+  const families = service.spec?.ipFamilies ?? []
+  return families.length > 0 && families.every((family) => family === "IPv6") ? "IPv6" : "IPv4"
+}
+
+/**
+ * AKO's port match: a slice port matches by the Service port's name or by the numeric targetPort; a Service with
+ * exactly one slice carrying one port matches regardless (named targetPorts resolve through the slice).
+ */
+const matchingSlicePort = (
+  slice: EndpointSlice,
+  servicePort: ServicePort,
+  onlySliceWithOnePort: boolean
+): number | undefined => {
+  const ports = slice.ports ?? []
+  if (onlySliceWithOnePort) return ports[0]?.port
+  const targetPort = typeof servicePort.targetPort === "number" ? servicePort.targetPort : undefined
+  const match = ports.find((p) =>
+    (p.name !== undefined && p.name !== "" && p.name === servicePort.name) ||
+    (targetPort !== undefined && p.port === targetPort) ||
+    (servicePort.name === undefined && servicePort.targetPort === undefined && p.port === servicePort.port)
+  )
+  return match?.port
+}
+
+/** Servers from the Service's EndpointSlices; not-ready and terminating endpoints stay in the pool disabled. */
+export const endpointServers = (
+  snapshot: ClusterSnapshot,
+  service: Service,
+  servicePort: ServicePort
+): ReadonlyArray<PoolServer> => {
+  const namespace = service.metadata?.namespace ?? ""
+  const name = service.metadata?.name ?? ""
+  const addressType = wantedAddressType(service)
+  const slices = slicesOfService(snapshot, namespace, name).filter((s) => (s.addressType ?? "IPv4") === addressType)
+  const single = slices.length === 1 && (slices[0]?.ports?.length ?? 0) === 1
+  const servers = new Map<string, PoolServer>()
+  for (const slice of slices) {
+    const port = matchingSlicePort(slice, servicePort, single)
+    if (port === undefined) continue
+    for (const endpoint of slice.endpoints ?? []) {
+      const addr = endpoint.addresses?.[0]
+      if (addr === undefined || addr === "") continue
+      const key = `${addr}:${port}`
+      if (servers.has(key)) continue
+      const ready = endpoint.conditions?.ready === true && endpoint.conditions.terminating !== true
+      servers.set(key, {
+        ip: { addr, type: addressType === "IPv6" ? "V6" : "V4" },
+        port,
+        external_uuid: key,
+        enabled: ready,
+        ...(endpoint.nodeName !== undefined && endpoint.nodeName !== "" ? { server_node: endpoint.nodeName } : {})
+      })
+    }
+  }
+  return sortServers([...servers.values()])
+}
+
+/** Nodes whose pods back the Service with a ready endpoint (for `externalTrafficPolicy: Local`). */
+const nodesWithReadyEndpoints = (snapshot: ClusterSnapshot, service: Service): ReadonlySet<string> => {
+  const nodes = new Set<string>()
+  for (const slice of slicesOfService(snapshot, service.metadata?.namespace ?? "", service.metadata?.name ?? "")) {
+    for (const endpoint of slice.endpoints ?? []) {
+      if (endpoint.conditions?.ready === true && endpoint.nodeName !== undefined) nodes.add(endpoint.nodeName)
+    }
+  }
+  return nodes
+}
+
+/** Servers from node InternalIPs (filtered by nodeKey/nodeValue) on the Service port's nodePort. */
+export const nodePortServers = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  service: Service,
+  servicePort: ServicePort
+): ReadonlyArray<PoolServer> => {
+  const nodePort = servicePort.nodePort
+  if (nodePort === undefined || nodePort === 0) return []
+  const local = service.spec?.externalTrafficPolicy === "Local" ?
+    nodesWithReadyEndpoints(snapshot, service) :
+    undefined
+  const servers: Array<PoolServer> = []
+  const nodes = [...snapshot.nodes.values()].sort((a, b) =>
+    compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? "")
+  )
+  for (const node of nodes) {
+    const nodeName = node.metadata?.name ?? ""
+    if (settings.nodeKey !== undefined && node.metadata?.labels?.[settings.nodeKey] !== (settings.nodeValue ?? "")) {
+      continue
+    }
+    if (local !== undefined && !local.has(nodeName)) continue
+    const addr = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address
+    if (addr === undefined || addr === "") continue
+    servers.push({ ip: { addr, type: addr.includes(":") ? "V6" : "V4" }, port: nodePort, enabled: true })
+  }
+  return sortServers(servers)
+}
+
+/**
+ * The servers of a pool for `servicePort` of `service` in the configured mode. Ingress/Route backends of type
+ * LoadBalancer get no servers in ClusterIP mode (AKO only looks them up in its ClusterIP store).
+ */
+export const poolServers = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  service: Service,
+  servicePort: ServicePort,
+  forL7: boolean
+): ReadonlyArray<PoolServer> => {
+  const skipNodePort = service.metadata?.annotations?.[SKIP_NODEPORT_ANNOTATION] === "true"
+  if (settings.serviceType === "NodePort" && !skipNodePort) {
+    return nodePortServers(snapshot, settings, service, servicePort)
+  }
+  if (forL7 && service.spec?.type === "LoadBalancer") return []
+  return endpointServers(snapshot, service, servicePort)
+}
+
+const sortServers = (servers: Array<PoolServer>): ReadonlyArray<PoolServer> =>
+  servers.sort((a, b) => compareStrings(a.ip.addr, b.ip.addr) || a.port - b.port)
