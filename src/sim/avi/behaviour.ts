@@ -1,0 +1,323 @@
+/**
+ * Controller-side behaviour per type: VIP allocation for VsVip, parent/child bookkeeping for virtual services,
+ * certificate parsing, server defaults for pools. Error texts are the ones clients match on (avi-api.md §2.4).
+ */
+import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
+import { apiError } from "./errors.js"
+import type { Body, StoredObject, StoreView, TypeHooks, WriteContext } from "./types.js"
+
+export const isRecord = (value: unknown): value is Body =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+export const records = (value: unknown): Array<Body> => Array.isArray(value) ? value.filter(isRecord) : []
+
+const str = (value: unknown): string | undefined => typeof value === "string" ? value : undefined
+
+// ---------------------------------------------------------------- IPv4 arithmetic
+
+export const ipToInt = (addr: string): number | undefined => {
+  const parts = addr.split(".")
+  if (parts.length !== 4) return undefined
+  let out = 0
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return undefined
+    const n = Number(part)
+    if (n > 255) return undefined
+    out = out * 256 + n
+  }
+  return out
+}
+
+export const intToIp = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".")
+
+interface Range {
+  readonly begin: number
+  readonly end: number
+}
+
+const subnetsOf = (network: StoredObject): Array<{ base: number; mask: number; ranges: Array<Range> }> =>
+  records(network.body.configured_subnets).flatMap((subnet) => {
+    const prefix = isRecord(subnet.prefix) ? subnet.prefix : {}
+    const ipAddr = isRecord(prefix.ip_addr) ? prefix.ip_addr : {}
+    const base = ipToInt(str(ipAddr.addr) ?? "")
+    const mask = typeof prefix.mask === "number" ? prefix.mask : 32
+    if (base === undefined) return []
+    const ranges = records(subnet.static_ranges).flatMap((range): Array<Range> => {
+      const begin = ipToInt(str(isRecord(range.begin) ? range.begin.addr : undefined) ?? "")
+      const end = ipToInt(str(isRecord(range.end) ? range.end.addr : undefined) ?? "")
+      return begin !== undefined && end !== undefined && begin <= end ? [{ begin, end }] : []
+    })
+    return [{ base, mask, ranges }]
+  })
+
+const inSubnet = (ip: number, base: number, mask: number): boolean => {
+  if (mask === 0) return true
+  const shift = 32 - mask
+  return Math.floor(ip / 2 ** shift) === Math.floor(base / 2 ** shift)
+}
+
+// ---------------------------------------------------------------- VsVip
+
+const ipamNetworkOf = (body: Body, store: StoreView): StoredObject | undefined => {
+  const cloud = store.getRef(body.cloud_ref)
+  const ipam = cloud ? store.getRef(cloud.body.ipam_provider_ref) : undefined
+  const internal = ipam && isRecord(ipam.body.internal_profile) ? ipam.body.internal_profile : undefined
+  const first = records(internal?.usable_networks)[0]
+  return store.getRef(first?.nw_ref)
+}
+
+const allocate = (
+  network: StoredObject,
+  taken: (addr: string) => boolean,
+  store: StoreView
+): string | undefined => {
+  const ranges = subnetsOf(network).flatMap((s) => s.ranges)
+  const size = ranges.reduce((n, r) => n + r.end - r.begin + 1, 0)
+  if (size === 0) return undefined
+  // Resume after the last allocation so allocating N addresses costs O(N), not O(N^2).
+  const hint = store.allocationHint(network.uuid) ?? 0
+  for (let step = 0; step < size; step++) {
+    let offset = (hint + step) % size
+    for (const range of ranges) {
+      const width = range.end - range.begin + 1
+      if (offset < width) {
+        const addr = intToIp(range.begin + offset)
+        if (!taken(addr)) {
+          store.setAllocationHint(network.uuid, (hint + step + 1) % size)
+          return addr
+        }
+        break
+      }
+      offset -= width
+    }
+  }
+  return undefined
+}
+
+const vipAddresses = (body: Body): Array<string> =>
+  records(body.vip).flatMap((vip) => {
+    const addr = isRecord(vip.ip_address) ? str(vip.ip_address.addr) : undefined
+    return addr ? [addr] : []
+  })
+
+export const vsVipHooks: TypeHooks = {
+  claims: vipAddresses,
+  prepare: (body, ctx) => {
+    const previousVips = ctx.previous ? records(ctx.previous.body.vip) : []
+    const mine = new Set<string>()
+    const taken = (addr: string) => {
+      if (mine.has(addr)) return true
+      const owner = ctx.store.ipOwner(addr)
+      return owner !== undefined && owner !== ctx.uuid
+    }
+    const vips = records(body.vip)
+    vips.forEach((vip, index) => {
+      if (vip.vip_id === undefined) vip.vip_id = String(index)
+      const previousAtIndex = previousVips[index]
+      if (previousAtIndex && previousAtIndex.vip_id !== undefined && String(previousAtIndex.vip_id) !== String(vip.vip_id)) {
+        throw apiError(400, "Changing an existing VIP's vip_id is not supported")
+      }
+      const previous = previousVips.find((p) => String(p.vip_id) === String(vip.vip_id))
+      const requested = isRecord(vip.ip_address) ? str(vip.ip_address.addr) : undefined
+      const previousAddr = previous && isRecord(previous.ip_address) ? str(previous.ip_address.addr) : undefined
+      if (previousAddr !== undefined) {
+        if (requested !== undefined && requested !== previousAddr) {
+          throw apiError(400, "If a new preferred IP is needed, please recreate the VIP")
+        }
+        vip.ip_address = { addr: previousAddr, type: "V4" }
+        for (const key of ["avi_allocated_vip", "auto_allocate_ip_type", "prefix_length"]) {
+          if (previous?.[key] !== undefined) vip[key] = previous[key]
+        }
+        mine.add(previousAddr)
+      } else {
+        const subnet = isRecord(vip.ipam_network_subnet) ? vip.ipam_network_subnet : undefined
+        const network = subnet?.network_ref !== undefined
+          ? ctx.store.getRef(subnet.network_ref)
+          : ipamNetworkOf(body, ctx.store)
+        if (requested !== undefined) {
+          const ip = ipToInt(requested)
+          if (ip === undefined) throw apiError(400, `Invalid IP address ${requested}`)
+          if (taken(requested)) throw apiError(409, `IP address ${requested} is already in use`)
+          if (network && subnet?.network_ref !== undefined) {
+            const fits = subnetsOf(network).some((s) => inSubnet(ip, s.base, s.mask))
+            if (!fits) {
+              throw apiError(400, `IP address ${requested} is not in any configured subnet of Network ${network.body.name}`)
+            }
+          }
+          vip.ip_address = { addr: requested, type: "V4" }
+          mine.add(requested)
+        } else if (vip.auto_allocate_ip === true) {
+          if (!network) throw apiError(400, "Network object not found! No usable network for VIP allocation")
+          const addr = allocate(network, taken, ctx.store)
+          if (addr === undefined) throw apiError(400, `No available free IPs in Network ${network.body.name}`)
+          vip.ip_address = { addr, type: "V4" }
+          vip.avi_allocated_vip = true
+          vip.auto_allocate_ip_type = vip.auto_allocate_ip_type ?? "V4_ONLY"
+          mine.add(addr)
+        }
+      }
+      if (vip.ip_address !== undefined) vip.prefix_length = vip.prefix_length ?? 32
+      vip.enabled = vip.enabled ?? true
+      vip.auto_allocate_ip = vip.auto_allocate_ip ?? false
+      vip.auto_allocate_floating_ip = vip.auto_allocate_floating_ip ?? false
+    })
+  }
+}
+
+// ---------------------------------------------------------------- VirtualService
+
+const parentUuidOf = (body: Body | undefined): string | undefined => {
+  const ref = str(body?.vh_parent_vs_ref)
+  return ref?.slice(ref.lastIndexOf("/") + 1)
+}
+
+export const virtualServiceHooks: TypeHooks = {
+  prepare: (body, ctx) => {
+    if (body.type === "VS_TYPE_VH_CHILD") {
+      const parent = ctx.store.getRef(body.vh_parent_vs_ref)
+      if (!parent) throw apiError(400, "vh_parent_vs_ref is required for a virtual service of type VS_TYPE_VH_CHILD")
+      if (parent.body.type !== "VS_TYPE_VH_PARENT") {
+        throw apiError(400, `Parent virtual service ${String(parent.body.name)} is not of type VS_TYPE_VH_PARENT`)
+      }
+    }
+    for (const service of records(body.services)) {
+      if (service.port_range_end === undefined) service.port_range_end = service.port
+      if (service.enable_ssl === undefined) service.enable_ssl = false
+      if (service.enable_http2 === undefined) service.enable_http2 = false
+    }
+    if (body.enable_http2 === undefined) body.enable_http2 = false
+    const cloud = ctx.store.getRef(body.cloud_ref)
+    if (cloud) body.cloud_type = cloud.body.vtype ?? "CLOUD_NONE"
+  },
+  afterChange: (before, after, store) => {
+    // The controller rewrites the parent's vh_child_vs_uuid, so the parent's _last_modified moves too.
+    const parents = new Set([parentUuidOf(before?.body), parentUuidOf(after?.body)])
+    for (const parent of parents) if (parent) store.touch("virtualservice", parent)
+  },
+  render: (out, obj, store) => {
+    const children = store.childrenOf(obj.uuid)
+    if (children.length > 0 || obj.body.type === "VS_TYPE_VH_PARENT") out.vh_child_vs_uuid = [...children]
+  }
+}
+
+// ---------------------------------------------------------------- Pool
+
+export const poolHooks: TypeHooks = {
+  prepare: (body) => {
+    for (const server of records(body.servers)) {
+      const ip = isRecord(server.ip) ? str(server.ip.addr) : undefined
+      if (server.ratio === undefined) server.ratio = 1
+      if (server.hostname === undefined && ip !== undefined) server.hostname = ip
+      if (server.enabled === undefined) server.enabled = true
+      if (server.verify_network === undefined) server.verify_network = false
+      if (server.static === undefined) server.static = false
+    }
+  }
+}
+
+// ---------------------------------------------------------------- SSLKeyAndCertificate
+
+export const SENSITIVE = "<sensitive>"
+
+const dnFields: Record<string, string> = {
+  CN: "common_name",
+  O: "organization",
+  OU: "organization_unit",
+  L: "locality",
+  ST: "state",
+  C: "country",
+  emailAddress: "email_address"
+}
+
+const parseDn = (dn: string): Body => {
+  const out: Body = {}
+  for (const line of dn.split("\n")) {
+    const eq = line.indexOf("=")
+    if (eq < 0) continue
+    const field = dnFields[line.slice(0, eq)]
+    if (field) out[field] = line.slice(eq + 1)
+  }
+  out.distinguished_name = dn.split("\n").filter((l) => l.length > 0).join(", ")
+  return out
+}
+
+const aviDate = (date: Date): string => date.toISOString().replace("T", " ").slice(0, 19)
+
+const keyAlgorithm = (type: string | undefined): string =>
+  type === "ec" ? "SSL_KEY_ALGORITHM_EC" : "SSL_KEY_ALGORITHM_RSA"
+
+const DAY_MS = 86_400_000
+
+export const describeCertificate = (pem: string, nowMs: number): Body => {
+  let cert: X509Certificate
+  try {
+    cert = new X509Certificate(pem)
+  } catch (cause) {
+    throw apiError(
+      500,
+      `Import error: could not parse certificate, common_name unavailable (${
+        cause instanceof Error ? cause.message : String(cause)
+      })`
+    )
+  }
+  const subject = parseDn(cert.subject)
+  const notAfter = new Date(cert.validTo)
+  const expiry = notAfter.getTime() < nowMs
+    ? "SSL_CERTIFICATE_EXPIRED"
+    : notAfter.getTime() - nowMs < 30 * DAY_MS
+    ? "SSL_CERTIFICATE_EXPIRY_WARNING"
+    : "SSL_CERTIFICATE_GOOD"
+  const altNames = (cert.subjectAltName ?? "").split(", ").flatMap((entry) =>
+    entry.startsWith("DNS:") ? [entry.slice(4)] : []
+  )
+  return {
+    certificate: pem,
+    subject,
+    issuer: parseDn(cert.issuer),
+    not_before: aviDate(new Date(cert.validFrom)),
+    not_after: aviDate(notAfter),
+    expiry_status: expiry,
+    days_until_expire: Math.max(0, Math.floor((notAfter.getTime() - nowMs) / DAY_MS)),
+    self_signed: cert.issuer === cert.subject,
+    serial_number: cert.serialNumber.toLowerCase(),
+    fingerprint: `SHA1 Fingerprint=${cert.fingerprint}`,
+    public_key: { algorithm: keyAlgorithm(cert.publicKey.asymmetricKeyType) },
+    subject_alt_names: altNames,
+    version: "2"
+  }
+}
+
+export const sslHooks: TypeHooks = {
+  prepare: (body, ctx) => {
+    const certificate = isRecord(body.certificate) ? body.certificate : undefined
+    const pem = str(certificate?.certificate)
+    if (!certificate || pem === undefined) throw apiError(400, "certificate.certificate is required")
+    const described = describeCertificate(pem, ctx.nowMs)
+    body.certificate = { ...certificate, ...described }
+    body.type = body.type ?? "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE"
+    body.status = "SSL_CERTIFICATE_FINISHED"
+    body.format = body.format ?? "SSL_PEM"
+    body.certificate_base64 = body.certificate_base64 ?? false
+    body.enable_ocsp_stapling = body.enable_ocsp_stapling ?? false
+    const given = str(body.key)
+    const key = given !== undefined && given !== SENSITIVE ? given : ctx.previous?.secrets.key
+    if (key === undefined) {
+      delete body.key
+      return {}
+    }
+    let publicKey
+    try {
+      publicKey = createPublicKey(createPrivateKey(key))
+    } catch {
+      throw apiError(400, "Import error: the private key could not be parsed")
+    }
+    const certKey = new X509Certificate(pem).publicKey
+    const der = (k: typeof publicKey) => k.export({ type: "spki", format: "der" }).toString("base64")
+    if (der(publicKey) !== der(certKey)) throw apiError(400, "Import error: the private key does not match the certificate")
+    body.key = SENSITIVE
+    body.key_params = { algorithm: keyAlgorithm(publicKey.asymmetricKeyType) }
+    return { key }
+  }
+}
+
+export type { WriteContext }

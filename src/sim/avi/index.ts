@@ -1,0 +1,356 @@
+/**
+ * Avi Controller simulator: a stateful, client-compatible stand-in for the controller's REST API
+ * (reference/avi-api.md). Start it in-process with `makeAviSim` (scoped) or `startAviSim` (Promise), or from the
+ * command line with `ako-ts sim avi`. Default credentials: admin / `AVI_SIM_DEFAULT_PASSWORD`.
+ */
+import { randomUUID } from "node:crypto"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import * as https from "node:https"
+import type { AddressInfo } from "node:net"
+import { Effect, type Scope } from "effect"
+import { isRecord } from "./behaviour.js"
+import { AviApiError, AviSimStartError } from "./errors.js"
+import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
+import { DEFAULT_VIP_NETWORK, seedStore, type VipNetworkOptions } from "./seed.js"
+import { type AviSimRequestLogEntry, AviSimServer, type AviSimUser } from "./server.js"
+import { ADMIN_TENANT, type AviSimSnapshot } from "./store.js"
+import { simulatorCertificate } from "./tls.js"
+import type { Body } from "./types.js"
+
+export { AviApiError, AviSimStartError } from "./errors.js"
+export type { AviSimFaults, RequestMatch } from "./faults.js"
+export type { VipNetworkOptions } from "./seed.js"
+export type { AviSimRequestLogEntry, AviSimUser } from "./server.js"
+export type { AviSimSnapshot } from "./store.js"
+export { DEFAULT_VIP_NETWORK }
+
+export const AVI_SIM_DEFAULT_USER = "admin"
+export const AVI_SIM_DEFAULT_PASSWORD = "avi-sim-admin"
+/** The version a fresh simulator reports in `/api/initial-data` and `/login` (avi-api.md §3). */
+export const AVI_SIM_DEFAULT_VERSION = "22.1.2"
+/** `api_idle_timeout` of a real controller: 15 minutes. */
+export const AVI_SIM_DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000
+
+export interface AviSimOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number
+  readonly host?: string
+  /** Serve plain HTTP instead of HTTPS with a self-signed certificate. */
+  readonly http?: boolean
+  readonly users?: ReadonlyArray<AviSimUser>
+  readonly sessionIdleTimeoutMs?: number
+  /** Initial `systemconfiguration.portal_configuration.allow_basic_authentication` (a PUT can change it). */
+  readonly basicAuth?: boolean
+  readonly controllerVersion?: string
+  readonly vipNetwork?: VipNetworkOptions
+  /** Restored at start when the file exists (instead of seeding), written on close. */
+  readonly snapshotFile?: string
+  /** Seed the objects AKO needs to boot (default true). */
+  readonly seed?: boolean
+  /**
+   * Wall clock in milliseconds for sessions, `_last_modified`, certificate expiry and the request log.
+   * `makeAviSim` defaults to the Effect `Clock` (so `TestClock` drives session expiry); `startAviSim` to `Date.now`.
+   */
+  readonly clock?: () => number
+}
+
+export interface AviSim {
+  /** `https://127.0.0.1:<port>` (or `http://`). */
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  /** The self-signed certificate served (PEM), when HTTPS. */
+  readonly caPem: string | undefined
+  readonly users: ReadonlyArray<AviSimUser>
+  readonly controllerVersion: string
+  requestLog(): ReadonlyArray<AviSimRequestLogEntry>
+  clearRequestLog(): void
+  /** Completed requests per object type (`pool`, `login`, ...) and method. */
+  counters(): Record<string, Record<string, number>>
+  readonly faults: AviSimFaults
+  /** Objects of a type as GET `?include_name` renders them; `tenant` is a tenant name, omitted = every tenant. */
+  objects(type: string, tenant?: string): Array<Body>
+  get(type: string, uuid: string): Body | undefined
+  findByName(type: string, name: string, tenant?: string): Body | undefined
+  /** Creates an object with the same envelope rules as POST (refs resolved, defaults, 409, VIP allocation). */
+  insert(type: string, body: Body, tenant?: string): Body
+  /** Out-of-band full replace (PUT semantics, no `_last_modified` check). */
+  update(type: string, uuid: string, body: Body): Body
+  /** Out-of-band delete; `force` skips the referenced-by and system-object checks. */
+  remove(type: string, uuid: string, options?: { readonly force?: boolean }): void
+  snapshot(): AviSimSnapshot
+  restore(snapshot: AviSimSnapshot): void
+}
+
+const isSnapshot = (value: unknown): value is AviSimSnapshot =>
+  isRecord(value) && value.format === "ako-ts-avi-sim/1" && Array.isArray(value.objects)
+
+interface Running {
+  readonly sim: AviSim
+  close(): Promise<void>
+}
+
+const start = async (options: AviSimOptions, clock: () => number): Promise<Running> => {
+  const secure = options.http !== true
+  const users = options.users ?? [{ username: AVI_SIM_DEFAULT_USER, password: AVI_SIM_DEFAULT_PASSWORD }]
+  const controllerVersion = options.controllerVersion ?? AVI_SIM_DEFAULT_VERSION
+  if (!/^\d+\.\d+\.\d+/.test(controllerVersion)) throw new Error(`controllerVersion ${controllerVersion} is not x.y.z`)
+  const certificate = await simulatorCertificate()
+  const server = new AviSimServer({
+    users,
+    idleTimeoutMs: options.sessionIdleTimeoutMs ?? AVI_SIM_DEFAULT_IDLE_TIMEOUT_MS,
+    controllerVersion,
+    nowMs: clock,
+    secure,
+    clusterUuid: `cluster-${randomUUID()}`,
+    upSince: AviSimServer.upSince(clock())
+  })
+  const store = server.store
+  let restored = false
+  if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
+    const parsed: unknown = JSON.parse(await fs.promises.readFile(options.snapshotFile, "utf8"))
+    if (!isSnapshot(parsed)) throw new Error(`${options.snapshotFile} is not an Avi simulator snapshot`)
+    store.restore(parsed)
+    restored = true
+  }
+  if (!restored && options.seed !== false) {
+    seedStore(store, {
+      vipNetwork: options.vipNetwork,
+      basicAuth: options.basicAuth ?? false,
+      defaultCertificate: certificate
+    })
+  } else if (!restored) {
+    store.create("tenant", { name: ADMIN_TENANT }, { tenant: ADMIN_TENANT, system: true, slug: ADMIN_TENANT })
+    store.create("systemconfiguration", {
+      default_license_tier: "ENTERPRISE",
+      portal_configuration: { allow_basic_authentication: options.basicAuth ?? false }
+    }, { tenant: ADMIN_TENANT, system: true, slug: "default" })
+  }
+
+  const host = options.host ?? "127.0.0.1"
+  let port = 0
+  const base = () => `${secure ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`
+  const scopeOf = (tenant: string | undefined): string => {
+    if (tenant === undefined) return "*"
+    const found = store.tenantByName(tenant) ?? store.get("tenant", tenant)
+    if (!found) throw new AviApiError({ status: 403, body: { error: `Tenant '${tenant}' does not exist!` } })
+    return found.uuid
+  }
+  const render = (obj: Parameters<typeof store.render>[0]) => store.render(obj, { base: base(), includeName: true })
+
+  const faults: AviSimFaults = {
+    latency: (ms: number, match: RequestMatch = {}) => {
+      server.faults.latencies.push({ ...match, ms })
+    },
+    errorRate: (rate: number, status = 500) => {
+      server.faults.errorRate = rate
+      server.faults.errorStatus = status
+    },
+    expireSessions: () => server.sessions.clear(),
+    status419: (count: number) => {
+      server.faults.pending419 = count
+    },
+    resetConnections: (count: number) => {
+      server.faults.pendingResets = count
+    },
+    slowBody: (ms: number) => {
+      server.faults.slowBodyMs = ms
+    },
+    clear: () => {
+      server.faults = noFaults()
+    }
+  }
+
+  const sim: AviSim = {
+    get url() {
+      return base()
+    },
+    host,
+    get port() {
+      return port
+    },
+    caPem: secure ? certificate.cert : undefined,
+    users,
+    controllerVersion,
+    requestLog: () => server.requestLog(),
+    clearRequestLog: () => server.clearRequestLog(),
+    counters: () => server.counters(),
+    faults,
+    objects: (type, tenant) => {
+      const scope = scopeOf(tenant)
+      return [...store.objectsOf(type)].filter((o) => scope === "*" || o.tenant === scope).map(render)
+    },
+    get: (type, uuid) => {
+      const obj = store.get(type, uuid)
+      return obj ? render(obj) : undefined
+    },
+    findByName: (type, name, tenant) => {
+      const obj = store.byName(type, name, scopeOf(tenant))[0]
+      return obj ? render(obj) : undefined
+    },
+    insert: (type, body, tenant) => render(store.create(type, body, { tenant: scopeOf(tenant ?? ADMIN_TENANT) })),
+    update: (type, uuid, body) => render(store.replace(type, uuid, { ...body, _last_modified: undefined }, "*")),
+    remove: (type, uuid, removeOptions) => {
+      store.remove(type, uuid, "*", removeOptions)
+    },
+    snapshot: () => store.snapshot(),
+    restore: (snapshot) => store.restore(snapshot)
+  }
+
+  const admin = adminHandler(sim, server)
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => server.handle(req, res, admin)
+  const listener = secure
+    ? https.createServer({ cert: certificate.cert, key: certificate.key }, handler)
+    : http.createServer(handler)
+  listener.keepAliveTimeout = 65_000
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject)
+    listener.listen(options.port ?? 0, host, () => {
+      listener.off("error", reject)
+      resolve()
+    })
+  })
+  port = (listener.address() as AddressInfo).port
+
+  let closing: Promise<void> | undefined
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        listener.close(() => resolve())
+        listener.closeAllConnections()
+      })
+      if (options.snapshotFile !== undefined) {
+        await fs.promises.writeFile(options.snapshotFile, JSON.stringify(store.snapshot()))
+      }
+    })()
+    return closing
+  }
+  return { sim, close }
+}
+
+/** Starts the simulator for the lifetime of the scope. */
+export const makeAviSim = (options: AviSimOptions = {}): Effect.Effect<AviSim, AviSimStartError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const now = options.clock ?? (() => clock.unsafeCurrentTimeMillis())
+    const running = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => start(options, now),
+        catch: (cause) =>
+          new AviSimStartError({ reason: cause instanceof Error ? cause.message : String(cause), cause })
+      }),
+      (r) => Effect.promise(() => r.close())
+    )
+    yield* Effect.logDebug(`Avi simulator listening on ${running.sim.url}`)
+    return running.sim
+  })
+
+/** Promise flavour for callers outside Effect. */
+export const startAviSim = async (options: AviSimOptions = {}): Promise<AviSim & { close(): Promise<void> }> => {
+  const running = await start(options, options.clock ?? Date.now).catch((cause: unknown) => {
+    throw new AviSimStartError({ reason: cause instanceof Error ? cause.message : String(cause), cause })
+  })
+  return Object.assign(Object.create(running.sim) as AviSim, { close: running.close })
+}
+
+// ------------------------------------------------------------------ admin endpoint
+
+const adminHandler = (sim: AviSim, server: AviSimServer) =>
+async (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  path: string,
+  url: URL,
+  raw: string
+): Promise<void> => {
+  const method = (req.method ?? "GET").toUpperCase()
+  const reply = (status: number, body?: unknown): void => {
+    res.statusCode = status
+    if (body === undefined) {
+      res.end()
+      return
+    }
+    res.setHeader("Content-Type", "application/json")
+    res.end(JSON.stringify(body))
+  }
+  let body: Record<string, unknown> = {}
+  if (raw.trim().length > 0) {
+    const parsed: unknown = JSON.parse(raw)
+    if (isRecord(parsed)) body = parsed
+  }
+  const num = (key: string, fallback?: number): number => {
+    const value = Number(body[key] ?? fallback)
+    if (!Number.isFinite(value)) throw new Error(`${key} must be a number`)
+    return value
+  }
+  try {
+    const route = `${method} ${path}`
+    switch (route) {
+      case "GET /_sim/log":
+        return reply(200, sim.requestLog())
+      case "DELETE /_sim/log":
+        sim.clearRequestLog()
+        return reply(204)
+      case "GET /_sim/counters":
+        return reply(200, sim.counters())
+      case "DELETE /_sim/counters":
+        server.clearCounters()
+        return reply(204)
+      case "GET /_sim/faults":
+        return reply(200, { ...server.faults, latencies: server.faults.latencies.map((l) => ({ ...l, path: String(l.path ?? "") })) })
+      case "DELETE /_sim/faults":
+        sim.faults.clear()
+        return reply(204)
+      case "POST /_sim/faults/latency": {
+        const match: { path?: string; method?: string } = {}
+        if (typeof body.path === "string") match.path = body.path
+        if (typeof body.method === "string") match.method = body.method
+        sim.faults.latency(num("ms"), match)
+        return reply(204)
+      }
+      case "POST /_sim/faults/error-rate":
+        sim.faults.errorRate(num("rate"), num("status", 500))
+        return reply(204)
+      case "POST /_sim/faults/expire-sessions":
+        sim.faults.expireSessions()
+        return reply(204)
+      case "POST /_sim/faults/status419":
+        sim.faults.status419(num("count", 1))
+        return reply(204)
+      case "POST /_sim/faults/reset-connections":
+        sim.faults.resetConnections(num("count", 1))
+        return reply(204)
+      case "POST /_sim/faults/slow-body":
+        sim.faults.slowBody(num("ms"))
+        return reply(204)
+      case "GET /_sim/snapshot":
+        return reply(200, sim.snapshot())
+      case "POST /_sim/restore":
+        if (!isSnapshot(body)) return reply(400, { error: "not an Avi simulator snapshot" })
+        sim.restore(body)
+        return reply(204)
+    }
+    const objects = /^\/_sim\/objects\/([^/]+)(?:\/([^/]+))?$/.exec(path)
+    if (objects) {
+      const [, type, uuid] = objects
+      const tenant = url.searchParams.get("tenant") ?? undefined
+      if (method === "GET" && uuid === undefined) return reply(200, sim.objects(type!, tenant))
+      if (method === "GET") {
+        const found = sim.get(type!, uuid!)
+        return found ? reply(200, found) : reply(404, { error: "not found" })
+      }
+      if (method === "POST" && uuid === undefined) return reply(201, sim.insert(type!, body, tenant))
+      if (method === "PUT" && uuid !== undefined) return reply(200, sim.update(type!, uuid, body))
+      if (method === "DELETE" && uuid !== undefined) {
+        sim.remove(type!, uuid, { force: url.searchParams.get("force") === "true" })
+        return reply(204)
+      }
+    }
+    return reply(404, { error: `unknown admin route ${route}` })
+  } catch (error) {
+    if (error instanceof AviApiError) return reply(error.status, error.body)
+    return reply(400, { error: error instanceof Error ? error.message : String(error) })
+  }
+}
+
