@@ -114,7 +114,9 @@ export const vsVipHooks: TypeHooks = {
     vips.forEach((vip, index) => {
       if (vip.vip_id === undefined) vip.vip_id = String(index)
       const previousAtIndex = previousVips[index]
-      if (previousAtIndex && previousAtIndex.vip_id !== undefined && String(previousAtIndex.vip_id) !== String(vip.vip_id)) {
+      if (
+        previousAtIndex && previousAtIndex.vip_id !== undefined && String(previousAtIndex.vip_id) !== String(vip.vip_id)
+      ) {
         throw apiError(400, "Changing an existing VIP's vip_id is not supported")
       }
       const previous = previousVips.find((p) => String(p.vip_id) === String(vip.vip_id))
@@ -141,7 +143,10 @@ export const vsVipHooks: TypeHooks = {
           if (network && subnet?.network_ref !== undefined) {
             const fits = subnetsOf(network).some((s) => inSubnet(ip, s.base, s.mask))
             if (!fits) {
-              throw apiError(400, `IP address ${requested} is not in any configured subnet of Network ${network.body.name}`)
+              throw apiError(
+                400,
+                `IP address ${requested} is not in any configured subnet of Network ${network.body.name}`
+              )
             }
           }
           vip.ip_address = { addr: requested, type: "V4" }
@@ -313,7 +318,9 @@ export const sslHooks: TypeHooks = {
     }
     const certKey = new X509Certificate(pem).publicKey
     const der = (k: typeof publicKey) => k.export({ type: "spki", format: "der" }).toString("base64")
-    if (der(publicKey) !== der(certKey)) throw apiError(400, "Import error: the private key does not match the certificate")
+    if (der(publicKey) !== der(certKey)) {
+      throw apiError(400, "Import error: the private key does not match the certificate")
+    }
     body.key = SENSITIVE
     body.key_params = { algorithm: keyAlgorithm(publicKey.asymmetricKeyType) }
     return { key }

@@ -3,12 +3,12 @@
  * (reference/avi-api.md). Start it in-process with `makeAviSim` (scoped) or `startAviSim` (Promise), or from the
  * command line with `ako-ts sim avi`. Default credentials: admin / `AVI_SIM_DEFAULT_PASSWORD`.
  */
+import { Effect, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
-import { Effect, type Scope } from "effect"
 import { isRecord } from "./behaviour.js"
 import { AviApiError, AviSimStartError } from "./errors.js"
 import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
@@ -298,7 +298,10 @@ async (
         server.clearCounters()
         return reply(204)
       case "GET /_sim/faults":
-        return reply(200, { ...server.faults, latencies: server.faults.latencies.map((l) => ({ ...l, path: String(l.path ?? "") })) })
+        return reply(200, {
+          ...server.faults,
+          latencies: server.faults.latencies.map((l) => ({ ...l, path: String(l.path ?? "") }))
+        })
       case "DELETE /_sim/faults":
         sim.faults.clear()
         return reply(204)
@@ -353,4 +356,3 @@ async (
     return reply(400, { error: error instanceof Error ? error.message : String(error) })
   }
 }
-

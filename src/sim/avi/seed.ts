@@ -60,7 +60,10 @@ export const seedStore = (store: AviStore, options: SeedOptions): void => {
     dhcp_enabled: false,
     configured_subnets: [{
       prefix: { ip_addr: { addr: base, type: "V4" }, mask: Number(maskText ?? 24) },
-      static_ranges: [{ begin: { addr: vip.staticRange[0], type: "V4" }, end: { addr: vip.staticRange[1], type: "V4" } }],
+      static_ranges: [{
+        begin: { addr: vip.staticRange[0], type: "V4" },
+        end: { addr: vip.staticRange[1], type: "V4" }
+      }],
       static_ip_ranges: [{
         type: "STATIC_IPS_FOR_VIP_AND_SE",
         range: { begin: { addr: vip.staticRange[0], type: "V4" }, end: { addr: vip.staticRange[1], type: "V4" } }

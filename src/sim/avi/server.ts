@@ -137,7 +137,11 @@ export class AviSimServer {
 
   // ------------------------------------------------------------ entry point
 
-  handle(req: IncomingMessage, res: ServerResponse, adminHandler: (req: IncomingMessage, res: ServerResponse, path: string, url: URL, body: string) => Promise<void>): void {
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    adminHandler: (req: IncomingMessage, res: ServerResponse, path: string, url: URL, body: string) => Promise<void>
+  ): void {
     // Not `new URL(req.url)`: the Go SDK's `//api/...` would parse as a host named "api".
     const rawUrl = req.url ?? "/"
     const queryAt = rawUrl.indexOf("?")
@@ -190,7 +194,11 @@ export class AviSimServer {
       if (latency > 0) await delay(latency)
       if (closed) return
       if (this.faults.errorRate > 0 && Math.random() < this.faults.errorRate) {
-        return this.write(res, { status: this.faults.errorStatus, body: { error: "Simulated controller failure" } }, entry)
+        return this.write(
+          res,
+          { status: this.faults.errorStatus, body: { error: "Simulated controller failure" } },
+          entry
+        )
       }
       const reply = this.route(req, method, path, segments, url, raw, entry)
       this.write(res, reply, entry)
@@ -404,7 +412,8 @@ export class AviSimServer {
     const password = typeof fields.password === "string" ? fields.password : undefined
     const token = typeof fields.token === "string" ? fields.token : undefined
     const ok = user !== undefined && (
-      (password !== undefined && password === user.password) || (token !== undefined && this.tokenValid(user.username, token))
+      (password !== undefined && password === user.password) ||
+      (token !== undefined && this.tokenValid(user.username, token))
     )
     if (!ok || user === undefined) return { status: 401, body: { error: "Invalid credentials" } }
     const session = this.sessions.create(user.username)
@@ -494,7 +503,10 @@ export class AviSimServer {
     const parts = versionParts(requested)
     const own = versionParts(this.config.controllerVersion)!
     if (!parts || compareVersions(parts, own) > 0) {
-      throw apiError(400, `Invalid version ${requested}; this controller supports versions up to ${this.config.controllerVersion}`)
+      throw apiError(
+        400,
+        `Invalid version ${requested}; this controller supports versions up to ${this.config.controllerVersion}`
+      )
     }
   }
 

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto"
 import { isRecord } from "./behaviour.js"
 import { apiError } from "./errors.js"
 import { collectRefs, internalRef, mapRefs, parseRef, refParts } from "./refs.js"
-import { type Body, type StoredObject, type StoreView, specOf, type TypeSpec, verboseName } from "./types.js"
+import { type Body, specOf, type StoredObject, type StoreView, type TypeSpec, verboseName } from "./types.js"
 
 export const ADMIN_TENANT = "admin"
 /** A request's tenant scope: a tenant uuid, or `*` for every tenant (reads only). */

@@ -221,8 +221,22 @@ const table: ReadonlyArray<TypeSpec> = [
     nameScope: "tenant",
     defaults: { type: "SG_TYPE_STRING", longest_match: false }
   }),
-  spec({ type: "applicationprofile", model: "ApplicationProfile", shared: true, hasCloud: false, nameScope: "tenant", required: ["type"] }),
-  spec({ type: "networkprofile", model: "NetworkProfile", shared: true, hasCloud: false, nameScope: "tenant", required: ["profile"] }),
+  spec({
+    type: "applicationprofile",
+    model: "ApplicationProfile",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant",
+    required: ["type"]
+  }),
+  spec({
+    type: "networkprofile",
+    model: "NetworkProfile",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant",
+    required: ["profile"]
+  }),
   spec({
     type: "healthmonitor",
     model: "HealthMonitor",
@@ -278,7 +292,12 @@ const table: ReadonlyArray<TypeSpec> = [
     nameScope: "tenant-cloud",
     missingRefStatus: 400,
     refs: { vrf_context_ref: "vrfcontext" },
-    defaults: { dhcp_enabled: false, exclude_discovered_subnets: false, synced_from_se: false, ip6_autocfg_enabled: false },
+    defaults: {
+      dhcp_enabled: false,
+      exclude_discovered_subnets: false,
+      synced_from_se: false,
+      ip6_autocfg_enabled: false
+    },
     defaultRefs: { vrf_context_ref: "/api/vrfcontext/?name=global" }
   }),
   spec({
@@ -290,9 +309,23 @@ const table: ReadonlyArray<TypeSpec> = [
     required: ["type"],
     defaults: { allocate_ip_in_vrf: false }
   }),
-  spec({ type: "tenant", model: "Tenant", shared: true, hasCloud: false, nameScope: "tenant", defaults: { local: true } }),
+  spec({
+    type: "tenant",
+    model: "Tenant",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant",
+    defaults: { local: true }
+  }),
   spec({ type: "systemconfiguration", model: "SystemConfiguration", shared: true, hasCloud: false, nameScope: "none" }),
-  spec({ type: "user-token", model: "UserToken", shared: false, hasCloud: false, nameScope: "none", uuidPrefix: "usertoken" })
+  spec({
+    type: "user-token",
+    model: "UserToken",
+    shared: false,
+    hasCloud: false,
+    nameScope: "none",
+    uuidPrefix: "usertoken"
+  })
 ]
 
 export const typeSpecs: ReadonlyMap<string, TypeSpec> = new Map(table.map((s) => [s.type, s]))

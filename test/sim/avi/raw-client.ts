@@ -14,6 +14,8 @@ export interface RawResponse {
   readonly status: number
   readonly headers: http.IncomingHttpHeaders
   readonly text: string
+  /** Wire JSON as parsed; tests assert on it field by field, so it is deliberately untyped. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly json: any
   readonly cookies: Map<string, string>
   readonly setCookie: ReadonlyArray<string>
@@ -30,7 +32,11 @@ export interface RawRequest {
 export const request = (target: Target, req: RawRequest): Promise<RawResponse> =>
   new Promise((resolve, reject) => {
     const url = new URL(target.url)
-    const payload = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body)
+    const payload = req.body === undefined
+      ? undefined
+      : typeof req.body === "string"
+      ? req.body
+      : JSON.stringify(req.body)
     const options: https.RequestOptions = {
       method: req.method ?? "GET",
       host: url.hostname,
