@@ -1,0 +1,162 @@
+/**
+ * A keyed work queue with controller-runtime's guarantees: a key is queued at most once however often it is added
+ * (`dirty`), a key being processed is never handed to a second worker (`processing`; re-adds during processing run
+ * once afterwards), failures back off per key exponentially, and delayed re-adds collapse to the earliest due time
+ * (kube-runtime's scheduler). Reconciliation is level-triggered: a key says "look at this unit again", never what
+ * changed.
+ */
+import { Cause, Clock, Duration, Effect, FiberMap, Metric, Queue } from "effect"
+import type { Scope } from "effect"
+
+export interface WorkQueueOptions {
+  /** First retry delay after a failure; doubles per consecutive failure of the same key. */
+  readonly baseDelay: Duration.DurationInput
+  readonly maxDelay: Duration.DurationInput
+}
+
+export const defaultWorkQueueOptions: WorkQueueOptions = { baseDelay: "1 second", maxDelay: "5 minutes" }
+
+/** What a successful reconcile asks for next: nothing (wait for a change) or a look again after a delay. */
+export type Outcome = void | { readonly requeueAfter: Duration.DurationInput }
+
+const depth = Metric.gauge("ako_workqueue_depth", { description: "Keys waiting in the work queue" })
+const adds = Metric.counter("ako_workqueue_adds_total", { description: "Keys added to the work queue" })
+const retries = Metric.counter("ako_workqueue_retries_total", {
+  description: "Keys re-queued with backoff after a failed reconcile"
+})
+const failures = Metric.counter("ako_workqueue_failures_total", { description: "Reconciles that failed" })
+
+export interface WorkQueue<K> {
+  /** Queue a key now (no-op if it is already waiting). */
+  readonly add: (key: K) => Effect.Effect<void>
+  readonly addAll: (keys: Iterable<K>) => Effect.Effect<void>
+  /** Queue a key after a delay; a pending earlier schedule for the same key wins. */
+  readonly addAfter: (key: K, delay: Duration.DurationInput) => Effect.Effect<void>
+  /** Queue a key after its per-key backoff, and count the failure. */
+  readonly addRateLimited: (key: K) => Effect.Effect<void>
+  /** Reset a key's backoff after a success. */
+  readonly forget: (key: K) => Effect.Effect<void>
+  /** Consecutive failures recorded for a key. */
+  readonly failureCount: (key: K) => Effect.Effect<number>
+  readonly take: Effect.Effect<K>
+  readonly done: (key: K) => Effect.Effect<void>
+  readonly size: Effect.Effect<number>
+  /**
+   * Runs `concurrency` workers until interrupted. A failure or defect of one key is logged and retried with backoff
+   * for that key only: one broken object never stops the others.
+   */
+  readonly run: <E, R>(
+    concurrency: number,
+    reconcile: (key: K) => Effect.Effect<Outcome, E, R>
+  ) => Effect.Effect<never, never, R>
+}
+
+export const makeWorkQueue = <K>(
+  options: WorkQueueOptions = defaultWorkQueueOptions
+): Effect.Effect<WorkQueue<K>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const ready = yield* Effect.acquireRelease(Queue.unbounded<K>(), Queue.shutdown)
+    const timers = yield* FiberMap.make<K>()
+    const dirty = new Set<K>()
+    const processing = new Set<K>()
+    const dueAt = new Map<K, number>()
+    const failureCounts = new Map<K, number>()
+    const baseMillis = Duration.toMillis(options.baseDelay)
+    const maxMillis = Duration.toMillis(options.maxDelay)
+
+    const publishDepth = Effect.suspend(() => Metric.set(depth, dirty.size))
+
+    const add = (key: K): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (dirty.has(key)) return Effect.void
+        dirty.add(key)
+        const enqueue = processing.has(key) ? Effect.void : Queue.offer(ready, key)
+        return Effect.zipRight(enqueue, Effect.zipRight(Metric.increment(adds), publishDepth))
+      })
+
+    const addAfter = (key: K, delay: Duration.DurationInput): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const millis = Duration.toMillis(delay)
+        if (millis <= 0) return yield* add(key)
+        const due = (yield* Clock.currentTimeMillis) + millis
+        const pending = dueAt.get(key)
+        if (pending !== undefined && pending <= due) return
+        dueAt.set(key, due)
+        yield* FiberMap.run(
+          timers,
+          key,
+          Effect.sleep(millis).pipe(
+            Effect.zipRight(Effect.sync(() => dueAt.delete(key))),
+            Effect.zipRight(add(key))
+          )
+        )
+      })
+
+    const addRateLimited = (key: K): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const failuresSoFar = failureCounts.get(key) ?? 0
+        failureCounts.set(key, failuresSoFar + 1)
+        const delay = Math.min(maxMillis, baseMillis * 2 ** Math.min(failuresSoFar, 30))
+        return Effect.zipRight(Metric.increment(retries), addAfter(key, delay))
+      })
+
+    const take = Queue.take(ready).pipe(
+      Effect.tap((key) =>
+        Effect.suspend(() => {
+          dirty.delete(key)
+          processing.add(key)
+          return publishDepth
+        })
+      )
+    )
+
+    const done = (key: K): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        processing.delete(key)
+        return dirty.has(key) ? Queue.offer(ready, key) : Effect.void
+      })
+
+    const reconcileOne = <E, R>(key: K, reconcile: (key: K) => Effect.Effect<Outcome, E, R>) =>
+      reconcile(key).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => {
+          if (exit._tag === "Success") {
+            const outcome = exit.value
+            const forgotten = Effect.sync(() => failureCounts.delete(key))
+            return outcome === undefined ? forgotten : Effect.zipRight(forgotten, addAfter(key, outcome.requeueAfter))
+          }
+          if (Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
+          return Effect.logWarning("reconcile failed; retrying with backoff").pipe(
+            Effect.annotateLogs({ key: String(key), cause: Cause.pretty(exit.cause) }),
+            Effect.zipRight(Metric.increment(failures)),
+            Effect.zipRight(addRateLimited(key))
+          )
+        }),
+        Effect.ensuring(done(key))
+      )
+
+    const run = <E, R>(concurrency: number, reconcile: (key: K) => Effect.Effect<Outcome, E, R>) => {
+      const worker = Effect.forever(
+        Effect.uninterruptibleMask((restore) =>
+          restore(take).pipe(Effect.flatMap((key) => restore(reconcileOne(key, reconcile))))
+        )
+      )
+      return Effect.all(Array.from({ length: Math.max(1, concurrency) }, () => worker), {
+        concurrency: "unbounded",
+        discard: true
+      }).pipe(Effect.zipRight(Effect.never))
+    }
+
+    return {
+      add,
+      addAll: (keys) => Effect.forEach(keys, add, { discard: true }),
+      addAfter,
+      addRateLimited,
+      forget: (key) => Effect.sync(() => void failureCounts.delete(key)),
+      failureCount: (key) => Effect.sync(() => failureCounts.get(key) ?? 0),
+      take,
+      done,
+      size: Effect.sync(() => dirty.size),
+      run
+    }
+  })

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { makeWorkQueue } from "../../src/reconcile/work-queue.js"
+
+const settle = Effect.repeatN(Effect.yieldNow(), 50)
+
+describe("work queue", () => {
+  it.scoped("queues a key once however often it is added, and once more if re-added while processing", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>()
+      yield* queue.addAll(["svc/a", "svc/a", "svc/b", "svc/a"])
+      expect(yield* queue.size).toBe(2)
+      const first = yield* queue.take
+      expect(first).toBe("svc/a")
+      yield* queue.add("svc/a")
+      expect(yield* queue.take).toBe("svc/b")
+      // svc/a is processing: the re-add must wait for done, so nothing is ready now.
+      const blocked = yield* Effect.fork(queue.take)
+      yield* settle
+      expect(blocked.unsafePoll()).toBeNull()
+      yield* queue.done("svc/a")
+      expect(yield* Fiber.join(blocked)).toBe("svc/a")
+    }))
+
+  it.scoped("never gives one key to two workers at once", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>()
+      const running = yield* Ref.make(0)
+      const maxRunning = yield* Ref.make(0)
+      const runs = yield* Ref.make(0)
+      const release = yield* Deferred.make<void>()
+      yield* Effect.forkScoped(queue.run(4, () =>
+        Effect.gen(function*() {
+          const now = yield* Ref.updateAndGet(running, (n) => n + 1)
+          yield* Ref.update(maxRunning, (max) => Math.max(max, now))
+          yield* Ref.update(runs, (n) => n + 1)
+          yield* Deferred.await(release)
+          yield* Ref.update(running, (n) => n - 1)
+        })))
+      yield* queue.add("ing/x")
+      yield* settle
+      for (let i = 0; i < 5; i++) yield* queue.add("ing/x")
+      yield* settle
+      expect(yield* Ref.get(maxRunning)).toBe(1)
+      yield* Deferred.succeed(release, undefined)
+      yield* settle
+      expect(yield* Ref.get(runs)).toBe(2)
+      expect(yield* Ref.get(maxRunning)).toBe(1)
+    }))
+
+  it.scoped("backs off a failing key exponentially while other keys keep syncing", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>({ baseDelay: "1 second", maxDelay: "4 seconds" })
+      const attempts = yield* Ref.make<Array<string>>([])
+      yield* Effect.forkScoped(queue.run(2, (key) =>
+        Effect.gen(function*() {
+          const now = yield* TestClock.currentTimeMillis
+          yield* Ref.update(attempts, (list) => [...list, `${key}@${now}`])
+          if (key === "broken") return yield* Effect.fail("backend Service missing")
+        })))
+      yield* queue.addAll(["broken", "healthy"])
+      yield* settle
+      for (let second = 1; second <= 12; second++) {
+        yield* TestClock.adjust("1 second")
+        yield* settle
+        if (second === 2) yield* queue.add("healthy")
+      }
+      const list = yield* Ref.get(attempts)
+      // failures at 0, then after 1 s, 2 s, 4 s and the 4 s cap: 0, 1000, 3000, 7000, 11000
+      expect(list.filter((entry) => entry.startsWith("broken"))).toEqual([
+        "broken@0",
+        "broken@1000",
+        "broken@3000",
+        "broken@7000",
+        "broken@11000"
+      ])
+      expect(list.filter((entry) => entry.startsWith("healthy"))).toEqual(["healthy@0", "healthy@2000"])
+      expect(yield* queue.failureCount("broken")).toBe(5)
+    }))
+
+  it.scoped("resets a key's backoff after a success", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>({ baseDelay: "1 second", maxDelay: "1 minute" })
+      const outcomes = ["fail", "fail", "ok"]
+      yield* Effect.forkScoped(queue.run(1, () => {
+        const next = outcomes.shift()
+        return next === "fail" ? Effect.fail("Avi 503") : Effect.void
+      }))
+      yield* queue.add("k")
+      yield* settle
+      yield* TestClock.adjust("1 second")
+      yield* settle
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      expect(outcomes).toEqual([])
+      expect(yield* queue.failureCount("k")).toBe(0)
+    }))
+
+  it.scoped("keeps a defect in one key from stopping the workers", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>()
+      const done = yield* Ref.make<Array<string>>([])
+      yield* Effect.forkScoped(queue.run(1, (key) =>
+        key === "bug" ? Effect.die(new Error("unexpected shape")) : Ref.update(done, (list) => [...list, key])))
+      yield* queue.addAll(["bug", "a", "b"])
+      yield* settle
+      expect(yield* Ref.get(done)).toEqual(["a", "b"])
+    }))
+
+  it.scoped("collapses delayed re-adds to the earliest due time and honours requeueAfter", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>()
+      const seen = yield* Ref.make<Array<number>>([])
+      yield* Effect.forkScoped(queue.run(1, (key) =>
+        Effect.gen(function*() {
+          const now = yield* TestClock.currentTimeMillis
+          yield* Ref.update(seen, (list) => [...list, now])
+          return key === "periodic" ? { requeueAfter: "30 seconds" } : undefined
+        })))
+      yield* queue.addAfter("late", "10 seconds")
+      yield* queue.addAfter("late", "2 seconds")
+      yield* queue.addAfter("late", "5 seconds")
+      yield* TestClock.adjust("2 seconds")
+      yield* settle
+      expect(yield* Ref.get(seen)).toEqual([2000])
+      yield* TestClock.adjust("10 seconds")
+      yield* settle
+      expect(yield* Ref.get(seen)).toEqual([2000])
+      yield* queue.add("periodic")
+      yield* settle
+      yield* TestClock.adjust("30 seconds")
+      yield* settle
+      expect(yield* Ref.get(seen)).toEqual([2000, 12000, 42000])
+    }))
+})
