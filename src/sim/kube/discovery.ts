@@ -79,3 +79,44 @@ export const apiResourceList = (registry: Registry, apiVersion: string) => {
     resources: types.flatMap(resourceEntries)
   }
 }
+
+const gvPath = (apiVersion: string) => (apiVersion.includes("/") ? `apis/${apiVersion}` : `api/${apiVersion}`)
+
+/**
+ * The OpenAPI v3 index. kubectl reads it to learn whether the server validates fields itself (the PATCH operation
+ * of a kind lists a `fieldValidation` parameter); without it kubectl insists on downloading schemas to validate
+ * client-side. The per-version documents carry only that much: paths, no schemas.
+ */
+export const openApiV3Index = (registry: Registry) => ({
+  paths: Object.fromEntries(
+    registry.apiVersions().map(({ group, version }) => {
+      const apiVersion = group === "" ? version : `${group}/${version}`
+      return [gvPath(apiVersion), { serverRelativeURL: `/openapi/v3/${gvPath(apiVersion)}?hash=ako-ts-sim-1` }]
+    })
+  )
+})
+
+export const openApiV3Document = (registry: Registry, path: string) => {
+  const types = registry.types.filter((t) => gvPath(apiVersionOf(t)) === path)
+  if (types.length === 0) return undefined
+  const queryParameter = (name: string) => ({ name, in: "query", schema: { type: "string", uniqueItems: true } })
+  const paths: Record<string, unknown> = {}
+  for (const type of types) {
+    const gvk = { group: type.group, version: type.version, kind: type.kind }
+    const base = type.namespaced ? `/${path}/namespaces/{namespace}/${type.plural}` : `/${path}/${type.plural}`
+    const operation = (action: string) => ({
+      "x-kubernetes-action": action,
+      "x-kubernetes-group-version-kind": gvk,
+      parameters: [queryParameter("dryRun"), queryParameter("fieldManager"), queryParameter("fieldValidation")],
+      responses: { "200": { description: "OK" } }
+    })
+    paths[base] = { post: operation("post") }
+    paths[`${base}/{name}`] = { put: operation("put"), patch: operation("patch") }
+  }
+  return {
+    openapi: "3.0.0",
+    info: { title: "Kubernetes", version: versionInfo.gitVersion },
+    paths,
+    components: { schemas: {} }
+  }
+}

@@ -3,7 +3,15 @@
  * paths to the store, watches, discovery and the `/_sim/` admin API.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js"
+import {
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openApiV3Document,
+  openApiV3Index,
+  versionInfo
+} from "./discovery.js"
 import { ANY_USER, FaultTable } from "./faults.js"
 import { patchTypeOf } from "./patch.js"
 import { apiVersionOf, type KubeObject, resourceKey, type ResourceType } from "./registry.js"
@@ -75,6 +83,12 @@ const readBody = (request: IncomingMessage): Promise<string> =>
     request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
     request.on("error", reject)
   })
+
+/** Protobuf and CBOR bodies are not understood; say so as the server does instead of failing to parse them. */
+const requireJsonBody = (request: IncomingMessage): void => {
+  const contentType = request.headers["content-type"] ?? ""
+  if (/protobuf|cbor/i.test(contentType)) throw unsupportedMediaType(contentType)
+}
 
 const parseJson = (text: string): unknown => {
   try {
@@ -368,12 +382,14 @@ export class KubeSimServer {
       }
       case "POST": {
         if (name !== undefined || (type.namespaced && namespace === undefined)) throw methodNotAllowed(method)
+        requireJsonBody(request)
         const body = parseJson(await readBody(request)) as KubeObject
         json(response, 201, this.store.create(type, namespace, body, { dryRun }))
         return
       }
       case "PUT": {
         if (name === undefined) throw methodNotAllowed(method)
+        requireJsonBody(request)
         const body = parseJson(await readBody(request)) as KubeObject
         json(response, 200, this.store.replace(type, namespace, name, body, status, { dryRun }))
         return
@@ -425,6 +441,10 @@ export class KubeSimServer {
     if (pathname === "/healthz" || pathname === "/livez" || pathname === "/readyz") return "ok"
     if (pathname === "/api") return apiVersions(this.options.serverAddress())
     if (pathname === "/apis") return apiGroupList(registry)
+    if (pathname === "/openapi/v3") return openApiV3Index(registry)
+    if (pathname.startsWith("/openapi/v3/")) {
+      return openApiV3Document(registry, pathname.slice("/openapi/v3/".length)) ?? notFoundDoc()
+    }
     const segments = pathname.split("/").filter((s) => s.length > 0)
     if (segments[0] === "api" && segments.length === 2) return apiResourceList(registry, segments[1]!) ?? notFoundDoc()
     if (segments[0] === "apis" && segments.length === 2) return apiGroup(registry, segments[1]!) ?? notFoundDoc()

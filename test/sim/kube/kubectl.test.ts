@@ -1,0 +1,135 @@
+import { execFile, spawn } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RunningKubeSim, startKubeSim } from "../../../src/sim/kube/index.js"
+import { kubectlPath } from "../../support/kube-tools.js"
+import { eventually } from "./_support.js"
+
+const run = promisify(execFile)
+
+let sim: RunningKubeSim
+let dir: string
+let kubeconfig: string
+
+beforeAll(async () => {
+  sim = await startKubeSim({ tokens: { "operator-token": "operator" } })
+  dir = mkdtempSync(join(tmpdir(), "kube-sim-kubectl-"))
+  kubeconfig = join(dir, "kubeconfig")
+  sim.writeKubeconfig(kubeconfig, "operator")
+})
+afterAll(async () => {
+  await sim.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+// A private cache directory keeps kubectl's discovery cache from leaking between test runs.
+const kubectl = async (...args: Array<string>): Promise<string> => {
+  const { stdout } = await run(
+    kubectlPath(),
+    ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args],
+    {
+      timeout: 20_000
+    }
+  )
+  return stdout
+}
+
+const manifest = (name: string, data: Record<string, string>): string => {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(
+    file,
+    [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata:",
+      `  name: ${name}`,
+      "  namespace: default",
+      "data:",
+      ...Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`),
+      ""
+    ].join("\n")
+  )
+  return file
+}
+
+describe("the real kubectl against the kube sim", () => {
+  it("gets namespaces and reports the server version", async () => {
+    const namespaces = await kubectl("get", "namespaces")
+    expect(namespaces).toMatch(/^NAME\s+AGE/)
+    expect(namespaces).toContain("kube-system")
+    const version = await kubectl("version", "-o", "json")
+    expect(JSON.parse(version).serverVersion.gitVersion).toBe("v1.34.0-ako-ts-sim")
+  })
+
+  it("creates and replaces from files, patches three ways and deletes", async () => {
+    const file = manifest("demo", { a: "1" })
+    expect(await kubectl("create", "-f", file)).toContain("configmap/demo created")
+    expect(sim.get("v1/ConfigMap", "default", "demo")?.["data"]).toEqual({ a: "1" })
+
+    expect(await kubectl("replace", "-f", manifest("demo", { a: "2" }))).toContain("configmap/demo replaced")
+    expect(sim.get("v1/ConfigMap", "default", "demo")?.["data"]).toEqual({ a: "2" })
+
+    await kubectl("patch", "configmap", "demo", "-p", "{\"data\":{\"b\":\"3\"}}")
+    await kubectl("patch", "configmap", "demo", "--type", "merge", "-p", "{\"data\":{\"c\":\"4\"}}")
+    await kubectl("patch", "configmap", "demo", "--type", "json", "-p", "[{\"op\":\"remove\",\"path\":\"/data/a\"}]")
+    expect(sim.get("v1/ConfigMap", "default", "demo")?.["data"]).toEqual({ b: "3", c: "4" })
+    expect(JSON.parse(await kubectl("get", "configmap", "demo", "-o", "json")).data).toEqual({ b: "3", c: "4" })
+
+    expect(await kubectl("delete", "configmap", "demo")).toContain("configmap \"demo\" deleted")
+    expect(sim.get("v1/ConfigMap", "default", "demo")).toBeUndefined()
+    const users = new Set(sim.requestLog().map((e) => e.user))
+    expect([...users]).toEqual(["operator"])
+  })
+
+  it("shows server errors the way kubectl shows a real cluster's", async () => {
+    const failure = await kubectl("get", "lease", "missing").then(() => "", (error: { stderr: string }) => error.stderr)
+    expect(failure).toContain("Error from server (NotFound): leases.coordination.k8s.io \"missing\" not found")
+  })
+
+  it("reads Leases written by another client, with MicroTime intact", async () => {
+    sim.create({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: "ako-lease-lock", namespace: "avi-system" },
+      spec: { holderIdentity: "ako-0", leaseDurationSeconds: 15, renewTime: "2026-01-02T03:04:05.123456Z" }
+    })
+    const lease = JSON.parse(await kubectl("get", "lease", "ako-lease-lock", "-n", "avi-system", "-o", "json"))
+    expect(lease.spec.renewTime).toBe("2026-01-02T03:04:05.123456Z")
+  })
+
+  it("follows changes with get -w", async () => {
+    const child = spawn(kubectlPath(), [
+      "--kubeconfig",
+      kubeconfig,
+      "--cache-dir",
+      join(dir, "cache"),
+      "get",
+      "configmaps",
+      "-n",
+      "default",
+      "-w"
+    ])
+    let stdout = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    try {
+      await eventually(
+        () => (sim.requestLog().some((e) => e.watch && e.resource === "configmaps") ? true : undefined),
+        15_000,
+        "kubectl's watch"
+      )
+      sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched-one", namespace: "default" } })
+      await eventually(
+        () => (stdout.includes("watched-one") ? true : undefined),
+        15_000,
+        "the new object in kubectl's output"
+      )
+      sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched-two", namespace: "default" } })
+      await eventually(() => (stdout.includes("watched-two") ? true : undefined), 15_000, "the second object")
+    } finally {
+      child.kill("SIGTERM")
+    }
+  })
+})
