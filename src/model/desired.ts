@@ -71,7 +71,7 @@ export type ProblemReason =
   | "HostNotInDnsSubDomains"
   | "HostMissing"
   | "InvalidStaticIP"
-  | "IngressClassNotFound"
+  | "Unsupported"
 
 /** A per-object translation problem; the app turns it into a Kubernetes Event (type Warning) on `object`. */
 export interface Problem {

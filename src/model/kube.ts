@@ -129,6 +129,7 @@ export interface Route {
   readonly metadata?: ObjectMeta | undefined
   readonly spec?: {
     readonly host?: string | undefined
+    readonly subdomain?: string | undefined
     readonly path?: string | undefined
     readonly to?: RouteTargetReference | undefined
     readonly alternateBackends?: ReadonlyArray<RouteTargetReference> | undefined

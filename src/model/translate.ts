@@ -1,15 +1,74 @@
 /**
  * Entry points: the whole cluster, one unit, and which units a changed Kubernetes object affects.
  */
-import type { DesiredUnit, Problem, Translation } from "./desired.js"
-import { isHandledLoadBalancer } from "./filters.js"
-import type { ClusterSnapshot } from "./kube.js"
-import { compareStrings } from "./kube.js"
+import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
+import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
+import type { HostPath } from "./ingress.js"
+import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
+import type { ClusterSnapshot, Ingress, ObjectRef, Service } from "./kube.js"
+import { compareStrings, keyOf, refKey, SERVICE_NAME_LABEL } from "./kube.js"
 import { translateService } from "./l4.js"
+import { translateDedicated, translateShard } from "./l7.js"
+import {
+  DEDICATED_SUFFIX,
+  dedicatedVsName,
+  DEFAULT_ROUTER_SECRET,
+  l4VsName,
+  shardVsNameForHost,
+  unitKey
+} from "./names.js"
+import { parseRoute } from "./route.js"
 import type { ModelSettings } from "./settings.js"
 
 const sortedValues = <A>(map: ReadonlyMap<string, A>): ReadonlyArray<A> =>
   [...map.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, value]) => value)
+
+/** The parent VS an Ingress/Route host lands on: its shard, or its own VS with DEDICATED. */
+export const l7VsNameForHost = (settings: ModelSettings, host: string): string =>
+  settings.shardVSSize === "DEDICATED" ?
+    dedicatedVsName(settings.clusterName, host) :
+    shardVsNameForHost(settings.clusterName, host, settings.shardVSSize)
+
+interface L7Input {
+  readonly paths: ReadonlyArray<HostPath>
+  readonly problems: ReadonlyArray<Problem>
+}
+
+/** Host paths of every handled Ingress and Route, optionally only those landing on one VS. */
+const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): L7Input => {
+  const paths: Array<HostPath> = []
+  const problems: Array<Problem> = []
+  const keep = (p: HostPath) => onlyVs === undefined || l7VsNameForHost(settings, p.host) === onlyVs
+  for (const ingress of sortedValues(snapshot.ingresses)) {
+    if (!isHandledIngress(snapshot, settings, ingress)) continue
+    const parsed = parseIngress(snapshot, settings, ingress)
+    const kept = parsed.paths.filter(keep)
+    paths.push(...kept)
+    if (onlyVs === undefined || kept.length > 0) problems.push(...parsed.problems)
+  }
+  for (const route of sortedValues(snapshot.routes)) {
+    const parsed = parseRoute(snapshot, settings, route)
+    const kept = parsed.paths.filter(keep)
+    paths.push(...kept)
+    if (onlyVs === undefined || kept.length > 0) problems.push(...parsed.problems)
+  }
+  return { paths, problems }
+}
+
+const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): ReadonlyArray<DesiredUnit> => {
+  const byVs = new Map<string, Array<HostPath>>()
+  for (const p of paths) {
+    const vs = l7VsNameForHost(settings, p.host)
+    const list = byVs.get(vs)
+    if (list === undefined) byVs.set(vs, [p])
+    else list.push(p)
+  }
+  return [...byVs.entries()].map(([vs, entries]) =>
+    settings.shardVSSize === "DEDICATED" ?
+      translateDedicated(settings, vs, entries[0]?.host ?? "", entries) :
+      translateShard(settings, vs, entries)
+  )
+}
 
 /** Everything: one pass over the snapshot. The result does not depend on the order of the snapshot's maps. */
 export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): Translation => {
@@ -21,6 +80,145 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
     if (result.unit !== undefined) units.push(result.unit)
     problems.push(...result.problems)
   }
+  const l7 = l7Input(snapshot, settings)
+  units.push(...l7Units(settings, l7.paths))
+  problems.push(...l7.problems)
   units.sort((a, b) => compareStrings(a.key, b.key))
   return { desired: new Map(units.map((unit) => [unit.key, unit])), problems }
+}
+
+export interface UnitTranslation {
+  /** Undefined: nothing should exist under this key any more (the reconciler deletes what it has). */
+  readonly unit: DesiredUnit | undefined
+  readonly problems: ReadonlyArray<Problem>
+}
+
+const isL7VsName = (settings: ModelSettings, vsName: string): boolean =>
+  vsName.startsWith(`${settings.clusterName}--Shared-L7-`) || vsName.endsWith(DEDICATED_SUFFIX)
+
+/**
+ * One unit by key (`<tenant>/<vsName>`), recomputed from the snapshot: what a work-queue item needs. Equal to the
+ * entry of the same key in `translate(snapshot, settings).desired`.
+ */
+export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: ModelSettings): UnitTranslation => {
+  const prefix = `${settings.tenantName}/`
+  if (!key.startsWith(prefix)) return { unit: undefined, problems: [] }
+  const vsName = key.slice(prefix.length)
+  if (isL7VsName(settings, vsName)) {
+    const l7 = l7Input(snapshot, settings, vsName)
+    return { unit: l7Units(settings, l7.paths)[0], problems: l7.problems }
+  }
+  for (const service of sortedValues(snapshot.services)) {
+    const ns = service.metadata?.namespace ?? ""
+    const name = service.metadata?.name ?? ""
+    if (l4VsName(settings.clusterName, ns, name) !== vsName) continue
+    if (!isHandledLoadBalancer(snapshot, settings, service)) continue
+    return translateService(snapshot, settings, service)
+  }
+  return { unit: undefined, problems: [] }
+}
+
+const usesService = (ingress: Ingress, serviceName: string): boolean =>
+  (ingress.spec?.rules ?? []).some((rule) =>
+    (rule.http?.paths ?? []).some((p) => p.backend?.service?.name === serviceName)
+  )
+
+const l7KeysOf = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): ReadonlyArray<string> =>
+  paths.map((p) => unitKey(settings.tenantName, l7VsNameForHost(settings, p.host)))
+
+/**
+ * The units a changed object currently feeds. Units it fed before the change are found in the previous desired
+ * state with `unitsOwnedBy`; a work queue enqueues the union of both.
+ */
+export const unitKeysFor = (
+  object: ObjectRef,
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings
+): ReadonlyArray<string> => {
+  const keys = new Set<string>()
+  const addIngresses = (predicate: (ingress: Ingress) => boolean) => {
+    for (const ingress of sortedValues(snapshot.ingresses)) {
+      if (!isHandledIngress(snapshot, settings, ingress) || !predicate(ingress)) continue
+      for (const key of l7KeysOf(settings, parseIngress(snapshot, settings, ingress).paths)) keys.add(key)
+    }
+  }
+  const addRoutes = (predicate: (route: NonNullable<ReturnType<ClusterSnapshot["routes"]["get"]>>) => boolean) => {
+    for (const route of sortedValues(snapshot.routes)) {
+      if (!predicate(route)) continue
+      for (const key of l7KeysOf(settings, parseRoute(snapshot, settings, route).paths)) keys.add(key)
+    }
+  }
+  const addService = (namespace: string, name: string) => {
+    const service: Service | undefined = snapshot.services.get(`${namespace}/${name}`)
+    if (service !== undefined && isHandledLoadBalancer(snapshot, settings, service)) {
+      keys.add(unitKey(settings.tenantName, l4VsName(settings.clusterName, namespace, name)))
+    }
+    addIngresses((ingress) => ingress.metadata?.namespace === namespace && usesService(ingress, name))
+    addRoutes((route) =>
+      route.metadata?.namespace === namespace &&
+      (route.spec?.to?.name === name || (route.spec?.alternateBackends ?? []).some((b) => b.name === name))
+    )
+  }
+  const namespace = object.namespace ?? ""
+  switch (object.kind) {
+    case "Service":
+      addService(namespace, object.name)
+      break
+    case "EndpointSlice": {
+      const slice = snapshot.endpointSlices.get(keyOf("EndpointSlice", namespace, object.name))
+      const service = slice?.metadata?.labels?.[SERVICE_NAME_LABEL]
+      if (service !== undefined) addService(namespace, service)
+      break
+    }
+    case "Ingress": {
+      const ingress = snapshot.ingresses.get(`${namespace}/${object.name}`)
+      if (ingress !== undefined) addIngresses((candidate) => candidate === ingress)
+      break
+    }
+    case "Route": {
+      const route = snapshot.routes.get(`${namespace}/${object.name}`)
+      if (route !== undefined) addRoutes((candidate) => candidate === route)
+      break
+    }
+    case "IngressClass":
+      addIngresses(() => true)
+      break
+    case "Secret": {
+      const isDefault = namespace === settings.akoNamespace && object.name === DEFAULT_ROUTER_SECRET
+      addIngresses((ingress) =>
+        (ingress.metadata?.namespace === namespace &&
+          (ingress.spec?.tls ?? []).some((tls) => tls.secretName === object.name)) ||
+        (isDefault && ingress.metadata?.annotations?.[ENABLE_TLS_ANNOTATION] === "true")
+      )
+      break
+    }
+    case "Namespace":
+      for (const service of sortedValues(snapshot.services)) {
+        if (service.metadata?.namespace === object.name) addService(object.name, service.metadata.name ?? "")
+      }
+      addIngresses((ingress) => ingress.metadata?.namespace === object.name)
+      addRoutes((route) => route.metadata?.namespace === object.name)
+      break
+    case "Node":
+      if (settings.serviceType === "NodePort") {
+        for (const key of translate(snapshot, settings).desired.keys()) keys.add(key)
+      }
+      break
+  }
+  return [...keys].sort(compareStrings)
+}
+
+/**
+ * Units of a previous desired state that `object` was an owner of; for a Namespace, every unit with an owner in it.
+ */
+export const unitsOwnedBy = (state: DesiredState, object: ObjectRef): ReadonlyArray<string> => {
+  const wanted = refKey(object)
+  const matches = object.kind === "Namespace" ?
+    (owner: ObjectRef) => owner.namespace === object.name :
+    (owner: ObjectRef) => refKey(owner) === wanted
+  const keys: Array<string> = []
+  for (const unit of state.values()) {
+    if (unit.owners.some(matches)) keys.push(unit.key)
+  }
+  return keys.sort(compareStrings)
 }

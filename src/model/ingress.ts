@@ -1,0 +1,235 @@
+/**
+ * Ingress parsing (AKO `nodes/validator.go:ParseHostPathForIngress`): each Ingress becomes host/path entries with
+ * their backend's servers, secure hosts carry their certificate. Bad input becomes a problem on the Ingress and only
+ * drops what it concerns.
+ */
+import { Either, Encoding } from "effect"
+import type { Problem } from "./desired.js"
+import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from "./kube.js"
+import { objectRef } from "./kube.js"
+import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
+import type { PoolServer } from "./servers.js"
+import { poolServers } from "./servers.js"
+import type { ModelSettings } from "./settings.js"
+
+export const ENABLE_TLS_ANNOTATION = "ako.vmware.com/enable-tls"
+
+/** A certificate taken from a Secret, named as AKO names it. */
+export interface Certificate {
+  readonly name: string
+  readonly certificate: string
+  readonly key: string
+  readonly secret: ObjectRef
+}
+
+/** One path of one host of one Ingress (or Route), ready to become a pool. */
+export interface HostPath {
+  readonly source: ObjectRef
+  readonly namespace: string
+  /** The Ingress (or Route) name that goes into pool names and markers. */
+  readonly objectName: string
+  readonly host: string
+  /** `""` for a rule without a path. */
+  readonly path: string
+  readonly pathType: string
+  readonly serviceName: string
+  readonly servers: ReadonlyArray<PoolServer>
+  /** Pool ratio (Route weights; 100 for Ingress paths). */
+  readonly ratio: number
+  /** Present on secure hosts. */
+  readonly certificate: Certificate | undefined
+  /** Routes: whether a plain-HTTP request is redirected (Ingress TLS hosts always are). */
+  readonly redirect: boolean
+  /** Routes add `-<svc>` to pool names. */
+  readonly poolNameHasService: boolean
+}
+
+export interface ParsedIngress {
+  readonly paths: ReadonlyArray<HostPath>
+  readonly problems: ReadonlyArray<Problem>
+}
+
+const decodeBase64 = (value: string | undefined): string | undefined => {
+  if (value === undefined) return undefined
+  const decoded = Encoding.decodeBase64String(value)
+  return Either.isRight(decoded) ? decoded.right : undefined
+}
+
+const looksLikePem = (text: string | undefined): text is string =>
+  text !== undefined && /-----BEGIN [A-Z0-9 ]+-----/.test(text)
+
+/** The cert and key of a TLS Secret (`tls.crt`, `tls.key`), or the reason it cannot be used. */
+export const certificateFromSecret = (
+  secret: Secret | undefined,
+  secretRef: ObjectRef,
+  name: string
+): Either.Either<Certificate, { reason: "SecretNotFound" | "SecretMalformed"; message: string }> => {
+  const where = `${secretRef.namespace ?? ""}/${secretRef.name}`
+  if (secret === undefined) {
+    return Either.left({ reason: "SecretNotFound", message: `TLS Secret ${where} does not exist` })
+  }
+  const certificate = decodeBase64(secret.data?.["tls.crt"])
+  const key = decodeBase64(secret.data?.["tls.key"])
+  if (!looksLikePem(certificate) || !looksLikePem(key)) {
+    return Either.left({
+      reason: "SecretMalformed",
+      message: `TLS Secret ${where} needs PEM data in tls.crt and tls.key`
+    })
+  }
+  return Either.right({ name, certificate, key, secret: secretRef })
+}
+
+const hostAllowed = (settings: ModelSettings, host: string): boolean =>
+  settings.dnsSubDomains.length === 0 ||
+  settings.dnsSubDomains.some((domain) => host.endsWith(domain.startsWith(".") ? domain : `.${domain}`))
+
+/** The Service port an Ingress backend names, by number or by name. */
+const backendPort = (
+  ports: ReadonlyArray<ServicePort>,
+  wanted: { readonly number?: number | undefined; readonly name?: string | undefined } | undefined
+): ServicePort | undefined => {
+  if (wanted?.name !== undefined && wanted.name !== "") return ports.find((p) => p.name === wanted.name)
+  const number = wanted?.number === undefined || wanted.number === 0 ? 80 : wanted.number
+  return ports.find((p) => p.port === number)
+}
+
+/** All servable host paths of a handled Ingress. */
+export const parseIngress = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  ingress: Ingress
+): ParsedIngress => {
+  const source = objectRef("Ingress", ingress)
+  const namespace = source.namespace ?? ""
+  const name = source.name
+  const problems: Array<Problem> = []
+  const paths: Array<HostPath> = []
+
+  const tlsSecretOf = new Map<string, string>()
+  for (const tls of ingress.spec?.tls ?? []) {
+    for (const host of tls.hosts ?? []) {
+      if (!tlsSecretOf.has(host) && tls.secretName !== undefined && tls.secretName !== "") {
+        tlsSecretOf.set(host, tls.secretName)
+      }
+    }
+  }
+  const enableTls = ingress.metadata?.annotations?.[ENABLE_TLS_ANNOTATION] === "true"
+  const certificates = new Map<string, Either.Either<Certificate, Problem>>()
+  const certificateFor = (host: string): Either.Either<Certificate, Problem> | undefined => {
+    const cached = certificates.get(host)
+    if (cached !== undefined) return cached
+    const secretName = tlsSecretOf.get(host)
+    let result: Either.Either<Certificate, Problem> | undefined
+    if (secretName !== undefined) {
+      const ref: ObjectRef = { kind: "Secret", namespace, name: secretName }
+      result = Either.mapLeft(
+        certificateFromSecret(
+          snapshot.secrets.get(`${namespace}/${secretName}`),
+          ref,
+          tlsCertName(settings.clusterName, host)
+        ),
+        (e) => ({
+          object: source,
+          field: "spec.tls",
+          reason: e.reason,
+          message: `${e.message}; host ${host} is not served`
+        })
+      )
+    } else if (enableTls) {
+      const ref: ObjectRef = { kind: "Secret", namespace: settings.akoNamespace, name: DEFAULT_ROUTER_SECRET }
+      result = Either.mapLeft(
+        certificateFromSecret(
+          snapshot.secrets.get(`${settings.akoNamespace}/${DEFAULT_ROUTER_SECRET}`),
+          ref,
+          defaultRouterCertName(settings.clusterName)
+        ),
+        (e) => ({
+          object: source,
+          field: `metadata.annotations[${ENABLE_TLS_ANNOTATION}]`,
+          reason: e.reason,
+          message: `${e.message}; host ${host} is not served`
+        })
+      )
+    }
+    if (result !== undefined) certificates.set(host, result)
+    return result
+  }
+
+  for (const [ruleIndex, rule] of (ingress.spec?.rules ?? []).entries()) {
+    let host = rule.host ?? ""
+    if (host === "") {
+      const domain = settings.dnsSubDomains[0]
+      if (domain === undefined) {
+        problems.push({
+          object: source,
+          field: `spec.rules[${ruleIndex}].host`,
+          reason: "HostMissing",
+          message: "a rule without host needs a DNS sub-domain in the Avi cloud; the rule is ignored"
+        })
+        continue
+      }
+      host = `${name}.${namespace}.${domain.startsWith(".") ? domain.slice(1) : domain}`
+    }
+    if (!hostAllowed(settings, host)) {
+      problems.push({
+        object: source,
+        field: `spec.rules[${ruleIndex}].host`,
+        reason: "HostNotInDnsSubDomains",
+        message: `host ${host} is not in the cloud's DNS sub-domains (${
+          settings.dnsSubDomains.join(", ")
+        }); the rule is ignored`
+      })
+      continue
+    }
+    const tls = certificateFor(host)
+    if (tls !== undefined && Either.isLeft(tls)) continue
+    const certificate = tls === undefined ? undefined : tls.right
+    for (const [pathIndex, entry] of (rule.http?.paths ?? []).entries()) {
+      const backend = entry.backend?.service
+      const serviceName = backend?.name ?? ""
+      const field = `spec.rules[${ruleIndex}].http.paths[${pathIndex}].backend.service`
+      const service = snapshot.services.get(`${namespace}/${serviceName}`)
+      let servers: ReadonlyArray<PoolServer> = []
+      if (service === undefined) {
+        problems.push({
+          object: source,
+          field: `${field}.name`,
+          reason: "ServiceNotFound",
+          message: `Service ${namespace}/${serviceName} does not exist; pool for ${host}${
+            entry.path ?? ""
+          } has no servers`
+        })
+      } else {
+        const port = backendPort(service.spec?.ports ?? [], backend?.port)
+        if (port === undefined) {
+          const wanted = backend?.port?.name ?? String(backend?.port?.number ?? 80)
+          problems.push({
+            object: source,
+            field: `${field}.port`,
+            reason: "PortNotFound",
+            message: `Service ${namespace}/${serviceName} has no port ${wanted}; pool for ${host}${
+              entry.path ?? ""
+            } has no servers`
+          })
+        } else {
+          servers = poolServers(snapshot, settings, service, port, true)
+        }
+      }
+      paths.push({
+        source,
+        namespace,
+        objectName: name,
+        host,
+        path: entry.path ?? "",
+        pathType: entry.pathType ?? "ImplementationSpecific",
+        serviceName,
+        servers,
+        ratio: 100,
+        certificate,
+        redirect: certificate !== undefined,
+        poolNameHasService: false
+      })
+    }
+  }
+  return { paths, problems }
+}

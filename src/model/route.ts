@@ -1,0 +1,144 @@
+/**
+ * OpenShift Routes on the same shared/SNI model as Ingresses (reference/ako-objects.md §4): pool names add
+ * `-<svc>`, alternateBackends add pools with their weight as ratio, edge certificates are inline (or the default
+ * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None. Passthrough and re-encrypt are not
+ * translated and are reported.
+ */
+import { Either } from "effect"
+import type { Problem } from "./desired.js"
+import { namespaceAccepted } from "./filters.js"
+import type { Certificate, HostPath } from "./ingress.js"
+import { certificateFromSecret } from "./ingress.js"
+import type { ClusterSnapshot, ObjectRef, Route, ServicePort } from "./kube.js"
+import { objectRef } from "./kube.js"
+import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
+import type { PoolServer } from "./servers.js"
+import { poolServers } from "./servers.js"
+import type { ModelSettings } from "./settings.js"
+
+const routePort = (ports: ReadonlyArray<ServicePort>, target: number | string | undefined): ServicePort | undefined => {
+  if (target === undefined) return ports[0]
+  if (typeof target === "string") return ports.find((p) => p.name === target || p.targetPort === target)
+  return ports.find((p) => p.targetPort === target || p.port === target)
+}
+
+const hasPem = (text: string | undefined): text is string =>
+  text !== undefined && /-----BEGIN [A-Z0-9 ]+-----/.test(text)
+
+export const parseRoute = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  route: Route
+): { readonly paths: ReadonlyArray<HostPath>; readonly problems: ReadonlyArray<Problem> } => {
+  const source = objectRef("Route", route)
+  const namespace = source.namespace ?? ""
+  if (route.metadata?.deletionTimestamp !== undefined || !namespaceAccepted(snapshot, settings, namespace)) {
+    return { paths: [], problems: [] }
+  }
+  const subdomain = route.spec?.subdomain ?? ""
+  const host = route.spec?.host !== undefined && route.spec.host !== "" ?
+    route.spec.host :
+    subdomain !== "" && settings.defaultDomain !== undefined ?
+    `${subdomain}.${settings.defaultDomain.replace(/^\./, "")}` :
+    ""
+  if (host === "") {
+    return {
+      paths: [],
+      problems: [{ object: source, field: "spec.host", reason: "HostMissing", message: "the Route has no host" }]
+    }
+  }
+  const tls = route.spec?.tls
+  const termination = tls?.termination
+  if (termination === "passthrough" || termination === "reencrypt") {
+    return {
+      paths: [],
+      problems: [{
+        object: source,
+        field: "spec.tls.termination",
+        reason: "Unsupported",
+        message: `TLS termination ${termination} is not supported by ako-ts; the Route is not served`
+      }]
+    }
+  }
+  let certificate: Certificate | undefined
+  if (termination === "edge") {
+    if (hasPem(tls?.certificate) && hasPem(tls?.key)) {
+      certificate = {
+        name: tlsCertName(settings.clusterName, host),
+        certificate: tls.certificate,
+        key: tls.key,
+        secret: source
+      }
+    } else {
+      const ref: ObjectRef = { kind: "Secret", namespace: settings.akoNamespace, name: DEFAULT_ROUTER_SECRET }
+      const fromDefault = certificateFromSecret(
+        snapshot.secrets.get(`${settings.akoNamespace}/${DEFAULT_ROUTER_SECRET}`),
+        ref,
+        defaultRouterCertName(settings.clusterName)
+      )
+      if (Either.isLeft(fromDefault)) {
+        return {
+          paths: [],
+          problems: [{
+            object: source,
+            field: "spec.tls",
+            reason: fromDefault.left.reason,
+            message: `${fromDefault.left.message}; the edge Route has no certificate of its own and is not served`
+          }]
+        }
+      }
+      certificate = fromDefault.right
+    }
+  }
+  const insecurePolicy = tls?.insecureEdgeTerminationPolicy ?? "None"
+  const problems: Array<Problem> = []
+  const paths: Array<HostPath> = []
+  const backends = [
+    ...(route.spec?.to === undefined ? [] : [{ ...route.spec.to, field: "spec.to" }]),
+    ...(route.spec?.alternateBackends ?? []).map((b, i) => ({ ...b, field: `spec.alternateBackends[${i}]` }))
+  ]
+  for (const backend of backends) {
+    const weight = backend.weight ?? 100
+    if (weight === 0) continue
+    const serviceName = backend.name ?? ""
+    const service = snapshot.services.get(`${namespace}/${serviceName}`)
+    let servers: ReadonlyArray<PoolServer> = []
+    if (service === undefined) {
+      problems.push({
+        object: source,
+        field: `${backend.field}.name`,
+        reason: "ServiceNotFound",
+        message: `Service ${namespace}/${serviceName} does not exist; its pool has no servers`
+      })
+    } else {
+      const port = routePort(service.spec?.ports ?? [], route.spec?.port?.targetPort)
+      if (port === undefined) {
+        problems.push({
+          object: source,
+          field: "spec.port.targetPort",
+          reason: "PortNotFound",
+          message: `Service ${namespace}/${serviceName} has no port ${String(route.spec?.port?.targetPort)}`
+        })
+      } else {
+        servers = poolServers(snapshot, settings, service, port, true)
+      }
+    }
+    const base = {
+      source,
+      namespace,
+      objectName: source.name,
+      host,
+      path: route.spec?.path ?? "",
+      pathType: "Prefix",
+      serviceName,
+      servers,
+      ratio: weight,
+      poolNameHasService: true
+    }
+    paths.push({ ...base, certificate, redirect: certificate !== undefined && insecurePolicy === "Redirect" })
+    if (certificate !== undefined && insecurePolicy === "Allow") {
+      paths.push({ ...base, certificate: undefined, redirect: false })
+    }
+  }
+  return { paths, problems }
+}
