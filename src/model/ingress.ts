@@ -151,7 +151,10 @@ export const parseIngress = (
         })
       )
     }
-    if (result !== undefined) certificates.set(host, result)
+    if (result !== undefined) {
+      certificates.set(host, result)
+      if (Either.isLeft(result)) problems.push(result.left)
+    }
     return result
   }
 
