@@ -247,9 +247,9 @@ export const makeLive = (
         Effect.flatMap(Ref.get(session), (current) =>
           Option.isSome(current) && current.value.generation !== stale
             ? Effect.succeed(current.value)
-            : Effect.zipRight(
-              recordRelogin,
-              Effect.flatMap(currentVersion, login)
+            : Effect.logInfo("avi session refused, logging in again").pipe(
+              Effect.zipRight(recordRelogin),
+              Effect.zipRight(Effect.flatMap(currentVersion, login))
             ))
       )
 
@@ -315,10 +315,9 @@ export const makeLive = (
           let result = yield* exchange(call, headersFor(Option.some(current), call.tenant, avVersion))
           if ((result.status === 401 || result.status === 419) && !relogged) {
             relogged = true
-            yield* Effect.logInfo("avi session refused, logging in again").pipe(
+            current = yield* relogin(current.generation).pipe(
               Effect.annotateLogs({ ...context, status: result.status })
             )
-            current = yield* relogin(current.generation)
             result = yield* exchange(call, headersFor(Option.some(current), call.tenant, avVersion))
           }
           yield* adoptCookies(current.generation, result.cookies)
@@ -387,8 +386,11 @@ export const makeLive = (
         )
       )
 
+    /** Singletons (`/api/systemconfiguration`, `/api/cluster`) answer a collection GET with the bare object. */
     const decodeCollection = (method: string, path: string) => (body: unknown) =>
-      Schema.decodeUnknown(Collection)(body).pipe(
+      Schema.decodeUnknown(Collection)(
+        typeof body === "object" && body !== null && !("results" in body) && "uuid" in body ? { results: [body] } : body
+      ).pipe(
         Effect.mapError((error) =>
           new AviDecodeError({ method, path, message: ParseResult.TreeFormatter.formatErrorSync(error) })
         )

@@ -7,7 +7,8 @@ import { Effect, Fiber, Metric, Option, Redacted, Schedule } from "effect"
 import type { Duration } from "effect"
 import { generate } from "selfsigned"
 import type { AviClientConfig } from "../../src/avi/index.js"
-import { AviClient, AviMetrics, AviRef } from "../../src/avi/index.js"
+import type { AviObjectType } from "../../src/avi/index.js"
+import { AviClient, AviMetrics, AviRef, AviTypes } from "../../src/avi/index.js"
 import type { AviSim, AviSimOptions, AviSimRequestLogEntry } from "../../src/sim/avi/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
 
@@ -83,6 +84,24 @@ describe("AviClient against the simulator", () => {
           log.filter((e) => e.path !== "/login" && e.path !== "/api/initial-data").every((e) => e.user === "admin")
         )
           .toBe(true)
+      })
+    ))
+
+  it.live("decodes every object the simulator seeds, for every type the client knows", () =>
+    withSim(() =>
+      Effect.gen(function*() {
+        const avi = yield* AviClient
+        const counts: Record<string, number> = {}
+        for (const type of Object.keys(AviTypes) as Array<AviObjectType>) {
+          counts[type] = (yield* avi.listAll(type, {}, { tenant: "*" })).length
+        }
+        for (
+          const type of ["tenant", "cloud", "network", "vrfcontext", "serviceenginegroup", "ipamdnsproviderprofile"]
+        ) {
+          expect(counts[type], type).toBeGreaterThan(0)
+        }
+        const system = yield* avi.get("systemconfiguration", "default")
+        expect(system.default_license_tier).toBeDefined()
       })
     ))
 
