@@ -121,6 +121,8 @@ export interface StoreOptions {
 export class Store {
   readonly registry: Registry
   private readonly tables = new Map<string, Map<string, KubeObject>>()
+  /** Keys in etcd order per table, rebuilt lazily after a create or delete; pages binary-search into it. */
+  private readonly sortedKeys = new Map<string, Array<string>>()
   private revision = 0
   private events: Array<StoreEvent> = []
   private compactedRevision = 0
@@ -307,6 +309,7 @@ export class Store {
       else stored["status"] = status
     }
     table.set(key, stored)
+    this.sortedKeys.delete(resourceKey(type))
     this.record(type, "ADDED", stored, undefined)
     return stored
   }
@@ -336,10 +339,21 @@ export class Store {
       )
     }
     // Keys sort as etcd's do (namespace/name), so pages are stable across calls.
-    const keys = [...this.table(type).keys()].sort()
+    const keys = this.keysInOrder(type)
+    let first = 0
+    if (start !== undefined) {
+      let high = keys.length
+      while (first < high) {
+        const mid = (first + high) >>> 1
+        if (keys[mid]! <= start.start) first = mid + 1
+        else high = mid
+      }
+    }
+    const prefix = namespace !== undefined && type.namespaced ? `${namespace}/` : undefined
     const selected: Array<[string, KubeObject]> = []
-    for (const key of keys) {
-      if (start !== undefined && key <= start.start) continue
+    for (let i = first; i < keys.length; i++) {
+      const key = keys[i]!
+      if (prefix !== undefined && !key.startsWith(prefix)) continue
       const object = this.table(type).get(key)!
       const meta = metaOf(object)
       if (namespace !== undefined && type.namespaced && meta.namespace !== namespace) continue
@@ -359,6 +373,16 @@ export class Store {
       continue: encodeContinue(page[page.length - 1]![0], listRevision),
       remainingItemCount: selected.length - limit
     }
+  }
+
+  private keysInOrder(type: ResourceType): Array<string> {
+    const key = resourceKey(type)
+    let keys = this.sortedKeys.get(key)
+    if (keys === undefined) {
+      keys = [...this.table(type).keys()].sort()
+      this.sortedKeys.set(key, keys)
+    }
+    return keys
   }
 
   /** Full update of the main resource (PUT); `status` in the body is ignored when the type has a status subresource. */
@@ -463,6 +487,7 @@ export class Store {
     nextMeta.resourceVersion = String(this.revision)
     if (nextMeta.deletionTimestamp !== undefined && (nextMeta.finalizers ?? []).length === 0) {
       table.delete(key)
+      this.sortedKeys.delete(resourceKey(type))
       this.record(type, "DELETED", candidate, current)
       return candidate
     }
@@ -545,6 +570,7 @@ export class Store {
     this.revision++
     const deleted: KubeObject = { ...current, metadata: { ...meta, resourceVersion: String(this.revision) } }
     table.delete(key)
+    this.sortedKeys.delete(resourceKey(type))
     this.record(type, "DELETED", deleted, current)
     return { _tag: "Deleted", object: deleted }
   }
