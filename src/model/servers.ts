@@ -22,8 +22,8 @@ const wantedAddressType = (service: Service): "IPv4" | "IPv6" => {
 }
 
 /**
- * AKO's port match: a slice port matches by the Service port's name or by the numeric targetPort; a Service with
- * exactly one slice carrying one port matches regardless (named targetPorts resolve through the slice).
+ * AKO's port match: a slice port matches by the Service port's name or by the numeric targetPort; one slice with
+ * one port matches regardless (named targetPorts resolve through the slice).
  */
 const matchingSlicePort = (
   slice: EndpointSlice,
@@ -51,7 +51,9 @@ export const endpointServers = (
   const name = service.metadata?.name ?? ""
   const addressType = wantedAddressType(service)
   const slices = slicesOfService(snapshot, namespace, name).filter((s) => (s.addressType ?? "IPv4") === addressType)
-  const single = slices.length === 1 && (slices[0]?.ports?.length ?? 0) === 1
+  // Only for a single-port Service: otherwise every pool of the Service would get the one port.
+  const single = slices.length === 1 && (slices[0]?.ports?.length ?? 0) === 1 &&
+    (service.spec?.ports?.length ?? 0) === 1
   const servers = new Map<string, PoolServer>()
   for (const slice of slices) {
     const port = matchingSlicePort(slice, servicePort, single)
