@@ -53,6 +53,8 @@ export interface AviSimOptions {
    * `makeAviSim` defaults to the Effect `Clock` (so `TestClock` drives session expiry); `startAviSim` to `Date.now`.
    */
   readonly clock?: () => number
+  /** Request-log entries kept (oldest dropped first); default 100,000. */
+  readonly requestLogLimit?: number
 }
 
 export interface AviSim {
@@ -104,7 +106,8 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
     nowMs: clock,
     secure,
     clusterUuid: `cluster-${randomUUID()}`,
-    upSince: AviSimServer.upSince(clock())
+    upSince: AviSimServer.upSince(clock()),
+    requestLogLimit: options.requestLogLimit ?? 100_000
   })
   const store = server.store
   let restored = false
@@ -216,6 +219,7 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   let closing: Promise<void> | undefined
   const close = () => {
     closing ??= (async () => {
+      server.cancelTimers()
       await new Promise<void>((resolve) => {
         listener.close(() => resolve())
         listener.closeAllConnections()

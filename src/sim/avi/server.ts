@@ -48,6 +48,8 @@ export interface ServerConfig {
   readonly secure: boolean
   readonly clusterUuid: string
   readonly upSince: string
+  /** Oldest entries are dropped beyond this many, so a long-running simulator does not grow without bound. */
+  readonly requestLogLimit: number
 }
 
 type Auth = { readonly user: string; readonly session: Session | undefined }
@@ -94,8 +96,6 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on("error", reject)
   })
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 const aviDate = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19)
 
 interface Reply {
@@ -111,6 +111,7 @@ export class AviSimServer {
   private log: Array<AviSimRequestLogEntry> = []
   private seq = 0
   private readonly counts = new Map<string, Map<string, number>>()
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
 
   constructor(readonly config: ServerConfig) {
     this.store = new AviStore(config.nowMs)
@@ -133,6 +134,24 @@ export class AviSimServer {
 
   clearCounters(): void {
     this.counts.clear()
+  }
+
+  /** Cancels injected delays so closing does not wait for them. */
+  cancelTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+
+  private later(ms: number, f: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      f()
+    }, ms)
+    this.timers.add(timer)
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => this.later(ms, resolve))
   }
 
   // ------------------------------------------------------------ entry point
@@ -171,6 +190,9 @@ export class AviSimServer {
       aborted: false
     }
     this.log.push(entry)
+    if (this.log.length > this.config.requestLogLimit * 1.1) {
+      this.log.splice(0, this.log.length - this.config.requestLogLimit)
+    }
     let closed = false
     res.on("close", () => {
       closed = true
@@ -191,7 +213,7 @@ export class AviSimServer {
     const run = async () => {
       const raw = await readBody(req)
       const latency = latencyFor(this.faults, method, path)
-      if (latency > 0) await delay(latency)
+      if (latency > 0) await this.delay(latency)
       if (closed) return
       if (this.faults.errorRate > 0 && Math.random() < this.faults.errorRate) {
         return this.write(
@@ -240,10 +262,10 @@ export class AviSimServer {
       if (index * size >= bytes.length) res.end(chunk)
       else {
         res.write(chunk)
-        setTimeout(step, slow / pieces)
+        this.later(slow / pieces, step)
       }
     }
-    setTimeout(step, slow / pieces)
+    this.later(slow / pieces, step)
   }
 
   // ------------------------------------------------------------ routing
@@ -262,7 +284,7 @@ export class AviSimServer {
         if (method !== "POST") throw apiError(405, `Method "${method}" not allowed.`)
         return this.login(req, raw, entry)
       }
-      if (path === "/logout") return this.logout(req, entry)
+      if (path === "/logout" || path === "/api/logout") return this.logout(req, entry)
       if (segments[0] !== "api") throw apiError(404, `Resource ${path} not found`)
       if (path === "/api/cluster/status") return { status: 200, body: this.clusterStatus() }
       if (path === "/api/initial-data") return { status: 200, body: this.initialData() }

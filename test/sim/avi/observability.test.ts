@@ -97,6 +97,20 @@ describe("request log and counters", () => {
   })
 })
 
+describe("request log bound", () => {
+  it("drops the oldest entries beyond requestLogLimit", async () => {
+    const small = await startAviSim({ http: true, requestLogLimit: 10 })
+    try {
+      for (let i = 0; i < 30; i++) await request(small, { path: `/api/cluster/status?i=${i}` })
+      const log = small.requestLog()
+      expect(log.length).toBeLessThanOrEqual(11)
+      expect(log.at(-1)!.query).toBe("i=29")
+    } finally {
+      await small.close()
+    }
+  })
+})
+
 describe("direct store access", () => {
   it("insert applies the envelope rules; get, findByName, objects, update and remove", async () => {
     const vip = sim.insert("vsvip", { name: "stale--vip", vip: [{ vip_id: "0", auto_allocate_ip: true }] })
