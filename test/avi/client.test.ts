@@ -233,6 +233,32 @@ describe("AviClient retries", () => {
       expect(error.message).toContain("ECONNREFUSED")
     }))
 
+  it.effect("never has more than maxConcurrentRequests exchanges in flight", () =>
+    Effect.gen(function*() {
+      const controller = new StubController()
+      controller.scripts.push((request) =>
+        request.path.startsWith("/api/pool/")
+          ? { status: 200, body: pool(request.path.split("/")[3]!), delayMillis: 1000 }
+          : undefined
+      )
+      const pools = (c: StubController) => c.count((r) => r.path.startsWith("/api/pool/"))
+      const fiber = yield* Effect.fork(withClient(
+        controller,
+        Effect.flatMap(AviClient, (avi) =>
+          Effect.all(
+            Array.from({ length: 5 }, (_, i) => avi.get("pool", `pool-${i}`)),
+            { concurrency: "unbounded" }
+          )),
+        { maxConcurrentRequests: 2 }
+      ))
+      yield* TestClock.adjust("10 millis")
+      expect(pools(controller)).toBe(2)
+      yield* TestClock.adjust("1 second")
+      expect(pools(controller)).toBe(4)
+      yield* TestClock.adjust("2 seconds")
+      expect((yield* Fiber.join(fiber)).map((p) => p.uuid)).toEqual(["pool-0", "pool-1", "pool-2", "pool-3", "pool-4"])
+    }))
+
   it.effect("a request that gets no answer fails after requestTimeout as AviUnavailable(timeout)", () =>
     Effect.gen(function*() {
       const controller = new StubController()

@@ -367,6 +367,37 @@ describe("AviClient against the simulator", () => {
         expect(apiLog(sim, (e) => e.path === "/api/cloud")).toHaveLength(1)
       }), { client: { retries: 2 } }))
 
+  it.live("logs in with a user token, and scopes objects by tenant", () =>
+    Effect.gen(function*() {
+      const token = yield* withSim((sim) =>
+        Effect.gen(function*() {
+          const avi = yield* AviClient
+          const created = yield* avi.request({ method: "POST", path: "/api/user-token", body: { hours: "240" } })
+          const value = (created as { token?: unknown }).token
+          expect(typeof value).toBe("string")
+          const tokenClient = AviClient.layer(configFor(sim, {
+            password: undefined,
+            authToken: Redacted.make(String(value)),
+            clientIdentity: "token-client"
+          }))
+          yield* Effect.gen(function*() {
+            const viaToken = yield* AviClient
+            yield* viaToken.create("tenant", { name: "team-a" })
+            const teamA = viaToken.withTenant("team-a")
+            const pool = yield* teamA.create("pool", { name: `${CLUSTER}--tenant-pool`, created_by: CREATED_BY })
+            expect(Option.getOrThrow(AviRef.nameOf(pool.tenant_ref ?? ""))).toBe("team-a")
+            expect(yield* viaToken.listAll("pool", { created_by: CREATED_BY })).toHaveLength(0)
+            expect(yield* teamA.listAll("pool", { created_by: CREATED_BY })).toHaveLength(1)
+            expect(yield* viaToken.listAll("pool", { created_by: CREATED_BY }, { tenant: "*" })).toHaveLength(1)
+          }).pipe(Effect.provide(tokenClient))
+          const tokenLogins = apiLog(sim, (e) => e.path === "/login" && e.clientIdentity === "token-client")
+          expect(tokenLogins.map((e) => e.status)).toEqual([200])
+          return value
+        })
+      )
+      expect(token).toBeDefined()
+    }))
+
   it.live("surfaces 409 and 412 as typed errors", () =>
     withSim(() =>
       Effect.gen(function*() {

@@ -22,6 +22,8 @@ export interface Reply {
   readonly transportError?: boolean
   /** Never answer (for timeouts). */
   readonly hang?: boolean
+  /** Answer after this long (on the Clock). */
+  readonly delayMillis?: number
 }
 
 export type Script = (request: SeenRequest, controller: StubController) => Reply | undefined
@@ -115,12 +117,13 @@ export class StubController {
         const headers = new Headers({ "content-type": "application/json" })
         for (const cookie of reply.setCookie ?? []) headers.append("set-cookie", cookie)
         const text = reply.body === undefined ? null : JSON.stringify(reply.body)
-        return Effect.succeed(
-          HttpClientResponse.fromWeb(
-            request,
-            new Response(reply.status === 204 ? null : text, { status: reply.status, headers })
-          )
+        const response = HttpClientResponse.fromWeb(
+          request,
+          new Response(reply.status === 204 ? null : text, { status: reply.status, headers })
         )
+        return reply.delayMillis === undefined
+          ? Effect.succeed(response)
+          : Effect.as(Effect.sleep(reply.delayMillis), response)
       })
     )
   )
