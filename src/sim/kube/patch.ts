@@ -1,10 +1,13 @@
 /**
- * The three PATCH bodies the API server accepts for built-in types.
+ * The PATCH bodies the API server accepts for built-in types.
  *
- * Strategic merge patch differs from the real server on purpose: maps merge recursively like a JSON merge patch
- * (including `null` to delete a key, and `$patch: replace|delete` on a map), but lists are always replaced as a
- * whole; the real server merges lists that declare a `patchMergeKey` (containers by name, ports by port, ...) and
- * honours `$setElementOrder`, `$retainKeys` and `$deleteFromPrimitiveList`. Those directives are dropped here.
+ * Strategic merge patch follows the real server for what clients send in practice: maps merge recursively (`null`
+ * deletes a key, `$patch: replace|delete` on a map), lists named in `mergeKeys` merge element by element on their
+ * merge key (containers by name, container ports by containerPort, service ports by port, conditions by type, ...)
+ * with `$patch: delete` elements and `$setElementOrder/<list>` honoured, `finalizers` merge as a set with
+ * `$deleteFromPrimitiveList/finalizers` removals, and every other list is replaced as a whole. The real server takes
+ * merge keys from Go struct tags per field path; here they come from the field name alone, and `$retainKeys` is
+ * ignored.
  */
 import { badRequest } from "./status.js"
 
@@ -24,19 +27,84 @@ export const mergePatch = (target: unknown, patch: unknown): unknown => {
   return result
 }
 
+/** List field name → candidate merge keys, first one present in the elements wins (ports differ by context). */
+const mergeKeys: Readonly<Record<string, ReadonlyArray<string>>> = {
+  containers: ["name"],
+  initContainers: ["name"],
+  ephemeralContainers: ["name"],
+  env: ["name"],
+  volumes: ["name"],
+  volumeMounts: ["mountPath"],
+  volumeDevices: ["devicePath"],
+  imagePullSecrets: ["name"],
+  ports: ["containerPort", "port"],
+  conditions: ["type"],
+  ownerReferences: ["uid"],
+  hostAliases: ["ip"],
+  topologySpreadConstraints: ["topologyKey"],
+  resourceClaims: ["name"]
+}
+
+const primitiveSetLists = new Set(["finalizers"])
+
+const keyOf = (element: unknown, key: string): string | undefined =>
+  isObject(element) && element[key] !== undefined ? JSON.stringify(element[key]) : undefined
+
+const mergeList = (field: string, target: unknown, patch: Array<unknown>, order: unknown): Array<unknown> => {
+  const current = Array.isArray(target) ? target : []
+  if (primitiveSetLists.has(field)) {
+    const merged = [...current]
+    for (const item of patch) if (!merged.some((m) => JSON.stringify(m) === JSON.stringify(item))) merged.push(item)
+    return merged
+  }
+  const candidates = mergeKeys[field]
+  const key = candidates?.find((k) => patch.every((e) => keyOf(e, k) !== undefined))
+  if (key === undefined) return patch.filter((e) => !(isObject(e) && e["$patch"] === "delete"))
+  const merged: Array<unknown> = [...current]
+  for (const element of patch) {
+    const id = keyOf(element, key)
+    const at = merged.findIndex((m) => keyOf(m, key) === id)
+    if (isObject(element) && element["$patch"] === "delete") {
+      if (at >= 0) merged.splice(at, 1)
+    } else if (at >= 0) {
+      merged[at] = strategicMergePatch(merged[at], element)
+    } else {
+      merged.push(strategicMergePatch(undefined, element))
+    }
+  }
+  if (Array.isArray(order)) {
+    const rank = new Map(order.map((e, i) => [keyOf(e, key), i]))
+    return merged
+      .map((element, index) => ({ element, index, rank: rank.get(keyOf(element, key)) ?? order.length + index }))
+      .sort((a, b) => a.rank - b.rank)
+      .map((e) => e.element)
+  }
+  return merged
+}
+
 export const strategicMergePatch = (target: unknown, patch: unknown): unknown => {
   if (!isObject(patch)) return patch
   const directive = patch["$patch"]
   if (directive === "delete") return undefined
   const base: Record<string, unknown> = directive === "replace" ? {} : isObject(target) ? { ...target } : {}
   for (const [key, value] of Object.entries(patch)) {
+    if (key.startsWith("$deleteFromPrimitiveList/")) {
+      const field = key.slice("$deleteFromPrimitiveList/".length)
+      const current = base[field]
+      if (Array.isArray(current) && Array.isArray(value)) {
+        const remove = new Set(value.map((v) => JSON.stringify(v)))
+        base[field] = current.filter((v) => !remove.has(JSON.stringify(v)))
+      }
+      continue
+    }
     if (key.startsWith("$")) continue
-    if (key.startsWith("$setElementOrder/") || key.startsWith("$deleteFromPrimitiveList/")) continue
     if (value === null) {
       delete base[key]
       continue
     }
-    const merged = strategicMergePatch(base[key], value)
+    const merged = Array.isArray(value)
+      ? mergeList(key, base[key], value, patch[`$setElementOrder/${key}`])
+      : strategicMergePatch(base[key], value)
     if (merged === undefined) delete base[key]
     else base[key] = merged
   }

@@ -100,6 +100,37 @@ describe("the real kubectl against the kube sim", () => {
     expect(lease.spec.renewTime).toBe("2026-01-02T03:04:05.123456Z")
   })
 
+  it("applies client-side and server-side without losing fields the manifest keeps", async () => {
+    const file = join(dir, "deployment.yaml")
+    const write = (image: string) =>
+      writeFileSync(
+        file,
+        [
+          "apiVersion: apps/v1",
+          "kind: Deployment",
+          "metadata: {name: web, namespace: default}",
+          "spec:",
+          "  replicas: 1",
+          "  selector: {matchLabels: {app: web}}",
+          "  template:",
+          "    metadata: {labels: {app: web}}",
+          "    spec:",
+          `      containers: [{name: web, image: "${image}", ports: [{containerPort: 80}]}]`,
+          ""
+        ].join("\n")
+      )
+    write("nginx:1")
+    expect(await kubectl("apply", "-f", file)).toContain("deployment.apps/web created")
+    write("nginx:2")
+    expect(await kubectl("apply", "-f", file)).toContain("deployment.apps/web configured")
+    const spec = (sim.get("apps/v1/Deployment", "default", "web")?.["spec"]) as {
+      template: { spec: { containers: Array<Record<string, unknown>> } }
+    }
+    expect(spec.template.spec.containers).toEqual([{ name: "web", image: "nginx:2", ports: [{ containerPort: 80 }] }])
+    expect(await kubectl("apply", "--server-side", "-f", file)).toContain("serverside-applied")
+    expect(sim.get("apps/v1/Deployment", "default", "web")?.metadata?.generation).toBe(2)
+  })
+
   it("follows changes with get -w", async () => {
     const child = spawn(kubectlPath(), [
       "--kubeconfig",
