@@ -18,7 +18,6 @@ export {
 } from "./errors.js"
 export { AviMemoryStore } from "./memory.js"
 export type { AviMemoryCall, AviMemoryFault, AviMemoryOptions, AviMemoryStoreService } from "./memory.js"
-export * as AviMetrics from "./metrics.js"
 export * from "./objects.js"
 export * as AviRef from "./refs.js"
 export type { ParsedRef } from "./refs.js"
@@ -32,3 +31,8 @@ export type {
   AviQueryValue,
   AviRequest
 } from "./service.js"
+
+import { reloginsTotal, requestDuration, requestsTotal } from "./metrics.js"
+
+/** The client's metrics (the application renders them in Prometheus format). */
+export const AviMetrics = { requestsTotal, requestDuration, reloginsTotal } as const

@@ -190,7 +190,13 @@ export const makeLive = (
         return yield* result
       }).pipe(
         permits.withPermits(1),
-        Effect.locally(Headers.currentRedactedNames, ["authorization", "cookie", "set-cookie", "x-csrftoken"])
+        Effect.locally(Headers.currentRedactedNames, [
+          "authorization",
+          "cookie",
+          "set-cookie",
+          "x-api-key",
+          "x-csrftoken"
+        ])
       )
     }
 

@@ -3,7 +3,20 @@
  * stub HttpClient. Retry timing runs on TestClock.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Layer, Logger, Metric, Option, Redacted, Stream, TestClock } from "effect"
+import {
+  Chunk,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Metric,
+  Option,
+  Redacted,
+  Stream,
+  TestClock
+} from "effect"
 import type { AviClientConfig } from "../../src/avi/index.js"
 import { AviClient, AviMetrics } from "../../src/avi/index.js"
 import { PASSWORD, stubConfig, StubController } from "./stub.js"
@@ -432,7 +445,7 @@ describe("AviClient secrets", () => {
       yield* withTime(
         withClient(controller, program, { retries: 1 }).pipe(
           Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-          Effect.withLogSpan("test")
+          Logger.withMinimumLogLevel(LogLevel.All)
         )
       )
       const wrong = yield* Effect.flip(
@@ -451,7 +464,9 @@ describe("AviClient secrets", () => {
         String(config.password)
       ]
       expect(failures.map((failure) => (failure as { _tag: string })._tag)).toEqual(["AviUnavailable", "AviAuthError"])
-      expect(lines.length).toBeGreaterThan(0)
+      // Debug lines included: the login, the re-login and each retry were logged.
+      expect(lines.some((line) => line.includes("avi login"))).toBe(true)
+      expect(lines.some((line) => line.includes("retrying"))).toBe(true)
       for (const text of rendered) expect(text).not.toContain(PASSWORD)
     }))
 })
