@@ -31,12 +31,15 @@ const NETWORK_PROFILE = {
 
 const HEALTH_MONITOR: Record<Protocol, string> = { TCP: "System-TCP", UDP: "System-UDP", SCTP: "System-SCTP" }
 
-/** AKO `getNetworkProfile`: one protocol picks its profile; mixed ports use the TCP one plus per-port overrides. */
+/**
+ * AKO `getNetworkProfile` / `AviVsBuild`: one protocol picks its profile; mixed ports use the TCP one (UDP Fast Path
+ * when no port is TCP) plus per-port overrides for UDP and SCTP.
+ */
 const networkProfileFor = (protocols: ReadonlySet<Protocol>, settings: ModelSettings): string => {
   const tcp = settings.enterpriseLicense ? NETWORK_PROFILE.tcpProxy : NETWORK_PROFILE.tcpFastPath
   if (protocols.size === 1 && protocols.has("UDP")) return NETWORK_PROFILE.udpFastPath
   if (protocols.size === 1 && protocols.has("SCTP")) return NETWORK_PROFILE.sctpProxy
-  return tcp
+  return protocols.size > 1 && !protocols.has("TCP") ? NETWORK_PROFILE.udpFastPath : tcp
 }
 
 const overrideProfile = (protocol: Protocol): string | undefined =>

@@ -75,7 +75,9 @@ const poolBody = (settings: ModelSettings, name: string, p: HostPath, withServic
   }),
   sni_enabled: false,
   graceful_disable_timeout: 1,
-  servers: p.servers
+  servers: p.servers,
+  // AKO gives every pool without a CRD health monitor the protocol default; L7 backends are TCP.
+  health_monitor_refs: [ref.healthMonitor("System-TCP")]
 })
 
 const insecurePoolName = (settings: ModelSettings, p: HostPath): string =>
@@ -294,6 +296,7 @@ export const translateShard = (
       network_profile_ref: ref.networkProfile(TCP_PROXY),
       east_west_placement: false,
       ign_pool_net_reach: false,
+      error_page_profile_ref: "",
       ssl_key_and_certificate_refs: certificate === undefined ? [] : [ref.certificate(certificate.name)],
       http_policies: policies.map((policy, i) => ({
         index: FIRST_POLICY_INDEX + i,
@@ -368,6 +371,8 @@ export const translateDedicated = (
     se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
     vsvip_ref: ref.vsVip(vsName),
     vrf_context_ref: ref.vrf(GLOBAL_VRF),
+    type: "VS_TYPE_NORMAL",
+    east_west_placement: false,
     application_profile_ref: ref.applicationProfile(certificate === undefined ? HTTP_PROFILE : SECURE_HTTP_PROFILE),
     network_profile_ref: ref.networkProfile(TCP_PROXY),
     services: certificate === undefined ? [service(80, false)] : [service(80, false), service(443, true)],

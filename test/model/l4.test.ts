@@ -208,7 +208,8 @@ describe("Service type LoadBalancer", () => {
       { name: "dns-tcp", port: 53, protocol: "TCP" },
       { name: "dns-udp", port: 53, protocol: "UDP" }
     ])
-    const snapshot = makeSnapshot({ services: [tcp, udp, sctp, mixed] })
+    const udpSctp = lbService("ns", "us", [{ port: 53, protocol: "UDP" }, { port: 9999, protocol: "SCTP" }])
+    const snapshot = makeSnapshot({ services: [tcp, udp, sctp, mixed, udpSctp] })
     const vs = (desired: ReturnType<typeof translate>["desired"], name: string) =>
       bodyOf(find(desired.get(`admin/c1--ns-${name}`), "virtualservice", `c1--ns-${name}`))
     const enterprise = translate(snapshot, settings()).desired
@@ -218,6 +219,10 @@ describe("Service type LoadBalancer", () => {
     expect(vs(enterprise, "udp")["network_profile_ref"]).toBe("/api/networkprofile/?name=System-UDP-Fast-Path")
     expect(vs(enterprise, "sctp")["network_profile_ref"]).toBe("/api/networkprofile/?name=System-SCTP-Proxy")
     expect(vs(enterprise, "dns")["network_profile_ref"]).toBe("/api/networkprofile/?name=System-TCP-Proxy")
+    expect(vs(essentials, "dns")["network_profile_ref"]).toBe("/api/networkprofile/?name=System-TCP-Fast-Path")
+    expect(vs(enterprise, "us")["network_profile_ref"]).toBe("/api/networkprofile/?name=System-UDP-Fast-Path")
+    expect((vs(enterprise, "us")["services"] as Array<Record<string, unknown>>)[1]?.["override_network_profile_ref"])
+      .toBe("/api/networkprofile/?name=System-SCTP-Proxy")
     expect(vs(enterprise, "dns")["services"]).toEqual([
       { port: 53, port_range_end: 53, enable_ssl: false, enable_http2: false },
       {

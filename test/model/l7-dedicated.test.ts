@@ -52,6 +52,8 @@ describe("DEDICATED shard size", () => {
       se_group_ref: "/api/serviceenginegroup?name=Default-Group",
       vsvip_ref: `/api/vsvip/?name=${vs}`,
       vrf_context_ref: "/api/vrfcontext?name=global",
+      type: "VS_TYPE_NORMAL",
+      east_west_placement: false,
       application_profile_ref: "/api/applicationprofile/?name=System-HTTP",
       network_profile_ref: "/api/networkprofile/?name=System-TCP-Proxy",
       services: [{ port: 80, port_range_end: 80, enable_ssl: false, enable_http2: false }],

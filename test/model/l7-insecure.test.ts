@@ -110,7 +110,8 @@ describe("Ingress insecure hosts on shared L7 virtual services", () => {
       }),
       sni_enabled: false,
       graceful_disable_timeout: 1,
-      servers: [{ ip: { addr: "10.2.0.1", type: "V4" }, port: 8080, external_uuid: "10.2.0.1:8080", enabled: true }]
+      servers: [{ ip: { addr: "10.2.0.1", type: "V4" }, port: 8080, external_uuid: "10.2.0.1:8080", enabled: true }],
+      health_monitor_refs: ["/api/healthmonitor/?name=System-TCP"]
     })
     expect(bodyOf(find(unit, "poolgroup", "c1--Shared-L7-3"))).toEqual({
       name: "c1--Shared-L7-3",

@@ -149,6 +149,7 @@ describe("Ingress TLS hosts as SNI children", () => {
       network_profile_ref: "/api/networkprofile/?name=System-TCP-Proxy",
       east_west_placement: false,
       ign_pool_net_reach: false,
+      error_page_profile_ref: "",
       ssl_key_and_certificate_refs: ["/api/sslkeyandcertificate/?name=c1--secure.example.com"],
       http_policies: [{ index: 11, http_policy_set_ref: "/api/httppolicyset/?name=c1--default-secure.example.com" }],
       service_metadata: metadata({
