@@ -53,7 +53,7 @@ export const rawRequest = (
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-  token: string | undefined = sim.adminToken
+  token: string | null = sim.adminToken
 ): Promise<RawResponse> =>
   new Promise((resolve, reject) => {
     const url = new URL(path, sim.url)
@@ -62,7 +62,7 @@ export const rawRequest = (
       method,
       ...(sim.caPem === undefined ? {} : { ca: sim.caPem }),
       headers: {
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
         ...(payload === undefined ? {} : { "content-type": "application/json" }),
         ...headers
       }
