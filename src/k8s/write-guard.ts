@@ -1,0 +1,24 @@
+/**
+ * The WriteGuard contract (DESIGN.md). It is declared here, in the Kubernetes layer, because the writers in
+ * src/k8s need it and src/k8s may not import src/election; src/election implements it from the Lease and
+ * re-exports both names.
+ */
+import { Context, Data } from "effect"
+import type { Effect } from "effect"
+
+/** A write was refused, or cut off, because this replica does not hold a live lease in the current term. */
+export class NotLeader extends Data.TaggedError("NotLeader")<{
+  readonly reason: string
+}> {}
+
+export interface WriteGuardShape {
+  /**
+   * Runs `write` only if this replica may write now, and interrupts it (aborting its request) if the renew
+   * deadline of the term it started in passes before it finishes.
+   */
+  readonly admit: <A, E, R>(write: Effect.Effect<A, E, R>) => Effect.Effect<A, E | NotLeader, R>
+  /** Fails with `NotLeader` unless a write started now would be admitted. */
+  readonly check: Effect.Effect<void, NotLeader>
+}
+
+export class WriteGuard extends Context.Tag("ako-ts/WriteGuard")<WriteGuard, WriteGuardShape>() {}
