@@ -22,7 +22,13 @@ export const isIpAddress = (value: string): boolean => ipv4.test(value) || (valu
 /** The VIP allocation from `vipNetworkList[0]`, with an optional static address (reference/ako-objects.md §8). */
 const vip = (settings: ModelSettings, staticIp: string | undefined) => {
   const network = settings.vipNetworkList[0]
-  const subnet = network.cidr === undefined ? undefined : network.cidr.split("/")
+  const prefix = (cidr: string | undefined, type: "V4" | "V6") => {
+    if (cidr === undefined) return undefined
+    const [addr = "", mask = "0"] = cidr.split("/")
+    return { ip_addr: { addr, type }, mask: Number(mask) }
+  }
+  const subnet = prefix(network.cidr, "V4")
+  const subnet6 = prefix(network.v6cidr, "V6")
   return {
     vip_id: "0",
     auto_allocate_ip: true,
@@ -35,9 +41,8 @@ const vip = (settings: ModelSettings, staticIp: string | undefined) => {
       network_ref: network.networkUUID !== undefined ?
         ref.networkByUuid(network.networkUUID) :
         ref.networkByName(network.networkName ?? ""),
-      ...(subnet === undefined ?
-        {} :
-        { subnet: { ip_addr: { addr: subnet[0] ?? "", type: "V4" }, mask: Number(subnet[1]) } })
+      ...(subnet === undefined ? {} : { subnet }),
+      ...(subnet6 === undefined ? {} : { subnet6 })
     }
   }
 }
