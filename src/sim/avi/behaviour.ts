@@ -66,12 +66,22 @@ const ipamNetworkOf = (body: Body, store: StoreView): StoredObject | undefined =
   return store.getRef(first?.nw_ref)
 }
 
+/** The `{ip_addr: {addr}, mask}` a VIP asks to be allocated from, if any. */
+const requestedSubnet = (subnet: unknown): { base: number; mask: number } | undefined => {
+  if (!isRecord(subnet) || !isRecord(subnet.ip_addr)) return undefined
+  const base = ipToInt(str(subnet.ip_addr.addr) ?? "")
+  return base === undefined ? undefined : { base, mask: typeof subnet.mask === "number" ? subnet.mask : 32 }
+}
+
 const allocate = (
   network: StoredObject,
+  within: { base: number; mask: number } | undefined,
   taken: (addr: string) => boolean,
   store: StoreView
 ): string | undefined => {
-  const ranges = subnetsOf(network).flatMap((s) => s.ranges)
+  const ranges = subnetsOf(network)
+    .filter((s) => within === undefined || (s.mask >= within.mask && inSubnet(s.base, within.base, within.mask)))
+    .flatMap((s) => s.ranges)
   const size = ranges.reduce((n, r) => n + r.end - r.begin + 1, 0)
   if (size === 0) return undefined
   // Resume after the last allocation so allocating N addresses costs O(N), not O(N^2).
@@ -153,7 +163,7 @@ export const vsVipHooks: TypeHooks = {
           mine.add(requested)
         } else if (vip.auto_allocate_ip === true) {
           if (!network) throw apiError(400, "Network object not found! No usable network for VIP allocation")
-          const addr = allocate(network, taken, ctx.store)
+          const addr = allocate(network, requestedSubnet(subnet?.subnet), taken, ctx.store)
           if (addr === undefined) throw apiError(400, `No available free IPs in Network ${network.body.name}`)
           vip.ip_address = { addr, type: "V4" }
           vip.avi_allocated_vip = true

@@ -46,6 +46,8 @@ describe("login", () => {
       system_config: { default_license_tier: "ENTERPRISE", portal_configuration: { allow_basic_authentication: false } }
     })
     expect(res.json.tenants).toContainEqual(expect.objectContaining({ uuid: "admin", name: "admin" }))
+    // over plain HTTP the cookies are not Secure, or a Python requests session would never send them back
+    expect(res.setCookie.some((c) => c.includes("Secure"))).toBe(false)
   })
 
   it("accepts form-encoded bodies (Python SDK)", async () => {

@@ -106,6 +106,59 @@ describe("VsVip IPAM", () => {
   })
 })
 
+describe("VsVip IPAM with several subnets", () => {
+  it("allocates from the subnet the VIP names, and from any when it names none", async () => {
+    const subnet = (base: string, begin: string, end: string) => ({
+      prefix: { ip_addr: { addr: base, type: "V4" }, mask: 24 },
+      static_ranges: [{ begin: { addr: begin, type: "V4" }, end: { addr: end, type: "V4" } }]
+    })
+    const net = await avi.post("/api/network", {
+      name: "two-subnets",
+      configured_subnets: [
+        subnet("172.16.1.0", "172.16.1.5", "172.16.1.6"),
+        subnet("172.16.2.0", "172.16.2.5", "172.16.2.6")
+      ]
+    })
+    expect(net.status, net.text).toBe(201)
+    expect(net.json.vrf_context_ref).toMatch(/#global$/)
+    const inSecond = await avi.post("/api/vsvip", {
+      name: "vip-second",
+      vip: [{
+        vip_id: "0",
+        auto_allocate_ip: true,
+        ipam_network_subnet: {
+          network_ref: "/api/network/?name=two-subnets",
+          subnet: { ip_addr: { addr: "172.16.2.0", type: "V4" }, mask: 24 }
+        }
+      }]
+    })
+    expect(inSecond.status, inSecond.text).toBe(201)
+    expect(inSecond.json.vip[0].ip_address.addr).toMatch(/^172\.16\.2\./)
+    const elsewhere = await avi.post("/api/vsvip", {
+      name: "vip-nowhere",
+      vip: [{
+        vip_id: "0",
+        auto_allocate_ip: true,
+        ipam_network_subnet: {
+          network_ref: "/api/network/?name=two-subnets",
+          subnet: { ip_addr: { addr: "172.16.9.0", type: "V4" }, mask: 24 }
+        }
+      }]
+    })
+    expect(elsewhere.status).toBe(400)
+    expect(elsewhere.json.error).toContain("No available free IPs")
+    const any = await avi.post("/api/vsvip", {
+      name: "vip-any",
+      vip: [{
+        vip_id: "0",
+        auto_allocate_ip: true,
+        ipam_network_subnet: { network_ref: "/api/network/?name=two-subnets" }
+      }]
+    })
+    expect(any.json.vip[0].ip_address.addr).toMatch(/^172\.16\.[12]\./)
+  })
+})
+
 describe("virtual service parent/child", () => {
   it("maintains vh_child_vs_uuid on the parent and refuses a child of a non-parent", async () => {
     const parent = await avi.post("/api/virtualservice", {

@@ -85,6 +85,12 @@ describe("collections", () => {
       .toBe(1)
   })
 
+  it("decodes + as a space and percent-escapes, as Go's url.Values.Encode writes them", async () => {
+    await avi.post("/api/stringgroup", { name: "has space/and,comma" })
+    expect((await avi.get("/api/stringgroup?name=has+space%2Fand%2Ccomma")).json.count).toBe(1)
+    expect((await avi.get("/api/stringgroup?name.in=has+space%2Fand%2Ccomma")).json.count).toBe(0)
+  })
+
   it("filters by label_key/label_value on markers", async () => {
     const res = await avi.get("/api/pool?label_key=clustername&label_value=c2&page_size=100")
     expect(res.json.count).toBe(15)

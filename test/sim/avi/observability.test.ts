@@ -97,6 +97,38 @@ describe("request log and counters", () => {
   })
 })
 
+describe("faults over the admin endpoint", () => {
+  it("latency, status419, reset-connections, slow-body and expire-sessions can be set from another process", async () => {
+    const s = await session()
+    const admin = (path: string, body: unknown = {}) =>
+      request(sim, { method: "POST", path: `/_sim/faults/${path}`, body })
+    expect((await admin("latency", { ms: 200, path: "/api/tenant" })).status).toBe(204)
+    const started = Date.now()
+    expect((await s.get("/api/tenant")).status).toBe(200)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    const faults = await request(sim, { path: "/_sim/faults" })
+    expect(faults.json.latencies).toEqual([{ ms: 200, path: "/api/tenant" }])
+    await request(sim, { method: "DELETE", path: "/_sim/faults" })
+
+    expect((await admin("status419", { count: 1 })).status).toBe(204)
+    expect((await s.get("/api/tenant")).status).toBe(419)
+
+    await s.login("admin", AVI_SIM_DEFAULT_PASSWORD)
+    expect((await admin("reset-connections", { count: 1 })).status).toBe(204)
+    await expect(s.get("/api/tenant")).rejects.toThrow()
+
+    expect((await admin("slow-body", { ms: 200 })).status).toBe(204)
+    const slowStart = Date.now()
+    expect((await s.get("/api/tenant")).status).toBe(200)
+    expect(Date.now() - slowStart).toBeGreaterThanOrEqual(150)
+    await request(sim, { method: "DELETE", path: "/_sim/faults" })
+
+    expect((await admin("expire-sessions")).status).toBe(204)
+    expect((await s.get("/api/tenant")).status).toBe(401)
+    expect((await admin("latency", { ms: "soon" })).status).toBe(400)
+  })
+})
+
 describe("request log bound", () => {
   it("drops the oldest entries beyond requestLogLimit", async () => {
     const small = await startAviSim({ http: true, requestLogLimit: 10 })
