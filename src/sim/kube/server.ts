@@ -51,6 +51,8 @@ export interface RequestLogEntry {
 
 export interface ServerOptions {
   readonly tokens: Map<string, string>
+  /** Oldest entries are dropped beyond this many, so long runs keep bounded memory. */
+  readonly requestLogLimit: number
   readonly allowAnonymous: boolean
   readonly bookmarkIntervalMs: number
   readonly serverAddress: () => string
@@ -220,6 +222,9 @@ export class KubeSimServer {
       endMs: null
     }
     this.log.push(entry)
+    if (this.log.length > this.options.requestLogLimit * 1.25) {
+      this.log.splice(0, this.log.length - this.options.requestLogLimit)
+    }
     response.on("close", () => {
       if (entry.code === null) entry.code = response.headersSent ? response.statusCode : 0
       entry.endMs ??= Date.now()
@@ -351,13 +356,18 @@ export class KubeSimServer {
     const dryRun = params.getAll("dryRun").includes("All")
     switch (method) {
       case "GET": {
-        if (name !== undefined) {
+        const watching = params.get("watch") === "true" || params.get("watch") === "1"
+        if (name !== undefined && !watching) {
           json(response, 200, this.store.get(type, namespace, name))
           return
         }
         const labelSelector = parseLabelSelector(params.get("labelSelector") ?? undefined)
-        const fieldSelector = parseFieldSelector(params.get("fieldSelector") ?? undefined)
-        if (params.get("watch") === "true" || params.get("watch") === "1") {
+        // Watching one object by URL is the deprecated form of a metadata.name field selector.
+        const fieldSelector = [
+          ...parseFieldSelector(params.get("fieldSelector") ?? undefined),
+          ...(name === undefined ? [] : [{ op: "eq" as const, key: "metadata.name", value: name }])
+        ]
+        if (watching) {
           this.watch(response, user, { type, namespace, labelSelector, fieldSelector }, params)
           return
         }
@@ -478,12 +488,17 @@ export class KubeSimServer {
       watch.error(expired(`too old resource version: ${requested || 0} (${this.store.resourceVersion})`).status)
       return
     }
-    if (since === undefined) {
+    const initialEvents = params.get("sendInitialEvents") === "true"
+    if (since === undefined || initialEvents) {
       const { items } = this.store.list(filter.type, filter.namespace, {
         labelSelector: filter.labelSelector,
         fieldSelector: filter.fieldSelector
       })
       for (const object of items) watch.added(object)
+      // Streaming lists (WatchList) learn that the initial state is complete from this annotated bookmark.
+      if (initialEvents && params.get("allowWatchBookmarks") === "true") {
+        watch.bookmark(this.store.resourceVersion, { "k8s.io/initial-events-end": "true" })
+      }
     } else {
       for (const event of backlog) watch.deliver(event)
     }
@@ -542,7 +557,7 @@ export class KubeSimServer {
     const user = body.user ?? ANY_USER
     switch (body.action) {
       case "blackhole":
-        this.faults.setBlackhole(user, body.untilMs)
+        this.faults.setBlackhole(user, body.untilMs ?? (body.forMs === undefined ? undefined : Date.now() + body.forMs))
         return 0
       case "latency":
         this.faults.setLatency(user, body.ms ?? 0)
@@ -568,7 +583,7 @@ export class KubeSimServer {
 
 /** Body of POST /_sim/faults. `user` omitted = every user. */
 export type AdminFault =
-  | { readonly action: "blackhole"; readonly user?: string; readonly untilMs?: number }
+  | { readonly action: "blackhole"; readonly user?: string; readonly untilMs?: number; readonly forMs?: number }
   | { readonly action: "latency"; readonly user?: string; readonly ms?: number }
   | { readonly action: "errorRate"; readonly user?: string; readonly rate?: number; readonly code?: 500 | 503 }
   | { readonly action: "cutWatches"; readonly user?: string }

@@ -35,6 +35,8 @@ export interface KubeSimOptions {
   readonly tls?: boolean
   /** Create the namespaces a fresh cluster has: default, kube-system, kube-public, kube-node-lease (default true). */
   readonly seedNamespaces?: boolean
+  /** Request log entries kept (default 100,000); older ones are dropped. */
+  readonly requestLogLimit?: number
   /** Additional resource types to serve (see `defineResource`). */
   readonly extraResources?: ReadonlyArray<ResourceType>
 }
@@ -45,8 +47,11 @@ export class KubeSimStartError extends Data.TaggedError("KubeSimStartError")<{
 }> {}
 
 export interface KubeSimFaults {
-  /** Requests of `user` hang without an answer until `untilMs` (epoch ms) or until cleared; then the connection resets. */
-  blackhole(user: string, options?: { readonly untilMs?: number }): void
+  /**
+   * Requests of `user` hang without an answer until `untilMs` (epoch ms), for `forMs`, or until cleared; then their
+   * connections reset. Open watches of the user go silent and are reset when the partition heals.
+   */
+  blackhole(user: string, options?: { readonly untilMs?: number; readonly forMs?: number }): void
   latency(user: string, ms: number): void
   errorRate(user: string, rate: number, code?: 500 | 503): void
   /** Ends open watches (clean end of stream); returns how many. All users when `user` is omitted. */
@@ -126,6 +131,7 @@ export const startKubeSim = async (options: KubeSimOptions = {}): Promise<Runnin
   const core = new KubeSimServer(store, {
     tokens,
     allowAnonymous: options.allowAnonymous ?? false,
+    requestLogLimit: options.requestLogLimit ?? 100_000,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     serverAddress: () => address
   })
@@ -192,10 +198,11 @@ export const startKubeSim = async (options: KubeSimOptions = {}): Promise<Runnin
     clearRequestLog: () => core.clearRequestLog(),
     faults: {
       blackhole: (user, o) =>
-        core.applyAdminFault({
+        void core.applyAdminFault({
           action: "blackhole",
           user,
-          ...(o?.untilMs === undefined ? {} : { untilMs: o.untilMs })
+          ...(o?.untilMs === undefined ? {} : { untilMs: o.untilMs }),
+          ...(o?.forMs === undefined ? {} : { forMs: o.forMs })
         }),
       latency: (user, ms) => void core.applyAdminFault({ action: "latency", user, ms }),
       errorRate: (user, rate, code = 503) => void core.applyAdminFault({ action: "errorRate", user, rate, code }),

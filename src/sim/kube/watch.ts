@@ -105,12 +105,12 @@ export class ActiveWatch {
     this.response.write(JSON.stringify({ type: "ADDED", object }) + "\n")
   }
 
-  bookmark(resourceVersion: number): void {
+  bookmark(resourceVersion: number, annotations?: Record<string, string>): void {
     if (this.closed || this.partitioned) return
     const object = {
       kind: this.filter.type.kind,
       apiVersion: apiVersionOf(this.filter.type),
-      metadata: { resourceVersion: String(resourceVersion) }
+      metadata: { resourceVersion: String(resourceVersion), ...(annotations === undefined ? {} : { annotations }) }
     }
     this.response.write(JSON.stringify({ type: "BOOKMARK", object }) + "\n")
   }

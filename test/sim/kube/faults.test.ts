@@ -53,7 +53,7 @@ describe("kube sim fault injection", () => {
 
   it("ends a black-hole at its deadline", async () => {
     const until = Date.now() + 300
-    sim.faults.blackhole("ako-0", { untilMs: until })
+    sim.faults.blackhole("ako-0", { forMs: 300 })
     const hung = settle(replicaA.listNamespace())
     await eventually(() => hung.outcome, 5000)
     expect(Date.now()).toBeGreaterThanOrEqual(until)

@@ -165,6 +165,20 @@ describe("kube sim watches through client-node", () => {
     seen.controller.abort()
   })
 
+  it("streams the initial state then an initial-events-end bookmark for sendInitialEvents", async () => {
+    const ns = await namespace("w10")
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "i1" } } })
+    const seen = await watch(`/api/v1/namespaces/${ns}/configmaps`, {
+      sendInitialEvents: true,
+      resourceVersionMatch: "NotOlderThan",
+      allowWatchBookmarks: true
+    })
+    await eventually(() => (seen.events.length >= 2 ? true : undefined))
+    expect(seen.events.slice(0, 2).map((e) => `${e.type} ${e.name}`)).toEqual(["ADDED i1", "BOOKMARK undefined"])
+    expect(Number(seen.events[1]!.rv)).toBe(sim.resourceVersion())
+    seen.controller.abort()
+  })
+
   it("watches one object by field selector, across namespaces", async () => {
     const ns = await namespace("w9")
     const seen = await watch("/api/v1/configmaps", {
