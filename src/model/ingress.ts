@@ -97,7 +97,9 @@ const backendPort = (
 export const parseIngress = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
-  ingress: Ingress
+  ingress: Ingress,
+  /** Only hosts it accepts are parsed (a one-unit recompute skips other shards' servers); problems come only for those. */
+  hostFilter: (host: string) => boolean = () => true
 ): ParsedIngress => {
   const source = objectRef("Ingress", ingress)
   const namespace = source.namespace ?? ""
@@ -173,6 +175,7 @@ export const parseIngress = (
       }
       host = `${name}.${namespace}.${domain.startsWith(".") ? domain.slice(1) : domain}`
     }
+    if (!hostFilter(host)) continue
     if (!hostAllowed(settings, host)) {
       problems.push({
         object: source,

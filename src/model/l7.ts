@@ -201,6 +201,17 @@ const certificateObject = (settings: ModelSettings, host: string, p: HostPath): 
 
 const objectId = (o: DesiredAviObject): ObjectId => ({ type: o.type, name: o.name })
 
+const groupBy = <A>(values: ReadonlyArray<A>, key: (a: A) => string): ReadonlyMap<string, ReadonlyArray<A>> => {
+  const groups = new Map<string, Array<A>>()
+  for (const value of values) {
+    const k = key(value)
+    const group = groups.get(k)
+    if (group === undefined) groups.set(k, [value])
+    else group.push(value)
+  }
+  return groups
+}
+
 const namespaceIngressNames = (paths: ReadonlyArray<HostPath>): ReadonlyArray<string> =>
   unique(paths.map((p) => `${p.namespace}/${p.objectName}`)).sort(compareStrings)
 
@@ -224,9 +235,11 @@ export const translateShard = (
 
   const pools: Array<DesiredAviObject> = []
   const members: Array<{ pool_ref: string; priority_label: string; ratio: number }> = []
+  const seen = new Set<string>()
   for (const p of insecure) {
     const name = insecurePoolName(settings, p)
-    if (pools.some((pool) => pool.name === name)) continue
+    if (seen.has(name)) continue
+    seen.add(name)
     pools.push(desiredObject("pool", name, tenant, poolBody(settings, name, p, true), []))
     members.push({ pool_ref: ref.pool(name), priority_label: priorityLabel(p.host, p.path), ratio: p.ratio })
   }
@@ -276,8 +289,9 @@ export const translateShard = (
 
   const children: Array<DesiredAviObject> = []
   const statuses: Array<StatusIntent> = []
+  const secureByHost = groupBy(secure, (p) => p.host)
   for (const host of secureHosts) {
-    const hostPaths = secure.filter((p) => p.host === host)
+    const hostPaths = secureByHost.get(host) ?? []
     const first = hostPaths[0]
     if (first === undefined) continue
     const certificate = certificateObject(settings, host, first)
@@ -318,8 +332,8 @@ export const translateShard = (
       statuses.push({ object: source, vsVip: vsName, virtualService: childName, hosts: [host] })
     }
   }
-  for (const host of unique(insecure.map((p) => p.host))) {
-    for (const source of ownersOf(insecure.filter((p) => p.host === host))) {
+  for (const [host, hostPaths] of groupBy(insecure, (p) => p.host)) {
+    for (const source of ownersOf(hostPaths)) {
       statuses.push({ object: source, vsVip: vsName, virtualService: vsName, hosts: [host] })
     }
   }

@@ -28,7 +28,8 @@ const hasPem = (text: string | undefined): text is string =>
 export const parseRoute = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
-  route: Route
+  route: Route,
+  hostFilter: (host: string) => boolean = () => true
 ): { readonly paths: ReadonlyArray<HostPath>; readonly problems: ReadonlyArray<Problem> } => {
   const source = objectRef("Route", route)
   const namespace = source.namespace ?? ""
@@ -41,6 +42,7 @@ export const parseRoute = (
     subdomain !== "" && settings.defaultDomain !== undefined ?
     `${subdomain}.${settings.defaultDomain.replace(/^\./, "")}` :
     ""
+  if (host !== "" && !hostFilter(host)) return { paths: [], problems: [] }
   if (host === "") {
     return {
       paths: [],

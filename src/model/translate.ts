@@ -38,19 +38,17 @@ interface L7Input {
 const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): L7Input => {
   const paths: Array<HostPath> = []
   const problems: Array<Problem> = []
-  const keep = (p: HostPath) => onlyVs === undefined || l7VsNameForHost(settings, p.host) === onlyVs
+  const keep = (host: string) => onlyVs === undefined || l7VsNameForHost(settings, host) === onlyVs
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (!isHandledIngress(snapshot, settings, ingress)) continue
-    const parsed = parseIngress(snapshot, settings, ingress)
-    const kept = parsed.paths.filter(keep)
-    paths.push(...kept)
-    if (onlyVs === undefined || kept.length > 0) problems.push(...parsed.problems)
+    const parsed = parseIngress(snapshot, settings, ingress, keep)
+    paths.push(...parsed.paths)
+    problems.push(...parsed.problems)
   }
   for (const route of sortedValues(snapshot.routes)) {
-    const parsed = parseRoute(snapshot, settings, route)
-    const kept = parsed.paths.filter(keep)
-    paths.push(...kept)
-    if (onlyVs === undefined || kept.length > 0) problems.push(...parsed.problems)
+    const parsed = parseRoute(snapshot, settings, route, keep)
+    paths.push(...parsed.paths)
+    problems.push(...parsed.problems)
   }
   return { paths, problems }
 }
