@@ -191,4 +191,22 @@ describe("kube sim watches through client-node", () => {
     expect(seen.events.map((e) => `${e.type} ${e.name}`)).toEqual(["ADDED target"])
     seen.controller.abort()
   })
+
+  it("keeps a client-node informer in sync through list and watch", async () => {
+    const ns = await namespace("w11")
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "pre" } } })
+    const informer = k8s.makeInformer(
+      kc,
+      `/api/v1/namespaces/${ns}/configmaps`,
+      () => core.listNamespacedConfigMap({ namespace: ns })
+    )
+    const added: Array<string> = []
+    informer.on("add", (object) => added.push(object.metadata!.name!))
+    await informer.start()
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "post" } } })
+    await eventually(() => (added.length >= 2 ? true : undefined))
+    expect(added).toEqual(["pre", "post"])
+    expect(informer.list(ns).map((o) => o.metadata?.name).sort()).toEqual(["post", "pre"])
+    await informer.stop()
+  })
 })
