@@ -149,7 +149,7 @@ export const vsVipHooks: TypeHooks = {
         if (requested !== undefined) {
           const ip = ipToInt(requested)
           if (ip === undefined) throw apiError(400, `Invalid IP address ${requested}`)
-          if (taken(requested)) throw apiError(409, `IP address ${requested} is already in use`)
+          if (taken(requested)) throw apiError(400, `IP address ${requested} is already in use`)
           if (network && subnet?.network_ref !== undefined) {
             const fits = subnetsOf(network).some((s) => inSubnet(ip, s.base, s.mask))
             if (!fits) {

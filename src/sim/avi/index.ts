@@ -114,7 +114,7 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
     const parsed: unknown = JSON.parse(await fs.promises.readFile(options.snapshotFile, "utf8"))
     if (!isSnapshot(parsed)) throw new Error(`${options.snapshotFile} is not an Avi simulator snapshot`)
-    store.restore(parsed)
+    server.restore(parsed)
     restored = true
   }
   if (!restored && options.seed !== false) {
@@ -197,8 +197,8 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
     remove: (type, uuid, removeOptions) => {
       store.remove(type, uuid, "*", removeOptions)
     },
-    snapshot: () => store.snapshot(),
-    restore: (snapshot) => store.restore(snapshot)
+    snapshot: () => server.snapshot(),
+    restore: (snapshot) => server.restore(snapshot)
   }
 
   const admin = adminHandler(sim, server)
@@ -225,7 +225,7 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
         listener.closeAllConnections()
       })
       if (options.snapshotFile !== undefined) {
-        await fs.promises.writeFile(options.snapshotFile, JSON.stringify(store.snapshot()))
+        await fs.promises.writeFile(options.snapshotFile, JSON.stringify(server.snapshot()))
       }
     })()
     return closing
@@ -291,8 +291,10 @@ async (
   try {
     const route = `${method} ${path}`
     switch (route) {
-      case "GET /_sim/log":
-        return reply(200, sim.requestLog())
+      case "GET /_sim/log": {
+        const since = Number(url.searchParams.get("since") ?? 0)
+        return reply(200, server.requestLogSince(Number.isFinite(since) ? since : 0))
+      }
       case "DELETE /_sim/log":
         sim.clearRequestLog()
         return reply(204)

@@ -108,12 +108,14 @@ export class AviSimServer {
   readonly store: AviStore
   readonly sessions: Sessions
   faults: FaultState = noFaults()
+  clusterUuid: string
   private log: Array<AviSimRequestLogEntry> = []
   private seq = 0
   private readonly counts = new Map<string, Map<string, number>>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
 
   constructor(readonly config: ServerConfig) {
+    this.clusterUuid = config.clusterUuid
     this.store = new AviStore(config.nowMs)
     this.sessions = new Sessions(config.nowMs, config.idleTimeoutMs)
   }
@@ -631,15 +633,15 @@ export class AviSimServer {
     return {
       cluster_state: { state: "CLUSTER_UP_NO_HA", progress: 100, up_since: this.config.upSince },
       node_states: this.nodeStates(),
-      node_info: { uuid: this.config.clusterUuid, mgmt_ip: "127.0.0.1", version: this.config.controllerVersion }
+      node_info: { uuid: this.clusterUuid, mgmt_ip: "127.0.0.1", version: this.config.controllerVersion }
     }
   }
 
   private cluster(base: string, includeName: boolean): Body {
-    const ref = `/api/cluster/${this.config.clusterUuid}`
+    const ref = `/api/cluster/${this.clusterUuid}`
     return {
       url: `${base}${ref}${includeName ? "#cluster-0-1" : ""}`,
-      uuid: this.config.clusterUuid,
+      uuid: this.clusterUuid,
       name: "cluster-0-1",
       nodes: [{ name: "127.0.0.1", ip: { addr: "127.0.0.1", type: "V4" } }],
       tenant_ref: `${base}/api/tenant/${ADMIN_TENANT}${includeName ? "#admin" : ""}`,
@@ -665,7 +667,17 @@ export class AviSimServer {
   }
 
   snapshot(): AviSimSnapshot {
-    return this.store.snapshot()
+    return { ...this.store.snapshot(), clusterUuid: this.clusterUuid }
+  }
+
+  restore(snapshot: AviSimSnapshot): void {
+    this.store.restore(snapshot)
+    if (snapshot.clusterUuid !== undefined) this.clusterUuid = snapshot.clusterUuid
+  }
+
+  /** Log entries after sequence number `since` (for incremental reads over the admin endpoint). */
+  requestLogSince(since: number): ReadonlyArray<AviSimRequestLogEntry> {
+    return this.log.filter((e) => e.seq > since).map((e) => ({ ...e }))
   }
 
   static upSince(nowMs: number): string {

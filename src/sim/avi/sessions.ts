@@ -28,6 +28,8 @@ export class Sessions {
 
   create(user: string): Session {
     const now = this.nowMs()
+    // Clients that never log out (AKO re-logs in on every 401) would otherwise leave sessions behind forever.
+    if (this.byId.size >= 1000 && this.byId.size % 100 === 0) this.sweep(now)
     const session: Session = { id: token(16), csrf: token(16), user, createdMs: now, lastSeenMs: now }
     this.byId.set(session.id, session)
     return session
@@ -44,6 +46,12 @@ export class Sessions {
     }
     session.lastSeenMs = now
     return { _tag: "Valid", session }
+  }
+
+  private sweep(now: number): void {
+    for (const [id, session] of this.byId) {
+      if (now - session.lastSeenMs > this.idleMs || now - session.createdMs > SESSION_MAX_AGE_MS) this.byId.delete(id)
+    }
   }
 
   delete(id: string): void {

@@ -34,6 +34,8 @@ export interface SnapshotObject {
 export interface AviSimSnapshot {
   readonly format: "ako-ts-avi-sim/1"
   readonly objects: ReadonlyArray<SnapshotObject>
+  /** The controller cluster's uuid, which survives a controller restart. */
+  readonly clusterUuid?: string
 }
 
 export interface CreateOptions {

@@ -54,7 +54,8 @@ describe("VsVip IPAM", () => {
       auto_allocate_ip: false,
       ip_address: { addr: "192.168.10.12", type: "V4" }
     })
-    expect(taken.status).toBe(409)
+    expect(taken.status).toBe(400)
+    expect(taken.json.error).toContain("already in use")
     const outside = await vsvip("vip-outside", {
       auto_allocate_ip: false,
       ip_address: { addr: "10.9.9.9", type: "V4" }

@@ -74,6 +74,8 @@ describe("request log and counters", () => {
     expect(log.status).toBe(200)
     expect(log.json.map((e: { path: string }) => e.path)).toEqual(["/login", "/api/tenant"])
     expect(log.json[1].clientIdentity).toBe("ako-ts/replica-1")
+    const since = await request(sim, { path: `/_sim/log?since=${log.json[0].seq}` })
+    expect(since.json.map((e: { path: string }) => e.path)).toEqual(["/api/tenant"])
     expect((await request(sim, { path: "/_sim/counters" })).json.tenant.GET).toBeGreaterThanOrEqual(1)
     expect((await request(sim, { method: "DELETE", path: "/_sim/log" })).status).toBe(204)
     expect((await request(sim, { path: "/_sim/log" })).json).toEqual([])

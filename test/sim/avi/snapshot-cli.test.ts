@@ -28,6 +28,7 @@ describe("snapshot", () => {
       const vip = a.insert("vsvip", { name: "snap-vip", vip: [{ vip_id: "0", auto_allocate_ip: true }] })
       const snap = a.snapshot()
       b.restore(JSON.parse(JSON.stringify(snap)))
+      expect(snap.clusterUuid).toMatch(/^cluster-/)
       const restored = b.get("vsvip", String(vip.uuid))
       expect(restored?._last_modified).toBe(vip._last_modified)
       expect(restored?.vip).toEqual(vip.vip)
