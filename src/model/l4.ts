@@ -3,7 +3,7 @@
  * AKO `nodes/avi_model_l4_translator.go`, `rest/avi_obj_vs.go`).
  */
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
-import { autoFqdn, isIpAddress, owned, unique, vsVipObject } from "./common.js"
+import { autoFqdn, isIpAddress, owned, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
@@ -45,12 +45,14 @@ const networkProfileFor = (protocols: ReadonlySet<Protocol>, settings: ModelSett
 const overrideProfile = (protocol: Protocol): string | undefined =>
   protocol === "UDP" ? NETWORK_PROFILE.udpFastPath : protocol === "SCTP" ? NETWORK_PROFILE.sctpProxy : undefined
 
-/** FQDNs: the external-dns annotation wins (comma separated), else the auto FQDN `<svc>.<ns>.<domain>`. */
+/**
+ * FQDNs as AKO's `ConstructAviL4VsNode`: only while autoFQDN is on, the external-dns annotation wins (taken as one
+ * FQDN, as AKO does not split it), else the auto FQDN `<svc>.<ns>.<domain>` / `<svc>-<ns>.<domain>`.
+ */
 export const serviceFqdns = (settings: ModelSettings, service: Service): ReadonlyArray<string> => {
+  if (settings.autoFQDN === "disabled") return []
   const annotated = service.metadata?.annotations?.[EXTERNAL_DNS_ANNOTATION]
-  if (annotated !== undefined && annotated.trim() !== "") {
-    return unique(annotated.split(",").map((h) => h.trim()).filter((h) => h !== ""))
-  }
+  if (annotated !== undefined) return [annotated]
   const fqdn = autoFqdn(settings, service.metadata?.name ?? "", service.metadata?.namespace ?? "")
   return fqdn === undefined ? [] : [fqdn]
 }

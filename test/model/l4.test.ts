@@ -164,9 +164,9 @@ describe("Service type LoadBalancer", () => {
     expect(vipOf("c1--red-b")?.["ip_address"]).toEqual({ type: "V4", addr: "10.10.0.10" })
   })
 
-  it("takes FQDNs from the external-dns annotation, which wins over autoFQDN", () => {
+  it("takes the FQDN from the external-dns annotation, which wins over autoFQDN", () => {
     const annotated = lbService("red", "web", [{ port: 80 }], {
-      annotations: { "external-dns.alpha.kubernetes.io/hostname": "web.example.com, www.example.com" }
+      annotations: { "external-dns.alpha.kubernetes.io/hostname": "web.example.com" }
     })
     const plain = lbService("blue", "api", [{ port: 80 }])
     const { desired } = translate(
@@ -178,16 +178,24 @@ describe("Service type LoadBalancer", () => {
       })
     )
     const red = desired.get("admin/c1--red-web")
-    expect(bodyOf(find(red, "vsvip", "c1--red-web"))["dns_info"]).toEqual([
-      { fqdn: "web.example.com" },
-      { fqdn: "www.example.com" }
-    ])
+    expect(bodyOf(find(red, "vsvip", "c1--red-web"))["dns_info"]).toEqual([{ fqdn: "web.example.com" }])
     expect(bodyOf(find(red, "virtualservice", "c1--red-web"))["service_metadata"]).toBe(
-      metadata({ hostnames: ["web.example.com", "www.example.com"], namespace_svc_name: ["red/web"] })
+      metadata({ hostnames: ["web.example.com"], namespace_svc_name: ["red/web"] })
     )
-    expect(red?.statuses[0]?.hosts).toEqual(["web.example.com", "www.example.com"])
+    expect(red?.statuses[0]?.hosts).toEqual(["web.example.com"])
     const blue = desired.get("admin/c1--blue-api")
     expect(bodyOf(find(blue, "vsvip", "c1--blue-api"))["dns_info"]).toEqual([{ fqdn: "api.blue.corp.internal" }])
+  })
+
+  it("with autoFQDN disabled there is no FQDN, the external-dns annotation included (AKO reads it only then)", () => {
+    const annotated = lbService("red", "web", [{ port: 80 }], {
+      annotations: { "external-dns.alpha.kubernetes.io/hostname": "web.example.com" }
+    })
+    const { desired } = translate(
+      makeSnapshot({ services: [annotated] }),
+      settings({ dnsSubDomains: ["avi.internal"] })
+    )
+    expect(bodyOf(find(desired.get("admin/c1--red-web"), "vsvip", "c1--red-web"))["dns_info"]).toBeUndefined()
   })
 
   it("autoFQDN flat gives <svc>-<ns>.<first sub-domain>", () => {
