@@ -1,0 +1,346 @@
+/**
+ * The diff: a unit's desired objects against what the cache holds for it, as an ordered list of Avi writes.
+ * Pure: the cache is read through a `CacheView`, nothing is written here.
+ *
+ * Which cached objects belong to a unit: the desired objects by name (names are deterministic), and everything
+ * linked from the unit's cached parent VS (its SNI children, and what any of them references, transitively), as
+ * AKO links its cache at boot (reference/ako-objects.md §5). Linked objects the unit no longer wants are deleted.
+ */
+import { Option } from "effect"
+import { AviRef } from "../avi/index.js"
+import type { AviBody, AviObjectType, DesiredAviObject, DesiredState, DesiredUnit } from "../model/index.js"
+import { CHECKSUM_FIELD, refName } from "../model/index.js"
+import type { CachedObject, CacheView } from "./cache.js"
+import { cacheKey, OWNED_TYPES } from "./cache.js"
+
+export type Operation =
+  | {
+    readonly op: "create"
+    readonly type: AviObjectType
+    readonly name: string
+    readonly tenant: string
+    readonly body: AviBody
+    readonly checksum: string
+  }
+  | {
+    readonly op: "update"
+    readonly type: AviObjectType
+    readonly name: string
+    readonly tenant: string
+    readonly uuid: string
+    readonly body: AviBody
+    readonly checksum: string
+  }
+  | {
+    readonly op: "delete"
+    readonly type: AviObjectType
+    readonly name: string
+    readonly tenant: string
+    readonly uuid: string
+  }
+
+export interface UnitPlan {
+  /** `<tenant>/<parent VS name>`. */
+  readonly key: string
+  readonly tenant: string
+  readonly virtualService: string
+  /** Undefined: the unit is gone and the plan deletes everything it had. */
+  readonly desired: DesiredUnit | undefined
+  readonly operations: ReadonlyArray<Operation>
+}
+
+/** What the cache holds for one unit. */
+export interface UnitCacheView {
+  readonly key: string
+  readonly tenant: string
+  readonly virtualService: string
+  /** Objects linked from the unit's cached parent VS (itself included), in no particular order. */
+  readonly linked: ReadonlyArray<CachedObject>
+  readonly lookup: (type: AviObjectType, tenant: string, name: string) => CachedObject | undefined
+  /** Objects another unit still wants: never deleted by this one. */
+  readonly wantedElsewhere: (object: CachedObject) => boolean
+}
+
+const OWNED: ReadonlySet<string> = new Set(OWNED_TYPES)
+
+export const splitUnitKey = (key: string): { readonly tenant: string; readonly virtualService: string } => {
+  const slash = key.indexOf("/")
+  return slash < 0
+    ? { tenant: "admin", virtualService: key }
+    : { tenant: key.slice(0, slash), virtualService: key.slice(slash + 1) }
+}
+
+const isRefKey = (key: string) => key.endsWith("_ref") || key.endsWith("_refs")
+
+/** Every owned object a body references (refs under `*_ref`/`*_refs` at any depth), except its VH parent. */
+const referencedObjects = (view: CacheView, from: CachedObject): ReadonlyArray<CachedObject> => {
+  const found: Array<CachedObject> = []
+  const resolve = (ref: string) => {
+    const parsed = Option.getOrUndefined(AviRef.parse(ref))
+    if (parsed === undefined || !OWNED.has(parsed.type)) return
+    const type = parsed.type as AviObjectType
+    const target = (parsed.uuid !== undefined ? view.byUuid(parsed.uuid) : undefined) ??
+      (parsed.name !== undefined ? view.get(type, from.tenant, parsed.name) : undefined)
+    if (target !== undefined && target.type === type) found.push(target)
+  }
+  const walk = (node: unknown, key: string | undefined): void => {
+    if (key === "vh_parent_vs_ref" || key === "tenant_ref") return
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, key)
+    } else if (node !== null && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) walk(v, k)
+    } else if (typeof node === "string" && key !== undefined && isRefKey(key)) {
+      resolve(node)
+    }
+  }
+  walk(from.body, undefined)
+  return found
+}
+
+const isChildOf = (child: CachedObject, parent: CachedObject): boolean => {
+  const ref = child.body["vh_parent_vs_ref"]
+  if (typeof ref !== "string" || ref === "") return false
+  const parsed = Option.getOrUndefined(AviRef.parse(ref))
+  if (parsed === undefined) return false
+  return parsed.uuid !== undefined ? parsed.uuid === parent.uuid : parsed.name === parent.name
+}
+
+export const isChildVs = (object: CachedObject): boolean =>
+  object.type === "virtualservice" &&
+  (object.body["type"] === "VS_TYPE_VH_CHILD" ||
+    (typeof object.body["vh_parent_vs_ref"] === "string" && object.body["vh_parent_vs_ref"] !== ""))
+
+/** A parent VS and everything reachable from it and its SNI children. */
+export const linkedFrom = (view: CacheView, root: CachedObject): ReadonlyArray<CachedObject> => {
+  const seen = new Map<string, CachedObject>()
+  const queue: Array<CachedObject> = [root]
+  const all = view.objects()
+  const children = new Set(
+    Array.isArray(root.body["vh_child_vs_uuid"]) ? root.body["vh_child_vs_uuid"] as ReadonlyArray<unknown> : []
+  )
+  for (const object of all) {
+    if (object.type === "virtualservice" && object !== root && (isChildOf(object, root) || children.has(object.uuid))) {
+      queue.push(object)
+    }
+  }
+  while (queue.length > 0) {
+    const next = queue.pop()!
+    if (seen.has(next.uuid)) continue
+    seen.set(next.uuid, next)
+    for (const target of referencedObjects(view, next)) if (!seen.has(target.uuid)) queue.push(target)
+  }
+  return [...seen.values()]
+}
+
+/** Keys (`type|tenant|name`) of every object some unit of the desired state wants. */
+export const wantedKeys = (desired: DesiredState): ReadonlySet<string> => {
+  const keys = new Set<string>()
+  for (const unit of desired.values()) {
+    for (const object of unit.objects) keys.add(cacheKey(object.type, object.tenant, object.name))
+  }
+  return keys
+}
+
+/**
+ * The cache's view of one unit. `others`: the objects other units want (from `wantedKeys` of the desired state
+ * without this unit), which this unit must not delete even if it linked them (a host that moved shard, say).
+ */
+export const unitView = (
+  view: CacheView,
+  key: string,
+  others: (object: CachedObject) => boolean = () => false
+): UnitCacheView => {
+  const { tenant, virtualService } = splitUnitKey(key)
+  const root = view.get("virtualservice", tenant, virtualService)
+  return {
+    key,
+    tenant,
+    virtualService,
+    linked: root === undefined ? [] : linkedFrom(view, root),
+    lookup: view.get,
+    wantedElsewhere: others
+  }
+}
+
+/**
+ * `others` for `unitView` from a whole desired state: every object some unit wants. (A unit never deletes what it
+ * wants itself, so "wanted by any unit" is the same test as "wanted by another one".) Build it once per state.
+ */
+export const wantedBy = (desired: DesiredState): (object: CachedObject) => boolean => {
+  const keys = wantedKeys(desired)
+  return (object) => keys.has(cacheKey(object.type, object.tenant, object.name))
+}
+
+// ---- content comparison (adoption) ---------------------------------------------------------------------------------
+
+const ENVELOPE: ReadonlySet<string> = new Set(["uuid", "url", "_last_modified", "tenant_ref"])
+
+/** Same object named by two refs: equal names, or equal uuids (`/api/network/<uuid>` vs `…/network/<uuid>#n`). */
+const sameRef = (desired: string, cached: string): boolean => {
+  if (desired === cached) return true
+  const a = Option.getOrUndefined(AviRef.parse(desired))
+  const b = Option.getOrUndefined(AviRef.parse(cached))
+  if (a === undefined || b === undefined) return refName(desired) === refName(cached)
+  if (a.name !== undefined && b.name !== undefined) return a.name === b.name
+  return a.uuid !== undefined && a.uuid === b.uuid
+}
+
+const isEmpty = (value: unknown) =>
+  value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+/**
+ * Does `cached` carry what `desired` says? Only the desired fields count (the controller adds defaults); refs are
+ * compared by name (or uuid); a desired empty value equals an absent one (controllers drop empty refs).
+ */
+const covers = (desired: unknown, cached: unknown, key: string | undefined): boolean => {
+  if (isEmpty(desired)) return isEmpty(cached) || desired === cached
+  if (typeof desired === "string") {
+    if (typeof cached !== "string") return false
+    if (key !== undefined && isRefKey(key)) return sameRef(desired, cached)
+    if (key === "service_metadata") return covers(parseJson(desired), parseJson(cached), undefined)
+    return desired === cached
+  }
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(cached) || cached.length !== desired.length) return false
+    return desired.every((item, i) => covers(item, cached[i], key))
+  }
+  if (desired !== null && typeof desired === "object") {
+    if (cached === null || typeof cached !== "object" || Array.isArray(cached)) return false
+    const record = cached as Record<string, unknown>
+    return Object.entries(desired).every(([k, v]) => covers(v, record[k], k))
+  }
+  return desired === cached
+}
+
+/** The significant content of a desired body is already in Avi: envelope, checksum and (certificates) key ignored. */
+export const contentMatches = (type: AviObjectType, desired: AviBody, cached: AviBody): boolean => {
+  const checksumField = CHECKSUM_FIELD[type]
+  return Object.entries(desired).every(([key, value]) => {
+    if (ENVELOPE.has(key) || key === checksumField) return true
+    // Avi never returns a private key (`<sensitive>`).
+    if (type === "sslkeyandcertificate" && key === "key") return true
+    return covers(value, cached[key], key)
+  })
+}
+
+/** Nothing to write for this object: the checksum agrees, or the content does (an object AKO wrote). */
+export const upToDate = (desired: DesiredAviObject, cached: CachedObject): boolean =>
+  cached.checksum === desired.checksum || contentMatches(desired.type, desired.body, cached.body)
+
+// ---- planning ------------------------------------------------------------------------------------------------------
+
+/** AKO's full VS delete order (`DeleteVSOper`): VS (SNI children first), VsVip, DS, SSL, HTTPPS, L4PS, PG, Pool. */
+const DELETE_RANK: Readonly<Record<AviObjectType, number>> = {
+  virtualservice: 0,
+  vsvip: 1,
+  vsdatascriptset: 2,
+  sslkeyandcertificate: 3,
+  httppolicyset: 4,
+  l4policyset: 5,
+  poolgroup: 6,
+  pool: 7
+}
+
+/** Deletes in a safe order: what refers comes before what is referred to. */
+export const deleteOrder = (objects: ReadonlyArray<CachedObject>): ReadonlyArray<CachedObject> =>
+  [...objects].sort((a, b) =>
+    DELETE_RANK[a.type] - DELETE_RANK[b.type] ||
+    Number(isChildVs(b)) - Number(isChildVs(a)) ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  )
+
+const deleteOp = (object: CachedObject): Operation => ({
+  op: "delete",
+  type: object.type,
+  name: object.name,
+  tenant: object.tenant,
+  uuid: object.uuid
+})
+
+/**
+ * The writes that bring one unit from what the cache holds to `desired`: creates and updates in the unit's object
+ * order (dependencies first), then deletes of linked objects the unit no longer wants (reverse dependency order).
+ * `desired` undefined: the whole unit goes.
+ */
+export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView): UnitPlan => {
+  const operations: Array<Operation> = []
+  const wanted = new Set<string>()
+  for (const object of desired?.objects ?? []) {
+    wanted.add(cacheKey(object.type, object.tenant, object.name))
+    const current = cached.lookup(object.type, object.tenant, object.name)
+    if (current === undefined) {
+      operations.push({
+        op: "create",
+        type: object.type,
+        name: object.name,
+        tenant: object.tenant,
+        body: object.body,
+        checksum: object.checksum
+      })
+    } else if (!upToDate(object, current)) {
+      operations.push({
+        op: "update",
+        type: object.type,
+        name: object.name,
+        tenant: object.tenant,
+        uuid: current.uuid,
+        body: object.body,
+        checksum: object.checksum
+      })
+    }
+  }
+  const dropped = cached.linked.filter((object) =>
+    !wanted.has(cacheKey(object.type, object.tenant, object.name)) && !cached.wantedElsewhere(object)
+  )
+  operations.push(...deleteOrder(dropped).map(deleteOp))
+  return {
+    key: cached.key,
+    tenant: cached.tenant,
+    virtualService: cached.virtualService,
+    desired,
+    operations
+  }
+}
+
+/** Units the cache knows: one per parent VS (SNI children belong to their parent's unit). */
+export const cachedUnitKeys = (view: CacheView): ReadonlyArray<string> =>
+  view.objects()
+    .filter((object) => object.type === "virtualservice" && !isChildVs(object))
+    .map((object) => `${object.tenant}/${object.name}`)
+    .sort()
+
+/** AKO keeps shard VsVips when it cleans stale objects: `<cluster>--[<ns>-]Shared-L7-[<infra>-][EVH-]<n>`. */
+export const isShardVsVip = (object: CachedObject, clusterName: string): boolean =>
+  object.type === "vsvip" && object.name.startsWith(`${clusterName}--`) && /Shared-L7-(?:.+-)?\d+$/.test(object.name)
+
+/**
+ * Owned objects nothing wants: no desired unit names them and no cached VS links them (AKO's `DummyVSForStaleData`),
+ * except shard VsVips. VSes are not stale here: a parent VS without a unit is a unit to delete (`planUnit`).
+ */
+export const staleObjects = (
+  view: CacheView,
+  desired: DesiredState,
+  clusterName: string
+): ReadonlyArray<CachedObject> => {
+  const wanted = wantedKeys(desired)
+  const linked = new Set<string>()
+  for (const object of view.objects()) {
+    if (object.type !== "virtualservice" || isChildVs(object)) continue
+    for (const reached of linkedFrom(view, object)) linked.add(reached.uuid)
+  }
+  return deleteOrder(
+    view.objects().filter((object) =>
+      !linked.has(object.uuid) &&
+      !wanted.has(cacheKey(object.type, object.tenant, object.name)) &&
+      !isShardVsVip(object, clusterName)
+    )
+  )
+}

@@ -1,0 +1,35 @@
+/**
+ * Reconciliation metrics: Avi writes by type, operation and result; time per unit; the owned-object cache.
+ */
+import { Metric, MetricBoundaries } from "effect"
+
+/** Avi writes the reconciler attempted, by object `type`, `op` (create/update/delete) and `result`. */
+export const operationsTotal = Metric.counter("ako_reconcile_operations_total", {
+  description: "Avi write operations issued by the reconciler",
+  incremental: true
+})
+
+/** Wall time of one unit's plan and execution, in seconds. */
+export const unitDuration = Metric.histogram(
+  "ako_reconcile_unit_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 }),
+  "Time to plan and execute one unit against Avi"
+)
+
+/** Owned objects in the Avi cache, by `type`. */
+export const cacheObjects = Metric.gauge("ako_avi_cache_objects", {
+  description: "Avi objects owned by this cluster held in the cache"
+})
+
+/** Time of one full cache refresh (every owned type listed page by page), in seconds. */
+export const cacheRefreshDuration = Metric.histogram(
+  "ako_avi_cache_refresh_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.005, factor: 2, count: 14 }),
+  "Time to re-list every owned Avi object"
+)
+
+export const recordOperation = (type: string, op: string, result: string) =>
+  Metric.update(
+    operationsTotal.pipe(Metric.tagged("type", type), Metric.tagged("op", op), Metric.tagged("result", result)),
+    1
+  )
