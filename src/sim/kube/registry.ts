@@ -110,16 +110,6 @@ const field = (object: KubeObject, path: ReadonlyArray<string>): unknown => {
   return current
 }
 
-const leaseDecode = (object: KubeObject): DecodeError | undefined => {
-  for (const key of ["acquireTime", "renewTime"]) {
-    const problem = validateMicroTime(field(object, ["spec", key]))
-    if (problem !== undefined) {
-      return { message: `Lease in version "v1" cannot be handled as a Lease: ${problem}` }
-    }
-  }
-  return undefined
-}
-
 const leaseValidate = (object: KubeObject): ReadonlyArray<FieldError> => {
   const errors: Array<FieldError> = []
   const duration = field(object, ["spec", "leaseDurationSeconds"])
@@ -220,6 +210,39 @@ const workloadValidate = (object: KubeObject): ReadonlyArray<FieldError> => {
 const routeValidate = (object: KubeObject): ReadonlyArray<FieldError> =>
   requiredString(object, ["spec", "to", "name"], "spec.to.name")
 
+const microTimeDecoder =
+  (kind: string, version: string, fields: ReadonlyArray<ReadonlyArray<string>>) =>
+  (object: KubeObject): DecodeError | undefined => {
+    for (const path of fields) {
+      const problem = validateMicroTime(field(object, path))
+      if (problem !== undefined) {
+        return { message: `${kind} in version "${version}" cannot be handled as a ${kind}: ${problem}` }
+      }
+    }
+    return undefined
+  }
+
+const eventTimes = microTimeDecoder("Event", "v1", [["eventTime"], ["series", "lastObservedTime"]])
+
+const eventsV1Validate = (object: KubeObject): ReadonlyArray<FieldError> => {
+  const errors: Array<FieldError> = [
+    ...(field(object, ["eventTime"]) === undefined ? [required("eventTime")] : []),
+    ...requiredString(object, ["reportingController"], "reportingController"),
+    ...requiredString(object, ["reportingInstance"], "reportingInstance"),
+    ...requiredString(object, ["action"], "action"),
+    ...requiredString(object, ["reason"], "reason")
+  ]
+  const type = field(object, ["type"])
+  if (type !== "Normal" && type !== "Warning") {
+    errors.push({
+      field: "type",
+      type: "FieldValueInvalid",
+      message: `Invalid value: ${JSON.stringify(type ?? "")}: has invalid value: ${String(type ?? "")}`
+    })
+  }
+  return errors
+}
+
 const eventValidate = (object: KubeObject): ReadonlyArray<FieldError> =>
   field(object, ["involvedObject"]) === undefined && field(object, ["regarding"]) === undefined
     ? [required("involvedObject")]
@@ -303,6 +326,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     plural: "events",
     namespaced: true,
     shortNames: ["ev"],
+    decode: eventTimes,
     validate: eventValidate
   }),
   defineResource({
@@ -311,7 +335,9 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     kind: "Event",
     plural: "events",
     namespaced: true,
-    shortNames: ["ev"]
+    shortNames: ["ev"],
+    decode: eventTimes,
+    validate: eventsV1Validate
   }),
   defineResource({
     group: "discovery.k8s.io",
@@ -347,7 +373,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     kind: "Lease",
     plural: "leases",
     namespaced: true,
-    decode: leaseDecode,
+    decode: microTimeDecoder("Lease", "v1", [["spec", "acquireTime"], ["spec", "renewTime"]]),
     validate: leaseValidate
   }),
   defineResource({

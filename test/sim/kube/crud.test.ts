@@ -242,6 +242,36 @@ describe("kube sim CRUD through client-node", () => {
     const changed = await networking.replaceIngressClass({ name: "avi", body: relabelled })
     expect(changed.metadata?.generation).toBe(2)
   })
+
+  it("validates events.k8s.io Events: MicroTime eventTime and required reporting fields", async () => {
+    const kc = kubeConfigFor(sim)
+    const events = kc.makeApiClient(k8s.EventsV1Api)
+    const event: k8s.EventsV1Event = {
+      metadata: { name: "ev1", namespace: "default" },
+      eventTime: new k8s.V1MicroTime(Date.now()),
+      reportingController: "ako.vmware.com/ako-ts",
+      reportingInstance: "ako-0",
+      action: "Synced",
+      reason: "Added",
+      type: "Normal",
+      regarding: { kind: "Ingress", namespace: "default", name: "web" },
+      note: "virtual service created"
+    }
+    const created = await events.createNamespacedEvent({ namespace: "default", body: event })
+    expect(created.reportingController).toBe("ako.vmware.com/ako-ts")
+    const missing = await apiError(events.createNamespacedEvent({
+      namespace: "default",
+      body: { ...event, metadata: { name: "ev2" }, reportingController: "" }
+    }))
+    expect(missing.code).toBe(422)
+    expect(missing.body["message"]).toContain("reportingController: Required value")
+    const millis = await fetchSim("POST", "/apis/events.k8s.io/v1/namespaces/default/events", {
+      ...event,
+      metadata: { name: "ev3" },
+      eventTime: new Date().toISOString()
+    })
+    expect(millis.status).toBe(400)
+  })
 })
 
 const fetchSim = (method: string, path: string, body?: unknown) => rawRequest(sim, method, path, body)
