@@ -350,3 +350,77 @@ describe("raw transport", () => {
     }
   })
 })
+
+describe("edges", () => {
+  it("answers 400 on malformed JSON, 405 on a wrong method, 404 on an unknown type", async () => {
+    const bad = await avi.call("POST", "/api/pool", "{not json")
+    expect(bad.status).toBe(400)
+    expect(bad.json.error).toContain("JSON")
+    expect((await avi.put("/api/pool", { name: "x" })).status).toBe(405)
+    const unknown = await avi.get("/api/nosuchtype")
+    expect(unknown.status).toBe(404)
+    expect((await avi.get("/api/pool/pool-x/runtime/detail")).status).toBe(404)
+  })
+
+  it("refuses deleting a tenant that still owns objects", async () => {
+    const tenant = (await avi.post("/api/tenant", { name: unique("t-del") })).json
+    const pool = await avi.post("/api/pool", { name: "p" }, { "X-Avi-Tenant": tenant.name })
+    const refused = await avi.delete(pathOf(tenant.url))
+    expect(refused.status).toBe(400)
+    expect(refused.json.error).toBe("Cannot delete, object is referred by: ['Pool p']")
+    expect((await avi.delete(pathOf(pool.json.url), { "X-Avi-Tenant": tenant.name })).status).toBe(204)
+    expect((await avi.delete(pathOf(tenant.url))).status).toBe(204)
+    expect((await avi.get("/api/pool", { "X-Avi-Tenant": tenant.name })).json.error).toBe(
+      `Tenant '${tenant.name}' does not exist!`
+    )
+  })
+
+  it("a Slug that is already taken answers 409", async () => {
+    await avi.post("/api/pool", { name: unique("p-slug-a") }, { Slug: "pool-slug-taken" })
+    const again = await avi.post("/api/pool", { name: unique("p-slug-b") }, { Slug: "pool-slug-taken" })
+    expect(again.status).toBe(409)
+  })
+
+  it("systemconfiguration answers at /api/systemconfiguration and /default, and takes PATCH", async () => {
+    const bare = await avi.get("/api/systemconfiguration")
+    expect(bare.json.url).toBe(`${sim.url}/api/systemconfiguration/default`)
+    expect((await avi.get("/api/systemconfiguration/default")).json.uuid).toBe("default")
+    const patched = await avi.patch("/api/systemconfiguration", { replace: { default_license_tier: "ESSENTIALS" } })
+    expect(patched.status).toBe(200)
+    expect((await avi.get("/api/systemconfiguration")).json.default_license_tier).toBe("ESSENTIALS")
+    await avi.patch("/api/systemconfiguration", { replace: { default_license_tier: "ENTERPRISE" } })
+  })
+
+  it("a ref to the wrong type is refused", async () => {
+    const res = await avi.post("/api/virtualservice", {
+      name: unique("vs-wrong"),
+      pool_ref: "/api/vsvip/?name=nothing"
+    })
+    expect(res.status).toBe(404)
+    const vip = await avi.post("/api/vsvip", { name: unique("vip-wrongtype"), vip: [] })
+    const wrong = await avi.post("/api/virtualservice", { name: unique("vs-wrong"), pool_ref: vip.json.url })
+    expect(wrong.status).toBe(400)
+    expect(wrong.json.error).toContain("pool_ref")
+  })
+
+  it("user tokens are visible to their owner only", async () => {
+    const token = await avi.post("/api/user-token", { hours: 1 })
+    const other = await startAviSim({
+      http: true,
+      users: [{ username: "a", password: "a" }, { username: "b", password: "b" }]
+    })
+    try {
+      const a = new AviSession(other)
+      const b = new AviSession(other)
+      await a.login("a", "a")
+      await b.login("b", "b")
+      const mine = await a.post("/api/user-token", { hours: 1 })
+      expect((await b.get("/api/user-token")).json.count).toBe(0)
+      expect((await b.get(`/api/user-token/${mine.json.uuid}`)).status).toBe(404)
+      expect((await a.get("/api/user-token")).json.count).toBe(1)
+    } finally {
+      await other.close()
+    }
+    expect(token.status).toBe(201)
+  })
+})
