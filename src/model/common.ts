@@ -65,12 +65,16 @@ export const vsVipObject = (
     vip: [vip(settings, staticIp)]
   }, [])
 
+/** The cloud's DNS sub-domains in AKO's order (`GetDefaultSubDomain` sorts them). */
+export const sortedSubDomains = (settings: ModelSettings): ReadonlyArray<string> =>
+  [...settings.dnsSubDomains].sort((a, b) => a < b ? -1 : a > b ? 1 : 0)
+
 /**
  * The sub-domain AKO uses for generated FQDNs: `defaultDomain` when the cloud has it, else the first one
  * (AKO `lib.GetFqdns`), without a leading dot.
  */
 export const preferredSubDomain = (settings: ModelSettings): string | undefined => {
-  const domains = settings.dnsSubDomains
+  const domains = sortedSubDomains(settings)
   if (domains.length === 0) return undefined
   const chosen = settings.defaultDomain !== undefined && domains.includes(settings.defaultDomain) ?
     settings.defaultDomain :

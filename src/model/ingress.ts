@@ -4,6 +4,7 @@
  * drops what it concerns.
  */
 import { Either, Encoding } from "effect"
+import { sortedSubDomains } from "./common.js"
 import type { Problem } from "./desired.js"
 import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
@@ -79,9 +80,9 @@ export const certificateFromSecret = (
   return Either.right({ name, certificate, key, secret: secretRef })
 }
 
+/** AKO `IsValidHostName`: a plain suffix match against the cloud's sub-domains (no label boundary check). */
 const hostAllowed = (settings: ModelSettings, host: string): boolean =>
-  settings.dnsSubDomains.length === 0 ||
-  settings.dnsSubDomains.some((domain) => host.endsWith(domain.startsWith(".") ? domain : `.${domain}`))
+  settings.dnsSubDomains.length === 0 || settings.dnsSubDomains.some((domain) => host.endsWith(domain))
 
 /** The Service port an Ingress backend names, by number or by name. */
 const backendPort = (
@@ -163,7 +164,7 @@ export const parseIngress = (
   for (const [ruleIndex, rule] of (ingress.spec?.rules ?? []).entries()) {
     let host = rule.host ?? ""
     if (host === "") {
-      const domain = settings.dnsSubDomains[0]
+      const domain = sortedSubDomains(settings)[0]
       if (domain === undefined) {
         problems.push({
           object: source,
