@@ -10,6 +10,7 @@ export {
   type KubeSim,
   type KubeSimFaults,
   type KubeSimOptions,
+  KubeSimService,
   KubeSimStartError,
   type ListFilter,
   makeKubeSim,

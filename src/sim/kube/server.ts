@@ -516,7 +516,19 @@ export class KubeSimServer {
     const path = url.pathname.replace(/\/+$/, "")
     const method = request.method ?? "GET"
     if (path === "/_sim/requests" && method === "GET") {
-      json(response, 200, this.requestLog())
+      // Optional filters keep polling cheap for tests in other processes: ?user=&verb=&resource=&sinceMs=
+      const q = url.searchParams
+      const sinceMs = Number(q.get("sinceMs") ?? "0")
+      json(
+        response,
+        200,
+        this.requestLog().filter((e) =>
+          (q.get("user") === null || e.user === q.get("user")) &&
+          (q.get("verb") === null || e.verb === q.get("verb")) &&
+          (q.get("resource") === null || e.resource === q.get("resource")) &&
+          e.startMs >= sinceMs
+        )
+      )
       return
     }
     if (path === "/_sim/requests" && method === "DELETE") {

@@ -2,7 +2,7 @@
  * Starting and stopping a simulator, and the handle tests hold: URL, CA, kubeconfigs, request log, faults and
  * direct store access that bypasses HTTP (and authentication) but still produces watch events.
  */
-import { Data, Effect, type Scope } from "effect"
+import { Context, Data, Effect, Layer, type Scope } from "effect"
 import { writeFileSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
@@ -276,3 +276,9 @@ export const makeKubeSim = (options: KubeSimOptions = {}): Effect.Effect<KubeSim
     }),
     (sim) => Effect.promise(() => sim.close())
   )
+
+/** The simulator as a service, for tests that build layers (`it.layer(KubeSimService.layer())`). */
+export class KubeSimService extends Context.Tag("ako-ts/sim/kube/KubeSimService")<KubeSimService, KubeSim>() {
+  static readonly layer = (options: KubeSimOptions = {}): Layer.Layer<KubeSimService, KubeSimStartError> =>
+    Layer.scoped(KubeSimService, makeKubeSim(options))
+}

@@ -144,6 +144,9 @@ describe("kube sim admin endpoint", () => {
       Array<{ user: string; code: number; verb: string }>
     >()
     expect(log.slice(-2).map((e) => [e.user, e.verb, e.code])).toEqual([["ako-1", "list", 500], ["ako-1", "list", 200]])
+    const filtered = (await rawRequest(sim, "GET", "/_sim/requests?user=ako-1&verb=list")).json<Array<unknown>>()
+    expect(filtered.length).toBeGreaterThanOrEqual(2)
+    expect((await rawRequest(sim, "GET", "/_sim/requests?user=nobody")).json()).toEqual([])
     await rawRequest(sim, "DELETE", "/_sim/requests")
     expect(sim.requestLog()).toEqual([])
 

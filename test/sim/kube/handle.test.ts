@@ -1,10 +1,11 @@
-import { it as effectIt } from "@effect/vitest"
+import { it as effectIt, layer } from "@effect/vitest"
 import * as k8s from "@kubernetes/client-node"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   defineResource,
   type KubeSim,
+  KubeSimService,
   makeKubeSim,
   type RunningKubeSim,
   startKubeSim
@@ -27,6 +28,16 @@ describe("makeKubeSim", () => {
       yield* Scope.close(scope, Exit.void)
       const after = yield* Effect.promise(() => core.listNamespace().then(() => "served", () => "refused"))
       expect(after).toBe("refused")
+    }))
+})
+
+layer(KubeSimService.layer({ tokens: { t: "tester" } }))("KubeSimService.layer", (it) => {
+  it.effect("provides a running simulator to the tests of a layer", () =>
+    Effect.gen(function*() {
+      const sim = yield* KubeSimService
+      const core = kubeConfigFor(sim, "tester").makeApiClient(k8s.CoreV1Api)
+      yield* Effect.promise(() => core.listNamespace())
+      expect(sim.requestLog().map((e) => e.user)).toEqual(["tester"])
     }))
 })
 
