@@ -28,6 +28,8 @@ export interface AviClientConfig {
   /** Retries of 501-599 answers and transport errors, jittered exponential from `retryBase`. Default 3 and 250 ms. */
   readonly retries?: number | undefined
   readonly retryBase?: Duration.DurationInput | undefined
+  /** One HTTP client span per exchange through Effect's tracer. Default false (it costs allocations per request). */
+  readonly tracing?: boolean | undefined
 }
 
 /** AKO's `utils.MaxAviVersion`: the newest API version it speaks, whatever the controller runs. */
@@ -51,6 +53,7 @@ export interface ResolvedConfig {
   readonly clientIdentity: string
   readonly retries: number
   readonly retryBase: Duration.Duration
+  readonly tracing: boolean
 }
 
 export const baseUrlOf = (controller: string): string => {
@@ -76,7 +79,8 @@ export const resolveConfig = (config: AviClientConfig): ResolvedConfig => {
     maxConcurrentRequests: Math.max(1, config.maxConcurrentRequests ?? 10),
     clientIdentity: config.clientIdentity ?? "ako-ts",
     retries: Math.max(0, config.retries ?? 3),
-    retryBase: Duration.decode(config.retryBase ?? "250 millis")
+    retryBase: Duration.decode(config.retryBase ?? "250 millis"),
+    tracing: config.tracing ?? false
   }
 }
 

@@ -121,7 +121,9 @@ export const makeLive = (
 ): Effect.Effect<AviClientService, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const config: ResolvedConfig = resolveConfig(input)
-    const client = yield* HttpClient.HttpClient
+    const transport = yield* HttpClient.HttpClient
+    const client = config.tracing ? transport : HttpClient.withTracerDisabledWhen(transport, () => true)
+    const redactedHeaders = ["authorization", "cookie", "set-cookie", "x-api-key", "x-csrftoken"]
     const session = yield* Ref.make<Option.Option<Session>>(Option.none())
     const generations = yield* Ref.make(0)
     const version = yield* Ref.make<Option.Option<string>>(config.version)
@@ -190,13 +192,8 @@ export const makeLive = (
         return yield* result
       }).pipe(
         permits.withPermits(1),
-        Effect.locally(Headers.currentRedactedNames, [
-          "authorization",
-          "cookie",
-          "set-cookie",
-          "x-api-key",
-          "x-csrftoken"
-        ])
+        // Span attributes carry request headers: keep the session cookie and CSRF token out of them.
+        (effect) => config.tracing ? Effect.locally(effect, Headers.currentRedactedNames, redactedHeaders) : effect
       )
     }
 

@@ -23,13 +23,29 @@ export const reloginsTotal = Metric.counter("ako_avi_relogins_total", {
   incremental: true
 })
 
+// Tagged metrics are built once per label set: building them per request showed up in profiles (key hashing).
+const taggedDuration = (method: string, type: string) =>
+  requestDuration.pipe(Metric.tagged("method", method), Metric.tagged("type", type))
+const taggedCount = (method: string, type: string, status: string) =>
+  requestsTotal.pipe(Metric.tagged("method", method), Metric.tagged("type", type), Metric.tagged("status", status))
+const durationByLabels = new Map<string, ReturnType<typeof taggedDuration>>()
+const countByLabels = new Map<string, ReturnType<typeof taggedCount>>()
+
 export const recordRequest = (method: string, type: string, status: string, seconds: number): Effect.Effect<void> =>
-  Effect.zipRight(
-    Metric.update(requestDuration.pipe(Metric.tagged("method", method), Metric.tagged("type", type)), seconds),
-    Metric.update(
-      requestsTotal.pipe(Metric.tagged("method", method), Metric.tagged("type", type), Metric.tagged("status", status)),
-      1
-    )
-  )
+  Effect.suspend(() => {
+    const durationKey = `${method} ${type}`
+    let duration = durationByLabels.get(durationKey)
+    if (duration === undefined) {
+      duration = taggedDuration(method, type)
+      durationByLabels.set(durationKey, duration)
+    }
+    const countKey = `${durationKey} ${status}`
+    let count = countByLabels.get(countKey)
+    if (count === undefined) {
+      count = taggedCount(method, type, status)
+      countByLabels.set(countKey, count)
+    }
+    return Effect.zipRight(Metric.update(duration, seconds), Metric.update(count, 1))
+  })
 
 export const recordRelogin: Effect.Effect<void> = Metric.increment(reloginsTotal)
