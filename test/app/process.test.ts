@@ -87,3 +87,20 @@ describe("the built entry point", () => {
     }
   })
 })
+
+describe("ako-ts sim", () => {
+  it.each([
+    ["kube", ["sim", "kube", "--port", "0"], /kube-sim ready url=https:\/\/127\.0\.0\.1:(\d+)/],
+    ["avi", ["sim", "avi", "--port", "0", "--http"], /avi-sim ready url=http:\/\/127\.0\.0\.1:(\d+)/]
+  ])("serves the %s simulator from the entry point until SIGTERM", async (_, args, ready) => {
+    const simulator = spawnAkoTs(args)
+    try {
+      const port = await waitFor("the ready line", () => ready.exec(simulator.stdout())?.[1])
+      expect(Number(port)).toBeGreaterThan(0)
+      simulator.child.kill("SIGTERM")
+      expect(await exitWithin(simulator, 10_000)).toBe(0)
+    } finally {
+      simulator.child.kill("SIGKILL")
+    }
+  })
+})
