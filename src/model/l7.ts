@@ -2,13 +2,14 @@
  * L7 units from host paths: the shared `Shared-L7-<n>` parent with its insecure pools, SNI children for secure hosts
  * (reference/ako-objects.md §3.4–3.6), and DEDICATED virtual services (one per host).
  */
-import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import { desiredObject, GLOBAL_VRF, markers, ref, refName, serviceMetadata } from "./avi-fields.js"
 import { autoFqdn, owned, unique, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, StatusIntent } from "./desired.js"
 import type { HostPath } from "./ingress.js"
 import type { ObjectRef } from "./kube.js"
 import { compareStrings, refKey } from "./kube.js"
 import {
+  defaultRouterCertName,
   l7InsecurePoolName,
   priorityLabel,
   routeInsecurePoolName,
@@ -18,6 +19,7 @@ import {
   sharedRedirectPolicyName,
   sniChildVsName,
   sniHttpPolicySetName,
+  sniPoolGroupName,
   sniPoolName,
   unitKey
 } from "./names.js"
@@ -126,26 +128,37 @@ const pathSwitching = (
   for (const namespace of namespaces) {
     const inNamespace = paths.filter((p) => p.namespace === namespace)
     const rules: Array<{ path: string; exact: boolean; poolGroup: string }> = []
+    // One pool group per path; a Route's alternate backends are more members of it (AKO `BuildPolicyPGPoolsForSNI`).
+    const groups = new Map<string, { first: HostPath; members: Array<{ pool_ref: string; ratio: number }> }>()
     for (const p of inNamespace) {
       const name = securePoolName(settings, p, dedicated)
       if (pools.some((pool) => pool.name === name)) continue
       pools.push(desiredObject("pool", name, settings.tenantName, poolBody(settings, name, p, true), []))
-      poolGroups.push(desiredObject("poolgroup", name, settings.tenantName, {
+      const pgName = sniPoolGroupName(settings.clusterName, namespace, host, p.path, p.objectName, dedicated)
+      const group = groups.get(pgName)
+      if (group === undefined) {
+        groups.set(pgName, { first: p, members: [{ pool_ref: ref.pool(name), ratio: p.ratio }] })
+        rules.push({ path: p.path, exact: p.pathType === "Exact", poolGroup: pgName })
+      } else {
+        group.members.push({ pool_ref: ref.pool(name), ratio: p.ratio })
+      }
+    }
+    for (const [pgName, { first, members }] of groups) {
+      poolGroups.push(desiredObject("poolgroup", pgName, settings.tenantName, {
         ...owned(
           settings,
-          name,
+          pgName,
           markers(settings.clusterName, {
             Namespace: namespace,
             Host: [host],
-            Path: p.path === "" ? [] : [p.path],
-            IngressName: [p.objectName]
+            Path: first.path === "" ? [] : [first.path],
+            IngressName: [first.objectName]
           })
         ),
         cloud_ref: ref.cloud(settings.cloudName),
         implicit_priority_labels: false,
-        members: [{ pool_ref: ref.pool(name), ratio: p.ratio }]
-      }, [{ type: "pool", name }]))
-      rules.push({ path: p.path, exact: p.pathType === "Exact", poolGroup: name })
+        members
+      }, members.map((m): ObjectId => ({ type: "pool", name: refName(m.pool_ref) }))))
     }
     rules.sort((a, b) => {
       if (a.path === "" || b.path === "") return (a.path === "" ? 1 : 0) - (b.path === "" ? 1 : 0)
@@ -169,17 +182,16 @@ const pathSwitching = (
           name: `${name}-${index}`,
           index,
           enable: true,
-          ...(rule.path === "" ?
+          // A path-less rule matches everything: AKO sends an empty match.
+          match: rule.path === "" ?
             {} :
             {
-              match: {
-                path: {
-                  match_criteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
-                  match_case: "SENSITIVE",
-                  match_str: [rule.path]
-                }
+              path: {
+                match_criteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
+                match_case: "SENSITIVE",
+                match_str: [rule.path]
               }
-            }),
+            },
           switching_action: { action: "HTTP_SWITCHING_SELECT_POOLGROUP", pool_group_ref: ref.poolGroup(rule.poolGroup) }
         }))
       }
@@ -191,8 +203,10 @@ const pathSwitching = (
 const certificateObject = (settings: ModelSettings, host: string, p: HostPath): DesiredAviObject | undefined => {
   const cert = p.certificate
   if (cert === undefined) return undefined
+  // The shared router-certs-default certificate serves many hosts, so AKO gives it no Host marker.
+  const isDefault = cert.name === defaultRouterCertName(settings.clusterName)
   return desiredObject("sslkeyandcertificate", cert.name, settings.tenantName, {
-    ...owned(settings, cert.name, markers(settings.clusterName, { Host: [host] })),
+    ...owned(settings, cert.name, markers(settings.clusterName, isDefault ? {} : { Host: [host] })),
     type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
     certificate: { certificate: cert.certificate },
     key: cert.key

@@ -209,6 +209,7 @@ describe("Ingress TLS hosts as SNI children", () => {
     )
     const shard = result.desired.get("admin/c1--Shared-L7-3")
     expect(order(shard)).toContain("sslkeyandcertificate:c1--router-certs-default")
+    expect(bodyOf(find(shard, "sslkeyandcertificate", "c1--router-certs-default"))["markers"]).toEqual([CLUSTER_MARKER])
     expect(bodyOf(find(shard, "virtualservice", "c1--app.example.com"))["ssl_key_and_certificate_refs"]).toEqual([
       "/api/sslkeyandcertificate/?name=c1--router-certs-default"
     ])

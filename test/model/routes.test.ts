@@ -41,9 +41,10 @@ describe("OpenShift Routes", () => {
     const r = route("edge", {
       host: "secure.example.com",
       to: { kind: "Service", name: "web" },
+      alternateBackends: [{ kind: "Service", name: "api", weight: 20 }],
       tls: { termination: "edge", certificate: CERT_PEM, key: KEY_PEM, insecureEdgeTerminationPolicy: "Redirect" }
     })
-    const { desired, problems } = translate(makeSnapshot({ services: [web], routes: [r] }), settings())
+    const { desired, problems } = translate(makeSnapshot({ services: [web, api], routes: [r] }), settings())
     expect(problems).toEqual([])
     const unit = desired.get("admin/c1--Shared-L7-7")
     expect(order(unit)).toEqual([
@@ -53,13 +54,31 @@ describe("OpenShift Routes", () => {
       "vsdatascriptset:c1--Shared-L7-7",
       "virtualservice:c1--Shared-L7-7",
       "sslkeyandcertificate:c1--secure.example.com",
+      "pool:c1--default-secure.example.com-edge-api",
       "pool:c1--default-secure.example.com-edge-web",
-      "poolgroup:c1--default-secure.example.com-edge-web",
+      "poolgroup:c1--default-secure.example.com-edge",
       "httppolicyset:c1--default-secure.example.com",
       "virtualservice:c1--secure.example.com"
     ])
     expect(bodyOf(find(unit, "sslkeyandcertificate", "c1--secure.example.com"))["certificate"]).toEqual({
       certificate: CERT_PEM
+    })
+    // One pool group for the path, alternate backends as members; the path-less rule matches everything.
+    expect(bodyOf(find(unit, "poolgroup", "c1--default-secure.example.com-edge"))["members"]).toEqual([
+      { pool_ref: "/api/pool?name=c1--default-secure.example.com-edge-api", ratio: 20 },
+      { pool_ref: "/api/pool?name=c1--default-secure.example.com-edge-web", ratio: 100 }
+    ])
+    expect(bodyOf(find(unit, "httppolicyset", "c1--default-secure.example.com"))["http_request_policy"]).toEqual({
+      rules: [{
+        name: "c1--default-secure.example.com-0",
+        index: 0,
+        enable: true,
+        match: {},
+        switching_action: {
+          action: "HTTP_SWITCHING_SELECT_POOLGROUP",
+          pool_group_ref: "/api/poolgroup/?name=c1--default-secure.example.com-edge"
+        }
+      }]
     })
   })
 
