@@ -4,7 +4,7 @@
  *   `kube-sim ready url=https://127.0.0.1:PORT[ kubeconfig=FILE]`
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option } from "effect"
+import { Console, Data, Effect, Option } from "effect"
 import { ADMIN_TOKEN, makeKubeSim } from "./sim.js"
 
 const port = Options.integer("port").pipe(
@@ -22,16 +22,14 @@ const tokens = Options.text("token").pipe(
 )
 const plainHttp = Options.boolean("http").pipe(Options.withDescription("serve plain HTTP instead of HTTPS"))
 
-export class TokenFormatError extends Error {
-  readonly _tag = "TokenFormatError"
-}
+export class TokenFormatError extends Data.TaggedError("TokenFormatError")<{ readonly message: string }> {}
 
 const parseTokens = (entries: ReadonlyArray<string>) =>
   Effect.forEach(entries, (entry) => {
     const at = entry.indexOf("=")
     return at > 0 && at < entry.length - 1
       ? Effect.succeed([entry.slice(0, at), entry.slice(at + 1)] as const)
-      : Effect.fail(new TokenFormatError(`--token expects TOKEN=USER, got ${JSON.stringify(entry)}`))
+      : Effect.fail(new TokenFormatError({ message: `--token expects TOKEN=USER, got ${JSON.stringify(entry)}` }))
   }).pipe(Effect.map((pairs) => Object.fromEntries(pairs)))
 
 export const kubeSimCommand = Command.make(
