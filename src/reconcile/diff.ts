@@ -185,6 +185,34 @@ const sameRef = (desired: string, cached: string): boolean => {
   return a.uuid !== undefined && a.uuid === b.uuid
 }
 
+/**
+ * Fields the model sets only sometimes (a redirect policy, a certificate, a catch-all rule without `match`) and the
+ * controller never adds by itself: when the desired body leaves one out, Avi must not have it either, or a removed
+ * policy or certificate would look adopted.
+ */
+const MANAGED_OPTIONAL: ReadonlyArray<string> = [
+  "http_policies",
+  "vs_datascripts",
+  "l4_policies",
+  "ssl_key_and_certificate_refs",
+  "pool_ref",
+  "pool_group_ref",
+  "vsvip_ref",
+  "vh_parent_vs_ref",
+  "vh_domain_name",
+  "dns_info",
+  "match",
+  "switching_action",
+  "redirect_action",
+  "override_network_profile_ref",
+  "ca_certs",
+  "pool_group_refs",
+  "priority_label"
+]
+
+const noExtraManaged = (desired: Record<string, unknown>, cached: Record<string, unknown>): boolean =>
+  MANAGED_OPTIONAL.every((key) => key in desired || isEmpty(cached[key]))
+
 const isEmpty = (value: unknown) =>
   value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
 
@@ -215,7 +243,8 @@ const covers = (desired: unknown, cached: unknown, key: string | undefined): boo
   if (desired !== null && typeof desired === "object") {
     if (cached === null || typeof cached !== "object" || Array.isArray(cached)) return false
     const record = cached as Record<string, unknown>
-    return Object.entries(desired).every(([k, v]) => covers(v, record[k], k))
+    return noExtraManaged(desired as Record<string, unknown>, record) &&
+      Object.entries(desired).every(([k, v]) => covers(v, record[k], k))
   }
   return desired === cached
 }
@@ -223,7 +252,7 @@ const covers = (desired: unknown, cached: unknown, key: string | undefined): boo
 /** The significant content of a desired body is already in Avi: envelope, checksum and (certificates) key ignored. */
 export const contentMatches = (type: AviObjectType, desired: AviBody, cached: AviBody): boolean => {
   const checksumField = CHECKSUM_FIELD[type]
-  return Object.entries(desired).every(([key, value]) => {
+  return noExtraManaged(desired, cached) && Object.entries(desired).every(([key, value]) => {
     if (ENVELOPE.has(key) || key === checksumField) return true
     // Avi never returns a private key (`<sensitive>`).
     if (type === "sslkeyandcertificate" && key === "key") return true

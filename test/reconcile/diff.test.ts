@@ -1,0 +1,196 @@
+/** Level 1: the diff and the status computation are pure functions of the desired unit and a cache view. */
+import { describe, expect, it } from "vitest"
+import type { AviBody, AviObjectType, DesiredUnit } from "../../src/model/index.js"
+import type { CachedObject, CacheView } from "../../src/reconcile/index.js"
+import {
+  cacheKey,
+  clearedStatus,
+  contentMatches,
+  desiredStatuses,
+  isShardVsVip,
+  planUnit,
+  staleObjects,
+  statusPatch,
+  statusUpToDate,
+  toCached,
+  unitView,
+  VS_UUID_MAP_ANNOTATION
+} from "../../src/reconcile/index.js"
+import { desiredOf, l4Service, unitOf } from "./support.js"
+
+const HOST = "https://avi.test"
+let counter = 0
+
+/** An object as the controller returns it: uuid, url, refs rewritten to `https://…/<type>/<uuid>#<name>`. */
+const stored = (type: AviObjectType, body: AviBody, extra: Record<string, unknown> = {}): CachedObject => {
+  counter++
+  const uuid = `${type}-${counter}`
+  const rewrite = (node: unknown, key?: string): unknown => {
+    if (Array.isArray(node)) return node.map((item) => rewrite(item, key))
+    if (node !== null && typeof node === "object") {
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, rewrite(v, k)]))
+    }
+    if (typeof node === "string" && key !== undefined && /_refs?$/.test(key) && node.includes("name=")) {
+      const refType = node.split("/api/")[1]?.split(/[/?]/)[0] ?? "x"
+      return `${HOST}/api/${refType}/${refType}-by-name#${node.slice(node.indexOf("name=") + 5)}`
+    }
+    return node
+  }
+  const out: Record<string, unknown> = {
+    ...(rewrite(body) as Record<string, unknown>),
+    ...extra,
+    uuid,
+    url: `${HOST}/api/${type}/${uuid}`,
+    tenant_ref: `${HOST}/api/tenant/admin#admin`
+  }
+  return toCached(type, out)!
+}
+
+const viewOf = (objects: ReadonlyArray<CachedObject>): CacheView => {
+  const byKey = new Map(objects.map((o) => [cacheKey(o.type, o.tenant, o.name), o]))
+  const byUuid = new Map(objects.map((o) => [o.uuid, o]))
+  return {
+    get: (type, tenant, name) => byKey.get(cacheKey(type, tenant, name)),
+    byUuid: (uuid) => byUuid.get(uuid),
+    objects: () => objects
+  }
+}
+
+/** The unit's objects as Avi would hold them after AKO wrote them (foreign checksums, controller defaults). */
+const asAkoWroteThem = (unit: DesiredUnit): ReadonlyArray<CachedObject> =>
+  unit.objects.map((object) => {
+    const body: Record<string, unknown> = { ...object.body }
+    if ("cloud_config_cksum" in body) body["cloud_config_cksum"] = "3735928559"
+    if ("vsvip_cloud_config_cksum" in body) body["vsvip_cloud_config_cksum"] = "3735928559"
+    if (object.type === "vsvip") {
+      const vip = (body["vip"] as ReadonlyArray<Record<string, unknown>>)[0]!
+      body["vip"] = [{ ...vip, ip_address: { addr: "10.0.0.9", type: "V4" }, avi_allocated_vip: true }]
+    }
+    return stored(object.type, body, { analytics_profile_ref: `${HOST}/api/analyticsprofile/a#System-Analytics` })
+  })
+
+const WEB = "admin/c1--red-web"
+const unit = unitOf(desiredOf(l4Service("red", "web", [{ port: 80 }]).parts), WEB)
+
+describe("planUnit", () => {
+  it("creates every object in the unit's order when the cache has nothing", () => {
+    const plan = planUnit(unit, unitView(viewOf([]), WEB))
+    expect(plan.operations.map((o) => `${o.op} ${o.type}`)).toEqual([
+      "create vsvip",
+      "create pool",
+      "create l4policyset",
+      "create virtualservice"
+    ])
+  })
+
+  it("plans nothing for objects AKO wrote: same content under a foreign checksum, refs as URLs, controller defaults", () => {
+    const cached = asAkoWroteThem(unit)
+    expect(planUnit(unit, unitView(viewOf(cached), WEB)).operations).toEqual([])
+  })
+
+  it("updates only what differs, by uuid", () => {
+    const cached = asAkoWroteThem(unit)
+    const changed = unitOf(desiredOf(l4Service("red", "web", [{ port: 80 }], ["10.9.9.9"]).parts), WEB)
+    const ops = planUnit(changed, unitView(viewOf(cached), WEB)).operations
+    const pool = cached.find((o) => o.type === "pool")!
+    expect(ops).toMatchObject([{ op: "update", type: "pool", uuid: pool.uuid }])
+  })
+
+  it("a gone unit deletes what its VS links, in AKO's order; objects another unit wants stay", () => {
+    const cached = asAkoWroteThem(unit)
+    const all = planUnit(undefined, unitView(viewOf(cached), WEB)).operations
+    expect(all.map((o) => `${o.op} ${o.type}`)).toEqual([
+      "delete virtualservice",
+      "delete vsvip",
+      "delete l4policyset",
+      "delete pool"
+    ])
+    const keepPool = planUnit(undefined, unitView(viewOf(cached), WEB, (o) => o.type === "pool")).operations
+    expect(keepPool.map((o) => o.type)).toEqual(["virtualservice", "vsvip", "l4policyset"])
+  })
+})
+
+describe("contentMatches", () => {
+  const parent = {
+    name: "c1--Shared-L7-1",
+    vs_datascripts: [{ index: 0, vs_datascript_set_ref: "/api/vsdatascriptset/?name=c1--Shared-L7-1" }],
+    http_policies: [{ index: 11, http_policy_set_ref: "/api/httppolicyset/?name=c1--Shared-L7-1" }],
+    error_page_profile_ref: ""
+  }
+
+  it("ignores fields the controller adds, and compares refs by name", () => {
+    const cached = stored("virtualservice", parent, { enable_http2: false, cloud_type: "CLOUD_NONE" })
+    expect(contentMatches("virtualservice", parent, cached.body)).toBe(true)
+  })
+
+  it("notices a policy the desired body dropped (a removed redirect)", () => {
+    const cached = stored("virtualservice", parent)
+    const { http_policies: _dropped, ...withoutRedirect } = parent
+    expect(contentMatches("virtualservice", withoutRedirect, cached.body)).toBe(false)
+  })
+
+  it("notices a changed value, and a ref to another object", () => {
+    const cached = stored("virtualservice", parent)
+    expect(contentMatches("virtualservice", { ...parent, error_page_profile_ref: "/api/x/?name=y" }, cached.body))
+      .toBe(false)
+    const other = [{ index: 0, vs_datascript_set_ref: "/api/vsdatascriptset/?name=other" }]
+    expect(contentMatches("virtualservice", { ...parent, vs_datascripts: other }, cached.body)).toBe(false)
+  })
+
+  it("ignores a certificate's private key, which Avi never returns", () => {
+    const body = { name: "c1--h", certificate: { certificate: "PEM" }, key: "KEY" }
+    const cached = stored("sslkeyandcertificate", { ...body, key: "<sensitive>" })
+    expect(contentMatches("sslkeyandcertificate", body, cached.body)).toBe(true)
+  })
+})
+
+describe("stale objects", () => {
+  it("are owned objects no VS links and no unit wants; shard VsVips are kept", () => {
+    const cached = asAkoWroteThem(unit)
+    const orphanPool = stored("pool", { name: "c1--old-TCP-80", created_by: "ako-c1" })
+    const shardVip = stored("vsvip", { name: "c1--Shared-L7-5" })
+    const view = viewOf([...cached, orphanPool, shardVip])
+    expect(isShardVsVip(shardVip, "c1")).toBe(true)
+    expect(staleObjects(view, new Map(), "c1").map((o) => o.name)).toEqual(["c1--old-TCP-80"])
+  })
+})
+
+describe("status", () => {
+  const service = { kind: "Service" as const, namespace: "red", name: "web" }
+  const fqdnUnit = unitOf(
+    desiredOf(l4Service("red", "web", [{ port: 80 }]).parts, { autoFQDN: "default", dnsSubDomains: ["avi.internal"] }),
+    WEB
+  )
+  const lookup = { vips: () => ["10.0.0.9"], vsUuid: () => "virtualservice-1" }
+
+  it("a Service gets one ingress entry per VIP with its FQDN, and AKO's annotations", () => {
+    const [status] = desiredStatuses([fqdnUnit], lookup, { controllerClusterUuid: "cluster-1" })
+    expect(status).toEqual({
+      object: service,
+      ingress: [{ ip: "10.0.0.9", hostname: "web.red.avi.internal" }],
+      annotations: {
+        [VS_UUID_MAP_ANNOTATION]: JSON.stringify({ "web.red.avi.internal": "virtualservice-1" }),
+        "ako.vmware.com/controller-cluster-uuid": "cluster-1",
+        "ako.vmware.com/tenant-name": "admin"
+      }
+    })
+    expect(statusPatch(status!)).toEqual({
+      status: { loadBalancer: { ingress: [{ ip: "10.0.0.9", hostname: "web.red.avi.internal" }] } }
+    })
+  })
+
+  it("without an FQDN: the VIP only, and no annotations", () => {
+    const [status] = desiredStatuses([unit], lookup)
+    expect(status?.ingress).toEqual([{ ip: "10.0.0.9" }])
+    expect(Object.values(status?.annotations ?? {})).toEqual([null, null, null])
+    expect(statusUpToDate({ status: { loadBalancer: { ingress: [{ ip: "10.0.0.9" }] } } }, status!)).toBe(true)
+    expect(statusUpToDate({ status: { loadBalancer: { ingress: [{ ip: "10.0.0.8" }] } } }, status!)).toBe(false)
+  })
+
+  it("cleared: no ingress, annotations removed, written as {status: null}", () => {
+    const cleared = clearedStatus(service)
+    expect(statusPatch(cleared)).toEqual({ status: null })
+    expect(statusUpToDate({}, cleared)).toBe(true)
+    expect(statusUpToDate({ metadata: { annotations: { [VS_UUID_MAP_ANNOTATION]: "{}" } } }, cleared)).toBe(false)
+  })
+})
