@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
-import { isRecord } from "./behaviour.js"
+import { adminHandler, decodeSnapshot } from "./admin.js"
 import { AviApiError, AviSimStartError } from "./errors.js"
 import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
 import { DEFAULT_VIP_NETWORK, seedStore, type VipNetworkOptions } from "./seed.js"
@@ -85,9 +85,6 @@ export interface AviSim {
   restore(snapshot: AviSimSnapshot): void
 }
 
-const isSnapshot = (value: unknown): value is AviSimSnapshot =>
-  isRecord(value) && value.format === "ako-ts-avi-sim/1" && Array.isArray(value.objects)
-
 interface Running {
   readonly sim: AviSim
   close(): Promise<void>
@@ -113,8 +110,7 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   let restored = false
   if (options.snapshotFile !== undefined && fs.existsSync(options.snapshotFile)) {
     const parsed: unknown = JSON.parse(await fs.promises.readFile(options.snapshotFile, "utf8"))
-    if (!isSnapshot(parsed)) throw new Error(`${options.snapshotFile} is not an Avi simulator snapshot`)
-    server.restore(parsed)
+    server.restore(decodeSnapshot(parsed))
     restored = true
   }
   if (!restored && options.seed !== false) {
@@ -256,109 +252,4 @@ export const startAviSim = async (options: AviSimOptions = {}): Promise<AviSim &
     throw new AviSimStartError({ reason: cause instanceof Error ? cause.message : String(cause), cause })
   })
   return Object.assign(Object.create(running.sim) as AviSim, { close: running.close })
-}
-
-// ------------------------------------------------------------------ admin endpoint
-
-const adminHandler = (sim: AviSim, server: AviSimServer) =>
-async (
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  path: string,
-  url: URL,
-  raw: string
-): Promise<void> => {
-  const method = (req.method ?? "GET").toUpperCase()
-  const reply = (status: number, body?: unknown): void => {
-    res.statusCode = status
-    if (body === undefined) {
-      res.end()
-      return
-    }
-    res.setHeader("Content-Type", "application/json")
-    res.end(JSON.stringify(body))
-  }
-  let body: Record<string, unknown> = {}
-  if (raw.trim().length > 0) {
-    const parsed: unknown = JSON.parse(raw)
-    if (isRecord(parsed)) body = parsed
-  }
-  const num = (key: string, fallback?: number): number => {
-    const value = Number(body[key] ?? fallback)
-    if (!Number.isFinite(value)) throw new Error(`${key} must be a number`)
-    return value
-  }
-  try {
-    const route = `${method} ${path}`
-    switch (route) {
-      case "GET /_sim/log": {
-        const since = Number(url.searchParams.get("since") ?? 0)
-        return reply(200, server.requestLogSince(Number.isFinite(since) ? since : 0))
-      }
-      case "DELETE /_sim/log":
-        sim.clearRequestLog()
-        return reply(204)
-      case "GET /_sim/counters":
-        return reply(200, sim.counters())
-      case "DELETE /_sim/counters":
-        server.clearCounters()
-        return reply(204)
-      case "GET /_sim/faults":
-        return reply(200, {
-          ...server.faults,
-          latencies: server.faults.latencies.map((l) => ({ ...l, path: String(l.path ?? "") }))
-        })
-      case "DELETE /_sim/faults":
-        sim.faults.clear()
-        return reply(204)
-      case "POST /_sim/faults/latency": {
-        const match: { path?: string; method?: string } = {}
-        if (typeof body.path === "string") match.path = body.path
-        if (typeof body.method === "string") match.method = body.method
-        sim.faults.latency(num("ms"), match)
-        return reply(204)
-      }
-      case "POST /_sim/faults/error-rate":
-        sim.faults.errorRate(num("rate"), num("status", 500))
-        return reply(204)
-      case "POST /_sim/faults/expire-sessions":
-        sim.faults.expireSessions()
-        return reply(204)
-      case "POST /_sim/faults/status419":
-        sim.faults.status419(num("count", 1))
-        return reply(204)
-      case "POST /_sim/faults/reset-connections":
-        sim.faults.resetConnections(num("count", 1))
-        return reply(204)
-      case "POST /_sim/faults/slow-body":
-        sim.faults.slowBody(num("ms"))
-        return reply(204)
-      case "GET /_sim/snapshot":
-        return reply(200, sim.snapshot())
-      case "POST /_sim/restore":
-        if (!isSnapshot(body)) return reply(400, { error: "not an Avi simulator snapshot" })
-        sim.restore(body)
-        return reply(204)
-    }
-    const objects = /^\/_sim\/objects\/([^/]+)(?:\/([^/]+))?$/.exec(path)
-    if (objects) {
-      const [, type, uuid] = objects
-      const tenant = url.searchParams.get("tenant") ?? undefined
-      if (method === "GET" && uuid === undefined) return reply(200, sim.objects(type!, tenant))
-      if (method === "GET") {
-        const found = sim.get(type!, uuid!)
-        return found ? reply(200, found) : reply(404, { error: "not found" })
-      }
-      if (method === "POST" && uuid === undefined) return reply(201, sim.insert(type!, body, tenant))
-      if (method === "PUT" && uuid !== undefined) return reply(200, sim.update(type!, uuid, body))
-      if (method === "DELETE" && uuid !== undefined) {
-        sim.remove(type!, uuid, { force: url.searchParams.get("force") === "true" })
-        return reply(204)
-      }
-    }
-    return reply(404, { error: `unknown admin route ${route}` })
-  } catch (error) {
-    if (error instanceof AviApiError) return reply(error.status, error.body)
-    return reply(400, { error: error instanceof Error ? error.message : String(error) })
-  }
 }

@@ -127,7 +127,13 @@ describe("faults over the admin endpoint", () => {
 
     expect((await admin("expire-sessions")).status).toBe(204)
     expect((await s.get("/api/tenant")).status).toBe(401)
-    expect((await admin("latency", { ms: "soon" })).status).toBe(400)
+    const bad = await admin("latency", { ms: "soon" })
+    expect(bad.status).toBe(400)
+    expect(bad.json.error).toContain("ms")
+    expect((await admin("error-rate", { rate: 2 })).status).toBe(400)
+    expect((await request(sim, { method: "POST", path: "/_sim/restore", body: { format: "other" } })).status).toBe(400)
+    const snapshot = await request(sim, { path: "/_sim/snapshot" })
+    expect((await request(sim, { method: "POST", path: "/_sim/restore", body: snapshot.json })).status).toBe(204)
   })
 })
 
