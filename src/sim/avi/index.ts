@@ -55,6 +55,11 @@ export interface AviSimOptions {
   readonly clock?: () => number
   /** Request-log entries kept (oldest dropped first); default 100,000. */
   readonly requestLogLimit?: number
+  /**
+   * Refuse unsafe requests of cookie sessions over HTTPS that carry no `Referer` (403), as Django does. Off by
+   * default: the public API overview says Referer is mandatory, but the status is unverified.
+   */
+  readonly strictReferer?: boolean
 }
 
 export interface AviSim {
@@ -104,7 +109,8 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
     secure,
     clusterUuid: `cluster-${randomUUID()}`,
     upSince: AviSimServer.upSince(clock()),
-    requestLogLimit: options.requestLogLimit ?? 100_000
+    requestLogLimit: options.requestLogLimit ?? 100_000,
+    strictReferer: options.strictReferer ?? false
   })
   const store = server.store
   let restored = false

@@ -50,6 +50,8 @@ export interface ServerConfig {
   readonly upSince: string
   /** Oldest entries are dropped beyond this many, so a long-running simulator does not grow without bound. */
   readonly requestLogLimit: number
+  /** Django's HTTPS Referer check on unsafe methods of cookie sessions (both SDKs always send Referer). */
+  readonly strictReferer: boolean
 }
 
 type Auth = { readonly user: string; readonly session: Session | undefined }
@@ -466,6 +468,9 @@ export class AviSimServer {
     if (found._tag === "Valid") {
       if (UNSAFE.has(method) && header(req, "x-csrftoken") !== found.session.csrf) {
         return new AviApiError({ status: 401, body: CSRF_FAILURE })
+      }
+      if (UNSAFE.has(method) && this.config.strictReferer && this.config.secure && !header(req, "referer")) {
+        return new AviApiError({ status: 403, body: { detail: "CSRF Failed: Referer checking failed - no Referer." } })
       }
       return { user: found.session.user, session: found.session }
     }

@@ -207,6 +207,25 @@ describe("basic auth", () => {
   })
 })
 
+describe("strict Referer", () => {
+  it("refuses unsafe HTTPS requests without Referer when switched on", async () => {
+    const strict = await startAviSim({ strictReferer: true })
+    try {
+      const s = new AviSession(strict)
+      await s.login("admin", AVI_SIM_DEFAULT_PASSWORD)
+      const headers = s.headers()
+      delete headers.Referer
+      const refused = await request(strict, { method: "POST", path: "/api/pool", headers, body: { name: "r" } })
+      expect(refused.status).toBe(403)
+      expect(refused.json.detail).toContain("Referer")
+      expect((await request(strict, { path: "/api/pool", headers })).status).toBe(200)
+      expect((await s.post("/api/pool", { name: "r" })).status).toBe(201)
+    } finally {
+      await strict.close()
+    }
+  })
+})
+
 describe("makeAviSim", () => {
   it.scoped("reads time from the Effect Clock, so TestClock expires idle sessions", () =>
     Effect.gen(function*() {
