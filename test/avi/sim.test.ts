@@ -28,12 +28,16 @@ const configFor = (sim: AviSim, overrides: Partial<AviClientConfig> = {}): AviCl
 
 const withSim = <A, E>(
   body: (sim: AviSim) => Effect.Effect<A, E, AviClient>,
-  options: { readonly sim?: AviSimOptions; readonly client?: Partial<AviClientConfig> } = {}
+  options: {
+    readonly sim?: AviSimOptions
+    readonly client?: Partial<AviClientConfig> | ((sim: AviSim) => Partial<AviClientConfig>)
+  } = {}
 ) =>
   Effect.scoped(
     Effect.gen(function*() {
       const sim = yield* makeAviSim(options.sim)
-      return yield* Effect.provide(body(sim), AviClient.layer(configFor(sim, options.client)))
+      const overrides = typeof options.client === "function" ? options.client(sim) : options.client
+      return yield* Effect.provide(body(sim), AviClient.layer(configFor(sim, overrides)))
     })
   )
 
@@ -433,6 +437,31 @@ describe("AviClient against the simulator", () => {
         expect((yield* avi.get("pool", pool.uuid)).enabled).not.toBe(false)
       })
     ))
+
+  it.live("interrupting while the body is still arriving cuts the connection too", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const avi = yield* AviClient
+        yield* avi.version
+        sim.faults.slowBody(30_000)
+        const fiber = yield* Effect.fork(avi.listAll("cloud"))
+        const slow = (e: AviSimRequestLogEntry) => e.method === "GET" && e.path === "/api/cloud"
+        yield* waitUntil("the response headers to be sent", () => apiLog(sim, slow)[0]?.status === 200)
+        yield* Fiber.interrupt(fiber)
+        yield* waitUntil("the simulator to see the connection cut", () => apiLog(sim, slow)[0]?.aborted === true)
+        sim.faults.clear()
+        expect((yield* avi.listAll("cloud")).length).toBeGreaterThan(0)
+      })
+    ))
+
+  it.live("speaks plain HTTP when the controller is given as an http:// URL", () =>
+    withSim((sim) =>
+      Effect.flatMap(AviClient, (avi) => avi.findByName("tenant", "admin")).pipe(
+        Effect.map((tenant) => {
+          expect(sim.url.startsWith("http://")).toBe(true)
+          expect(Option.map(tenant, (t) => t.uuid)).toEqual(Option.some("admin"))
+        })
+      ), { sim: { http: true }, client: (sim) => ({ controller: sim.url }) }))
 
   it.live("without a CA (insecure, as AKO) it still talks HTTPS; with the wrong CA it refuses", () =>
     Effect.gen(function*() {
