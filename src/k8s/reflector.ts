@@ -1,0 +1,270 @@
+/**
+ * A reflector: paginated list, then watch from the list's resourceVersion with bookmarks; resume from the last
+ * resourceVersion after a clean close or an error (jittered exponential backoff), relist on 410 Gone. Objects are
+ * decoded with Schema into one shape and kept in a store keyed `namespace/name`; changed keys are published.
+ * Unlike client-node's informer it never stops by itself and interruption aborts the watch request.
+ */
+import {
+  Clock,
+  Data,
+  Deferred,
+  Effect,
+  Either,
+  HashMap,
+  Metric,
+  Option,
+  PubSub,
+  Random,
+  Ref,
+  Schema,
+  Stream
+} from "effect"
+import type { RawWatchEvent } from "./client.js"
+import type { KubeError } from "./errors.js"
+import { KubeApiError } from "./errors.js"
+import { objectKey } from "./resources.js"
+
+export interface ListPage {
+  readonly items: ReadonlyArray<unknown>
+  readonly resourceVersion: string
+  readonly continueToken: string | undefined
+}
+
+/** Where a reflector reads from: the API server (`kubeListWatchSource`) or an in-memory fake. */
+export interface ListWatchSource {
+  readonly list: (options: {
+    readonly limit: number
+    readonly continueToken: string | undefined
+  }) => Effect.Effect<ListPage, KubeError>
+  /** Watch from `resourceVersion` with bookmarks; the server closes it after `timeoutSeconds`. */
+  readonly watch: (options: {
+    readonly resourceVersion: string
+    readonly timeoutSeconds: number
+  }) => Stream.Stream<RawWatchEvent, KubeError>
+}
+
+/** The resourceVersion is too old (HTTP 410 at connect, or an ERROR event with code 410): relist. */
+export class WatchGone extends Data.TaggedError("WatchGone")<{ readonly message: string }> {}
+
+interface Meta {
+  readonly metadata?: {
+    readonly name?: string | undefined
+    readonly namespace?: string | undefined
+    readonly resourceVersion?: string | undefined
+  } | undefined
+}
+
+export interface ReflectorOptions<A extends Meta, I> {
+  /** Label for logs and metrics, e.g. "Service". */
+  readonly kind: string
+  readonly source: ListWatchSource
+  readonly schema: Schema.Schema<A, I>
+  readonly pageSize?: number | undefined
+  readonly backoff?: {
+    readonly initialMillis?: number | undefined
+    readonly maxMillis?: number | undefined
+    readonly resetAfterMillis?: number | undefined
+  } | undefined
+}
+
+export interface Reflector<A> {
+  readonly kind: string
+  readonly get: (key: string) => Effect.Effect<Option.Option<A>>
+  /** The store as an immutable map (the same instance until the next change). */
+  readonly snapshot: Effect.Effect<ReadonlyMap<string, A>>
+  readonly size: Effect.Effect<number>
+  /** Completes once the first list has been stored. */
+  readonly ready: Effect.Effect<void>
+  readonly isReady: Effect.Effect<boolean>
+  /** Keys added, changed or removed after the subscription starts. */
+  readonly changes: Stream.Stream<string>
+  /** The last resourceVersion seen (list, event or bookmark). */
+  readonly resourceVersion: Effect.Effect<string | undefined>
+  /** The list+watch loop; never ends on its own. */
+  readonly run: Effect.Effect<never>
+}
+
+const relists = Metric.counter("ako_k8s_relists_total", { description: "Full lists by reflectors", incremental: true })
+const watchEvents = Metric.counter("ako_k8s_watch_events_total", {
+  description: "Watch events received by reflectors (type: ADDED, MODIFIED, DELETED, BOOKMARK)",
+  incremental: true
+})
+const reflectorErrors = Metric.counter("ako_k8s_reflector_errors_total", {
+  description: "List/watch errors of reflectors (reason: gone, error, decode)",
+  incremental: true
+})
+const storeObjects = Metric.gauge("ako_k8s_store_objects", { description: "Objects in a reflector's store" })
+const reflectorReady = Metric.gauge("ako_k8s_reflector_ready", { description: "1 once a reflector has listed" })
+
+const MetaJson = Schema.Struct({
+  metadata: Schema.optional(Schema.Struct({
+    name: Schema.optional(Schema.String),
+    namespace: Schema.optional(Schema.String),
+    resourceVersion: Schema.optional(Schema.String)
+  }))
+})
+const decodeMeta = Schema.decodeUnknownOption(MetaJson)
+
+const isGone = (error: KubeError | WatchGone): boolean =>
+  error._tag === "WatchGone" || (error._tag === "KubeApiError" && error.status === 410)
+
+export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>): Effect.Effect<Reflector<A>> =>
+  Effect.gen(function*() {
+    const { kind, source } = options
+    const pageSize = options.pageSize ?? 500
+    const initialMillis = options.backoff?.initialMillis ?? 800
+    const maxMillis = options.backoff?.maxMillis ?? 30_000
+    const resetAfterMillis = options.backoff?.resetAfterMillis ?? 120_000
+    const relistsK = Metric.tagged(relists, "kind", kind)
+    const objectsK = Metric.tagged(storeObjects, "kind", kind)
+    const readyK = Metric.tagged(reflectorReady, "kind", kind)
+    const errorsK = (reason: string) => Metric.tagged(Metric.tagged(reflectorErrors, "kind", kind), "reason", reason)
+    const eventsK = (type: string) => Metric.tagged(Metric.tagged(watchEvents, "kind", kind), "type", type)
+
+    const store = yield* Ref.make(HashMap.empty<string, A>())
+    const rv = yield* Ref.make<string | undefined>(undefined)
+    const ready = yield* Deferred.make<void>()
+    const changed = yield* PubSub.unbounded<string>()
+    const decode = Schema.decodeUnknownEither(options.schema)
+    let cachedMap: { readonly of: HashMap.HashMap<string, A>; readonly map: ReadonlyMap<string, A> } | undefined
+
+    const decodeOne = (raw: unknown) =>
+      Either.match(decode(raw), {
+        onLeft: (error) =>
+          Metric.increment(errorsK("decode")).pipe(
+            Effect.zipRight(Effect.logWarning(`${kind}: skipping an object that does not decode`, error.message)),
+            Effect.as(Option.none<A>())
+          ),
+        onRight: (a) => Effect.succeed(Option.some(a))
+      })
+
+    const relist = Effect.gen(function*() {
+      const items: Array<unknown> = []
+      let continueToken: string | undefined = undefined
+      let listRv = ""
+      do {
+        const page: ListPage = yield* source.list({ limit: pageSize, continueToken })
+        for (const item of page.items) items.push(item)
+        listRv = page.resourceVersion
+        continueToken = page.continueToken
+      } while (continueToken !== undefined && continueToken !== "")
+      let next = HashMap.empty<string, A>().pipe(HashMap.beginMutation)
+      for (const raw of items) {
+        const decoded = yield* decodeOne(raw)
+        if (Option.isSome(decoded)) next = HashMap.set(next, objectKey(decoded.value.metadata ?? {}), decoded.value)
+      }
+      next = HashMap.endMutation(next)
+      const previous = yield* Ref.getAndSet(store, next)
+      const keys: Array<string> = []
+      for (const [key, object] of next) {
+        const old = HashMap.get(previous, key)
+        if (Option.isNone(old) || old.value.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+          keys.push(key)
+        }
+      }
+      for (const key of HashMap.keys(previous)) if (!HashMap.has(next, key)) keys.push(key)
+      yield* PubSub.publishAll(changed, keys)
+      yield* Ref.set(rv, listRv)
+      yield* Metric.increment(relistsK)
+      yield* Metric.set(objectsK, HashMap.size(next))
+      yield* Metric.set(readyK, 1)
+      yield* Deferred.succeed(ready, undefined)
+      yield* Effect.logDebug(`${kind}: listed`).pipe(
+        Effect.annotateLogs({ objects: HashMap.size(next), resourceVersion: listRv })
+      )
+    })
+
+    const handle = (event: RawWatchEvent): Effect.Effect<void, KubeError | WatchGone> =>
+      Effect.gen(function*() {
+        yield* Metric.increment(eventsK(event.type))
+        if (event.type === "ERROR") {
+          const status = event.object as { code?: unknown; message?: unknown } | null
+          const message = typeof status?.message === "string" ? status.message : JSON.stringify(event.object)
+          if (status?.code === 410) return yield* new WatchGone({ message })
+          return yield* new KubeApiError({
+            status: typeof status?.code === "number" ? status.code : 500,
+            reason: "WatchError",
+            message,
+            method: "GET",
+            path: "(watch)"
+          })
+        }
+        const meta = Option.flatMap(decodeMeta(event.object), (m) => Option.fromNullable(m.metadata))
+        const eventRv = Option.flatMap(meta, (m) => Option.fromNullable(m.resourceVersion))
+        if (event.type === "BOOKMARK") {
+          if (Option.isSome(eventRv)) yield* Ref.set(rv, eventRv.value)
+          return
+        }
+        if (event.type === "DELETED") {
+          if (Option.isSome(meta)) {
+            const key = objectKey(meta.value)
+            const next = yield* Ref.updateAndGet(store, HashMap.remove(key))
+            yield* Metric.set(objectsK, HashMap.size(next))
+            yield* PubSub.publish(changed, key)
+          }
+        } else if (event.type === "ADDED" || event.type === "MODIFIED") {
+          const decoded = yield* decodeOne(event.object)
+          if (Option.isSome(decoded)) {
+            const key = objectKey(decoded.value.metadata ?? {})
+            const next = yield* Ref.updateAndGet(store, HashMap.set(key, decoded.value))
+            yield* Metric.set(objectsK, HashMap.size(next))
+            yield* PubSub.publish(changed, key)
+          }
+        }
+        if (Option.isSome(eventRv)) yield* Ref.set(rv, eventRv.value)
+      })
+
+    // client-go: a random server-side timeout between 5 and 10 minutes spreads reconnects.
+    const watchFrom = (resourceVersion: string) =>
+      Effect.flatMap(
+        Random.nextIntBetween(300, 600),
+        (timeoutSeconds) => source.watch({ resourceVersion, timeoutSeconds }).pipe(Stream.runForEach(handle))
+      )
+
+    const backoffState = yield* Ref.make({ attempt: 0, lastErrorAt: Number.NEGATIVE_INFINITY })
+    const backoff = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const { attempt, lastErrorAt } = yield* Ref.get(backoffState)
+      const n = now - lastErrorAt >= resetAfterMillis ? 0 : attempt
+      yield* Ref.set(backoffState, { attempt: n + 1, lastErrorAt: now })
+      const jitter = 0.8 + 0.4 * (yield* Random.next)
+      const millis = Math.ceil(Math.min(maxMillis, initialMillis * 2 ** n) * jitter)
+      yield* Effect.sleep(millis)
+    })
+
+    const step: Effect.Effect<void> = Effect.gen(function*() {
+      const from = yield* Ref.get(rv)
+      const outcome = yield* Effect.either(from === undefined ? relist : watchFrom(from))
+      if (Either.isRight(outcome)) return
+      const error = outcome.left
+      if (isGone(error)) {
+        yield* Metric.increment(errorsK("gone"))
+        yield* Effect.logInfo(`${kind}: resourceVersion expired, relisting`)
+        yield* Ref.set(rv, undefined)
+        return
+      }
+      yield* Metric.increment(errorsK("error"))
+      yield* Effect.logWarning(`${kind}: ${from === undefined ? "list" : "watch"} failed, retrying`, error)
+      yield* backoff
+    })
+
+    const snapshot = Effect.map(Ref.get(store), (current) => {
+      if (cachedMap === undefined || cachedMap.of !== current) {
+        cachedMap = { of: current, map: new Map(current) }
+      }
+      return cachedMap.map
+    })
+
+    const reflector: Reflector<A> = {
+      kind,
+      get: (key) => Effect.map(Ref.get(store), HashMap.get(key)),
+      snapshot,
+      size: Effect.map(Ref.get(store), HashMap.size),
+      ready: Deferred.await(ready),
+      isReady: Deferred.isDone(ready),
+      changes: Stream.fromPubSub(changed),
+      resourceVersion: Ref.get(rv),
+      run: Effect.forever(step).pipe(Effect.annotateLogs("reflector", kind))
+    }
+    return reflector
+  })

@@ -1,0 +1,151 @@
+/**
+ * The one shape the stores hold: API JSON reduced to the fields the controller reads (field names as served;
+ * everything the API may omit is optional). Unknown fields are dropped by decoding.
+ */
+import { Schema } from "effect"
+
+const opt = Schema.optional
+const Str = Schema.String
+const Num = Schema.Number
+const Bool = Schema.Boolean
+const StringMap = Schema.Record({ key: Str, value: Str })
+
+export const ObjectMeta = Schema.Struct({
+  name: opt(Str),
+  namespace: opt(Str),
+  uid: opt(Str),
+  resourceVersion: opt(Str),
+  generation: opt(Num),
+  creationTimestamp: opt(Str),
+  deletionTimestamp: opt(Str),
+  annotations: opt(StringMap),
+  labels: opt(StringMap)
+})
+
+const LoadBalancerStatus = Schema.Struct({
+  ingress: opt(Schema.Array(Schema.Struct({ ip: opt(Str), hostname: opt(Str) })))
+})
+
+export const Service = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    type: opt(Str),
+    clusterIP: opt(Str),
+    ports: opt(Schema.Array(Schema.Struct({
+      name: opt(Str),
+      protocol: opt(Str),
+      port: Num,
+      targetPort: opt(Schema.Union(Num, Str)),
+      nodePort: opt(Num)
+    }))),
+    selector: opt(StringMap),
+    loadBalancerIP: opt(Str),
+    loadBalancerClass: opt(Str),
+    externalTrafficPolicy: opt(Str),
+    ipFamilies: opt(Schema.Array(Str))
+  })),
+  status: opt(Schema.Struct({ loadBalancer: opt(LoadBalancerStatus) }))
+})
+export type Service = typeof Service.Type
+
+export const EndpointSlice = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  addressType: opt(Str),
+  endpoints: opt(Schema.Array(Schema.Struct({
+    addresses: opt(Schema.Array(Str)),
+    conditions: opt(Schema.Struct({ ready: opt(Bool), serving: opt(Bool), terminating: opt(Bool) })),
+    nodeName: opt(Str)
+  }))),
+  ports: opt(Schema.Array(Schema.Struct({ name: opt(Str), port: opt(Num), protocol: opt(Str) })))
+})
+export type EndpointSlice = typeof EndpointSlice.Type
+
+const IngressBackend = Schema.Struct({
+  service: opt(Schema.Struct({
+    name: opt(Str),
+    port: opt(Schema.Struct({ number: opt(Num), name: opt(Str) }))
+  }))
+})
+
+export const Ingress = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    ingressClassName: opt(Str),
+    defaultBackend: opt(IngressBackend),
+    tls: opt(Schema.Array(Schema.Struct({ hosts: opt(Schema.Array(Str)), secretName: opt(Str) }))),
+    rules: opt(Schema.Array(Schema.Struct({
+      host: opt(Str),
+      http: opt(Schema.Struct({
+        paths: opt(Schema.Array(Schema.Struct({ path: opt(Str), pathType: opt(Str), backend: opt(IngressBackend) })))
+      }))
+    })))
+  })),
+  status: opt(Schema.Struct({ loadBalancer: opt(LoadBalancerStatus) }))
+})
+export type Ingress = typeof Ingress.Type
+
+export const IngressClass = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({ controller: opt(Str) }))
+})
+export type IngressClass = typeof IngressClass.Type
+
+export const Secret = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  type: opt(Str),
+  data: opt(StringMap)
+})
+export type Secret = typeof Secret.Type
+
+export const Namespace = Schema.Struct({ metadata: opt(ObjectMeta) })
+export type Namespace = typeof Namespace.Type
+
+export const Node = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({ unschedulable: opt(Bool), podCIDR: opt(Str), podCIDRs: opt(Schema.Array(Str)) })),
+  status: opt(Schema.Struct({
+    addresses: opt(Schema.Array(Schema.Struct({ type: opt(Str), address: opt(Str) })))
+  }))
+})
+export type Node = typeof Node.Type
+
+export const ConfigMap = Schema.Struct({ metadata: opt(ObjectMeta), data: opt(StringMap) })
+export type ConfigMap = typeof ConfigMap.Type
+
+const RouteTarget = Schema.Struct({ kind: opt(Str), name: opt(Str), weight: opt(Num) })
+
+export const Route = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    host: opt(Str),
+    subdomain: opt(Str),
+    path: opt(Str),
+    to: opt(RouteTarget),
+    alternateBackends: opt(Schema.Array(RouteTarget)),
+    port: opt(Schema.Struct({ targetPort: opt(Schema.Union(Num, Str)) })),
+    tls: opt(Schema.Struct({
+      termination: opt(Str),
+      certificate: opt(Str),
+      key: opt(Str),
+      caCertificate: opt(Str),
+      destinationCACertificate: opt(Str),
+      insecureEdgeTerminationPolicy: opt(Str)
+    }))
+  })),
+  status: opt(Schema.Struct({
+    ingress: opt(Schema.Array(Schema.Struct({
+      host: opt(Str),
+      routerName: opt(Str),
+      conditions: opt(
+        Schema.Array(Schema.Struct({ type: opt(Str), status: opt(Str), reason: opt(Str), message: opt(Str) }))
+      )
+    })))
+  }))
+})
+export type Route = typeof Route.Type
+
+/** The store key: `namespace/name`, or `name` for cluster-scoped objects (as src/model keys its snapshot). */
+export const objectKey = (metadata: { readonly name?: string | undefined; readonly namespace?: string | undefined }) =>
+  metadata.namespace === undefined || metadata.namespace === ""
+    ? metadata.name ?? ""
+    : `${metadata.namespace}/${metadata.name ?? ""}`

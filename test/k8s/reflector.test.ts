@@ -1,0 +1,149 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Option, Ref, Stream, TestClock } from "effect"
+import { makeReflector } from "../../src/k8s/reflector.js"
+import { Service } from "../../src/k8s/resources.js"
+import { makeInMemorySource } from "../../src/k8s/source-memory.js"
+
+const settle = Effect.repeatN(Effect.yieldNow(), 100)
+
+const svc = (namespace: string, name: string, port = 80) => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace, managedFields: [{ manager: "kubectl" }] },
+  spec: { type: "LoadBalancer", ports: [{ port, protocol: "TCP" }], sessionAffinity: "None" }
+})
+
+const setup = (pageSize = 500) =>
+  Effect.gen(function*() {
+    const memory = yield* makeInMemorySource()
+    const reflector = yield* makeReflector({ kind: "Service", source: memory.source, schema: Service, pageSize })
+    const seen = yield* Ref.make<ReadonlyArray<string>>([])
+    const start = Effect.gen(function*() {
+      yield* reflector.changes.pipe(
+        Stream.runForEach((key) => Ref.update(seen, (all) => [...all, key])),
+        Effect.forkScoped
+      )
+      yield* settle
+      const fiber = yield* Effect.forkScoped(reflector.run)
+      yield* settle
+      return fiber
+    })
+    return { memory, reflector, seen: Ref.get(seen), start }
+  })
+
+describe("reflector (in-memory source)", () => {
+  it.scoped("lists in pages into a store keyed namespace/name, decoded into one shape, then signals ready", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, start } = yield* setup(7)
+      for (let i = 0; i < 50; i++) yield* memory.upsert(svc(`ns${i % 3}`, `svc-${i}`))
+      expect(yield* reflector.isReady).toBe(false)
+      yield* start
+      yield* reflector.ready
+      expect(yield* reflector.size).toBe(50)
+      expect((yield* memory.stats).lists).toBe(8) // ceil(50 / 7) pages
+      const one = Option.getOrThrow(yield* reflector.get("ns1/svc-1"))
+      expect(one.spec?.ports?.[0]?.port).toBe(80)
+      expect(one.metadata?.resourceVersion).toBeDefined()
+      // fields the controller does not read are dropped by decoding
+      expect("managedFields" in (one.metadata ?? {})).toBe(false)
+      expect("sessionAffinity" in (one.spec ?? {})).toBe(false)
+      const snapshot = yield* reflector.snapshot
+      expect(snapshot.size).toBe(50)
+      expect(yield* reflector.snapshot).toBe(snapshot)
+    }))
+
+  it.scoped("applies watch events and publishes each changed key", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, seen, start } = yield* setup()
+      yield* memory.upsert(svc("default", "a"))
+      yield* start
+      yield* memory.upsert(svc("default", "b"))
+      yield* memory.upsert(svc("default", "a", 8080))
+      yield* memory.remove("default", "b")
+      yield* settle
+      expect(yield* seen).toEqual(["default/a", "default/b", "default/a", "default/b"])
+      expect(Option.getOrThrow(yield* reflector.get("default/a")).spec?.ports?.[0]?.port).toBe(8080)
+      expect(Option.isNone(yield* reflector.get("default/b"))).toBe(true)
+    }))
+
+  it.scoped("resumes from the last resourceVersion after a cut watch: nothing lost, nothing repeated, no relist", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, seen, start } = yield* setup()
+      yield* memory.upsert(svc("default", "a"))
+      yield* start
+      yield* memory.upsert(svc("default", "b"))
+      yield* settle
+      const before = yield* reflector.resourceVersion
+      yield* memory.cutWatches
+      yield* memory.upsert(svc("default", "c")) // happens while no watch is open
+      yield* settle
+      yield* memory.upsert(svc("default", "d"))
+      yield* settle
+      expect(yield* seen).toEqual(["default/a", "default/b", "default/c", "default/d"])
+      const stats = yield* memory.stats
+      expect(stats.lists).toBe(1)
+      expect(stats.watches[1]).toBe(before)
+      expect(yield* reflector.size).toBe(4)
+    }))
+
+  it.scoped("relists after a 410 at connect and after a 410 ERROR event, converging on the server's state", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, seen, start } = yield* setup()
+      yield* memory.upsert(svc("default", "a"))
+      yield* memory.upsert(svc("default", "b"))
+      yield* start
+      yield* memory.forceGoneOnNextWatch
+      yield* memory.cutWatches
+      yield* memory.remove("default", "a")
+      yield* settle
+      expect((yield* memory.stats).lists).toBe(2)
+      expect([...(yield* reflector.snapshot).keys()]).toEqual(["default/b"])
+      // mid-stream expiry
+      yield* memory.expireWatches
+      yield* memory.upsert(svc("default", "c"))
+      yield* settle
+      expect((yield* memory.stats).lists).toBe(3)
+      expect([...(yield* reflector.snapshot).keys()].sort()).toEqual(["default/b", "default/c"])
+      expect((yield* seen).filter((k) => k === "default/a")).toHaveLength(2) // listed, then deleted by the relist
+    }))
+
+  it.scoped("retries failing calls with jittered exponential backoff starting near 0.8 s", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, start } = yield* setup()
+      yield* memory.upsert(svc("default", "a"))
+      yield* memory.failNext(3)
+      yield* start
+      expect(yield* reflector.isReady).toBe(false)
+      yield* TestClock.adjust(600) // below the smallest first delay (0.8 s × 0.8)
+      yield* settle
+      expect((yield* memory.stats).lists).toBe(0)
+      yield* TestClock.adjust(400) // first retry fires by 1 s
+      yield* settle
+      yield* TestClock.adjust(2000) // second retry (1.6 s × ≤1.2)
+      yield* settle
+      yield* TestClock.adjust(4000) // third retry (3.2 s × ≤1.2)
+      yield* settle
+      expect(yield* reflector.isReady).toBe(true)
+      expect(yield* reflector.size).toBe(1)
+    }))
+
+  it.scoped("skips objects that do not decode instead of failing", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, start } = yield* setup()
+      yield* memory.upsert(svc("default", "good"))
+      yield* memory.upsert({ metadata: { name: "bad", namespace: "default" }, spec: { ports: [{ port: "eighty" }] } })
+      yield* start
+      yield* reflector.ready
+      expect([...(yield* reflector.snapshot).keys()]).toEqual(["default/good"])
+    }))
+
+  it.scoped("run is interruptible and stops consuming", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, start } = yield* setup()
+      const fiber = yield* start
+      yield* Fiber.interrupt(fiber)
+      yield* memory.upsert(svc("default", "late"))
+      yield* settle
+      expect(yield* reflector.size).toBe(0)
+    }))
+})
