@@ -336,6 +336,20 @@ describe("AviClient against the simulator", () => {
       })
     ))
 
+  it.live("a session that idled past the controller's api_idle_timeout is renewed by one re-login", () => {
+    let now = Date.now()
+    return withSim((sim) =>
+      Effect.gen(function*() {
+        const avi = yield* AviClient
+        yield* avi.listAll("tenant")
+        now += 16 * 60_000
+        yield* avi.listAll("tenant")
+        const tenantGets = apiLog(sim, (e) => e.path === "/api/tenant").map((e) => e.status)
+        expect(tenantGets).toEqual([200, 401, 200])
+        expect(apiLog(sim, (e) => e.path === "/login")).toHaveLength(2)
+      }), { sim: { clock: () => now, sessionIdleTimeoutMs: 15 * 60_000 } })
+  })
+
   it.live("rides out a 503 burst within the retry budget", () =>
     withSim((sim) =>
       Effect.gen(function*() {
