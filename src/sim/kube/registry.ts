@@ -52,6 +52,13 @@ export interface ResourceType {
   readonly validate: (object: KubeObject) => ReadonlyArray<FieldError>
   readonly verbs: ReadonlyArray<string>
   readonly categories: ReadonlyArray<string>
+  /** Extra columns of `kubectl get` (server-side Table), between Name and Age. */
+  readonly columns: ReadonlyArray<PrintColumn>
+}
+
+export interface PrintColumn {
+  readonly name: string
+  readonly cell: (object: KubeObject) => string | number
 }
 
 export const apiVersionOf = (type: Pick<ResourceType, "group" | "version">): string =>
@@ -80,6 +87,7 @@ interface ResourceSpec {
   readonly decode?: ResourceType["decode"]
   readonly validate?: ResourceType["validate"]
   readonly categories?: ReadonlyArray<string>
+  readonly columns?: ReadonlyArray<PrintColumn>
 }
 
 const standardVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -98,7 +106,8 @@ export const defineResource = (spec: ResourceSpec): ResourceType => ({
   decode: spec.decode ?? (() => undefined),
   validate: spec.validate ?? (() => []),
   verbs: standardVerbs,
-  categories: spec.categories ?? []
+  categories: spec.categories ?? [],
+  columns: spec.columns ?? []
 })
 
 const field = (object: KubeObject, path: ReadonlyArray<string>): unknown => {
@@ -259,12 +268,72 @@ const endpointSliceValidate = (object: KubeObject): ReadonlyArray<FieldError> =>
   return errors
 }
 
+const text = (object: KubeObject, path: ReadonlyArray<string>, fallback = "<none>"): string => {
+  const value = field(object, path)
+  return value === undefined || value === null || value === "" ? fallback : String(value)
+}
+
+const count = (object: KubeObject, path: ReadonlyArray<string>): number => {
+  const value = field(object, path)
+  return value !== null && typeof value === "object" ? Object.keys(value).length : 0
+}
+
+const loadBalancerAddresses = (object: KubeObject): Array<string> => {
+  const ingress = field(object, ["status", "loadBalancer", "ingress"])
+  return Array.isArray(ingress)
+    ? ingress.map((i: unknown) => text(i as KubeObject, ["ip"], "") || text(i as KubeObject, ["hostname"], ""))
+    : []
+}
+
+const serviceColumns: ReadonlyArray<PrintColumn> = [
+  { name: "Type", cell: (o) => text(o, ["spec", "type"], "ClusterIP") },
+  { name: "Cluster-IP", cell: (o) => text(o, ["spec", "clusterIP"]) },
+  {
+    name: "External-IP",
+    cell: (o) => {
+      const addresses = loadBalancerAddresses(o)
+      if (addresses.length > 0) return addresses.join(",")
+      return field(o, ["spec", "type"]) === "LoadBalancer" ? "<pending>" : "<none>"
+    }
+  },
+  {
+    name: "Port(s)",
+    cell: (o) => {
+      const ports = field(o, ["spec", "ports"])
+      return Array.isArray(ports)
+        ? ports.map((p: unknown) =>
+          `${text(p as KubeObject, ["port"], "")}/${text(p as KubeObject, ["protocol"], "TCP")}`
+        )
+          .join(",")
+        : "<none>"
+    }
+  }
+]
+
+const ingressColumns: ReadonlyArray<PrintColumn> = [
+  { name: "Class", cell: (o) => text(o, ["spec", "ingressClassName"]) },
+  {
+    name: "Hosts",
+    cell: (o) => {
+      const rules = field(o, ["spec", "rules"])
+      const hosts = Array.isArray(rules) ? rules.map((r: unknown) => text(r as KubeObject, ["host"], "*")) : []
+      return hosts.length > 0 ? hosts.join(",") : "*"
+    }
+  },
+  { name: "Address", cell: (o) => loadBalancerAddresses(o).join(",") },
+  { name: "Ports", cell: (o) => (field(o, ["spec", "tls"]) === undefined ? "80" : "80, 443") }
+]
+
+const ready = (object: KubeObject) =>
+  `${Number(field(object, ["status", "readyReplicas"]) ?? 0)}/${Number(field(object, ["spec", "replicas"]) ?? 1)}`
+
 export const builtinResources: ReadonlyArray<ResourceType> = [
   defineResource({
     group: "",
     version: "v1",
     kind: "Namespace",
     plural: "namespaces",
+    columns: [{ name: "Status", cell: (o) => text(o, ["status", "phase"], "Active") }],
     namespaced: false,
     shortNames: ["ns"],
     hasStatus: true,
@@ -275,6 +344,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Service",
     plural: "services",
+    columns: serviceColumns,
     namespaced: true,
     shortNames: ["svc"],
     hasStatus: true,
@@ -290,12 +360,23 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     namespaced: true,
     shortNames: ["ep"]
   }),
-  defineResource({ group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true }),
+  defineResource({
+    group: "",
+    version: "v1",
+    kind: "Secret",
+    plural: "secrets",
+    columns: [{ name: "Type", cell: (o) => text(o, ["type"], "Opaque") }, {
+      name: "Data",
+      cell: (o) => count(o, ["data"])
+    }],
+    namespaced: true
+  }),
   defineResource({
     group: "",
     version: "v1",
     kind: "ConfigMap",
     plural: "configmaps",
+    columns: [{ name: "Data", cell: (o) => count(o, ["data"]) }],
     namespaced: true,
     shortNames: ["cm"]
   }),
@@ -313,6 +394,10 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Pod",
     plural: "pods",
+    columns: [{ name: "Status", cell: (o) => text(o, ["status", "phase"], "Pending") }, {
+      name: "IP",
+      cell: (o) => text(o, ["status", "podIP"])
+    }],
     namespaced: true,
     shortNames: ["po"],
     hasStatus: true,
@@ -352,6 +437,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Ingress",
     plural: "ingresses",
+    columns: ingressColumns,
     namespaced: true,
     shortNames: ["ing"],
     hasStatus: true,
@@ -363,6 +449,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "IngressClass",
     plural: "ingressclasses",
+    columns: [{ name: "Controller", cell: (o) => text(o, ["spec", "controller"]) }],
     namespaced: false,
     generationFields: ["spec"],
     validate: ingressClassValidate
@@ -372,6 +459,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Lease",
     plural: "leases",
+    columns: [{ name: "Holder", cell: (o) => text(o, ["spec", "holderIdentity"], "") }],
     namespaced: true,
     decode: microTimeDecoder("Lease", "v1", [["spec", "acquireTime"], ["spec", "renewTime"]]),
     validate: leaseValidate
@@ -381,6 +469,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Deployment",
     plural: "deployments",
+    columns: [{ name: "Ready", cell: ready }],
     namespaced: true,
     shortNames: ["deploy"],
     hasStatus: true,
@@ -393,6 +482,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "StatefulSet",
     plural: "statefulsets",
+    columns: [{ name: "Ready", cell: ready }],
     namespaced: true,
     shortNames: ["sts"],
     hasStatus: true,
@@ -405,6 +495,10 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Route",
     plural: "routes",
+    columns: [{ name: "Host", cell: (o) => text(o, ["spec", "host"]) }, {
+      name: "Services",
+      cell: (o) => text(o, ["spec", "to", "name"])
+    }],
     namespaced: true,
     hasStatus: true,
     generationFields: ["spec"],

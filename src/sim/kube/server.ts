@@ -28,6 +28,7 @@ import {
   unsupportedMediaType
 } from "./status.js"
 import type { DeleteOptions, Store } from "./store.js"
+import { table, tableEventObject, wantsTable } from "./table.js"
 import { ActiveWatch, type WatchFilter } from "./watch.js"
 
 export interface RequestLogEntry {
@@ -357,8 +358,14 @@ export class KubeSimServer {
     switch (method) {
       case "GET": {
         const watching = params.get("watch") === "true" || params.get("watch") === "1"
+        const asTable = wantsTable(request.headers.accept)
         if (name !== undefined && !watching) {
-          json(response, 200, this.store.get(type, namespace, name))
+          const object = this.store.get(type, namespace, name)
+          json(
+            response,
+            200,
+            asTable ? table(type, [object], { resourceVersion: object.metadata?.resourceVersion }, Date.now()) : object
+          )
           return
         }
         const labelSelector = parseLabelSelector(params.get("labelSelector") ?? undefined)
@@ -368,7 +375,7 @@ export class KubeSimServer {
           ...(name === undefined ? [] : [{ op: "eq" as const, key: "metadata.name", value: name }])
         ]
         if (watching) {
-          this.watch(response, user, { type, namespace, labelSelector, fieldSelector }, params)
+          this.watch(response, user, { type, namespace, labelSelector, fieldSelector }, params, asTable)
           return
         }
         const limit = params.get("limit")
@@ -378,14 +385,19 @@ export class KubeSimServer {
           ...(limit === null ? {} : { limit: Number(limit) }),
           ...(params.get("continue") === null ? {} : { continue: params.get("continue")! })
         })
+        const listMetadata = {
+          resourceVersion: result.resourceVersion,
+          ...(result.continue === undefined ? {} : { continue: result.continue }),
+          ...(result.remainingItemCount === undefined ? {} : { remainingItemCount: result.remainingItemCount })
+        }
+        if (asTable) {
+          json(response, 200, table(type, result.items, listMetadata, Date.now()))
+          return
+        }
         json(response, 200, {
           kind: `${type.kind}List`,
           apiVersion: apiVersionOf(type),
-          metadata: {
-            resourceVersion: result.resourceVersion,
-            ...(result.continue === undefined ? {} : { continue: result.continue }),
-            ...(result.remainingItemCount === undefined ? {} : { remainingItemCount: result.remainingItemCount })
-          },
+          metadata: listMetadata,
           items: result.items.map(withoutTypeMeta)
         })
         return
@@ -469,7 +481,8 @@ export class KubeSimServer {
     response: ServerResponse,
     user: string,
     filter: WatchFilter,
-    params: URLSearchParams
+    params: URLSearchParams,
+    asTable: boolean
   ): void {
     const forced = this.faults.takeForceGone(user)
     const requested = params.get("resourceVersion") ?? ""
@@ -482,7 +495,8 @@ export class KubeSimServer {
     }
     const backlog = since === undefined ? [] : this.store.eventsSince(filter.type, since)
     if (backlog instanceof ApiError) throw backlog
-    const watch = new ActiveWatch(user, filter, response, () => this.watches.delete(watch))
+    const render = asTable ? (object: KubeObject) => tableEventObject(filter.type, object, Date.now()) : undefined
+    const watch = new ActiveWatch(user, filter, response, () => this.watches.delete(watch), render)
     watch.start()
     if (forced === "stream") {
       watch.error(expired(`too old resource version: ${requested || 0} (${this.store.resourceVersion})`).status)

@@ -59,12 +59,21 @@ export class ActiveWatch {
   /** While the user is black-holed, events are withheld; the stream is torn down when the partition heals. */
   partitioned = false
   private readonly onClose: () => void
+  /** Renders objects differently (kubectl's Table form); undefined = the object as stored. */
+  private readonly render: ((object: KubeObject) => unknown) | undefined
 
-  constructor(user: string, filter: WatchFilter, response: ServerResponse, onClose: () => void) {
+  constructor(
+    user: string,
+    filter: WatchFilter,
+    response: ServerResponse,
+    onClose: () => void,
+    render?: (object: KubeObject) => unknown
+  ) {
     this.user = user
     this.filter = filter
     this.response = response
     this.onClose = onClose
+    this.render = render
     response.on("close", () => this.finish())
   }
 
@@ -96,13 +105,15 @@ export class ActiveWatch {
   deliver(event: StoreEvent): void {
     if (this.closed || this.partitioned) return
     const as = eventFor(this.filter, event)
-    if (as !== undefined) this.response.write(eventLine(event, as))
+    if (as === undefined) return
+    if (this.render === undefined) this.response.write(eventLine(event, as))
+    else this.response.write(JSON.stringify({ type: as, object: this.render(event.object) }) + "\n")
   }
 
   /** Initial state for a watch without a resourceVersion. */
   added(object: KubeObject): void {
     if (this.closed) return
-    this.response.write(JSON.stringify({ type: "ADDED", object }) + "\n")
+    this.response.write(JSON.stringify({ type: "ADDED", object: this.render ? this.render(object) : object }) + "\n")
   }
 
   bookmark(resourceVersion: number, annotations?: Record<string, string>): void {

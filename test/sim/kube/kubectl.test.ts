@@ -58,7 +58,8 @@ const manifest = (name: string, data: Record<string, string>): string => {
 describe("the real kubectl against the kube sim", () => {
   it("gets namespaces and reports the server version", async () => {
     const namespaces = await kubectl("get", "namespaces")
-    expect(namespaces).toMatch(/^NAME\s+AGE/)
+    expect(namespaces).toMatch(/^NAME\s+STATUS\s+AGE\n/)
+    expect(namespaces).toMatch(/kube-system\s+Active\s+\d+s/)
     expect(namespaces).toContain("kube-system")
     const version = await kubectl("version", "-o", "json")
     expect(JSON.parse(version).serverVersion.gitVersion).toBe("v1.34.0-ako-ts-sim")
@@ -131,14 +132,14 @@ describe("the real kubectl against the kube sim", () => {
     expect(sim.get("apps/v1/Deployment", "default", "web")?.metadata?.generation).toBe(2)
   })
 
-  it("follows changes with get -w", async () => {
+  it("follows changes with get -w, including status written by another client", async () => {
     const child = spawn(kubectlPath(), [
       "--kubeconfig",
       kubeconfig,
       "--cache-dir",
       join(dir, "cache"),
       "get",
-      "configmaps",
+      "services",
       "-n",
       "default",
       "-w"
@@ -147,18 +148,27 @@ describe("the real kubectl against the kube sim", () => {
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
     try {
       await eventually(
-        () => (sim.requestLog().some((e) => e.watch && e.resource === "configmaps") ? true : undefined),
+        () => (sim.requestLog().some((e) => e.watch && e.resource === "services") ? true : undefined),
         15_000,
         "kubectl's watch"
       )
-      sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched-one", namespace: "default" } })
+      const service = sim.create({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "watched", namespace: "default" },
+        spec: { type: "LoadBalancer", ports: [{ port: 443 }] }
+      })
       await eventually(
-        () => (stdout.includes("watched-one") ? true : undefined),
+        () => (/watched\s+LoadBalancer\s+\S+\s+<pending>\s+443\/TCP/.test(stdout) ? true : undefined),
         15_000,
-        "the new object in kubectl's output"
+        "the new Service"
       )
-      sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched-two", namespace: "default" } })
-      await eventually(() => (stdout.includes("watched-two") ? true : undefined), 15_000, "the second object")
+      sim.updateStatus({ ...service, status: { loadBalancer: { ingress: [{ ip: "10.50.0.9" }] } } })
+      await eventually(
+        () => (/watched\s+LoadBalancer\s+\S+\s+10\.50\.0\.9/.test(stdout) ? true : undefined),
+        15_000,
+        "the VIP"
+      )
     } finally {
       child.kill("SIGTERM")
     }
