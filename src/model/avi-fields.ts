@@ -119,11 +119,22 @@ export const CHECKSUM_FIELD: Partial<Record<AviObjectType, string>> = {
 /** JSON with object keys sorted at every depth: the same value always gives the same text. */
 export const canonicalJson = (value: unknown): string => {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null"
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`
+  if (Array.isArray(value)) {
+    let out = "["
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i])
+    return out + "]"
+  }
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record).sort()
+  let out = "{"
+  let first = true
+  for (const key of keys) {
+    const item = record[key]
+    if (item === undefined) continue
+    out += (first ? "" : ",") + JSON.stringify(key) + ":" + canonicalJson(item)
+    first = false
+  }
+  return out + "}"
 }
 
 /** The name a ref carries: `…#name`, `…?name=name` or `…/?name=name`; the ref itself otherwise. */

@@ -72,6 +72,7 @@ export type ProblemReason =
   | "HostMissing"
   | "InvalidStaticIP"
   | "Unsupported"
+  | "NameConflict"
 
 /** A per-object translation problem; the app turns it into a Kubernetes Event (type Warning) on `object`. */
 export interface Problem {

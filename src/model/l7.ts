@@ -351,9 +351,10 @@ export const translateShard = (
       statuses.push({ object: source, vsVip: vsName, virtualService: vsName, hosts: [host] })
     }
   }
-  statuses.sort((a, b) =>
-    compareStrings(refKey(a.object), refKey(b.object)) || compareStrings(a.hosts[0] ?? "", b.hosts[0] ?? "")
-  )
+  const sortedStatuses = statuses
+    .map((status) => ({ key: `${refKey(status.object)} ${status.hosts[0] ?? ""}`, status }))
+    .sort((a, b) => compareStrings(a.key, b.key))
+    .map(({ status }) => status)
 
   return {
     key: unitKey(tenant, vsName),
@@ -370,7 +371,7 @@ export const translateShard = (
       parent,
       ...children
     ],
-    statuses
+    statuses: sortedStatuses
   }
 }
 

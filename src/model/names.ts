@@ -38,9 +38,35 @@ export const shardCount = (size: ShardSize): number =>
  */
 export const fnv1a32 = (text: string): number => {
   let hash = 0x811c9dc5
-  for (const byte of new TextEncoder().encode(text)) {
+  const step = (byte: number) => {
     hash ^= byte
     hash = Math.imul(hash, 0x01000193)
+  }
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i)
+    if (code < 0x80) {
+      step(code)
+      continue
+    }
+    // UTF-8 by hand (as Go hashes the string's bytes), surrogate pairs joined into one code point.
+    if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1)
+      if (low >= 0xdc00 && low < 0xe000) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
+        i++
+      }
+    }
+    if (code < 0x800) {
+      step(0xc0 | (code >> 6))
+    } else if (code < 0x10000) {
+      step(0xe0 | (code >> 12))
+      step(0x80 | ((code >> 6) & 0x3f))
+    } else {
+      step(0xf0 | (code >> 18))
+      step(0x80 | ((code >> 12) & 0x3f))
+      step(0x80 | ((code >> 6) & 0x3f))
+    }
+    step(0x80 | (code & 0x3f))
   }
   return hash >>> 0
 }

@@ -82,7 +82,26 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
   units.push(...l7Units(settings, l7.paths))
   problems.push(...l7.problems)
   units.sort((a, b) => compareStrings(a.key, b.key))
-  return { desired: new Map(units.map((unit) => [unit.key, unit])), problems }
+  const desired = new Map<string, DesiredUnit>()
+  for (const unit of units) {
+    const existing = desired.get(unit.key)
+    if (existing === undefined) {
+      desired.set(unit.key, unit)
+      continue
+    }
+    // Two Services whose `<ns>-<svc>` spell the same name (AKO's names collide there too): the first one keeps it.
+    for (const owner of unit.owners) {
+      problems.push({
+        object: owner,
+        field: "metadata.name",
+        reason: "NameConflict",
+        message: `the Avi name ${unit.virtualService} is already used for ${
+          existing.owners.map((o) => `${o.namespace ?? ""}/${o.name}`).join(", ")
+        }; this object is not programmed`
+      })
+    }
+  }
+  return { desired, problems }
 }
 
 export interface UnitTranslation {
@@ -106,14 +125,17 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
     const l7 = l7Input(snapshot, settings, vsName)
     return { unit: l7Units(settings, l7.paths)[0], problems: l7.problems }
   }
-  for (const service of sortedValues(snapshot.services)) {
+  // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
+  let found: { key: string; service: Service } | undefined
+  for (const [key, service] of snapshot.services) {
+    if (found !== undefined && compareStrings(key, found.key) >= 0) continue
     const ns = service.metadata?.namespace ?? ""
     const name = service.metadata?.name ?? ""
     if (l4VsName(settings.clusterName, ns, name) !== vsName) continue
     if (!isHandledLoadBalancer(snapshot, settings, service)) continue
-    return translateService(snapshot, settings, service)
+    found = { key, service }
   }
-  return { unit: undefined, problems: [] }
+  return found === undefined ? { unit: undefined, problems: [] } : translateService(snapshot, settings, found.service)
 }
 
 const usesService = (ingress: Ingress, serviceName: string): boolean =>

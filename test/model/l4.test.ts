@@ -2,11 +2,21 @@ import { describe, expect, it } from "vitest"
 import { checksumOf, fnv1a32, makeSnapshot, shardIndex, translate } from "../../src/model/index.js"
 import { bodyOf, CLUSTER_MARKER, find, lbService, metadata, order, settings, slice } from "./fixtures/builders.js"
 
+/** Reference FNV-1a 32 over raw bytes, straight from the definition. */
+const fnv1a32Bytes = (bytes: ReadonlyArray<number>): number => {
+  let hash = 2166136261n
+  for (const byte of bytes) hash = ((hash ^ BigInt(byte)) * 16777619n) % 4294967296n
+  return Number(hash)
+}
+
 describe("FNV-1a 32 and shard selection", () => {
   it("matches the published FNV-1a 32 test vectors (Go hash/fnv New32a)", () => {
     expect(fnv1a32("")).toBe(0x811c9dc5)
     expect(fnv1a32("a")).toBe(0xe40c292c)
     expect(fnv1a32("foobar")).toBe(0xbf9cf968)
+    // Non-ASCII hosts hash their UTF-8 bytes, as Go does: "é" is 0xc3 0xa9, "😀" is f0 9f 98 80.
+    expect(fnv1a32("é")).toBe(fnv1a32Bytes([0xc3, 0xa9]))
+    expect(fnv1a32("😀")).toBe(fnv1a32Bytes([0xf0, 0x9f, 0x98, 0x80]))
   })
 
   it("selects the shard as fnv1a32(host) & (size - 1)", () => {

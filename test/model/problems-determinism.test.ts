@@ -68,6 +68,22 @@ describe("problems are per object and never stop other objects", () => {
     expect(desired.has("admin/c1--red-db")).toBe(true)
   })
 
+  it("two Services whose names collide in AKO's naming: the first in snapshot-key order keeps the name", () => {
+    const first = lbService("a", "b-c", [{ port: 80 }])
+    const second = lbService("a-b", "c", [{ port: 81 }])
+    const snapshot = makeSnapshot({ services: [second, first] })
+    const { desired, problems } = translate(snapshot, settings())
+    // Snapshot keys "a-b/c" < "a/b-c" ('-' sorts before '/').
+    expect(desired.get("admin/c1--a-b-c")?.owners).toEqual([{ kind: "Service", namespace: "a-b", name: "c" }])
+    expect(translateUnit("admin/c1--a-b-c", snapshot, settings()).unit).toEqual(desired.get("admin/c1--a-b-c"))
+    expect(problems).toEqual([{
+      object: { kind: "Service", namespace: "a", name: "b-c" },
+      field: "metadata.name",
+      reason: "NameConflict",
+      message: "the Avi name c1--a-b-c is already used for a-b/c; this object is not programmed"
+    }])
+  })
+
   it("an invalid static IP drops only that Service's unit", () => {
     const bad = lbService("red", "bad", [{ port: 80 }], { loadBalancerIP: "not-an-ip" })
     const good = lbService("red", "good", [{ port: 80 }])
