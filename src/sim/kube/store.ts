@@ -130,6 +130,7 @@ export class Store {
   private readonly watchWindow: number
   private readonly now: () => number
   private nextClusterIp = 1
+  private nextNodePort = 0
 
   constructor(options: StoreOptions) {
     this.registry = options.registry
@@ -230,24 +231,50 @@ export class Store {
     if (errors.length > 0) throw invalid(type, name, errors)
   }
 
-  private applyDefaults(type: ResourceType, object: KubeObject): KubeObject {
-    if (type.group === "" && type.kind === "Service") {
-      const spec: Record<string, unknown> = isObject(object["spec"]) ? { ...object["spec"] } : {}
-      spec["type"] ??= "ClusterIP"
-      spec["sessionAffinity"] ??= "None"
-      if (spec["type"] !== "ExternalName" && spec["clusterIP"] === undefined) {
+  /**
+   * Service defaulting and allocation as the real registry does it: type and sessionAffinity defaults, a cluster IP,
+   * node ports for NodePort/LoadBalancer services (AKO's NodePort mode reads them). On update, omitted cluster IPs
+   * and node ports keep their allocated values.
+   */
+  private applyDefaults(type: ResourceType, object: KubeObject, previous?: KubeObject): KubeObject {
+    if (type.group !== "" || type.kind !== "Service") return object
+    const spec: Record<string, unknown> = isObject(object["spec"]) ? { ...object["spec"] } : {}
+    const before: Record<string, unknown> = previous !== undefined && isObject(previous["spec"]) ? previous["spec"] : {}
+    spec["type"] ??= "ClusterIP"
+    spec["sessionAffinity"] ??= "None"
+    if (spec["type"] !== "ExternalName" && spec["clusterIP"] === undefined) {
+      if (before["clusterIP"] !== undefined) {
+        spec["clusterIP"] = before["clusterIP"]
+        spec["clusterIPs"] = before["clusterIPs"] ?? [before["clusterIP"]]
+      } else {
         const n = this.nextClusterIp++
         spec["clusterIP"] = `10.96.${Math.floor(n / 250)}.${(n % 250) + 1}`
         spec["clusterIPs"] = [spec["clusterIP"]]
       }
-      if (Array.isArray(spec["ports"])) {
-        spec["ports"] = spec["ports"].map((p: unknown) =>
-          isObject(p) ? { protocol: "TCP", ...p, targetPort: p["targetPort"] ?? p["port"] } : p
-        )
-      }
-      return { ...object, spec }
     }
-    return object
+    const needsNodePort = spec["type"] === "NodePort" ||
+      (spec["type"] === "LoadBalancer" && spec["allocateLoadBalancerNodePorts"] !== false)
+    const previousPorts = Array.isArray(before["ports"]) ? before["ports"].filter(isObject) : []
+    if (Array.isArray(spec["ports"])) {
+      spec["ports"] = spec["ports"].map((p: unknown) => {
+        if (!isObject(p)) return p
+        const port: Record<string, unknown> = { protocol: "TCP", ...p, targetPort: p["targetPort"] ?? p["port"] }
+        if (needsNodePort && port["nodePort"] === undefined) {
+          const kept = previousPorts.find((q) =>
+            q["port"] === port["port"] && (q["protocol"] ?? "TCP") === port["protocol"]
+          )
+          port["nodePort"] = kept?.["nodePort"] ?? this.allocateNodePort()
+        }
+        return port
+      })
+    }
+    return { ...object, spec }
+  }
+
+  private allocateNodePort(): number {
+    const port = 30000 + (this.nextNodePort % 2768)
+    this.nextNodePort++
+    return port
   }
 
   private initialStatus(type: ResourceType): Record<string, unknown> | undefined {
@@ -445,7 +472,7 @@ export class Store {
     else meta.deletionTimestamp = currentMeta.deletionTimestamp
     if (currentMeta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds
     else meta.deletionGracePeriodSeconds = currentMeta.deletionGracePeriodSeconds
-    const next: KubeObject = this.applyDefaults(type, { ...body, metadata: meta })
+    const next: KubeObject = this.applyDefaults(type, { ...body, metadata: meta }, current)
     next.apiVersion = apiVersionOf(type)
     next.kind = type.kind
     if (type.hasStatus && !options.keepStatus) {

@@ -272,6 +272,45 @@ describe("kube sim CRUD through client-node", () => {
     })
     expect(millis.status).toBe(400)
   })
+
+  it("allocates a cluster IP and node ports for a LoadBalancer Service and keeps them across updates", async () => {
+    const created = await core.createNamespacedService({
+      namespace: "default",
+      body: {
+        metadata: { name: "lb" },
+        spec: { type: "LoadBalancer", ports: [{ port: 80 }], selector: { app: "web" } }
+      }
+    })
+    const port = created.spec!.ports![0]!
+    expect(created.spec?.clusterIP).toMatch(/^10\.96\./)
+    expect(port.nodePort).toBeGreaterThanOrEqual(30000)
+    expect(port.protocol).toBe("TCP")
+    const replaced = await core.replaceNamespacedService({
+      name: "lb",
+      namespace: "default",
+      body: {
+        metadata: { name: "lb" },
+        spec: { type: "LoadBalancer", ports: [{ port: 80 }], selector: { app: "api" } }
+      }
+    })
+    expect(replaced.spec?.clusterIP).toBe(created.spec?.clusterIP)
+    expect(replaced.spec?.ports?.[0]?.nodePort).toBe(port.nodePort)
+  })
+
+  it("answers 410 Expired for a continue token from before a compaction", async () => {
+    await core.createNamespace({ body: { metadata: { name: "stale-pages" } } })
+    for (const name of ["a", "b", "c"]) {
+      await core.createNamespacedConfigMap({ namespace: "stale-pages", body: { metadata: { name } } })
+    }
+    const first = await core.listNamespacedConfigMap({ namespace: "stale-pages", limit: 1 })
+    await core.createNamespacedConfigMap({ namespace: "stale-pages", body: { metadata: { name: "d" } } })
+    sim.compact()
+    const failure = await apiError(
+      core.listNamespacedConfigMap({ namespace: "stale-pages", limit: 1, _continue: first.metadata!._continue! })
+    )
+    expect(failure.code).toBe(410)
+    expect(failure.body["reason"]).toBe("Expired")
+  })
 })
 
 const fetchSim = (method: string, path: string, body?: unknown) => rawRequest(sim, method, path, body)
