@@ -286,6 +286,27 @@ export const deleteOrder = (objects: ReadonlyArray<CachedObject>): ReadonlyArray
     (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   )
 
+const asRecords = (value: unknown): ReadonlyArray<Record<string, unknown>> =>
+  Array.isArray(value) ?
+    value.filter((v): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v)) :
+    []
+
+/**
+ * A VsVip PUT as AKO sends it: the object as Avi holds it, with the desired fields written over it and each VIP
+ * merged by `vip_id`, so the address the controller allocated stays (a PUT without it could move the VIP).
+ * `_last_modified` is left out: no 412 round trip for a body we just read from the cache.
+ */
+export const vsVipUpdateBody = (desired: AviBody, cached: AviBody): AviBody => {
+  const { _last_modified: _stale, ...current } = cached
+  const cachedVips = asRecords(current["vip"])
+  const vip = asRecords(desired["vip"]).map((entry, index) => {
+    const id = String(entry["vip_id"] ?? index)
+    const previous = cachedVips.find((c, i) => String(c["vip_id"] ?? i) === id)
+    return previous === undefined ? entry : { ...previous, ...entry }
+  })
+  return { ...current, dns_info: [], ...desired, vip }
+}
+
 const deleteOp = (object: CachedObject): Operation => ({
   op: "delete",
   type: object.type,
@@ -321,7 +342,7 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
         name: object.name,
         tenant: object.tenant,
         uuid: current.uuid,
-        body: object.body,
+        body: object.type === "vsvip" ? vsVipUpdateBody(object.body, current.body) : object.body,
         checksum: object.checksum
       })
     }

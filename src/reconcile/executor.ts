@@ -291,9 +291,11 @@ export const executeUnit = (
               if (error._tag === "NotLeader") return Effect.fail(error)
               if (objectItselfGone(operation.type, error)) {
                 const { uuid: _gone, ...rest } = operation
+                // Create from the desired body: an update body may carry the vanished object's envelope.
+                const body = desiredOf(operation)?.body ?? rest.body
                 return Effect.zipRight(
                   cache.remove(operation.type, operation.tenant, operation.name),
-                  again({ ...rest, op: "create" })
+                  again({ ...rest, body, op: "create" })
                 )
               }
               if (error._tag === "AviPreconditionFailed") return again(operation)

@@ -94,6 +94,29 @@ describe("creating and steady state", () => {
     }).pipe(Effect.provide(memoryLayer())))
 })
 
+describe("VsVip updates", () => {
+  it.effect("a changed FQDN rewrites dns_info and keeps the allocated VIP", () =>
+    Effect.gen(function*() {
+      const first = yield* takeover(desiredOf(web.parts))
+      const vip = first.units.get(WEB)?.vips.get("c1--red-web")
+      expect(vip).toEqual(["10.250.0.1"])
+      const named = {
+        ...web.service,
+        metadata: { ...web.service.metadata, annotations: { "external-dns.alpha.kubernetes.io/hostname": "w.x.com" } }
+      }
+      const withFqdn = desiredOf({ ...web.parts, services: [named] }, { autoFQDN: "default" })
+      const result = yield* reconcileUnit(WEB, unitOf(withFqdn, WEB))
+      expect(opsOf(result)).toEqual(["update vsvip c1--red-web", "update virtualservice c1--red-web"])
+      expect(result.vips.get("c1--red-web")).toEqual(vip)
+      const store = yield* AviMemoryStore
+      expect((yield* store.objects("vsvip"))[0]?.dns_info).toEqual([{ fqdn: "w.x.com" }])
+      const back = yield* reconcileUnit(WEB, unitOf(desiredOf(web.parts), WEB))
+      expect(opsOf(back)).toEqual(["update vsvip c1--red-web", "update virtualservice c1--red-web"])
+      expect((yield* store.objects("vsvip"))[0]?.dns_info).toEqual([])
+      expect(back.vips.get("c1--red-web")).toEqual(vip)
+    }).pipe(Effect.provide(memoryLayer())))
+})
+
 describe("deleting", () => {
   it.effect("a removed unit deletes everything it had, VS first and pools last", () =>
     Effect.gen(function*() {
