@@ -104,6 +104,18 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
   return { desired, problems }
 }
 
+/** `<cluster>--Shared-L7-<n>`: a shared parent VS, which AKO never deletes for being empty. */
+export const isSharedL7VsName = (settings: ModelSettings, vsName: string): boolean =>
+  vsName.startsWith(`${settings.clusterName}--Shared-L7-`) &&
+  /^\d+$/.test(vsName.slice(`${settings.clusterName}--Shared-L7-`.length))
+
+/**
+ * What a shared VS looks like once its last host is gone: AKO keeps the parent VS, its VsVip (auto FQDN only, so the
+ * IP stays), an empty pool group and the datascript. The reconciler uses this instead of deleting an existing shard.
+ */
+export const emptyShardUnit = (settings: ModelSettings, vsName: string): DesiredUnit =>
+  translateShard(settings, vsName, [])
+
 export interface UnitTranslation {
   /** Undefined: nothing should exist under this key any more (the reconciler deletes what it has). */
   readonly unit: DesiredUnit | undefined
@@ -143,8 +155,21 @@ const usesService = (ingress: Ingress, serviceName: string): boolean =>
     (rule.http?.paths ?? []).some((p) => p.backend?.service?.name === serviceName)
   )
 
-const l7KeysOf = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): ReadonlyArray<string> =>
-  paths.map((p) => unitKey(settings.tenantName, l7VsNameForHost(settings, p.host)))
+/**
+ * The L7 unit keys of an Ingress's or Route's hosts, without building anything: the host filter sees every host and
+ * refuses it, so no servers, certificates or problems are computed. A superset is fine for a work queue.
+ */
+const l7KeysOf = (
+  settings: ModelSettings,
+  parse: (hostFilter: (host: string) => boolean) => unknown
+): ReadonlyArray<string> => {
+  const keys: Array<string> = []
+  parse((host) => {
+    keys.push(unitKey(settings.tenantName, l7VsNameForHost(settings, host)))
+    return false
+  })
+  return keys
+}
 
 /**
  * The units a changed object currently feeds. Units it fed before the change are found in the previous desired
@@ -159,13 +184,15 @@ export const unitKeysFor = (
   const addIngresses = (predicate: (ingress: Ingress) => boolean) => {
     for (const ingress of sortedValues(snapshot.ingresses)) {
       if (!isHandledIngress(snapshot, settings, ingress) || !predicate(ingress)) continue
-      for (const key of l7KeysOf(settings, parseIngress(snapshot, settings, ingress).paths)) keys.add(key)
+      const parse = (filter: (host: string) => boolean) => parseIngress(snapshot, settings, ingress, filter)
+      for (const key of l7KeysOf(settings, parse)) keys.add(key)
     }
   }
   const addRoutes = (predicate: (route: NonNullable<ReturnType<ClusterSnapshot["routes"]["get"]>>) => boolean) => {
     for (const route of sortedValues(snapshot.routes)) {
       if (!predicate(route)) continue
-      for (const key of l7KeysOf(settings, parseRoute(snapshot, settings, route).paths)) keys.add(key)
+      const parse = (filter: (host: string) => boolean) => parseRoute(snapshot, settings, route, filter)
+      for (const key of l7KeysOf(settings, parse)) keys.add(key)
     }
   }
   const addService = (namespace: string, name: string) => {
@@ -221,7 +248,13 @@ export const unitKeysFor = (
       break
     case "Node":
       if (settings.serviceType === "NodePort") {
-        for (const key of translate(snapshot, settings).desired.keys()) keys.add(key)
+        for (const service of snapshot.services.values()) {
+          if (!isHandledLoadBalancer(snapshot, settings, service)) continue
+          const ns = service.metadata?.namespace ?? ""
+          keys.add(unitKey(settings.tenantName, l4VsName(settings.clusterName, ns, service.metadata?.name ?? "")))
+        }
+        addIngresses(() => true)
+        addRoutes(() => true)
       }
       break
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { makeSnapshot, translate } from "../../src/model/index.js"
+import { emptyShardUnit, isSharedL7VsName, makeSnapshot, translate } from "../../src/model/index.js"
 import {
   aviIngressClass,
   bodyOf,
@@ -182,6 +182,24 @@ describe("Ingress insecure hosts on shared L7 virtual services", () => {
         hosts: ["www.example.com"]
       }
     ])
+  })
+
+  it("an empty shard keeps parent VS, VsVip with only the auto FQDN, empty pool group and datascript", () => {
+    const s = settings({ autoFQDN: "default", dnsSubDomains: ["example.com"] })
+    const unit = emptyShardUnit(s, "c1--Shared-L7-5")
+    expect(order(unit)).toEqual([
+      "vsvip:c1--Shared-L7-5",
+      "poolgroup:c1--Shared-L7-5",
+      "vsdatascriptset:c1--Shared-L7-5",
+      "virtualservice:c1--Shared-L7-5"
+    ])
+    expect(bodyOf(find(unit, "vsvip", "c1--Shared-L7-5"))["dns_info"]).toEqual([
+      { fqdn: "c1--Shared-L7-5.admin.example.com" }
+    ])
+    expect(bodyOf(find(unit, "poolgroup", "c1--Shared-L7-5"))["members"]).toEqual([])
+    expect(isSharedL7VsName(s, "c1--Shared-L7-5")).toBe(true)
+    expect(isSharedL7VsName(s, "c1--Shared-L7-web")).toBe(false)
+    expect(isSharedL7VsName(s, "c2--Shared-L7-5")).toBe(false)
   })
 
   it("adds the shard's auto FQDN <shard>.<tenant>.<domain> to the VsVip when autoFQDN is on", () => {
