@@ -284,8 +284,23 @@ export class Store {
     return undefined
   }
 
+  /** A body for another type than the URL names is refused before anything else, as the real decoder does. */
+  private checkTypeMeta(type: ResourceType, body: KubeObject): void {
+    if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(type)) {
+      throw badRequest(
+        `the API version in the data (${body.apiVersion}) does not match the expected API version (${
+          apiVersionOf(type)
+        })`
+      )
+    }
+    if (body.kind !== undefined && body.kind !== type.kind) {
+      throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${type.kind})`)
+    }
+  }
+
   create(type: ResourceType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}): KubeObject {
     if (!isObject(body)) throw badRequest("Object 'Kind' is missing in 'null'")
+    this.checkTypeMeta(type, body)
     const meta: ObjectMeta = { ...metaOf(body) }
     if (type.namespaced) {
       const requested = namespace ?? meta.namespace
@@ -422,6 +437,7 @@ export class Store {
     options: WriteOptions = {}
   ): KubeObject {
     if (!isObject(body)) throw badRequest("Object 'Kind' is missing in 'null'")
+    this.checkTypeMeta(type, body)
     const current = this.get(type, namespace, name)
     const bodyMeta = metaOf(body)
     if (bodyMeta.name !== undefined && bodyMeta.name !== name) {

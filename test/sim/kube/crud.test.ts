@@ -311,6 +311,16 @@ describe("kube sim CRUD through client-node", () => {
     expect(failure.code).toBe(410)
     expect(failure.body["reason"]).toBe("Expired")
   })
+
+  it("refuses a body of another kind than the URL names", async () => {
+    const response = await fetchSim("POST", "/api/v1/namespaces/default/configmaps", {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: "wrong" }
+    })
+    expect(response.status).toBe(400)
+    expect(response.json()["message"]).toContain("does not match the expected API version (v1)")
+  })
 })
 
 const fetchSim = (method: string, path: string, body?: unknown) => rawRequest(sim, method, path, body)
