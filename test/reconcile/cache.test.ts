@@ -1,0 +1,97 @@
+/** The Avi cache: what it lists, the synced flag, writes racing a refresh, the passive loop, metrics. */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Metric, Redacted, TestClock } from "effect"
+import { AviClient, AviMemoryStore } from "../../src/avi/index.js"
+import { AviCache, ReconcileMetrics, runPeriodicRefresh } from "../../src/reconcile/index.js"
+import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
+import { cacheConfig, memoryLayer } from "./support.js"
+
+const cloud = "/api/cloud?name=Default-Cloud"
+
+describe("AviCache", () => {
+  it.effect("holds owned objects only: created_by for most types, the name prefix for VsVips", () =>
+    Effect.gen(function*() {
+      const store = yield* AviMemoryStore
+      yield* store.insert("pool", { name: "c1--a-TCP-80", created_by: "ako-c1", cloud_ref: cloud })
+      yield* store.insert("pool", { name: "c1--b-TCP-80", created_by: "someone", cloud_ref: cloud })
+      yield* store.insert("l4policyset", { name: "c1--a", created_by: "ako-c1" })
+      yield* store.insert("vsvip", { name: "c1--a", cloud_ref: cloud })
+      yield* store.insert("vsvip", { name: "c2--a", cloud_ref: cloud })
+      const cache = yield* AviCache
+      expect(yield* cache.synced).toBe(false)
+      yield* cache.refresh
+      expect(yield* cache.synced).toBe(true)
+      expect(cache.view.objects().map((o) => `${o.type} ${o.tenant} ${o.name}`).sort()).toEqual([
+        "l4policyset admin c1--a",
+        "pool admin c1--a-TCP-80",
+        "vsvip admin c1--a"
+      ])
+      const counts = yield* cache.counts
+      expect(counts).toMatchObject({ pool: 1, vsvip: 1, l4policyset: 1, virtualservice: 0 })
+      const gauge = yield* Metric.value(ReconcileMetrics.cacheObjects.pipe(Metric.tagged("type", "pool")))
+      expect(gauge.value).toBe(1)
+      // Every list goes out with tenant `*`, as AKO's boot listing.
+      expect((yield* store.calls).every((c) => c.method === "GET" && c.tenant === "*")).toBe(true)
+    }).pipe(Effect.provide(memoryLayer())))
+
+  it.effect("a write recorded while a refresh lists wins over the (older) listing", () =>
+    Effect.gen(function*() {
+      const store = yield* AviMemoryStore
+      const cache = yield* AviCache
+      yield* store.setLatency("1 second")
+      const written = {
+        name: "c1--new-TCP-80",
+        uuid: "pool-new",
+        tenant_ref: "https://avi.test/api/tenant/admin#admin"
+      }
+      const refreshing = yield* Effect.fork(cache.refresh)
+      yield* TestClock.adjust("10 millis")
+      yield* cache.applyWriteResult("pool", written)
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(refreshing)
+      expect(cache.view.get("pool", "admin", "c1--new-TCP-80")?.uuid).toBe("pool-new")
+      // Without a racing write, the next refresh trusts Avi, which has no such pool.
+      const again = yield* Effect.fork(cache.refresh)
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(again)
+      expect(cache.view.get("pool", "admin", "c1--new-TCP-80")).toBeUndefined()
+    }).pipe(Effect.provide(memoryLayer())))
+
+  it.effect("the passive loop re-lists on its interval and only reads", () =>
+    Effect.gen(function*() {
+      const store = yield* AviMemoryStore
+      const cache = yield* AviCache
+      const loop = yield* Effect.fork(runPeriodicRefresh("30 seconds"))
+      yield* TestClock.adjust("1 second")
+      expect(yield* cache.synced).toBe(true)
+      yield* store.insert("pool", { name: "c1--late-TCP-80", created_by: "ako-c1", cloud_ref: cloud })
+      expect(cache.view.get("pool", "admin", "c1--late-TCP-80")).toBeUndefined()
+      yield* TestClock.adjust("30 seconds")
+      expect(cache.view.get("pool", "admin", "c1--late-TCP-80")).toBeDefined()
+      yield* Fiber.interrupt(loop)
+      const calls = yield* store.calls
+      expect(calls.length).toBe(16)
+      expect(calls.every((c) => c.method === "GET")).toBe(true)
+    }).pipe(Effect.provide(memoryLayer())))
+
+  it.scoped("follows pages against the simulator (250 owned pools at 100 per page)", () =>
+    Effect.gen(function*() {
+      const sim = yield* makeAviSim()
+      for (let i = 0; i < 250; i++) {
+        sim.insert("pool", { name: `c1--svc${i}-TCP-80`, created_by: "ako-c1", cloud_ref: cloud })
+      }
+      const client = AviClient.layer({
+        controller: `127.0.0.1:${sim.port}`,
+        username: AVI_SIM_DEFAULT_USER,
+        password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
+        caData: sim.caPem
+      })
+      const cache = yield* Effect.provide(AviCache, AviCache.layer(cacheConfig).pipe(Layer.provide(client)))
+      sim.clearRequestLog()
+      yield* cache.refresh
+      expect((yield* cache.counts)["pool"]).toBe(250)
+      const poolPages = sim.requestLog().filter((e) => e.objectType === "pool" && e.method === "GET")
+      expect(poolPages.length).toBe(3)
+      expect(poolPages.every((e) => e.query.includes("created_by=ako-c1"))).toBe(true)
+    }))
+})
