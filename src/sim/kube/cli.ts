@@ -21,6 +21,17 @@ const tokens = Options.text("token").pipe(
   Options.withDescription(`bearer token mapped to a user, TOKEN=USER; repeatable (${ADMIN_TOKEN}=admin always works)`)
 )
 const plainHttp = Options.boolean("http").pipe(Options.withDescription("serve plain HTTP instead of HTTPS"))
+const watchWindow = Options.integer("watch-window").pipe(
+  Options.optional,
+  Options.withDescription("change events kept for watch resumption (default 1000); older resourceVersions get 410")
+)
+const bookmarkInterval = Options.integer("bookmark-interval-ms").pipe(
+  Options.optional,
+  Options.withDescription("BOOKMARK period for watches that allow them (default 1000)")
+)
+const allowAnonymous = Options.boolean("allow-anonymous").pipe(
+  Options.withDescription("serve requests without a token as system:anonymous instead of 401")
+)
 
 export class TokenFormatError extends Data.TaggedError("TokenFormatError")<{ readonly message: string }> {}
 
@@ -34,12 +45,20 @@ const parseTokens = (entries: ReadonlyArray<string>) =>
 
 export const kubeSimCommand = Command.make(
   "kube",
-  { port, host, kubeconfigOut, tokens, http: plainHttp },
+  { port, host, kubeconfigOut, tokens, http: plainHttp, watchWindow, bookmarkInterval, allowAnonymous },
   (config) =>
     Effect.scoped(
       Effect.gen(function*() {
         const tokenTable = yield* parseTokens(config.tokens)
-        const sim = yield* makeKubeSim({ port: config.port, host: config.host, tokens: tokenTable, tls: !config.http })
+        const sim = yield* makeKubeSim({
+          port: config.port,
+          host: config.host,
+          tokens: tokenTable,
+          tls: !config.http,
+          allowAnonymous: config.allowAnonymous,
+          ...Option.match(config.watchWindow, { onNone: () => ({}), onSome: (n) => ({ watchWindow: n }) }),
+          ...Option.match(config.bookmarkInterval, { onNone: () => ({}), onSome: (n) => ({ bookmarkIntervalMs: n }) })
+        })
         const written = Option.map(config.kubeconfigOut, (path) => {
           sim.writeKubeconfig(path)
           return path
