@@ -9,6 +9,7 @@ import type { HostPath } from "./ingress.js"
 import type { ObjectRef } from "./kube.js"
 import { compareStrings, refKey } from "./kube.js"
 import {
+  akoUser,
   defaultRouterCertName,
   l7InsecurePoolName,
   priorityLabel,
@@ -316,7 +317,7 @@ export const translateShard = (
       type: "VS_TYPE_VH_CHILD",
       vh_parent_vs_ref: ref.virtualService(vsName),
       vh_domain_name: [host],
-      created_by: owned(settings, childName, []).created_by,
+      created_by: akoUser(cluster),
       cloud_ref: ref.cloud(settings.cloudName),
       se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
       vrf_context_ref: ref.vrf(GLOBAL_VRF),
