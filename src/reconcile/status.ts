@@ -110,6 +110,30 @@ export const desiredStatuses = (
   })
 }
 
+/**
+ * The status each of `objects` should have now: from every unit that names it, or cleared when none does (a
+ * Service or Ingress that is gone from the desired state, e.g. deleted, class changed, type changed). The app calls
+ * it with a reconciled unit's owners, old and new (`DesiredUnit.owners` before and after), and at takeover with every
+ * object that carries AKO's annotations or was handled before.
+ */
+export const statusesFor = (
+  objects: Iterable<ObjectRef>,
+  units: Iterable<DesiredUnit>,
+  lookup: AddressLookup,
+  context: StatusContext = {}
+): ReadonlyArray<DesiredObjectStatus> => {
+  const wanted = new Map<string, ObjectRef>()
+  for (const object of objects) wanted.set(refKey(object), object)
+  const found = desiredStatuses(units, lookup, context, new Set(wanted.keys()))
+  const seen = new Set(found.map((status) => refKey(status.object)))
+  const cleared = [...wanted.entries()].filter(([key]) => !seen.has(key)).map(([, object]) => clearedStatus(object))
+  return [...found, ...cleared]
+}
+
+/** Whether a Kubernetes object shows signs of having been handled (AKO's annotations), so it may need clearing. */
+export const carriesAkoStatus = (observed: ObservedObject): boolean =>
+  STATUS_ANNOTATIONS.some((key) => observed.metadata?.annotations?.[key] !== undefined)
+
 const ingressKey = (entry: LoadBalancerIngress) => `${entry.hostname ?? ""}|${entry.ip}`
 
 const uniqueIngress = (entries: ReadonlyArray<LoadBalancerIngress>): ReadonlyArray<LoadBalancerIngress> => {

@@ -4,12 +4,14 @@ import type { AviBody, AviObjectType, DesiredUnit } from "../../src/model/index.
 import type { CachedObject, CacheView } from "../../src/reconcile/index.js"
 import {
   cacheKey,
+  carriesAkoStatus,
   clearedStatus,
   contentMatches,
   desiredStatuses,
   isShardVsVip,
   planUnit,
   staleObjects,
+  statusesFor,
   statusPatch,
   statusUpToDate,
   toCached,
@@ -185,6 +187,15 @@ describe("status", () => {
     expect(Object.values(status?.annotations ?? {})).toEqual([null, null, null])
     expect(statusUpToDate({ status: { loadBalancer: { ingress: [{ ip: "10.0.0.9" }] } } }, status!)).toBe(true)
     expect(statusUpToDate({ status: { loadBalancer: { ingress: [{ ip: "10.0.0.8" }] } } }, status!)).toBe(false)
+  })
+
+  it("statusesFor: objects some unit names get their status, the others are cleared", () => {
+    const gone = { kind: "Service" as const, namespace: "red", name: "old" }
+    const statuses = statusesFor([service, gone], [unit], lookup)
+    expect(statuses.map((s) => [s.object.name, s.ingress.length])).toEqual([["web", 1], ["old", 0]])
+    expect(statuses[1]).toEqual(clearedStatus(gone))
+    expect(carriesAkoStatus({ metadata: { annotations: { "ako.vmware.com/tenant-name": "admin" } } })).toBe(true)
+    expect(carriesAkoStatus({ metadata: { annotations: {} } })).toBe(false)
   })
 
   it("cleared: no ingress, annotations removed, written as {status: null}", () => {

@@ -2,7 +2,7 @@
  * Level 2: the cache, diff and executor against the in-memory Avi controller, with an admitting WriteGuard.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Metric } from "effect"
 import {
   AviConflict,
   AviMemoryStore,
@@ -16,6 +16,7 @@ import type { UnitResult } from "../../src/reconcile/index.js"
 import {
   AviCache,
   deleteAllOwned,
+  ReconcileMetrics,
   reconcileUnit,
   takeover,
   wantedBy,
@@ -45,7 +46,14 @@ describe("creating and steady state", () => {
       const cache = yield* AviCache
       yield* cache.refresh
       yield* clearCalls
+      const poolCreates = ReconcileMetrics.operationsTotal.pipe(
+        Metric.tagged("type", "pool"),
+        Metric.tagged("op", "create"),
+        Metric.tagged("result", "ok")
+      )
+      const before = (yield* Metric.value(poolCreates)).count
       const result = yield* reconcileUnit(WEB, unitOf(desired, WEB))
+      expect((yield* Metric.value(poolCreates)).count - before).toBe(2)
       // The minimum: one POST per object (VsVip, a pool per port, L4PolicySet, VS), nothing else, no reads.
       const store = yield* AviMemoryStore
       const calls = yield* store.calls
