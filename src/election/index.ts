@@ -14,6 +14,7 @@ export {
   VERSION_HOLDER_ANNOTATION
 } from "./elector.js"
 export { Leadership, type LeadershipShape, NotLeader, Role, WriteGuard } from "./leadership.js"
+export { kubeLeaseApiLayer, makeKubeLeaseApi } from "./lease-api-kube.js"
 export {
   type InMemoryLease,
   type InMemoryLeaseClient,

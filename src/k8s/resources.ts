@@ -149,3 +149,5 @@ export const objectKey = (metadata: { readonly name?: string | undefined; readon
   metadata.namespace === undefined || metadata.namespace === ""
     ? metadata.name ?? ""
     : `${metadata.namespace}/${metadata.name ?? ""}`
+
+export type ObjectMetaType = typeof ObjectMeta.Type

@@ -1,0 +1,108 @@
+/** The reflectors the controller runs (passive work: always on, on every replica). */
+import { Context, Effect, Layer, Option, Stream } from "effect"
+import type { Schema } from "effect"
+import { KubeClient } from "./client.js"
+import type { Reflector } from "./reflector.js"
+import { makeReflector } from "./reflector.js"
+import * as R from "./resources.js"
+import { kubeListWatchSource } from "./source-kube.js"
+
+export interface K8sConfig {
+  /** The controller's namespace (`POD_NAMESPACE`), where `avi-k8s-config` lives. */
+  readonly namespace: string
+  /** Watch OpenShift Routes (route.openshift.io/v1). */
+  readonly openshift: boolean
+  readonly configMapName?: string | undefined
+  readonly pageSize?: number | undefined
+}
+
+export const AKO_CONFIGMAP = "avi-k8s-config"
+
+export interface ReflectorsShape {
+  readonly services: Reflector<R.Service>
+  readonly endpointSlices: Reflector<R.EndpointSlice>
+  readonly ingresses: Reflector<R.Ingress>
+  readonly ingressClasses: Reflector<R.IngressClass>
+  readonly secrets: Reflector<R.Secret>
+  readonly namespaces: Reflector<R.Namespace>
+  readonly nodes: Reflector<R.Node>
+  /** Only `avi-k8s-config` in the controller's namespace. */
+  readonly configMap: Reflector<R.ConfigMap>
+  readonly routes: Option.Option<Reflector<R.Route>>
+  /** Completes once every reflector has listed. */
+  readonly ready: Effect.Effect<void>
+  readonly isReady: Effect.Effect<boolean>
+  /** Every reflector's changed keys, tagged with its kind. */
+  readonly changes: Stream.Stream<{ readonly kind: string; readonly key: string }>
+  /** All list+watch loops; never ends on its own. */
+  readonly run: Effect.Effect<never>
+}
+
+export class Reflectors extends Context.Tag("ako-ts/k8s/Reflectors")<Reflectors, ReflectorsShape>() {}
+
+export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape, never, KubeClient> =>
+  Effect.gen(function*() {
+    const client = yield* KubeClient
+    const pageSize = config.pageSize
+    const make = <A extends { readonly metadata?: R.ObjectMetaType | undefined }, I>(
+      kind: string,
+      path: string,
+      schema: Schema.Schema<A, I>,
+      fieldSelector?: string
+    ) =>
+      makeReflector({
+        kind,
+        schema,
+        pageSize,
+        source: kubeListWatchSource(client, path, fieldSelector === undefined ? {} : { fieldSelector })
+      })
+    const services = yield* make("Service", "/api/v1/services", R.Service)
+    const endpointSlices = yield* make("EndpointSlice", "/apis/discovery.k8s.io/v1/endpointslices", R.EndpointSlice)
+    const ingresses = yield* make("Ingress", "/apis/networking.k8s.io/v1/ingresses", R.Ingress)
+    const ingressClasses = yield* make("IngressClass", "/apis/networking.k8s.io/v1/ingressclasses", R.IngressClass)
+    const secrets = yield* make("Secret", "/api/v1/secrets", R.Secret)
+    const namespaces = yield* make("Namespace", "/api/v1/namespaces", R.Namespace)
+    const nodes = yield* make("Node", "/api/v1/nodes", R.Node)
+    const configMap = yield* make(
+      "ConfigMap",
+      `/api/v1/namespaces/${encodeURIComponent(config.namespace)}/configmaps`,
+      R.ConfigMap,
+      `metadata.name=${config.configMapName ?? AKO_CONFIGMAP}`
+    )
+    const routes = config.openshift
+      ? Option.some(yield* make("Route", "/apis/route.openshift.io/v1/routes", R.Route))
+      : Option.none()
+    const all: ReadonlyArray<Reflector<unknown>> = [
+      services,
+      endpointSlices,
+      ingresses,
+      ingressClasses,
+      secrets,
+      namespaces,
+      nodes,
+      configMap,
+      ...Option.toArray(routes)
+    ]
+    return {
+      services,
+      endpointSlices,
+      ingresses,
+      ingressClasses,
+      secrets,
+      namespaces,
+      nodes,
+      configMap,
+      routes,
+      ready: Effect.forEach(all, (r) => r.ready, { discard: true }),
+      isReady: Effect.map(Effect.forEach(all, (r) => r.isReady), (states) => states.every((s) => s)),
+      changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {
+        concurrency: "unbounded"
+      }),
+      run: Effect.forEach(all, (r) => r.run, { concurrency: "unbounded", discard: true }).pipe(
+        Effect.zipRight(Effect.never)
+      )
+    }
+  })
+
+export const reflectorsLayer = (config: K8sConfig): Layer.Layer<Reflectors, never, KubeClient> =>
+  Layer.effect(Reflectors, makeReflectors(config))

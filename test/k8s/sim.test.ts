@@ -1,0 +1,274 @@
+/** Level 3: reflectors, writers and Events with the real client-node against the Kubernetes simulator. */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
+import type { Scope } from "effect"
+import {
+  EventRecorder,
+  eventRecorderLayer,
+  KubeClient,
+  kubeClientFromString,
+  kubeListWatchSource,
+  KubeWriters,
+  kubeWritersLayer,
+  makeReflector,
+  makeReflectors,
+  NotLeader,
+  Resources,
+  WriteGuard
+} from "../../src/k8s/index.js"
+import type { KubeSim } from "../../src/sim/kube/index.js"
+import { makeKubeSim } from "../../src/sim/kube/index.js"
+
+const TOKENS = { "token-ako": "ako-0" }
+
+const eventually = <A, E, R>(check: Effect.Effect<Option.Option<A>, E, R>, what: string, timeoutMs = 15_000) =>
+  check.pipe(
+    Effect.flatMap(Option.match({ onNone: () => Effect.fail("not yet" as const), onSome: Effect.succeed })),
+    Effect.retry(Schedule.spaced("20 millis")),
+    Effect.timeoutFail({ duration: timeoutMs, onTimeout: () => new Error(`timed out waiting for ${what}`) })
+  )
+const when = (condition: boolean) => condition ? Option.some(true) : Option.none()
+
+const withSim = <A, E>(body: (sim: KubeSim) => Effect.Effect<A, E, Scope.Scope | KubeClient>) =>
+  Effect.scoped(
+    Effect.flatMap(makeKubeSim({ tokens: TOKENS, bookmarkIntervalMs: 200 }), (sim) =>
+      body(sim).pipe(Effect.provide(kubeClientFromString(sim.kubeconfig("token-ako")))))
+  )
+
+const service = (namespace: string, name: string, port = 80) => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace },
+  spec: { type: "LoadBalancer", ports: [{ port, protocol: "TCP" }] }
+})
+
+const requests = (sim: KubeSim, verb: string, resource: string) =>
+  sim.requestLog().filter((e) => e.user === "ako-0" && e.verb === verb && e.resource === resource)
+
+const serviceReflector = (pageSize = 500) =>
+  Effect.gen(function*() {
+    const client = yield* KubeClient
+    const reflector = yield* makeReflector({
+      kind: "Service",
+      schema: Resources.Service,
+      pageSize,
+      source: kubeListWatchSource(client, "/api/v1/services")
+    })
+    const seen = yield* Ref.make<ReadonlyArray<string>>([])
+    yield* reflector.changes.pipe(Stream.runForEach((k) => Ref.update(seen, (all) => [...all, k])), Effect.forkScoped)
+    yield* Effect.yieldNow()
+    const fiber = yield* Effect.forkScoped(reflector.run)
+    return { reflector, fiber, seen: Ref.get(seen) }
+  })
+
+describe("reflector against the Kubernetes simulator (client-node)", () => {
+  it.live("lists 10,000 objects in pages", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 10_000; i++) sim.create(service(`ns-${i % 10}`, `svc-${i}`))
+        const { reflector } = yield* serviceReflector(500)
+        yield* reflector.ready
+        expect(yield* reflector.size).toBe(10_000)
+        const lists = requests(sim, "list", "services")
+        expect(lists).toHaveLength(20)
+        expect(lists.every((e) => e.query.limit === "500")).toBe(true)
+        expect(lists.filter((e) => e.query.continue !== undefined)).toHaveLength(19)
+        expect(Option.getOrThrow(yield* reflector.get("ns-3/svc-13")).spec?.ports?.[0]?.port).toBe(80)
+        // then it watches from the list's resourceVersion with bookmarks
+        const watch = yield* eventually(
+          Effect.sync(() => Option.fromNullable(requests(sim, "watch", "services")[0])),
+          "watch"
+        )
+        expect(watch.query.allowWatchBookmarks).toBe("true")
+        expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(300)
+        expect(watch.query.resourceVersion).toBe(yield* Effect.map(reflector.resourceVersion, String))
+      })
+    ), 60_000)
+
+  it.live(
+    "resumes after a cut watch from the last resourceVersion: no lost or duplicated events",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          sim.create(service("default", "a"))
+          const { reflector, seen } = yield* serviceReflector()
+          yield* reflector.ready
+          yield* eventually(Effect.sync(() => when(sim.openWatches() === 1)), "watch open")
+          sim.create(service("default", "b"))
+          yield* eventually(Effect.map(reflector.size, (n) => when(n === 2)), "b seen")
+          const before = yield* reflector.resourceVersion
+          expect(sim.faults.cutWatches("ako-0")).toBe(1)
+          sim.create(service("default", "c")) // while no watch is open
+          yield* eventually(Effect.sync(() => when(requests(sim, "watch", "services").length === 2)), "re-watch")
+          sim.create(service("default", "d"))
+          yield* eventually(Effect.map(reflector.size, (n) => when(n === 4)), "c and d seen")
+          expect(yield* seen).toEqual(["default/a", "default/b", "default/c", "default/d"])
+          expect(requests(sim, "list", "services")).toHaveLength(1)
+          const resumed = requests(sim, "watch", "services")[1]!
+          // resumed from the last version seen (possibly advanced by a bookmark), never from scratch
+          expect(Number(resumed.query.resourceVersion)).toBeGreaterThanOrEqual(Number(before))
+        })
+      ),
+    30_000
+  )
+
+  it.live(
+    "relists after a forced 410 and converges on the server's state",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          sim.create(service("default", "a"))
+          sim.create(service("default", "b"))
+          const { reflector } = yield* serviceReflector()
+          yield* reflector.ready
+          yield* eventually(Effect.sync(() => when(sim.openWatches() === 1)), "watch open")
+          sim.faults.forceGoneOnNextWatch("ako-0")
+          sim.faults.cutWatches("ako-0")
+          sim.delete("v1/Service", "default", "a")
+          sim.create(service("default", "c"))
+          yield* eventually(Effect.sync(() => when(requests(sim, "list", "services").length === 2)), "relist")
+          yield* eventually(
+            Effect.map(reflector.snapshot, (m) => when([...m.keys()].sort().join() === "default/b,default/c")),
+            "converged"
+          )
+          // mid-stream expiry (ERROR event 410)
+          yield* eventually(Effect.sync(() => when(sim.openWatches() === 1)), "watch reopened")
+          expect(sim.faults.expireWatches("ako-0")).toBe(1)
+          yield* eventually(Effect.sync(() => when(requests(sim, "list", "services").length === 3)), "second relist")
+        })
+      ),
+    30_000
+  )
+
+  it.live("interruption aborts the watch request", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const { fiber, reflector } = yield* serviceReflector()
+        yield* reflector.ready
+        yield* eventually(Effect.sync(() => when(sim.openWatches() === 1)), "watch open")
+        yield* Fiber.interrupt(fiber)
+        yield* eventually(Effect.sync(() => when(sim.openWatches() === 0)), "watch closed on the server")
+      })
+    ), 30_000)
+
+  it.live(
+    "runs every reflector the controller needs, the ConfigMap only by name in its namespace",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          sim.ensureNamespace("avi-system")
+          sim.create({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "avi-k8s-config", namespace: "avi-system" },
+            data: { controllerIP: "10.0.0.1" }
+          })
+          sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other", namespace: "avi-system" } })
+          const reflectors = yield* makeReflectors({ namespace: "avi-system", openshift: false })
+          yield* Effect.forkScoped(reflectors.run)
+          yield* reflectors.ready
+          expect(yield* reflectors.isReady).toBe(true)
+          expect([...(yield* reflectors.configMap.snapshot).keys()]).toEqual(["avi-system/avi-k8s-config"])
+          expect(Option.isNone(reflectors.routes)).toBe(true)
+          expect((yield* reflectors.namespaces.snapshot).has("avi-system")).toBe(true)
+        })
+      ),
+    30_000
+  )
+})
+
+describe("writers and Events against the Kubernetes simulator", () => {
+  const guarded = (allow: Ref.Ref<boolean>) =>
+    Layer.succeed(WriteGuard, {
+      check: Effect.flatMap(Ref.get(allow), (ok) => ok ? Effect.void : Effect.fail(new NotLeader({ reason: "test" }))),
+      admit: <A, E, R>(write: Effect.Effect<A, E, R>) =>
+        Effect.flatMap(
+          Ref.get(allow),
+          (ok): Effect.Effect<A, E | NotLeader, R> => ok ? write : Effect.fail(new NotLeader({ reason: "test" }))
+        )
+    })
+
+  it.live(
+    "patches Service, Ingress status and annotations with merge patch, only when the guard admits",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          const allow = yield* Ref.make(true)
+          const writers = yield* KubeWriters.pipe(
+            Effect.provide(kubeWritersLayer.pipe(Layer.provide(guarded(allow))))
+          )
+          sim.create(service("default", "web"))
+          sim.create({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "Ingress",
+            metadata: { name: "site", namespace: "default", annotations: { keep: "me" } },
+            spec: { rules: [{ host: "a.example.com" }] }
+          })
+          yield* writers.serviceStatus({ namespace: "default", name: "web" }, [{ ip: "10.1.1.1" }])
+          yield* writers.ingressStatus({ namespace: "default", name: "site" }, [{
+            ip: "10.1.1.2",
+            hostname: "a.example.com"
+          }])
+          yield* writers.annotate("Ingress", { namespace: "default", name: "site" }, {
+            "ako.vmware.com/host-fqdn-vs-uuid-map": "{}"
+          })
+          const svc = sim.get("v1/Service", "default", "web") as { status?: { loadBalancer?: { ingress?: unknown } } }
+          expect(svc.status?.loadBalancer?.ingress).toEqual([{ ip: "10.1.1.1" }])
+          const ing = sim.get("networking.k8s.io/v1/Ingress", "default", "site") as {
+            metadata: { annotations?: Record<string, string> }
+            status?: { loadBalancer?: { ingress?: unknown } }
+          }
+          expect(ing.status?.loadBalancer?.ingress).toEqual([{ ip: "10.1.1.2", hostname: "a.example.com" }])
+          expect(ing.metadata.annotations).toEqual({ keep: "me", "ako.vmware.com/host-fqdn-vs-uuid-map": "{}" })
+          const patches = sim.requestLog().filter((e) => e.verb === "patch")
+          expect(patches.map((p) => p.subresource ?? "")).toEqual(["status", "status", ""])
+          // refused: no request reaches the server
+          yield* Ref.set(allow, false)
+          const refused = yield* writers.serviceStatus({ namespace: "default", name: "web" }, []).pipe(Effect.flip)
+          expect(refused._tag).toBe("NotLeader")
+          expect(sim.requestLog().filter((e) => e.verb === "patch")).toHaveLength(3)
+        })
+      ),
+    30_000
+  )
+
+  it.live("deduplicates Events: a repeat bumps count and lastTimestamp", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const allow = yield* Ref.make(true)
+        const recorder = yield* EventRecorder.pipe(
+          Effect.provide(eventRecorderLayer({ instance: "ako-0" }).pipe(Layer.provide(guarded(allow))))
+        )
+        const event = {
+          involvedObject: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace: "default", name: "site" },
+          type: "Warning" as const,
+          reason: "DuplicateHost",
+          message: "host a.example.com is used by another Ingress"
+        }
+        yield* recorder.emit(event)
+        yield* Effect.sleep("1100 millis") // timestamps have whole seconds
+        yield* recorder.emit(event)
+        yield* recorder.emit({ ...event, message: "something else" })
+        const events = sim.list("v1/Event", "default") as ReadonlyArray<{
+          count: number
+          reason: string
+          message: string
+          firstTimestamp: string
+          lastTimestamp: string
+          source: { component: string }
+          involvedObject: { name: string }
+        }>
+        expect(events).toHaveLength(2)
+        const repeated = events.find((e) => e.message === event.message)!
+        expect(repeated.count).toBe(2)
+        expect(repeated.source.component).toBe("ako-ts")
+        expect(repeated.involvedObject.name).toBe("site")
+        expect(Date.parse(repeated.lastTimestamp)).toBeGreaterThan(Date.parse(repeated.firstTimestamp))
+        // guarded: a non-leader writes no Event about a managed object, but may write the election's own
+        yield* Ref.set(allow, false)
+        expect((yield* recorder.emit(event).pipe(Effect.flip))._tag).toBe("NotLeader")
+        yield* recorder.emitElection({ ...event, reason: "VersionSkew" })
+        expect(sim.list("v1/Event", "default")).toHaveLength(3)
+      })
+    ), 30_000)
+})
