@@ -240,6 +240,40 @@ export const executeUnit = (
     const desiredOf = (operation: Operation) =>
       plan.desired?.objects.find((o) => o.type === operation.type && o.name === operation.name)
 
+    /**
+     * A 404 naming another model: a referenced object is missing (deleted out of band while the cache kept it).
+     * Re-read the dependencies by name and forget the missing ones, so the retry creates them first (AKO refreshes
+     * the cache the same way). If all of them exist, the missing ref is not ours (a profile, say): a problem.
+     */
+    const missingReference = (operation: Operation, error: AviError): Effect.Effect<Step, NotLeader> => {
+      const dependencies = desiredOf(operation)?.dependsOn ?? []
+      if (error._tag !== "AviNotFound" || dependencies.length === 0) return failure(operation, error)
+      return Effect.forEach(dependencies, (dependency) =>
+        avi.findByName(dependency.type, dependency.name, { tenant: operation.tenant }).pipe(
+          Effect.flatMap(Option.match({
+            onNone: () =>
+              Effect.as(cache.remove(dependency.type, operation.tenant, dependency.name), true),
+            onSome: (found) => Effect.as(cache.applyWriteResult(dependency.type, found as unknown as AviBody), false)
+          }))
+        )).pipe(
+          Effect.flatMap((missing) =>
+            missing.some((m) =>
+                m
+              )
+              ? Effect.succeed<Step>({
+                _tag: "Stop",
+                applied: { operation, result: "failed" },
+                outcome: {
+                  _tag: "RetryFast",
+                  reason: `${operation.op} ${operation.type} ${operation.name}: a dependency was missing in Avi`
+                }
+              })
+              : failure(operation, error)
+          ),
+          Effect.catchAll((readError) => failure(operation, readError))
+        )
+    }
+
     const run = (operation: Operation, attempt: number): Effect.Effect<Step, NotLeader> => {
       const options = { tenant: operation.tenant }
       const again = (next: Operation) =>
@@ -281,7 +315,7 @@ export const executeUnit = (
                 )
               }
               if (error._tag === "AviPreconditionFailed") return again(operation)
-              return Effect.zipRight(record(operation, "error"), failure(operation, error))
+              return Effect.zipRight(record(operation, "error"), missingReference(operation, error))
             })
           )
         case "update":
@@ -299,7 +333,7 @@ export const executeUnit = (
                 )
               }
               if (error._tag === "AviPreconditionFailed") return again(operation)
-              return Effect.zipRight(record(operation, "error"), failure(operation, error))
+              return Effect.zipRight(record(operation, "error"), missingReference(operation, error))
             })
           )
         case "delete":

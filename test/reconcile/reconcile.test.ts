@@ -340,6 +340,21 @@ describe("error classes", () => {
       expect(cache.view.get("pool", "admin", "c1--red-web-TCP-80")?.uuid).toBe(pool.uuid)
     }).pipe(Effect.provide(memoryLayer())))
 
+  it.effect("a dependency the cache believes in but Avi lost: forgotten, then created on the retry", () =>
+    Effect.gen(function*() {
+      const desired = desiredOf(web.parts)
+      const cache = yield* AviCache
+      yield* cache.refresh
+      const pool = unitOf(desired, WEB).objects.find((o) => o.type === "pool")!
+      yield* cache.applyWriteResult("pool", { ...pool.body, uuid: "pool-ghost" })
+      const first = yield* reconcileUnit(WEB, unitOf(desired, WEB))
+      expect(first.outcome._tag).toBe("RetryFast")
+      expect(cache.view.get("pool", "admin", pool.name)).toBeUndefined()
+      const second = yield* reconcileUnit(WEB, unitOf(desired, WEB))
+      expect(second.outcome._tag).toBe("Synced")
+      expect(opsOf(second)).toContain(`create pool ${pool.name}`)
+    }).pipe(Effect.provide(memoryLayer())))
+
   it.effect("no free IP: the unit retries slowly and stops before anything depending on the VIP", () =>
     Effect.gen(function*() {
       const result = yield* takeover(desiredOf(web.parts))
