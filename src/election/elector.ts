@@ -67,6 +67,8 @@ export const makeElector = (
     const leaseSeconds = Math.round(Duration.toSeconds(config.leaseDuration))
     const observed = yield* Ref.make<Observed>({ record: Option.none(), at: 0n })
     const wake = yield* Queue.sliding<void>(1)
+    // the watch saw another holder while we lead (someone overwrote the Lease): step down without waiting
+    const overtaken = yield* Queue.sliding<void>(1)
     const term = yield* Ref.make(0)
     const reportedSkew = yield* Ref.make<string | undefined>(undefined)
     const events = yield* Effect.serviceOption(EventRecorder)
@@ -249,7 +251,12 @@ export const makeElector = (
         yield* Effect.logInfo("became leader").pipe(
           Effect.annotateLogs({ term: n, leaseTransitions: record.leaseTransitions })
         )
-        const outcome = yield* Effect.raceFirst(deadlinePassed, renewLoop)
+        yield* Queue.takeAll(overtaken)
+        const outcome = yield* Effect.raceAll([
+          deadlinePassed,
+          renewLoop,
+          Queue.take(overtaken).pipe(Effect.as("lost" as const))
+        ])
         yield* demote(outcome === "lost" ? "another replica holds the lease" : "renew deadline passed")
       })
 
@@ -288,7 +295,13 @@ export const makeElector = (
         event._tag === "Deleted"
           ? observe(Option.none()).pipe(Effect.zipRight(Queue.offer(wake, undefined)))
           : observe(Option.some(event.lease)).pipe(
-            Effect.zipRight(event.lease.holderIdentity === "" ? Queue.offer(wake, undefined) : Effect.void)
+            Effect.zipRight(
+              event.lease.holderIdentity === ""
+                ? Queue.offer(wake, undefined)
+                : event.lease.holderIdentity !== me
+                ? Queue.offer(overtaken, undefined)
+                : Effect.void
+            )
           )
       ),
       Effect.catchAll((error) =>

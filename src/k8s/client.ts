@@ -125,8 +125,11 @@ export const makeKubeClient = (kubeConfig: k8s.KubeConfig): KubeClientShape => {
           { ...query },
           (type, object) => void emit.single({ type, object }),
           (error: unknown) => {
-            if (error === null || error === undefined) void emit.end()
-            else void emit.fail(toKubeError("GET", path, error))
+            // client-node cuts a watch after 30 s without bytes (TimeoutError); like a server-side close, the
+            // caller resumes from its last resourceVersion, so it is a clean end, not an error
+            if (error === null || error === undefined || (error as { name?: unknown }).name === "TimeoutError") {
+              void emit.end()
+            } else void emit.fail(toKubeError("GET", path, error))
           }
         )
         pending.catch((error: unknown) => void emit.fail(toKubeError("GET", path, error)))

@@ -234,8 +234,14 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
 
     const step: Effect.Effect<void> = Effect.gen(function*() {
       const from = yield* Ref.get(rv)
+      const startedAt = yield* Clock.currentTimeMillis
       const outcome = yield* Effect.either(from === undefined ? relist : watchFrom(from))
-      if (Either.isRight(outcome)) return
+      if (Either.isRight(outcome)) {
+        // a watch the server closes at once, again and again, must not become a request storm
+        const lasted = (yield* Clock.currentTimeMillis) - startedAt
+        if (from !== undefined && lasted < 1000 && (yield* Ref.get(rv)) === from) yield* backoff
+        return
+      }
       const error = outcome.left
       if (isGone(error)) {
         yield* Metric.increment(errorsK("gone"))

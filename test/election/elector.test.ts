@@ -157,6 +157,25 @@ describe("elector (in-memory Lease, TestClock)", () => {
       expect((yield* currentLease(lease)).leaseTransitions).toBe(before.leaseTransitions + 1)
     }))
 
+  it.scoped("steps down at once when the watch shows the Lease overwritten by another holder", () =>
+    Effect.gen(function*() {
+      const lease = yield* makeInMemoryLease
+      const a = yield* startReplica(lease, "ako-0")
+      yield* advance(3000)
+      const stamp = formatMicroTime(yield* TestClock.currentTimeMillis)
+      yield* lease.put(Option.some({
+        holderIdentity: "intruder",
+        leaseDurationSeconds: 15,
+        acquireTime: stamp,
+        renewTime: stamp,
+        leaseTransitions: 1,
+        annotations: {}
+      }))
+      yield* settle
+      expect(yield* isLeader(a)).toBe(false)
+      expect(yield* a.guard.admit(Effect.void).pipe(Effect.flip)).toMatchObject({ _tag: "NotLeader" })
+    }))
+
   it.scoped("a restarted replica with the same identity resumes its own lease without a transition", () =>
     Effect.gen(function*() {
       const lease = yield* makeInMemoryLease

@@ -96,6 +96,10 @@ describe("reflector (in-memory source)", () => {
       yield* memory.cutWatches
       yield* memory.remove("default", "a")
       yield* settle
+      // the cut watch had lasted no time and carried nothing: the reconnect waits one backoff step
+      expect((yield* memory.stats).watches).toHaveLength(1)
+      yield* TestClock.adjust(1000)
+      yield* settle
       expect((yield* memory.stats).lists).toBe(2)
       expect([...(yield* reflector.snapshot).keys()]).toEqual(["default/b"])
       // mid-stream expiry
