@@ -3,10 +3,10 @@
  * Filled by paginated lists (`created_by=ako-<cluster>`, VsVips by name prefix since they carry no created_by), kept
  * current from write responses, and the only thing the diff reads, so a steady state costs no Avi reads per unit.
  */
-import { Clock, Context, Effect, Layer, Metric, Ref, Schedule, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Metric, Option, Ref, Schedule, Stream } from "effect"
 import type { Duration } from "effect"
 import type { AviError } from "../avi/index.js"
-import { AviClient } from "../avi/index.js"
+import { AviClient, AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType } from "../model/index.js"
 import { observedChecksum, refName } from "../model/index.js"
 import { cacheObjects, cacheRefreshDuration } from "./metrics.js"
@@ -52,6 +52,8 @@ export interface CacheView {
   readonly get: (type: AviObjectType, tenant: string, name: string) => CachedObject | undefined
   readonly byUuid: (uuid: string) => CachedObject | undefined
   readonly objects: () => ReadonlyArray<CachedObject>
+  /** The SNI children of a parent VS (by their `vh_parent_vs_ref`, or the parent's `vh_child_vs_uuid`). */
+  readonly children: (parent: CachedObject) => ReadonlyArray<CachedObject>
 }
 
 export interface AviCacheService {
@@ -101,36 +103,102 @@ export const toCached = (type: AviObjectType, body: AviBody): CachedObject | und
   }
 }
 
+const parentKeysOf = (object: CachedObject): ReadonlyArray<string> => {
+  const ref = object.type === "virtualservice" ? object.body["vh_parent_vs_ref"] : undefined
+  if (typeof ref !== "string" || ref === "") return []
+  const parsed = Option.getOrUndefined(AviRef.parse(ref))
+  if (parsed === undefined) return []
+  return [
+    ...(parsed.uuid === undefined ? [] : [`uuid:${parsed.uuid}`]),
+    ...(parsed.name === undefined ? [] : [`name:${object.tenant}|${parsed.name}`])
+  ]
+}
+
+/** The objects by key and uuid, plus a parent → SNI children index, behind a `CacheView`. */
+export class ObjectIndex {
+  private readonly byKey = new Map<string, CachedObject>()
+  private readonly byUuid = new Map<string, CachedObject>()
+  private readonly childrenOf = new Map<string, Set<string>>()
+
+  constructor(objects: Iterable<CachedObject> = []) {
+    for (const object of objects) this.put(object)
+  }
+
+  put(object: CachedObject): void {
+    this.drop(cacheKey(object.type, object.tenant, object.name))
+    const previous = this.byUuid.get(object.uuid)
+    if (previous !== undefined) this.drop(cacheKey(previous.type, previous.tenant, previous.name))
+    this.byKey.set(cacheKey(object.type, object.tenant, object.name), object)
+    this.byUuid.set(object.uuid, object)
+    for (const parent of parentKeysOf(object)) {
+      const set = this.childrenOf.get(parent) ?? new Set<string>()
+      set.add(object.uuid)
+      this.childrenOf.set(parent, set)
+    }
+  }
+
+  drop(key: string): void {
+    const previous = this.byKey.get(key)
+    if (previous === undefined) return
+    this.byKey.delete(key)
+    this.byUuid.delete(previous.uuid)
+    for (const parent of parentKeysOf(previous)) this.childrenOf.get(parent)?.delete(previous.uuid)
+  }
+
+  clear(): void {
+    this.byKey.clear()
+    this.byUuid.clear()
+    this.childrenOf.clear()
+  }
+
+  lookup(key: string): CachedObject | undefined {
+    return this.byKey.get(key)
+  }
+
+  values(): IterableIterator<CachedObject> {
+    return this.byKey.values()
+  }
+
+  readonly view: CacheView = {
+    get: (type, tenant, name) => this.byKey.get(cacheKey(type, tenant, name)),
+    byUuid: (uuid) => this.byUuid.get(uuid),
+    objects: () => [...this.byKey.values()],
+    children: (parent) => {
+      const uuids = new Set<string>([
+        ...(this.childrenOf.get(`uuid:${parent.uuid}`) ?? []),
+        ...(this.childrenOf.get(`name:${parent.tenant}|${parent.name}`) ?? [])
+      ])
+      const listed = parent.body["vh_child_vs_uuid"]
+      if (Array.isArray(listed)) { for (const uuid of listed) if (typeof uuid === "string") uuids.add(uuid) }
+      uuids.delete(parent.uuid)
+      return [...uuids].map((uuid) => this.byUuid.get(uuid)).filter((child): child is CachedObject =>
+        child !== undefined && child.type === "virtualservice"
+      )
+    }
+  }
+}
+
+/** A fixed view over a list of objects (tests, tools). */
+export const viewOf = (objects: Iterable<CachedObject>): CacheView => new ObjectIndex(objects).view
+
 export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheService, never, AviClient> =>
   Effect.gen(function*() {
     const avi = yield* AviClient
     const createdBy = createdByOf(config)
     const prefix = `${config.clusterName}--`
     const listTenant = config.listTenant ?? "*"
-    const byKey = new Map<string, CachedObject>()
-    const byUuid = new Map<string, CachedObject>()
+    const index = new ObjectIndex()
     const synced = yield* Ref.make(false)
     const refreshLock = yield* Effect.makeSemaphore(1)
     /** Keys written while a refresh lists: the listing may predate the write, so the write wins at the swap. */
     let touchedDuringRefresh: Set<string> | undefined
 
-    const put = (object: CachedObject) => {
-      const key = cacheKey(object.type, object.tenant, object.name)
-      const previous = byKey.get(key)
-      if (previous !== undefined && previous.uuid !== object.uuid) byUuid.delete(previous.uuid)
-      byKey.set(key, object)
-      byUuid.set(object.uuid, object)
-    }
-    const drop = (key: string) => {
-      const previous = byKey.get(key)
-      if (previous === undefined) return
-      byKey.delete(key)
-      byUuid.delete(previous.uuid)
-    }
+    const put = (object: CachedObject) => index.put(object)
+    const drop = (key: string) => index.drop(key)
 
     const counts = () => {
       const result: Record<string, number> = Object.fromEntries(OWNED_TYPES.map((type) => [type, 0]))
-      for (const object of byKey.values()) result[object.type] = (result[object.type] ?? 0) + 1
+      for (const object of index.values()) result[object.type] = (result[object.type] ?? 0) + 1
       return result
     }
     const publishCounts = Effect.suspend(() =>
@@ -161,9 +229,8 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         touchedDuringRefresh = new Set()
         const lists = yield* Effect.forEach(OWNED_TYPES, listType, { concurrency: 4 })
         const touched = touchedDuringRefresh
-        const kept = [...touched].map((key) => [key, byKey.get(key)] as const)
-        byKey.clear()
-        byUuid.clear()
+        const kept = [...touched].map((key) => [key, index.lookup(key)] as const)
+        index.clear()
         for (const list of lists) for (const object of list) put(object)
         for (const [key, object] of kept) {
           if (object === undefined) drop(key)
@@ -182,11 +249,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
       config,
       refresh,
       synced: Ref.get(synced),
-      view: {
-        get: (type, tenant, name) => byKey.get(cacheKey(type, tenant, name)),
-        byUuid: (uuid) => byUuid.get(uuid),
-        objects: () => [...byKey.values()]
-      },
+      view: index.view,
       applyWriteResult: (type, body) =>
         Effect.suspend(() => {
           const object = toCached(type, body)

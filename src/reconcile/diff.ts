@@ -97,14 +97,6 @@ const referencedObjects = (view: CacheView, from: CachedObject): ReadonlyArray<C
   return found
 }
 
-const isChildOf = (child: CachedObject, parent: CachedObject): boolean => {
-  const ref = child.body["vh_parent_vs_ref"]
-  if (typeof ref !== "string" || ref === "") return false
-  const parsed = Option.getOrUndefined(AviRef.parse(ref))
-  if (parsed === undefined) return false
-  return parsed.uuid !== undefined ? parsed.uuid === parent.uuid : parsed.name === parent.name
-}
-
 export const isChildVs = (object: CachedObject): boolean =>
   object.type === "virtualservice" &&
   (object.body["type"] === "VS_TYPE_VH_CHILD" ||
@@ -113,16 +105,7 @@ export const isChildVs = (object: CachedObject): boolean =>
 /** A parent VS and everything reachable from it and its SNI children. */
 export const linkedFrom = (view: CacheView, root: CachedObject): ReadonlyArray<CachedObject> => {
   const seen = new Map<string, CachedObject>()
-  const queue: Array<CachedObject> = [root]
-  const all = view.objects()
-  const children = new Set(
-    Array.isArray(root.body["vh_child_vs_uuid"]) ? root.body["vh_child_vs_uuid"] as ReadonlyArray<unknown> : []
-  )
-  for (const object of all) {
-    if (object.type === "virtualservice" && object !== root && (isChildOf(object, root) || children.has(object.uuid))) {
-      queue.push(object)
-    }
-  }
+  const queue: Array<CachedObject> = [root, ...view.children(root)]
   while (queue.length > 0) {
     const next = queue.pop()!
     if (seen.has(next.uuid)) continue

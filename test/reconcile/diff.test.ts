@@ -1,9 +1,8 @@
 /** Level 1: the diff and the status computation are pure functions of the desired unit and a cache view. */
 import { describe, expect, it } from "vitest"
 import type { AviBody, AviObjectType, DesiredUnit } from "../../src/model/index.js"
-import type { CachedObject, CacheView } from "../../src/reconcile/index.js"
+import type { CachedObject } from "../../src/reconcile/index.js"
 import {
-  cacheKey,
   carriesAkoStatus,
   clearedStatus,
   contentMatches,
@@ -16,6 +15,7 @@ import {
   statusUpToDate,
   toCached,
   unitView,
+  viewOf,
   VS_UUID_MAP_ANNOTATION
 } from "../../src/reconcile/index.js"
 import { desiredOf, l4Service, unitOf } from "./support.js"
@@ -46,16 +46,6 @@ const stored = (type: AviObjectType, body: AviBody, extra: Record<string, unknow
     tenant_ref: `${HOST}/api/tenant/admin#admin`
   }
   return toCached(type, out)!
-}
-
-const viewOf = (objects: ReadonlyArray<CachedObject>): CacheView => {
-  const byKey = new Map(objects.map((o) => [cacheKey(o.type, o.tenant, o.name), o]))
-  const byUuid = new Map(objects.map((o) => [o.uuid, o]))
-  return {
-    get: (type, tenant, name) => byKey.get(cacheKey(type, tenant, name)),
-    byUuid: (uuid) => byUuid.get(uuid),
-    objects: () => objects
-  }
 }
 
 /** The unit's objects as Avi would hold them after AKO wrote them (foreign checksums, controller defaults). */
