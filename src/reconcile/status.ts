@@ -131,7 +131,7 @@ export const statusesFor = (
 }
 
 /** Whether a Kubernetes object shows signs of having been handled (AKO's annotations), so it may need clearing. */
-export const carriesAkoStatus = (observed: ObservedObject): boolean =>
+export const carriesAkoStatus = (observed: AnnotatedObject): boolean =>
   STATUS_ANNOTATIONS.some((key) => observed.metadata?.annotations?.[key] !== undefined)
 
 const ingressKey = (entry: LoadBalancerIngress) => `${entry.hostname ?? ""}|${entry.ip}`
@@ -142,9 +142,13 @@ const uniqueIngress = (entries: ReadonlyArray<LoadBalancerIngress>): ReadonlyArr
   return [...seen.values()]
 }
 
-/** The parts of a Service or Ingress the comparison reads, in API JSON shape. */
-export interface ObservedObject {
+/** Any Kubernetes object's annotations, in API JSON shape. */
+export interface AnnotatedObject {
   readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> | undefined } | undefined
+}
+
+/** The parts of a Service or Ingress the comparison reads, in API JSON shape. */
+export interface ObservedObject extends AnnotatedObject {
   readonly status?: {
     readonly loadBalancer?: {
       readonly ingress?:
@@ -180,7 +184,7 @@ export const ingressUpToDate = (current: ObservedObject, desired: DesiredObjectS
 }
 
 /** True when the annotations already have the desired values (the uuid map compared as JSON). */
-export const annotationsUpToDate = (current: ObservedObject, desired: DesiredObjectStatus): boolean => {
+export const annotationsUpToDate = (current: AnnotatedObject, desired: DesiredObjectStatus): boolean => {
   const annotations = current.metadata?.annotations ?? {}
   return Object.entries(desired.annotations).every(([key, value]) => {
     const present = annotations[key]
