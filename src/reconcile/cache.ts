@@ -119,6 +119,7 @@ export class ObjectIndex {
   private readonly byKey = new Map<string, CachedObject>()
   private readonly byUuid = new Map<string, CachedObject>()
   private readonly childrenOf = new Map<string, Set<string>>()
+  private readonly perType = new Map<string, number>()
 
   constructor(objects: Iterable<CachedObject> = []) {
     for (const object of objects) this.put(object)
@@ -130,6 +131,7 @@ export class ObjectIndex {
     if (previous !== undefined) this.drop(cacheKey(previous.type, previous.tenant, previous.name))
     this.byKey.set(cacheKey(object.type, object.tenant, object.name), object)
     this.byUuid.set(object.uuid, object)
+    this.perType.set(object.type, (this.perType.get(object.type) ?? 0) + 1)
     for (const parent of parentKeysOf(object)) {
       const set = this.childrenOf.get(parent) ?? new Set<string>()
       set.add(object.uuid)
@@ -142,6 +144,7 @@ export class ObjectIndex {
     if (previous === undefined) return
     this.byKey.delete(key)
     this.byUuid.delete(previous.uuid)
+    this.perType.set(previous.type, (this.perType.get(previous.type) ?? 1) - 1)
     for (const parent of parentKeysOf(previous)) this.childrenOf.get(parent)?.delete(previous.uuid)
   }
 
@@ -149,14 +152,15 @@ export class ObjectIndex {
     this.byKey.clear()
     this.byUuid.clear()
     this.childrenOf.clear()
+    this.perType.clear()
+  }
+
+  count(type: string): number {
+    return this.perType.get(type) ?? 0
   }
 
   lookup(key: string): CachedObject | undefined {
     return this.byKey.get(key)
-  }
-
-  values(): IterableIterator<CachedObject> {
-    return this.byKey.values()
   }
 
   readonly view: CacheView = {
@@ -196,18 +200,10 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const put = (object: CachedObject) => index.put(object)
     const drop = (key: string) => index.drop(key)
 
-    const counts = () => {
-      const result: Record<string, number> = Object.fromEntries(OWNED_TYPES.map((type) => [type, 0]))
-      for (const object of index.values()) result[object.type] = (result[object.type] ?? 0) + 1
-      return result
-    }
-    const publishCounts = Effect.suspend(() =>
-      Effect.forEach(
-        Object.entries(counts()),
-        ([type, count]) => Metric.set(cacheObjects.pipe(Metric.tagged("type", type)), count),
-        { discard: true }
-      )
-    )
+    const counts = () => Object.fromEntries(OWNED_TYPES.map((type) => [type, index.count(type)]))
+    const publishCount = (type: AviObjectType) =>
+      Effect.suspend(() => Metric.set(cacheObjects.pipe(Metric.tagged("type", type)), index.count(type)))
+    const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 
     const listType = (type: AviObjectType) => {
       const filters = type === "vsvip"
@@ -256,14 +252,14 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
           if (object === undefined) return Effect.succeed(undefined)
           touch(cacheKey(type, object.tenant, object.name))
           put(object)
-          return Effect.as(publishCounts, object)
+          return Effect.as(publishCount(type), object)
         }),
       remove: (type, tenant, name) =>
         Effect.suspend(() => {
           const key = cacheKey(type, tenant, name)
           touch(key)
           drop(key)
-          return publishCounts
+          return publishCount(type)
         }),
       counts: Effect.sync(counts)
     }
