@@ -9,6 +9,7 @@ import { AviClient, AviTypes } from "../avi/index.js"
 import type { NotLeader } from "../election/index.js"
 import { WriteGuard } from "../election/index.js"
 import type { AviBody, AviObjectType, DesiredUnit, ObjectRef } from "../model/index.js"
+import { canonicalJson, CHECKSUM_FIELD, checksumOf } from "../model/index.js"
 import { AviCache } from "./cache.js"
 import type { CachedObject, CacheView } from "./cache.js"
 import type { Operation, UnitPlan } from "./diff.js"
@@ -362,10 +363,16 @@ export const executeUnit = (
     let stop: UnitOutcome | undefined
     for (const planned of plan.operations) {
       let operation = planned
-      if (operation.op !== "delete") {
-        for (const failed of failedCreates) {
-          operation = { ...operation, body: stripRefs(operation.body, failed.type, failed.name) }
+      if (operation.op !== "delete" && failedCreates.length > 0) {
+        let body = operation.body
+        for (const failed of failedCreates) body = stripRefs(body, failed.type, failed.name)
+        // A stripped body must not carry the full body's checksum, or the next pass would take it as up to date.
+        const field = CHECKSUM_FIELD[operation.type]
+        if (body !== operation.body && field !== undefined && canonicalJson(body) !== canonicalJson(operation.body)) {
+          const { [field]: _full, ...rest } = body
+          body = { ...rest, [field]: checksumOf(operation.type, rest) }
         }
+        operation = { ...operation, body }
       }
       const step = yield* run(operation, 0)
       applied.push(step.applied)

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { AviMemoryStore } from "../../src/avi/index.js"
+import { AviMemoryStore, AviValidationError } from "../../src/avi/index.js"
 import type { SnapshotParts } from "../../src/model/index.js"
 import type { UnitResult } from "../../src/reconcile/index.js"
 import {
@@ -58,6 +58,29 @@ describe("Ingress shards", () => {
       const second = yield* takeover(desired)
       expect([...second.units.values()].flatMap(opsOf)).toEqual([])
       expect(yield* writes).toEqual([])
+    }).pipe(Effect.provide(memoryLayer())))
+
+  it.effect("a pool Avi refused: the pool group goes without it, and gets it back once the pool is created", () =>
+    Effect.gen(function*() {
+      const store = yield* AviMemoryStore
+      yield* store.failNext({
+        method: "POST",
+        type: "pool",
+        error: new AviValidationError({ method: "POST", path: "/api/pool", message: "no", objName: undefined })
+      })
+      const desired = desiredOf({ ...base, ingresses: [shop] })
+      const first = yield* takeover(desired)
+      expect(first.units.get(SHARD_3)?.outcome._tag).toBe("Failed")
+      const group = (yield* store.objects("poolgroup"))[0]
+      expect(group?.members ?? []).toEqual([])
+      const second = yield* takeover(desired)
+      expect(opsOf(second.units.get(SHARD_3))).toEqual([
+        "create pool c1--app.example.com_-default-shop",
+        "update poolgroup c1--Shared-L7-3"
+      ])
+      expect((yield* store.objects("poolgroup"))[0]?.members).toHaveLength(1)
+      const third = yield* takeover(desired)
+      expect(opsOf(third.units.get(SHARD_3))).toEqual([])
     }).pipe(Effect.provide(memoryLayer())))
 
   it.effect("a host that loses TLS: parent updated, then child VS, certificate, policy, pool groups, pools deleted", () =>

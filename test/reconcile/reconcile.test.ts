@@ -394,6 +394,14 @@ describe("error classes", () => {
         "c1--red-web"
       ])
       expect(yield* workQueueOutcome(failed)).toBeUndefined()
+      // Once Avi accepts the pool, the next pass creates it and puts it back into the policy.
+      const retried = yield* takeover(desiredOf(merge(web.parts, api.parts)))
+      expect(opsOf(retried.units.get("admin/c1--blue-api"))).toEqual([
+        "create pool c1--blue-api-TCP-443",
+        "update l4policyset c1--blue-api"
+      ])
+      const healed = (yield* store.objects("l4policyset")).find((p) => p.name === "c1--blue-api")
+      expect(healed?.l4_connection_policy?.rules).toHaveLength(1)
     }).pipe(Effect.provide(memoryLayer())))
 
   it.effect("a 409 that keeps coming back ends in a fast retry", () =>
