@@ -12,6 +12,7 @@ import type { UnitResult } from "../../src/reconcile/index.js"
 import { AviCache, reconcileUnit, takeover } from "../../src/reconcile/index.js"
 import type { AviSim, AviSimRequestLogEntry } from "../../src/sim/avi/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
+import { aviIngressClass, clusterIpService, ingress, slice } from "../model/fixtures/builders.js"
 import { admitAll, cacheConfig, desiredOf, l4Service, merge, unitOf } from "./support.js"
 
 const IDENTITY = "ako-ts/test reconcile-0"
@@ -161,6 +162,34 @@ describe("reconcile against the Avi simulator", () => {
         expect(result.applied.map((a) => a.result)).toEqual(["adopted", "adopted", "adopted", "adopted", "adopted"])
         expect(objectWrites(sim).every((w) => w.endsWith(" 409"))).toBe(true)
         expect(result.vsUuids.get("c1--red-web")).toBe(sim.findByName("virtualservice", "c1--red-web")?.["uuid"])
+      })
+    ))
+
+  it.live("an Ingress shard: created, steady with zero writes, and deleted whole in an order the controller accepts", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const web = clusterIpService("default", "web", [{ name: "http", port: 80, targetPort: 8080 }])
+        const parts = {
+          services: [web],
+          endpointSlices: [slice("default", "web", "web-1", [{ name: "http", port: 8080 }], [{ ip: "10.2.0.1" }])],
+          ingressClasses: [aviIngressClass("avi-lb")],
+          ingresses: [
+            ingress("default", "shop", [{ host: "app.example.com", paths: [{ path: "/", service: "web", port: 80 }] }])
+          ]
+        }
+        const desired = desiredOf(parts)
+        const created = yield* takeover(desired)
+        expect(created.units.get("admin/c1--Shared-L7-3")?.outcome._tag).toBe("Synced")
+        sim.clearRequestLog()
+        const steady = yield* takeover(desired)
+        expect([...steady.units.values()].flatMap(opsOf)).toEqual([])
+        expect(objectWrites(sim)).toEqual([])
+        const gone = yield* takeover(desiredOf({ ...parts, ingresses: [] }))
+        expect(gone.units.get("admin/c1--Shared-L7-3")?.outcome._tag).toBe("Synced")
+        expect(objectWrites(sim).every((w) => w.startsWith("DELETE") && w.endsWith(" 204"))).toBe(true)
+        for (const type of ["virtualservice", "vsvip", "pool", "poolgroup", "vsdatascriptset"]) {
+          expect(sim.objects(type).filter((o) => String(o["name"]).startsWith("c1--"))).toEqual([])
+        }
       })
     ))
 })
