@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
+import { generate } from "selfsigned"
 import { AviClient } from "../../src/avi/index.js"
 import type { WriteGuard } from "../../src/election/index.js"
 import { CHECKSUM_FIELD } from "../../src/model/index.js"
@@ -12,7 +13,7 @@ import type { UnitResult } from "../../src/reconcile/index.js"
 import { AviCache, reconcileUnit, takeover } from "../../src/reconcile/index.js"
 import type { AviSim, AviSimRequestLogEntry } from "../../src/sim/avi/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
-import { aviIngressClass, clusterIpService, ingress, slice } from "../model/fixtures/builders.js"
+import { aviIngressClass, clusterIpService, ingress, slice, tlsSecret } from "../model/fixtures/builders.js"
 import { admitAll, cacheConfig, desiredOf, l4Service, merge, unitOf } from "./support.js"
 
 const IDENTITY = "ako-ts/test reconcile-0"
@@ -190,6 +191,38 @@ describe("reconcile against the Avi simulator", () => {
         for (const type of ["virtualservice", "vsvip", "pool", "poolgroup", "vsdatascriptset"]) {
           expect(sim.objects(type).filter((o) => String(o["name"]).startsWith("c1--"))).toEqual([])
         }
+      })
+    ))
+
+  it.live("a TLS host (SNI child, certificate): steady state writes nothing, and the child goes before its parent", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const pems = yield* Effect.promise(() =>
+          generate([{ name: "commonName", value: "secure.example.com" }], { keyType: "ec", curve: "P-256" })
+        )
+        const web = clusterIpService("default", "web", [{ name: "http", port: 80, targetPort: 8080 }])
+        const rules = [{ host: "secure.example.com", paths: [{ path: "/", service: "web", port: 80 }] }]
+        const parts = {
+          services: [web],
+          endpointSlices: [slice("default", "web", "web-1", [{ name: "http", port: 8080 }], [{ ip: "10.2.0.1" }])],
+          ingressClasses: [aviIngressClass("avi-lb")],
+          secrets: [tlsSecret("default", "tls", pems.cert, pems.private)],
+          ingresses: [
+            ingress("default", "secure", rules, { tls: [{ hosts: ["secure.example.com"], secretName: "tls" }] })
+          ]
+        }
+        const desired = desiredOf(parts)
+        const created = yield* takeover(desired)
+        expect(created.units.get("admin/c1--Shared-L7-7")?.outcome).toEqual({ _tag: "Synced" })
+        sim.clearRequestLog()
+        const steady = yield* takeover(desired)
+        expect([...steady.units.values()].flatMap(opsOf)).toEqual([])
+        expect(objectWrites(sim)).toEqual([])
+        const insecure = yield* takeover(desiredOf({ ...parts, ingresses: [ingress("default", "secure", rules)] }))
+        const ops = opsOf(insecure.units.get("admin/c1--Shared-L7-7"))
+        expect(insecure.units.get("admin/c1--Shared-L7-7")?.outcome).toEqual({ _tag: "Synced" })
+        expect(ops.filter((op) => op.startsWith("delete"))[0]).toBe("delete virtualservice c1--secure.example.com")
+        expect(sim.findByName("sslkeyandcertificate", "c1--secure.example.com")).toBeUndefined()
       })
     ))
 })
