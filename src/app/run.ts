@@ -3,12 +3,15 @@
  * the cluster first, fail fast on bad input), then the long-lived parts run under one scope so SIGTERM closes them
  * all, each finalizer included, and the process exits 0.
  */
-import { Effect, Layer, Option } from "effect"
+import { Config, Duration, Effect, Layer, Option } from "effect"
+import { readFieldEnvironment } from "../config/index.js"
+import { controllerLayer, controllerProgram } from "./controller.js"
 import { healthServerLayer } from "./health-server.js"
 import { loadKubeConfig } from "./kube-bootstrap.js"
 import { LogLevelControl } from "./logging.js"
 import { Readiness } from "./readiness.js"
 import { ClusterBootstrap, loadSettings } from "./settings.js"
+import type { Settings } from "./settings.js"
 import { VERSION } from "./version.js"
 
 export interface RunOptions {
@@ -33,5 +36,22 @@ export const runController = (options: RunOptions) =>
     yield* Effect.logInfo("ako-ts running").pipe(
       Effect.annotateLogs({ pod: settings.identity.podName, apiServerPort: settings.config.apiServerPort })
     )
-    return yield* Effect.never
+    const knobs = yield* controllerOptions(settings)
+    const layer = yield* controllerLayer(kubeConfig, settings)
+    return yield* controllerProgram(settings, knobs).pipe(Effect.provide(layer))
   }).pipe(Effect.scoped)
+
+/** Operational knobs that are not AKO configuration keys, from the environment. */
+const controllerOptions = (settings: Settings) =>
+  Effect.gen(function*() {
+    const env = yield* readFieldEnvironment
+    const deploymentName = yield* Config.string("AKO_TS_DEPLOYMENT").pipe(Config.withDefault("ako-ts"))
+    const workers = yield* Config.integer("AKO_TS_WORKERS").pipe(Config.withDefault(8))
+    const refresh = yield* Config.duration("AKO_TS_AVI_CACHE_REFRESH").pipe(Config.withDefault(Duration.minutes(1)))
+    return {
+      env,
+      deployment: { namespace: settings.identity.podNamespace, name: deploymentName },
+      aviCacheRefresh: refresh,
+      workers: Math.max(1, workers)
+    }
+  })

@@ -1,0 +1,149 @@
+/**
+ * The controller process as layers and fibers (DESIGN.md "Shape"). Passive work runs on every replica for the whole
+ * life of the process: reflectors, the election, the Avi cache refresh, the desired graph and the live ConfigMap
+ * keys. Active work (takeover, work queue, status writes, deleteConfig) runs in the fiber the election runner starts
+ * when this replica leads and interrupts the moment it stops. One failure of a long-lived loop fails the whole
+ * program (crash-only supervision); everything else retries on its own schedule.
+ */
+import type * as k8s from "@kubernetes/client-node"
+import { Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
+import { AviClient } from "../avi/index.js"
+import type { AviClientConfig } from "../avi/index.js"
+import { electionLayer, Elector, kubeLeaseApiLayer, makeElectionConfig, runWhileLeader } from "../election/index.js"
+import { eventRecorderLayer, kubeClientLayer, kubeWritersLayer, Reflectors, reflectorsLayer } from "../k8s/index.js"
+import type { ModelSettings } from "../model/index.js"
+import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
+import { activeProgram } from "./active.js"
+import { awaitAviEnvironment } from "./avi-environment.js"
+import type { AviEnvironment } from "./avi-environment.js"
+import { clearDeletionStatus, deleteConfigProgram } from "./delete-config.js"
+import type { DeploymentRef } from "./delete-config.js"
+import { makeDesiredGraph } from "./desired-graph.js"
+import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
+import { Readiness } from "./readiness.js"
+import type { Settings } from "./settings.js"
+import { VERSION } from "./version.js"
+
+export interface ControllerOptions {
+  /** Raw environment values of the config fields, for re-decoding live ConfigMap changes. */
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** The Deployment that carries the deleteConfig progress annotation. */
+  readonly deployment: DeploymentRef
+  /** How often passive replicas re-list owned Avi objects. */
+  readonly aviCacheRefresh: Duration.Duration
+  readonly workers: number
+}
+
+export const aviClientConfig = (settings: Settings): AviClientConfig => {
+  const { config, credentials, identity } = settings
+  return {
+    controller: config.controllerIP,
+    username: credentials.username,
+    ...(credentials.auth._tag === "Password" ?
+      { password: credentials.auth.password } :
+      { authToken: credentials.auth.token }),
+    tenant: config.tenantName,
+    version: config.controllerVersion,
+    caData: credentials.caData,
+    clientIdentity: `ako-ts/${VERSION} ${identity.podName}`
+  }
+}
+
+export const modelSettings = (settings: Settings, environment: AviEnvironment): ModelSettings => ({
+  ...settings.config,
+  dnsSubDomains: environment.dnsSubDomains,
+  enterpriseLicense: environment.enterpriseLicense,
+  akoNamespace: settings.identity.podNamespace
+})
+
+/** Every service the controller program uses, built from one Kubernetes connection and the start-up settings. */
+export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) =>
+  Effect.gen(function*() {
+    const { config, identity } = settings
+    const electionConfig = yield* Either.mapLeft(
+      makeElectionConfig({
+        namespace: identity.podNamespace,
+        identity: identity.podName,
+        version: VERSION,
+        leaseDuration: config.leaseDuration,
+        renewDeadline: config.renewDeadline,
+        retryPeriod: config.retryPeriod
+      }),
+      (error) => error
+    )
+    const kube = kubeClientLayer(kubeConfig)
+    const avi = AviClient.layer(aviClientConfig(settings))
+    const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))
+    const passive = Layer.mergeAll(
+      election,
+      reflectorsLayer({ namespace: identity.podNamespace, openshift: false }),
+      AviCache.layer({ clusterName: config.clusterName, cloudName: config.cloudName }),
+      Layer.effect(LiveConfig, makeLiveConfig(config))
+    )
+    return Layer.mergeAll(
+      kubeWritersLayer,
+      eventRecorderLayer({ instance: identity.podName, component: "ako-ts" })
+    ).pipe(Layer.provideMerge(passive), Layer.provideMerge(Layer.mergeAll(kube, avi)))
+  })
+
+const pollUntil = (condition: Effect.Effect<boolean>) =>
+  condition.pipe(Effect.repeat({ until: (ok) => ok, schedule: Schedule.spaced("250 millis") }), Effect.asVoid)
+
+export const controllerProgram = (settings: Settings, options: ControllerOptions) =>
+  Effect.gen(function*() {
+    const readiness = yield* Readiness
+    const reflectors = yield* Reflectors
+    const elector = yield* Elector
+    const cache = yield* AviCache
+    const live = yield* LiveConfig
+    yield* readiness.register("caches")
+    yield* readiness.register("election")
+
+    const passive = Effect.gen(function*() {
+      const environment = yield* awaitAviEnvironment(settings.config.cloudName)
+      const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment))
+      const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }
+      // deleteConfig switches the leader's work: each change interrupts the current program and starts the other.
+      const leaderWork = live.deleteConfig.changes.pipe(
+        Stream.changes,
+        Stream.flatMap(
+          (deleteConfig) =>
+            Stream.fromEffect(
+              deleteConfig ?
+                deleteConfigProgram(graph, options.deployment) :
+                clearDeletionStatus(options.deployment).pipe(
+                  Effect.zipRight(activeProgram(graph, {
+                    workers: options.workers,
+                    resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
+                    statusContext
+                  }))
+                )
+            ),
+          { switch: true }
+        ),
+        Stream.runDrain
+      )
+      const markReady = Effect.gen(function*() {
+        yield* reflectors.ready
+        yield* graph.ready
+        yield* pollUntil(cache.synced)
+        yield* readiness.set("caches", true)
+        yield* Effect.logInfo("caches synced: Kubernetes stores, desired graph and Avi cache")
+      })
+      return yield* Effect.all([graph.run, runWhileLeader(leaderWork), markReady], {
+        concurrency: "unbounded",
+        discard: true
+      })
+    })
+
+    return yield* Effect.all(
+      [
+        reflectors.run,
+        readiness.set("election", true).pipe(Effect.zipRight(elector.run)),
+        followConfigMap(live, reflectors, options.env, settings.config),
+        runPeriodicRefresh(options.aviCacheRefresh),
+        passive
+      ],
+      { concurrency: "unbounded", discard: true }
+    )
+  })

@@ -1,0 +1,198 @@
+/**
+ * The desired graph: the Avi objects every unit should have, kept current from the reflectors on every replica
+ * (passive work), so a replica that takes the lead can diff at once instead of translating the whole cluster first.
+ * Changes are applied per unit: a changed Kubernetes object recomputes only the units it affects, and the keys of
+ * recomputed units are published for the active work queue.
+ */
+import { Deferred, Effect, Metric, PubSub, Ref, Stream } from "effect"
+import type { Chunk, Scope } from "effect"
+import type { ReflectorsShape } from "../k8s/index.js"
+import {
+  emptyShardUnit,
+  isSharedL7VsName,
+  makeSnapshot,
+  SERVICE_NAME_LABEL,
+  translate,
+  translateUnit,
+  unitKeysFor,
+  unitsOwnedBy
+} from "../model/index.js"
+import type {
+  ClusterSnapshot,
+  DesiredState,
+  DesiredUnit,
+  ModelSettings,
+  ObjectKind,
+  ObjectRef,
+  Problem,
+  SnapshotParts
+} from "../model/index.js"
+
+const UNIT_KINDS: ReadonlySet<string> = new Set<ObjectKind>([
+  "Service",
+  "EndpointSlice",
+  "Ingress",
+  "IngressClass",
+  "Secret",
+  "Namespace",
+  "Node",
+  "Route"
+])
+
+const unitsGauge = Metric.gauge("ako_desired_units", { description: "Units (parent virtual services) desired" })
+const recomputed = Metric.counter("ako_desired_unit_recomputes_total", {
+  description: "Units recomputed after Kubernetes changes"
+})
+
+export interface DesiredGraph {
+  /** Completes after the first full translation (reflectors listed). */
+  readonly ready: Effect.Effect<void>
+  readonly state: Effect.Effect<DesiredState>
+  /** Problems per unit key from the last computation of that unit (full translations file under `*`). */
+  readonly problems: Effect.Effect<ReadonlyMap<string, ReadonlyArray<Problem>>>
+  readonly snapshot: Effect.Effect<ClusterSnapshot>
+  /** Keys of units recomputed from now on (including units that disappeared). */
+  readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
+  /** Recomputes everything from the current stores (a full resync); publishes every key that changed or exists. */
+  readonly recomputeAll: Effect.Effect<ReadonlyArray<string>>
+  /** The maintenance loop; runs forever. */
+  readonly run: Effect.Effect<never>
+}
+
+export const FULL_TRANSLATION_PROBLEMS = "*"
+
+const refOf = (kind: string, key: string): ObjectRef => {
+  const slash = key.indexOf("/")
+  return slash < 0 ?
+    { kind: kind as ObjectKind, name: key } :
+    { kind: kind as ObjectKind, namespace: key.slice(0, slash), name: key.slice(slash + 1) }
+}
+
+export const makeDesiredGraph = (
+  reflectors: ReflectorsShape,
+  settings: ModelSettings
+): Effect.Effect<DesiredGraph> =>
+  Effect.gen(function*() {
+    const state = yield* Ref.make<DesiredState>(new Map())
+    const problems = yield* Ref.make<ReadonlyMap<string, ReadonlyArray<Problem>>>(new Map())
+    const hub = yield* PubSub.unbounded<string>()
+    const ready = yield* Deferred.make<void>()
+    // An EndpointSlice that is deleted no longer says which Service it served; remember it while it exists.
+    const sliceService = new Map<string, string>()
+
+    const readSnapshot: Effect.Effect<ClusterSnapshot> = Effect.gen(function*() {
+      const values = <A>(reflector: { readonly snapshot: Effect.Effect<ReadonlyMap<string, A>> }) =>
+        Effect.map(reflector.snapshot, (map) => map.values())
+      const parts: SnapshotParts = {
+        services: yield* values(reflectors.services),
+        endpointSlices: yield* values(reflectors.endpointSlices),
+        ingresses: yield* values(reflectors.ingresses),
+        ingressClasses: yield* values(reflectors.ingressClasses),
+        secrets: yield* values(reflectors.secrets),
+        namespaces: yield* values(reflectors.namespaces),
+        nodes: yield* values(reflectors.nodes),
+        routes: reflectors.routes._tag === "Some" ? yield* values(reflectors.routes.value) : []
+      }
+      return makeSnapshot(parts)
+    })
+
+    const rememberSlices = (snapshot: ClusterSnapshot) => {
+      for (const [key, slice] of snapshot.endpointSlices) {
+        const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
+        if (service !== undefined) sliceService.set(key, service)
+      }
+    }
+
+    /** A shard that lost its last host keeps its VS and VIP, as AKO does. */
+    const unitOrEmptyShard = (key: string, unit: DesiredUnit | undefined): DesiredUnit | undefined => {
+      if (unit !== undefined) return unit
+      const vsName = key.slice(settings.tenantName.length + 1)
+      return isSharedL7VsName(settings, vsName) ? emptyShardUnit(settings, vsName) : undefined
+    }
+
+    const recomputeAll = Effect.gen(function*() {
+      const snapshot = yield* readSnapshot
+      rememberSlices(snapshot)
+      const previous = yield* Ref.get(state)
+      const translation = translate(snapshot, settings)
+      const next = new Map(translation.desired)
+      for (const key of previous.keys()) {
+        const kept = next.has(key) ? undefined : unitOrEmptyShard(key, undefined)
+        if (kept !== undefined) next.set(key, kept)
+      }
+      yield* Ref.set(state, next)
+      yield* Ref.set(problems, new Map([[FULL_TRANSLATION_PROBLEMS, translation.problems]]))
+      yield* Metric.set(unitsGauge, next.size)
+      const keys = [...new Set([...previous.keys(), ...next.keys()])]
+      yield* PubSub.publishAll(hub, keys)
+      return keys
+    })
+
+    const applyChanges = (changes: Chunk.Chunk<{ readonly kind: string; readonly key: string }>) =>
+      Effect.gen(function*() {
+        const snapshot = yield* readSnapshot
+        const current = yield* Ref.get(state)
+        const affected = new Set<string>()
+        for (const change of changes) {
+          if (!UNIT_KINDS.has(change.kind)) continue
+          const ref = refOf(change.kind, change.key)
+          for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
+          for (const key of unitsOwnedBy(current, ref)) affected.add(key)
+          if (change.kind === "EndpointSlice") {
+            const remembered = sliceService.get(change.key)
+            if (remembered !== undefined && ref.namespace !== undefined) {
+              const serviceRef: ObjectRef = { kind: "Service", namespace: ref.namespace, name: remembered }
+              for (const key of unitKeysFor(serviceRef, snapshot, settings)) affected.add(key)
+            }
+            const slice = snapshot.endpointSlices.get(change.key)
+            const service = slice?.metadata?.labels?.[SERVICE_NAME_LABEL]
+            if (service === undefined) sliceService.delete(change.key)
+            else sliceService.set(change.key, service)
+          }
+        }
+        if (affected.size === 0) return
+        const next = new Map(current)
+        const nextProblems = new Map(yield* Ref.get(problems))
+        for (const key of affected) {
+          const translation = translateUnit(key, snapshot, settings)
+          const unit = unitOrEmptyShard(key, translation.unit)
+          if (unit === undefined) next.delete(key)
+          else next.set(key, unit)
+          nextProblems.set(key, translation.problems)
+        }
+        yield* Ref.set(state, next)
+        yield* Ref.set(problems, nextProblems)
+        yield* Metric.set(unitsGauge, next.size)
+        yield* Metric.incrementBy(recomputed, affected.size)
+        yield* PubSub.publishAll(hub, affected)
+      })
+
+    const run = Effect.gen(function*() {
+      // Subscribe before the first translation so no change between the listing and the subscription is lost;
+      // a change seen twice only recomputes a unit twice.
+      const changes = yield* Stream.toPull(
+        reflectors.changes.pipe(Stream.groupedWithin(1000, "20 millis"))
+      )
+      yield* reflectors.ready
+      yield* recomputeAll
+      yield* Deferred.succeed(ready, undefined)
+      yield* Effect.logInfo("desired graph ready").pipe(
+        Effect.annotateLogs("units", (yield* Ref.get(state)).size)
+      )
+      return yield* changes.pipe(
+        Effect.flatMap((batches) => Effect.forEach(batches, applyChanges, { discard: true })),
+        Effect.forever,
+        Effect.catchAll(() => Effect.dieMessage("the reflectors' change stream ended"))
+      )
+    }).pipe(Effect.scoped)
+
+    return {
+      ready: Deferred.await(ready),
+      state: Ref.get(state),
+      problems: Ref.get(problems),
+      snapshot: readSnapshot,
+      subscribe: PubSub.subscribe(hub).pipe(Effect.map(Stream.fromQueue)),
+      recomputeAll,
+      run
+    }
+  })

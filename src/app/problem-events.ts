@@ -1,0 +1,86 @@
+/**
+ * Translation problems and refused Avi writes become Kubernetes Events (type Warning) on the object they concern.
+ * A unit's problems are reported when they change, not on every reconcile, so a steady state writes no Events.
+ */
+import { Effect, Ref } from "effect"
+import { EventRecorder } from "../k8s/index.js"
+import type { ObjectReference } from "../k8s/index.js"
+import type { ObjectRef, Problem } from "../model/index.js"
+import type { UnitProblem } from "../reconcile/index.js"
+import { LiveConfig } from "./live-config.js"
+
+const API_VERSIONS: Readonly<Record<string, string>> = {
+  Service: "v1",
+  Secret: "v1",
+  Namespace: "v1",
+  Node: "v1",
+  EndpointSlice: "discovery.k8s.io/v1",
+  Ingress: "networking.k8s.io/v1",
+  IngressClass: "networking.k8s.io/v1",
+  Route: "route.openshift.io/v1"
+}
+
+const involved = (object: ObjectRef): ObjectReference => ({
+  apiVersion: API_VERSIONS[object.kind] ?? "v1",
+  kind: object.kind,
+  name: object.name,
+  namespace: object.namespace
+})
+
+interface Report {
+  readonly object: ObjectRef
+  readonly reason: string
+  readonly message: string
+}
+
+const reportsOf = (problems: ReadonlyArray<Problem>, unitProblems: ReadonlyArray<UnitProblem>): Array<Report> => [
+  ...problems.map((problem) => ({
+    object: problem.object,
+    reason: problem.reason,
+    message: `${problem.field}: ${problem.message}`
+  })),
+  ...unitProblems.flatMap((problem) =>
+    problem.owners.map((owner) => ({
+      object: owner,
+      reason: "AviObjectRejected",
+      message: `Avi refused ${problem.op} of ${problem.type} ${problem.name}: ${problem.message}`
+    }))
+  )
+]
+
+/** `reported` remembers, per unit key, the signature of what was last reported. */
+export const emitProblems = (
+  reported: Map<string, string>,
+  key: string,
+  problems: ReadonlyArray<Problem>,
+  unitProblems: ReadonlyArray<UnitProblem>
+) =>
+  Effect.gen(function*() {
+    const reports = reportsOf(problems, unitProblems)
+    const signature = JSON.stringify(reports)
+    if ((reported.get(key) ?? "[]") === signature) return
+    reported.set(key, signature)
+    const live = yield* LiveConfig
+    for (const report of reports) {
+      yield* Effect.logWarning(report.message).pipe(
+        Effect.annotateLogs({
+          reason: report.reason,
+          object: `${report.object.kind}/${report.object.namespace ?? ""}/${report.object.name}`
+        })
+      )
+    }
+    if (!(yield* Ref.get(live.enableEvents))) return
+    const recorder = yield* EventRecorder
+    for (const report of reports) {
+      yield* recorder.emit({
+        involvedObject: involved(report.object),
+        reason: report.reason,
+        message: report.message,
+        type: "Warning"
+      }).pipe(
+        // An Event that cannot be written must not fail the reconcile; a lost leadership still ends it.
+        Effect.catchIf((error) => error._tag !== "NotLeader", (error) =>
+          Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message)))
+      )
+    }
+  })

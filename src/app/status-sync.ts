@@ -1,0 +1,60 @@
+/**
+ * Writes the statuses the reconciler computed, but only where the object (as the reflector last saw it) differs:
+ * a steady state writes nothing. Objects that no longer exist are skipped; their status went with them.
+ */
+import { Effect, Option } from "effect"
+import { KubeWriters, Reflectors } from "../k8s/index.js"
+import type { Resources } from "../k8s/index.js"
+import type { ObjectName, RouteIngress } from "../k8s/index.js"
+import { refKey } from "../model/index.js"
+import { annotationsUpToDate, ingressUpToDate } from "../reconcile/index.js"
+import type { DesiredObjectStatus, ObservedObject } from "../reconcile/index.js"
+
+const routeStatusUpToDate = (
+  current: Resources.Route,
+  desired: DesiredObjectStatus
+): boolean => {
+  const have = new Set((current.status?.ingress ?? []).map((entry) => entry.host ?? ""))
+  const want = new Set(desired.ingress.map((entry) => entry.hostname ?? ""))
+  return have.size === want.size && [...want].every((host) => have.has(host))
+}
+
+const routeIngress = (desired: DesiredObjectStatus): ReadonlyArray<RouteIngress> =>
+  [...new Set(desired.ingress.map((entry) => entry.hostname ?? ""))].map((host) => ({
+    host,
+    routerName: "ako-ts",
+    conditions: [{ type: "Admitted", status: "True" }]
+  }))
+
+export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>) =>
+  Effect.gen(function*() {
+    const reflectors = yield* Reflectors
+    const writers = yield* KubeWriters
+    for (const desired of statuses) {
+      const { object } = desired
+      if (object.namespace === undefined) continue
+      const target: ObjectName = { namespace: object.namespace, name: object.name }
+      const storeKey = `${object.namespace}/${object.name}`
+      if (object.kind === "Route") {
+        if (reflectors.routes._tag === "None") continue
+        const current = yield* reflectors.routes.value.get(storeKey)
+        if (Option.isNone(current)) continue
+        if (!routeStatusUpToDate(current.value, desired)) yield* writers.routeStatus(target, routeIngress(desired))
+        if (!annotationsUpToDate(current.value, desired)) yield* writers.annotate("Route", target, desired.annotations)
+        continue
+      }
+      if (object.kind !== "Service" && object.kind !== "Ingress") continue
+      const reflector = object.kind === "Service" ? reflectors.services : reflectors.ingresses
+      const current: Option.Option<ObservedObject> = yield* reflector.get(storeKey)
+      if (Option.isNone(current)) continue
+      if (!ingressUpToDate(current.value, desired)) {
+        yield* (object.kind === "Service" ? writers.serviceStatus : writers.ingressStatus)(target, desired.ingress)
+        yield* Effect.logDebug("status written").pipe(
+          Effect.annotateLogs({ object: refKey(object), ingress: desired.ingress.map((e) => e.ip).join(",") })
+        )
+      }
+      if (!annotationsUpToDate(current.value, desired)) {
+        yield* writers.annotate(object.kind, target, desired.annotations)
+      }
+    }
+  })
