@@ -188,6 +188,7 @@ type Step =
   | { readonly _tag: "Problem"; readonly applied: AppliedOperation; readonly problem: UnitProblem }
   | { readonly _tag: "Stop"; readonly applied: AppliedOperation; readonly outcome: UnitOutcome }
 
+/** Model bodies are plain records; the client types them per object type. They agree by construction. */
 const asBody = (body: AviBody): never => body as never
 
 export const executeUnit = (
