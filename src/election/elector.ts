@@ -267,9 +267,8 @@ export const makeElector = (
         yield* SubscriptionRef.set(state.role, Role.Candidate())
         yield* Metric.set(metrics.leader, 0)
         yield* Metric.increment(Metric.tagged(metrics.transitions, "direction", "lost"))
-        yield* Effect.logWarning("leadership lost; staying a candidate").pipe(
-          Effect.annotateLogs({ term: role.term, reason })
-        )
+        const log = reason === "shutting down" ? Effect.logInfo : Effect.logWarning
+        yield* log("leadership ended; staying a candidate").pipe(Effect.annotateLogs({ term: role.term, reason }))
       })
 
     // client-go's JitterUntil with factor 1.2: between retryPeriod and 2.2 × retryPeriod.
@@ -334,18 +333,27 @@ export const makeElector = (
       )
       const known = (yield* Ref.get(observed)).record
       if (Option.isNone(known) || known.value.holderIdentity !== me) return
-      const stamp = yield* wallNow
-      yield* timed(
-        "release",
-        api.replace(known.value.resourceVersion, {
-          holderIdentity: "",
-          leaseDurationSeconds: 1,
-          acquireTime: stamp,
-          renewTime: stamp,
-          leaseTransitions: known.value.leaseTransitions,
-          annotations
-        })
-      ).pipe(
+      const releaseFrom = (record: LeaseRecord) =>
+        Effect.flatMap(wallNow, (stamp) =>
+          timed(
+            "release",
+            api.replace(record.resourceVersion, {
+              holderIdentity: "",
+              leaseDurationSeconds: 1,
+              acquireTime: stamp,
+              renewTime: stamp,
+              leaseTransitions: record.leaseTransitions,
+              annotations
+            })
+          ))
+      // a renew interrupted in flight may still have landed: on a conflict, re-read and release that version
+      yield* releaseFrom(known.value).pipe(
+        Effect.catchTag("LeaseConflict", () =>
+          timed("get", api.get).pipe(
+            Effect.flatMap((fresh) =>
+              Option.isSome(fresh) && fresh.value.holderIdentity === me ? releaseFrom(fresh.value) : Effect.void
+            )
+          )),
         Effect.zipRight(Effect.logInfo("lease released")),
         Effect.catchAll((error) => Effect.logWarning("lease release failed", error))
       )
