@@ -45,7 +45,7 @@ export type UnitOutcome =
   | { readonly _tag: "RetrySlow"; readonly delay: Duration.Duration; readonly reason: string }
   | { readonly _tag: "Failed"; readonly problems: ReadonlyArray<UnitProblem> }
 
-export type AppliedResult = "ok" | "already-gone" | "adopted" | "skipped" | "failed"
+export type AppliedResult = "ok" | "already-gone" | "adopted" | "failed"
 
 export interface AppliedOperation {
   /** The operation as sent (a create that met a 409 and became an update is reported as an update). */
