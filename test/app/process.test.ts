@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { startAviSim } from "../../src/sim/avi/index.js"
+import type { AviSim } from "../../src/sim/avi/index.js"
 import { startKubeSim } from "../../src/sim/kube/index.js"
 import type { RunningKubeSim } from "../../src/sim/kube/index.js"
 import { exitWithin, freePort, jsonLines, spawnAkoTs, waitFor } from "../support/process.js"
@@ -9,11 +11,12 @@ import { exitWithin, freePort, jsonLines, spawnAkoTs, waitFor } from "../support
 const PASSWORD = "process-test-pw-8d1f"
 
 let sim: RunningKubeSim
+let avi: AviSim & { close(): Promise<void> }
 let workDir: string
 let kubeconfigPath: string
 
 const configMapData = (port: number) => ({
-  controllerIP: "127.0.0.1:9",
+  controllerIP: avi.url,
   clusterName: "proc-test",
   cloudName: "Default-Cloud",
   vipNetworkList: "[{\"networkName\":\"vip\"}]",
@@ -30,6 +33,7 @@ const putConfigMap = (data: Record<string, string>) =>
 
 beforeAll(async () => {
   sim = await startKubeSim()
+  avi = await startAviSim({ http: true, users: [{ username: "admin", password: PASSWORD }] })
   sim.ensureNamespace("avi-system")
   sim.apply({
     apiVersion: "v1",
@@ -48,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim?.close()
+  await avi?.close()
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true })
 })
 
@@ -60,6 +65,8 @@ describe("the built entry point", () => {
       await waitFor("/readyz to answer 200", async () => {
         const response = await fetch(`http://127.0.0.1:${port}/readyz`)
         return response.status === 200
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}\n${controller.stdout()}${controller.stderr()}`)
       })
       const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
       expect(metrics.status).toBe(200)
@@ -67,6 +74,7 @@ describe("the built entry point", () => {
       expect(await exitWithin(controller, 10_000)).toBe(0)
       const messages = jsonLines(controller.stdout()).map((line) => line["message"])
       expect(messages).toContain("configuration loaded")
+      expect(messages).toContain("lease released")
       expect(messages).toContain("ako-ts stopped: every component closed")
       expect(controller.stdout()).not.toContain(PASSWORD)
     } finally {
