@@ -3,7 +3,7 @@
  * Node 24, production dependencies only in the final image, a non-root user, and the entry point the tests run.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { DEPLOY, REPO } from "./support.js"
 
@@ -104,5 +104,27 @@ describe("deploy/Dockerfile", () => {
       expect(exceptions).toContain(`!${copied}`)
       expect(existsSync(join(REPO, copied))).toBe(true)
     }
+  })
+
+  it("needs nothing at run time beyond the production dependencies it installs", () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>
+    }
+    const sources = (readdirSync(join(REPO, "src"), { recursive: true }) as Array<string>)
+      .filter((file) => file.endsWith(".ts"))
+    const packages = new Set(
+      sources.flatMap((file) =>
+        [
+          ...readFileSync(join(REPO, "src", file), "utf8").matchAll(
+            /(?:^|[\s}])from\s+"([^".][^"]*)"|^\s*import\s+"([^".][^"]*)"|\bimport\("([^".][^"]*)"\)/gm
+          )
+        ]
+          .map((match) => match[1] ?? match[2] ?? match[3]!)
+          .filter((specifier) => !specifier.startsWith("node:"))
+          .map((specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))
+      )
+    )
+    expect([...packages].filter((name) => manifest.dependencies[name] === undefined)).toEqual([])
+    expect([...packages]).toEqual(expect.arrayContaining(["effect", "@kubernetes/client-node"]))
   })
 })
