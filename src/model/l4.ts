@@ -8,7 +8,7 @@ import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { l4PoolName, l4VsName, unitKey } from "./names.js"
-import { poolServers } from "./servers.js"
+import { poolServers, slicesServePort } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
 export const LOAD_BALANCER_IP_ANNOTATION = "ako.vmware.com/load-balancer-ip"
@@ -167,6 +167,19 @@ export const translateService = (
     service_metadata: serviceMetadata({ namespaceSvcName: [`${namespace}/${name}`], hostnames: fqdns })
   }, [{ type: "vsvip", name: vsName }, { type: "l4policyset", name: vsName }])
 
+  const problems: Array<Problem> = settings.serviceType === "NodePort" ?
+    [] :
+    ports.flatMap((port, index) =>
+      slicesServePort(snapshot, service, port) ? [] : [{
+        object: owner,
+        field: `spec.ports[${index}]`,
+        reason: "PortNotFound" as const,
+        message: `no EndpointSlice of ${namespace}/${name} serves port ${port.name ?? port.port}; pool ${
+          l4PoolName(cluster, namespace, name, protocolOf(port), port.port)
+        } has no servers`
+      }]
+    )
+
   return {
     unit: {
       key: unitKey(tenant, vsName),
@@ -177,6 +190,6 @@ export const translateService = (
       objects: [vsVip, ...pools, l4PolicySet, virtualService],
       statuses: [{ object: owner, vsVip: vsName, virtualService: vsName, hosts: fqdns }]
     },
-    problems: []
+    problems
   }
 }

@@ -41,6 +41,22 @@ const matchingSlicePort = (
   return match?.port
 }
 
+/**
+ * False when the Service has EndpointSlices that list ports but none of them is this Service port: the pool stays
+ * empty however many pods are ready, which is a misconfiguration the user should hear about (a port name typo).
+ */
+export const slicesServePort = (snapshot: ClusterSnapshot, service: Service, servicePort: ServicePort): boolean => {
+  const namespace = service.metadata?.namespace ?? ""
+  const name = service.metadata?.name ?? ""
+  const addressType = wantedAddressType(service)
+  const slices = slicesOfService(snapshot, namespace, name).filter((s) => (s.addressType ?? "IPv4") === addressType)
+    .filter((slice) => (slice.ports?.length ?? 0) > 0)
+  if (slices.length === 0) return true
+  const single = slices.length === 1 && (slices[0]?.ports?.length ?? 0) === 1 &&
+    (service.spec?.ports?.length ?? 0) === 1
+  return slices.some((slice) => matchingSlicePort(slice, servicePort, single) !== undefined)
+}
+
 /** Servers from the Service's EndpointSlices; not-ready and terminating endpoints stay in the pool disabled. */
 export const endpointServers = (
   snapshot: ClusterSnapshot,

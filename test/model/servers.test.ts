@@ -57,6 +57,31 @@ describe("pool servers in ClusterIP mode (EndpointSlices)", () => {
   })
 })
 
+describe("Service ports no EndpointSlice serves", () => {
+  it("reports PortNotFound on the Service and still builds its (empty) pool and the rest of the unit", () => {
+    const svc = lbService("ns", "typo", [{ name: "htp", port: 80, targetPort: "web" }])
+    const eps = slice("ns", "typo", "typo-1", [{ name: "http", port: 8080 }, { name: "admin", port: 9000 }], [
+      { ip: "10.0.0.9", ready: true }
+    ])
+    const fine = lbService("ns", "fine", [{ name: "http", port: 80, targetPort: 8080 }])
+    const fineSlice = slice("ns", "fine", "fine-1", [{ name: "http", port: 8080 }], [{ ip: "10.0.0.5", ready: true }])
+    const result = translate(makeSnapshot({ services: [svc, fine], endpointSlices: [eps, fineSlice] }), settings())
+    expect(result.problems).toEqual([{
+      object: { kind: "Service", namespace: "ns", name: "typo" },
+      field: "spec.ports[0]",
+      reason: "PortNotFound",
+      message: "no EndpointSlice of ns/typo serves port htp; pool c1--ns-typo-TCP-80 has no servers"
+    }])
+    expect(serversOf(result, "c1--ns-typo", "c1--ns-typo-TCP-80")).toEqual([])
+    expect(serversOf(result, "c1--ns-fine", "c1--ns-fine-TCP-80")).toHaveLength(1)
+  })
+
+  it("stays quiet while a Service has no EndpointSlice yet", () => {
+    const svc = lbService("ns", "new", [{ name: "http", port: 80, targetPort: 8080 }])
+    expect(translate(makeSnapshot({ services: [svc] }), settings()).problems).toEqual([])
+  })
+})
+
 describe("pool servers in NodePort mode", () => {
   const nodes = [
     node("n1", "192.168.0.11", { pool: "lb" }),
