@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { fields } from "../../src/config/fields.js"
 import { decodeAkoConfig, decodeAviCredentials } from "../../src/config/index.js"
 import type { Manifest } from "./support.js"
-import { CHART, chartObjects, find, helm, identify, plainObjects } from "./support.js"
+import { CHART, chartObjects, find, helm, identify, plainObjects, renderChart } from "./support.js"
 
 /** The plain Secret template uses stringData; the chart, like AKO's, base64 `data`. Compare them as data. */
 const normalise = (object: Manifest): Manifest => {
@@ -155,6 +155,29 @@ describe("the Helm chart", () => {
     const one = chartObjects({ set: { replicaCount: "1" } })
     expect(deploymentOf(one).spec.replicas).toBe(1)
     expect(one.map((object) => object.kind)).not.toContain("PodDisruptionBudget")
+  })
+
+  it("refuses AKO switches ako-ts does not implement instead of silently ignoring them", () => {
+    const failure = (set: Record<string, string>) => {
+      try {
+        renderChart({ set })
+        return "rendered"
+      } catch (error) {
+        return String((error as { stderr?: unknown }).stderr)
+      }
+    }
+    expect(failure({ "AKOSettings.enableEVH": "true" })).toContain("AKOSettings.enableEVH: ako-ts does not support")
+    expect(failure({ "L7Settings.istioEnabled": "true" })).toContain("L7Settings.istioEnabled")
+    expect(failure({ "AKOSettings.primaryInstance": "false" })).toContain("primaryInstance: false is not supported")
+    expect(failure({ "L7Settings.serviceType": "NodePortLocal" })).toContain("NodePortLocal is not supported")
+    expect(failure({ "AKOSettings.enableEVH": "false", "AKOSettings.primaryInstance": "true" })).toBe("rendered")
+  })
+
+  it("takes defaultDomain from NetworkSettings first, then L4Settings, as AKO", () => {
+    const domain = (set: Record<string, string>) => configMapData(chartObjects({ set }))["defaultDomain"]
+    expect(domain({ "L4Settings.defaultDomain": "l4.example" })).toBe("l4.example")
+    expect(domain({ "NetworkSettings.defaultDomain": "net.example", "L4Settings.defaultDomain": "l4.example" }))
+      .toBe("net.example")
   })
 
   it("makes avi-lb the default IngressClass only with defaultIngController", () => {

@@ -40,6 +40,8 @@ const helmHome = join(tmpdir(), "ako-ts-helm")
 export const helm = (args: ReadonlyArray<string>): string =>
   execFileSync(helmPath(), [...args], {
     encoding: "utf8",
+    // stderr is kept on the thrown error (refusal messages are asserted), not printed
+    stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
       HELM_CACHE_HOME: join(helmHome, "cache"),
