@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Redacted } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fields } from "../../src/config/fields.js"
 import { decodeAkoConfig, decodeAviCredentials } from "../../src/config/index.js"
 import type { Manifest } from "./support.js"
-import { CHART, chartObjects, find, helm, identify, plainObjects, renderChart } from "./support.js"
+import { CHART, chartObjects, find, helm, identify, plainObjects, renderChart, REPO } from "./support.js"
 
 /** The plain Secret template uses stringData; the chart, like AKO's, base64 `data`. Compare them as data. */
 const normalise = (object: Manifest): Manifest => {
@@ -171,6 +171,28 @@ describe("the Helm chart", () => {
     expect(failure({ "AKOSettings.primaryInstance": "false" })).toContain("primaryInstance: false is not supported")
     expect(failure({ "L7Settings.serviceType": "NodePortLocal" })).toContain("NodePortLocal is not supported")
     expect(failure({ "AKOSettings.enableEVH": "false", "AKOSettings.primaryInstance": "true" })).toBe("rendered")
+  })
+
+  it("rejects invalid values at install time through values.schema.json", () => {
+    const failure = (set: Record<string, string>) => {
+      try {
+        renderChart({ set })
+        return "rendered"
+      } catch (error) {
+        return String((error as { stderr?: unknown }).stderr)
+      }
+    }
+    expect(failure({ replicaCount: "0" })).toContain("/replicaCount")
+    expect(failure({ "L7Settings.shardVSSize": "HUGE" })).toContain("/L7Settings/shardVSSize")
+    expect(failure({ "AKOSettings.clusterName": "prod east" })).toContain("/AKOSettings/clusterName")
+    expect(failure({ "L7Settings.shardVSSize": "large", "AKOSettings.logLevel": "debug" })).toBe("rendered")
+  })
+
+  it("ships the package's version: chart appVersion and the plain manifests' image tag", () => {
+    const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version
+    expect(helm(["show", "chart", CHART])).toContain(`appVersion: ${version}`)
+    expect(deploymentOf(chartObjects()).spec.template.spec.containers[0]!.image).toBe(`ako-ts:${version}`)
+    expect(deploymentOf(plainObjects()).spec.template.spec.containers[0]!.image).toBe(`ako-ts:${version}`)
   })
 
   it("takes defaultDomain from NetworkSettings first, then L4Settings, as AKO", () => {
