@@ -182,7 +182,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<E2eClu
   }
 }
 
-/** A LoadBalancer Service with one ready endpoint per address, as a Deployment behind it would have. */
+/** A Service (LoadBalancer unless `type` says otherwise) with one ready endpoint per address, as pods would give. */
 export const loadBalancerService = (
   kube: RunningKubeSim,
   namespace: string,
@@ -192,6 +192,7 @@ export const loadBalancerService = (
     readonly targetPort?: number
     readonly addresses?: ReadonlyArray<string>
     readonly annotations?: Readonly<Record<string, string>>
+    readonly type?: "LoadBalancer" | "ClusterIP"
   } = {}
 ) => {
   kube.ensureNamespace(namespace)
@@ -202,7 +203,7 @@ export const loadBalancerService = (
     kind: "Service",
     metadata: { name, namespace, ...(options.annotations ? { annotations: options.annotations } : {}) },
     spec: {
-      type: "LoadBalancer",
+      type: options.type ?? "LoadBalancer",
       selector: { app: name },
       ports: [{ name: "http", port, targetPort, protocol: "TCP" }]
     }
