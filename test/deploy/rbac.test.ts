@@ -163,8 +163,6 @@ describe("the manifests' RBAC against the controller's API calls (deploy/api-cal
   })
 
   it("confines the Lease, ConfigMap, Secret and Deployment rights to the controller's namespace and objects", () => {
-    const policy = rbacPolicyFrom(plainObjects())
-    const other = (request: ApiRequest) => describeRequest(request)
     const denied: ReadonlyArray<ApiRequest> = [
       { ...leaseGet, verb: "update", name: "kube-scheduler" },
       { ...leaseGet, verb: "update", namespace: "kube-system" },
@@ -175,6 +173,8 @@ describe("the manifests' RBAC against the controller's API calls (deploy/api-cal
       { verb: "update", group: "", resource: "services", namespace: "shop", name: "web" },
       { verb: "delete", group: "", resource: "services", namespace: "shop", name: "web" }
     ]
-    expect(denied.filter((request) => allows(policy, sa, request)).map(other)).toEqual([])
+    for (const policy of [rbacPolicyFrom(plainObjects()), rbacPolicyFrom(chartObjects())]) {
+      expect(denied.filter((request) => allows(policy, sa, request)).map(describeRequest)).toEqual([])
+    }
   })
 })
