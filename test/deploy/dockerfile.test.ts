@@ -91,8 +91,8 @@ describe("deploy/Dockerfile", () => {
     expect(JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).bin["ako-ts"]).toBe("./dist/src/app/main.js")
   })
 
-  it("has a .dockerignore that keeps node_modules, dist and .git out of the build context", () => {
-    const rules = readFileSync(join(DEPLOY, ".dockerignore"), "utf8").split("\n").map((line) => line.trim())
+  it("has an ignore file (Dockerfile.dockerignore) that keeps node_modules, dist and .git out of the build context", () => {
+    const rules = readFileSync(join(DEPLOY, "Dockerfile.dockerignore"), "utf8").split("\n").map((line) => line.trim())
       .filter((line) => line !== "" && !line.startsWith("#"))
     // An allow-list: everything ignored, then exceptions; none of the exceptions may bring these back.
     expect(rules[0]).toBe("**")
