@@ -1,5 +1,5 @@
 /**
- * The README example, exactly as written in src/avi/README.md, runs against the simulator through the package's
+ * The README example, exactly as written in README.md, runs against the simulator through the package's
  * public entry (`ako-ts/avi` → dist/src/avi, built by the global setup), as a separate Node process.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -12,9 +12,9 @@ import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../.
 const root = join(import.meta.dirname, "..", "..")
 
 const exampleSource = (): string => {
-  const readme = readFileSync(join(root, "src", "avi", "README.md"), "utf8")
+  const readme = readFileSync(join(root, "README.md"), "utf8")
   const match = /```ts example\n([\s\S]*?)```/.exec(readme)
-  if (match === null) throw new Error("src/avi/README.md has no ```ts example block")
+  if (match === null) throw new Error("README.md has no ```ts example block")
   return match[1]!
 }
 
@@ -29,7 +29,7 @@ const run = (file: string, env: Record<string, string>) =>
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
-describe("src/avi/README.md", () => {
+describe("README.md Avi client example", () => {
   it.live(
     "the example runs against the simulator and does what its comments say",
     () =>
