@@ -3,14 +3,15 @@
  * replicas as child processes, each with its own Kubernetes user (token), pod name and health port. Requests are
  * attributed to replicas by the Kubernetes user and by the Avi client identity (`ako-ts/<version> <pod>`).
  */
-import { mkdtempSync, rmSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { startAviSim } from "../../src/sim/avi/index.js"
 import type { AviSim, AviSimOptions, AviSimRequestLogEntry } from "../../src/sim/avi/index.js"
 import { startKubeSim } from "../../src/sim/kube/index.js"
 import type { KubeObject, RequestLogEntry, RunningKubeSim } from "../../src/sim/kube/index.js"
-import { exitWithin, freePort, jsonLines, spawnAkoTs, waitFor } from "./process.js"
+import { ENTRY_POINT, exitWithin, freePort, jsonLines, spawnAkoTs, waitFor } from "./process.js"
 import type { SpawnedProcess } from "./process.js"
 
 export const NAMESPACE = "avi-system"
@@ -42,6 +43,12 @@ export interface E2eCluster {
   readonly configMap: Readonly<Record<string, string>>
   readonly setConfig: (data: Readonly<Record<string, string>>) => void
   readonly startReplica: (name: string, env?: Readonly<Record<string, string>>) => Promise<Replica>
+  /** Like `startReplica`, but runs another build of the entry point (e.g. one made by `buildOfVersion`). */
+  readonly startReplicaFrom: (
+    entryPoint: string,
+    name: string,
+    env?: Readonly<Record<string, string>>
+  ) => Promise<Replica>
   /** Avi requests attributed to a replica (by the pod name in the client identity). */
   readonly aviRequestsOf: (replica: string) => ReadonlyArray<AviSimRequestLogEntry>
   readonly aviWritesOf: (replica: string) => ReadonlyArray<AviSimRequestLogEntry>
@@ -102,18 +109,20 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<E2eClu
   }
   setConfig(configMap)
 
-  const startReplica = async (name: string, env: Readonly<Record<string, string>> = {}): Promise<Replica> => {
+  const launch = async (
+    name: string,
+    env: Readonly<Record<string, string>>,
+    entryPoint: string | undefined
+  ): Promise<Replica> => {
     const token = `token-${name}`
     kube.addToken(token, name)
     const kubeconfig = join(dir, `${name}.kubeconfig`)
     kube.writeKubeconfig(kubeconfig, token)
     const port = await freePort()
-    const spawned = spawnAkoTs(["run", "--kubeconfig", kubeconfig], {
-      POD_NAME: name,
-      POD_NAMESPACE: NAMESPACE,
-      AKO_API_PORT: String(port),
-      ...env
-    })
+    const processEnv = { POD_NAME: name, POD_NAMESPACE: NAMESPACE, AKO_API_PORT: String(port), ...env }
+    const spawned = entryPoint === undefined
+      ? spawnAkoTs(["run", "--kubeconfig", kubeconfig], processEnv)
+      : spawnEntryPoint(entryPoint, ["run", "--kubeconfig", kubeconfig], processEnv)
     const get = async (path: string) => fetch(`http://127.0.0.1:${port}${path}`)
     const metrics = async () => (await get("/metrics")).text()
     const replica: Replica = {
@@ -150,6 +159,10 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<E2eClu
     return replica
   }
 
+  const startReplica = (name: string, env: Readonly<Record<string, string>> = {}) => launch(name, env, undefined)
+  const startReplicaFrom = (entryPoint: string, name: string, env: Readonly<Record<string, string>> = {}) =>
+    launch(name, env, entryPoint)
+
   const aviRequestsOf = (replica: string) =>
     avi.requestLog().filter((entry) => (entry.clientIdentity ?? "").endsWith(` ${replica}`))
 
@@ -161,6 +174,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<E2eClu
     },
     setConfig,
     startReplica,
+    startReplicaFrom,
     aviRequestsOf,
     aviWritesOf: (replica) => aviRequestsOf(replica).filter(isAviWrite),
     kubeRequestsOf: (replica) => kube.requestLog().filter((entry) => entry.user === replica),
@@ -231,3 +245,177 @@ export const serviceVips = (kube: RunningKubeSim, namespace: string, name: strin
 
 export const waitForLeader = (cluster: E2eCluster, timeoutMs = 30_000) =>
   waitFor("a lease holder", () => cluster.leaseHolder(), timeoutMs)
+
+// ---- High-availability helpers (test/e2e/ha-*.test.ts, bench/ha-*.ts) ----
+
+/** Like `spawnAkoTs`, for another build of the entry point. */
+const spawnEntryPoint = (
+  entryPoint: string,
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>>
+): SpawnedProcess => {
+  const child = spawn(process.execPath, [entryPoint, ...args], {
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let out = ""
+  let err = ""
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")))
+  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")))
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
+  )
+  return { child, stdout: () => out, stderr: () => err, exited }
+}
+
+/**
+ * A copy of the built controller that reports `version` (what a rolling update to another release runs): the
+ * compiled tree next to a package.json of that version, dependencies linked from this checkout. Returns the entry
+ * point and a cleanup.
+ */
+export const buildOfVersion = (version: string): { readonly entryPoint: string; readonly remove: () => void } => {
+  const distSrc = join(ENTRY_POINT, "..", "..")
+  const root = mkdtempSync(join(tmpdir(), "ako-ts-version-"))
+  const dist = join(root, "dist")
+  mkdirSync(dist)
+  cpSync(distSrc, join(dist, "src"), { recursive: true })
+  // src/app/version.ts reads ../../package.json first: dist/package.json here.
+  writeFileSync(join(dist, "package.json"), JSON.stringify({ name: "ako-ts", version, type: "module" }))
+  symlinkSync(join(distSrc, "..", "..", "node_modules"), join(root, "node_modules"), "dir")
+  return {
+    entryPoint: join(dist, "src", "app", "main.js"),
+    remove: () => rmSync(root, { recursive: true, force: true })
+  }
+}
+
+/** Kubernetes writes about managed objects (status, annotations, finalizers): everything but the Lease and Events. */
+export const objectWritesOf = (cluster: E2eCluster, replica: string): ReadonlyArray<RequestLogEntry> =>
+  cluster.kubeWritesOf(replica).filter((entry) => entry.resource !== "leases" && entry.resource !== "events")
+
+/** Successful Lease writes (acquire, renew, release) of a replica, in order. */
+export const leaseWritesOf = (cluster: E2eCluster, replica: string): ReadonlyArray<RequestLogEntry> =>
+  cluster.kubeWritesOf(replica).filter((entry) => entry.resource === "leases" && entry.code === 200)
+
+export interface LeaseView {
+  readonly holderIdentity?: string
+  readonly leaseDurationSeconds?: number
+  readonly leaseTransitions?: number
+  readonly renewTime?: string
+  readonly annotations: Readonly<Record<string, string>>
+}
+
+export const leaseOf = (cluster: E2eCluster): LeaseView | undefined => {
+  const lease = cluster.kube.get("coordination.k8s.io/v1/Lease", NAMESPACE, "ako-lease-lock") as
+    | (KubeObject & { spec?: Omit<LeaseView, "annotations"> })
+    | undefined
+  if (lease === undefined) return undefined
+  return { ...lease.spec, annotations: (lease.metadata?.annotations ?? {}) as Record<string, string> }
+}
+
+/** `count` LoadBalancer Services `<prefix>-<i>` (one endpoint each), written straight into the simulator. */
+export const seedLoadBalancerServices = (
+  kube: RunningKubeSim,
+  namespace: string,
+  prefix: string,
+  count: number,
+  from = 0
+): ReadonlyArray<string> => {
+  const names: Array<string> = []
+  for (let i = from; i < from + count; i++) {
+    const name = `${prefix}-${i}`
+    loadBalancerService(kube, namespace, name, { addresses: [`10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`] })
+    names.push(name)
+  }
+  return names
+}
+
+/** Names of the Avi objects of a type that this cluster owns (`<cluster>--` prefix). */
+export const ownedAviNames = (cluster: E2eCluster, type: string): ReadonlyArray<string> =>
+  cluster.avi.objects(type).map((object) => String(object["name"])).filter((name) => name.startsWith(`${CLUSTER}--`))
+
+/** The Avi objects an L4 Service gets from ako-ts (AKO's names, reference/ako-objects.md). */
+export const l4ObjectNames = (namespace: string, name: string, port = 80) => ({
+  virtualservice: `${CLUSTER}--${namespace}-${name}`,
+  vsvip: `${CLUSTER}--${namespace}-${name}`,
+  l4policyset: `${CLUSTER}--${namespace}-${name}`,
+  pool: `${CLUSTER}--${namespace}-${name}-TCP-${port}`
+})
+
+/**
+ * The differences between the Avi objects this cluster owns and the ones the given L4 Services should have, per
+ * type: `missing` (desired, absent) and `orphans` (present, not desired). Empty lists mean equal.
+ */
+export const l4Drift = (cluster: E2eCluster, namespace: string, services: ReadonlyArray<string>) => {
+  const out: Record<string, { missing: Array<string>; orphans: Array<string> }> = {}
+  for (const type of ["virtualservice", "vsvip", "l4policyset", "pool"] as const) {
+    const want = new Set(services.map((name) => l4ObjectNames(namespace, name)[type]))
+    const have = ownedAviNames(cluster, type)
+    const haveSet = new Set(have)
+    out[type] = {
+      missing: [...want].filter((name) => !haveSet.has(name)),
+      // duplicates (same name twice) count as orphans too
+      orphans: [
+        ...have.filter((name) => !want.has(name)),
+        ...have.filter((name, index) => have.indexOf(name) !== index)
+      ]
+    }
+  }
+  return out
+}
+
+export const noDrift = (drift: ReturnType<typeof l4Drift>) =>
+  Object.values(drift).every((entry) => entry.missing.length === 0 && entry.orphans.length === 0)
+
+/** Services (of `names`) without a VIP in their status. */
+export const servicesWithoutVip = (kube: RunningKubeSim, namespace: string, names: ReadonlyArray<string>) =>
+  names.filter((name) => serviceVips(kube, namespace, name).length === 0)
+
+export interface WriteInterval {
+  readonly replica: string
+  readonly startMs: number
+  readonly endMs: number
+  readonly what: string
+}
+
+/** A replica's Avi writes as time intervals (an unfinished one ends now). */
+export const aviWriteIntervals = (cluster: E2eCluster, replica: string): ReadonlyArray<WriteInterval> =>
+  cluster.aviWritesOf(replica).map((entry) => ({
+    replica,
+    startMs: entry.startMs,
+    endMs: entry.endMs ?? Date.now(),
+    what: `${entry.method} ${entry.path} ${entry.status}${entry.aborted ? " aborted" : ""}`
+  }))
+
+/**
+ * Pairs of overlapping Avi writes by different replicas: what "two writers at once" looks like in the request log.
+ * Empty means the replicas' write intervals are disjoint.
+ */
+export const overlappingWrites = (
+  cluster: E2eCluster,
+  replicas: ReadonlyArray<string>
+): ReadonlyArray<readonly [WriteInterval, WriteInterval]> => {
+  const all = replicas.flatMap((replica) => aviWriteIntervals(cluster, replica)).sort((a, b) => a.startMs - b.startMs)
+  const overlaps: Array<readonly [WriteInterval, WriteInterval]> = []
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length && all[j]!.startMs <= all[i]!.endMs; j++) {
+      if (all[j]!.replica !== all[i]!.replica) overlaps.push([all[i]!, all[j]!])
+    }
+  }
+  return overlaps
+}
+
+/** The replica's leader gauge (1 leads, 0 not), from its /metrics. */
+export const isLeading = async (replica: Replica): Promise<boolean> =>
+  (await replica.metric("ako_election_leader", { identity: replica.name })) === 1
+
+/** Peak resident set size of a running process in bytes (Linux VmHWM), or undefined elsewhere. */
+export const peakRss = (pid: number | undefined): number | undefined => {
+  if (pid === undefined) return undefined
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8")
+    const match = /VmHWM:\s+(\d+) kB/.exec(status)
+    return match === null ? undefined : Number(match[1]) * 1024
+  } catch {
+    return undefined
+  }
+}
