@@ -73,6 +73,11 @@ export const makeElector = (
     const reportedSkew = yield* Ref.make<string | undefined>(undefined)
     const events = yield* Effect.serviceOption(EventRecorder)
     const annotations = { [VERSION_ANNOTATION]: config.version, [VERSION_HOLDER_ANNOTATION]: me }
+    const failing = yield* Ref.make(false)
+    // export the series from the start, not only after the first change
+    yield* Metric.set(metrics.leader, 0)
+    yield* Metric.set(metrics.versionSkew, 0)
+    yield* Metric.set(metrics.term, 0)
 
     // interruptible inside: the release runs in an (uninterruptible) finalizer and must still time out
     const timed = <A, E>(op: string, call: Effect.Effect<A, E>) =>
@@ -82,11 +87,19 @@ export const makeElector = (
           onTimeout: () =>
             new LeaseApiError({ message: `lease ${op} timed out after ${Duration.format(config.callTimeout)}` })
         }),
-        Effect.tapError((error) =>
-          Metric.increment(Metric.tagged(metrics.leaseErrors, "op", op)).pipe(
-            Effect.zipRight(Effect.logDebug(`lease ${op} failed`).pipe(Effect.annotateLogs("error", String(error))))
-          )
-        )
+        Effect.tapBoth({
+          // the first failure after a success is a warning; repeats while the API stays unreachable are debug
+          onFailure: (error) =>
+            Metric.increment(Metric.tagged(metrics.leaseErrors, "op", op)).pipe(
+              Effect.zipRight(Ref.getAndSet(failing, true)),
+              Effect.flatMap((already) =>
+                (already ? Effect.logDebug : Effect.logWarning)(`lease ${op} failed`).pipe(
+                  Effect.annotateLogs("error", String(error))
+                )
+              )
+            ),
+          onSuccess: () => Ref.set(failing, false)
+        })
       )
 
     const checkSkew = (record: LeaseRecord) =>
