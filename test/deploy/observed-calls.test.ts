@@ -45,13 +45,34 @@ beforeAll(async () => {
     type: "Opaque",
     data: { username: base64(AVI_SIM_DEFAULT_USER), password: base64(AVI_SIM_DEFAULT_PASSWORD) }
   })
-  // Something to handle, so status, annotation and Event writes happen once the controller makes them.
-  kube.apply({
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name: "web", namespace: USER_NAMESPACE },
-    spec: { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 80, protocol: "TCP" }] }
-  })
+  // Something to handle, so the leader's status writes and Events happen before the controller is stopped: one
+  // Service that gets a VIP, one whose port matches no endpoint port (a Warning Event).
+  const service = (
+    name: string,
+    targetPort: number | string,
+    slicePorts: ReadonlyArray<{ name: string; port: number }>
+  ) => {
+    kube.apply({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace: USER_NAMESPACE },
+      spec: {
+        type: "LoadBalancer",
+        selector: { app: name },
+        ports: [{ name: "http", port: 80, targetPort, protocol: "TCP" }]
+      }
+    })
+    kube.apply({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: `${name}-slice`, namespace: USER_NAMESPACE, labels: { "kubernetes.io/service-name": name } },
+      addressType: "IPv4",
+      endpoints: [{ addresses: ["10.1.0.1"], conditions: { ready: true } }],
+      ports: slicePorts.map((port) => ({ ...port, protocol: "TCP" }))
+    })
+  }
+  service("web", 8080, [{ name: "http", port: 8080 }])
+  service("broken", "web", [{ name: "metrics", port: 9090 }, { name: "admin", port: 9091 }])
   workDir = mkdtempSync(join(tmpdir(), "ako-ts-observed-calls-"))
 })
 
@@ -98,6 +119,20 @@ describe("the running controller's API calls", () => {
         const response = await fetch(`http://127.0.0.1:${port}/readyz`)
         return response.status === 200
       }, 30_000)
+      // The leader's writes: the VIP patched into the status, and an Event about the broken Service.
+      await waitFor("a VIP in the Service status", () => {
+        const status = (kube.get("v1/Service", USER_NAMESPACE, "web") as { status?: { loadBalancer?: unknown } })
+          .status
+        return JSON.stringify(status?.loadBalancer ?? {}).includes("\"ip\"")
+      }, 30_000)
+      await waitFor(
+        "an Event about the broken Service",
+        () =>
+          kube.list("v1/Event", USER_NAMESPACE).some((event) =>
+            (event as { involvedObject?: { name?: string } }).involvedObject?.name === "broken"
+          ),
+        30_000
+      )
       controller.child.kill("SIGTERM")
       expect(await exitWithin(controller, 20_000)).toBe(0)
     } finally {
@@ -111,10 +146,12 @@ describe("the running controller's API calls", () => {
     const requests = entries.flatMap((entry) => asApiRequest(entry) ?? [])
     const observed = [...new Map(requests.map((request) => [describeRequest(request), request])).values()]
 
-    // Not vacuous: the start-up reads are always among them.
+    // Not vacuous: the start-up reads and the writes waited for above are among them.
     expect(observed.map(describeRequest)).toEqual(expect.arrayContaining([
       "get configmaps named avi-k8s-config in namespace avi-system",
-      "get secrets named avi-secret in namespace avi-system"
+      "get secrets named avi-secret in namespace avi-system",
+      "patch services/status named web in namespace shop",
+      "create events in namespace shop"
     ]))
     const calls = declaredCalls()
     expect(observed.filter((request) => !calls.some((call) => declares(call, request))).map(describeRequest))
