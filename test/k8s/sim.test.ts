@@ -164,13 +164,34 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
             data: { controllerIP: "10.0.0.1" }
           })
           sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other", namespace: "avi-system" } })
-          const reflectors = yield* makeReflectors({ namespace: "avi-system", openshift: false })
+          sim.create({
+            apiVersion: "route.openshift.io/v1",
+            kind: "Route",
+            metadata: { name: "shop", namespace: "default" },
+            spec: { host: "shop.example.com", to: { kind: "Service", name: "shop" } }
+          })
+          const plain = yield* makeReflectors({ namespace: "avi-system", openshift: false })
+          expect(Option.isNone(plain.routes)).toBe(true)
+          const reflectors = yield* makeReflectors({ namespace: "avi-system", openshift: true })
           yield* Effect.forkScoped(reflectors.run)
           yield* reflectors.ready
           expect(yield* reflectors.isReady).toBe(true)
           expect([...(yield* reflectors.configMap.snapshot).keys()]).toEqual(["avi-system/avi-k8s-config"])
-          expect(Option.isNone(reflectors.routes)).toBe(true)
           expect((yield* reflectors.namespaces.snapshot).has("avi-system")).toBe(true)
+          const routes = yield* Option.getOrThrow(reflectors.routes).snapshot
+          expect(routes.get("default/shop")?.spec?.host).toBe("shop.example.com")
+          const listed = new Set(sim.requestLog().filter((e) => e.verb === "list").map((e) => e.resource))
+          expect([...listed].sort()).toEqual([
+            "configmaps",
+            "endpointslices",
+            "ingressclasses",
+            "ingresses",
+            "namespaces",
+            "nodes",
+            "routes",
+            "secrets",
+            "services"
+          ])
         })
       ),
     30_000
@@ -220,13 +241,27 @@ describe("writers and Events against the Kubernetes simulator", () => {
           }
           expect(ing.status?.loadBalancer?.ingress).toEqual([{ ip: "10.1.1.2", hostname: "a.example.com" }])
           expect(ing.metadata.annotations).toEqual({ keep: "me", "ako.vmware.com/host-fqdn-vs-uuid-map": "{}" })
+          sim.create({
+            apiVersion: "route.openshift.io/v1",
+            kind: "Route",
+            metadata: { name: "shop", namespace: "default" },
+            spec: { host: "shop.example.com", to: { kind: "Service", name: "shop" } }
+          })
+          const routeIngress = [{
+            host: "shop.example.com",
+            routerName: "ako-ts",
+            conditions: [{ type: "Admitted", status: "True" }]
+          }]
+          yield* writers.routeStatus({ namespace: "default", name: "shop" }, routeIngress)
+          const route = sim.get("route.openshift.io/v1/Route", "default", "shop") as { status?: { ingress?: unknown } }
+          expect(route.status?.ingress).toEqual(routeIngress)
           const patches = sim.requestLog().filter((e) => e.verb === "patch")
-          expect(patches.map((p) => p.subresource ?? "")).toEqual(["status", "status", ""])
+          expect(patches.map((p) => p.subresource ?? "")).toEqual(["status", "status", "", "status"])
           // refused: no request reaches the server
           yield* Ref.set(allow, false)
           const refused = yield* writers.serviceStatus({ namespace: "default", name: "web" }, []).pipe(Effect.flip)
           expect(refused._tag).toBe("NotLeader")
-          expect(sim.requestLog().filter((e) => e.verb === "patch")).toHaveLength(3)
+          expect(sim.requestLog().filter((e) => e.verb === "patch")).toHaveLength(4)
         })
       ),
     30_000
