@@ -61,8 +61,13 @@ describe("deleteConfig", () => {
       "statuses cleared",
       () => serviceVips(cluster.kube, "red", "one").length === 0 && serviceVips(cluster.kube, "red", "two").length === 0
     )
-    const events = cluster.kube.list("v1/Event", NAMESPACE).map((event) => (event as { reason?: string }).reason)
-    expect(events).toContain("AKODeleteConfigDone")
+    await waitFor(
+      "the AKODeleteConfigDone Event",
+      () =>
+        cluster.kube.list("v1/Event", NAMESPACE).some((event) =>
+          (event as { reason?: string }).reason === "AKODeleteConfigDone"
+        )
+    )
   })
 
   it("stays idle while true: a new Service gets nothing", async () => {
