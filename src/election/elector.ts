@@ -18,11 +18,13 @@ import {
   Stream,
   SubscriptionRef
 } from "effect"
+import type { KubeClient } from "../k8s/client.js"
 import { EventRecorder } from "../k8s/event-types.js"
 import { WriteGuard } from "../k8s/write-guard.js"
 import type { ElectionConfig } from "./config.js"
 import type { LeadershipState } from "./leadership.js"
 import { Leadership, makeLeadership, makeLeadershipState, makeWriteGuard, Role } from "./leadership.js"
+import { kubeLeaseApiLayer } from "./lease-api-kube.js"
 import type { LeaseApiShape, LeaseRecord, LeaseWrite } from "./lease-api.js"
 import { formatMicroTime, LeaseApi, LeaseApiError } from "./lease-api.js"
 import type { ElectionMetrics } from "./metrics.js"
@@ -102,6 +104,19 @@ export const makeElector = (
         })
       )
 
+    const recordElectionEvent = (type: "Normal" | "Warning", reason: string, message: string) =>
+      Option.isNone(events) ? Effect.void : events.value.emitElection({
+        involvedObject: {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          namespace: config.namespace,
+          name: config.leaseName
+        },
+        type,
+        reason,
+        message
+      }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not record the ${reason} Event`, e)))
+
     const checkSkew = (record: LeaseRecord) =>
       Effect.gen(function*() {
         if (record.holderIdentity === "" || record.holderIdentity === me) {
@@ -122,19 +137,7 @@ export const makeElector = (
         yield* Effect.logWarning("version skew between replicas").pipe(
           Effect.annotateLogs({ leader: record.holderIdentity, leaderVersion: version ?? "unknown" })
         )
-        if (Option.isSome(events)) {
-          yield* events.value.emitElection({
-            involvedObject: {
-              apiVersion: "coordination.k8s.io/v1",
-              kind: "Lease",
-              namespace: config.namespace,
-              name: config.leaseName
-            },
-            type: "Warning",
-            reason: "VersionSkew",
-            message
-          }).pipe(Effect.catchAll((e) => Effect.logWarning("could not record the version-skew Event", e)))
-        }
+        yield* recordElectionEvent("Warning", "VersionSkew", message)
       })
 
     const observe = (record: Option.Option<LeaseRecord>) =>
@@ -264,6 +267,8 @@ export const makeElector = (
         yield* Effect.logInfo("became leader").pipe(
           Effect.annotateLogs({ term: n, leaseTransitions: record.leaseTransitions })
         )
+        // observable in `kubectl describe lease`, like AKO's "AKO became a leader" Pod event; never delays leading
+        yield* Effect.fork(recordElectionEvent("Normal", "LeaderElection", `${me} became leader`))
         yield* Queue.takeAll(overtaken)
         const outcome = yield* Effect.raceAll([
           deadlinePassed,
@@ -396,3 +401,9 @@ export const electionLayer = (
       Context.add(Elector, { run: makeElector(config, api, state, metrics) })
     )
   }))
+
+/** `electionLayer` over the Lease on the Kubernetes API. */
+export const kubeElectionLayer = (
+  config: ElectionConfig
+): Layer.Layer<Leadership | WriteGuard | Elector, never, KubeClient> =>
+  electionLayer(config).pipe(Layer.provide(kubeLeaseApiLayer(config)))

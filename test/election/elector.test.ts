@@ -73,6 +73,9 @@ describe("elector (in-memory Lease, TestClock)", () => {
       expect(renewed.renewTime).not.toBe(record.renewTime)
       expect(Number(renewed.resourceVersion)).toBeGreaterThan(Number(record.resourceVersion))
       expect(yield* isLeader(a)).toBe(true)
+      expect((yield* a.events).map((e) => [e.reason, e.type, e.involvedObject.kind, e.message])).toEqual([
+        ["LeaderElection", "Normal", "Lease", "ako-0 became leader"]
+      ])
     }))
 
   it.scoped("does not acquire while another holder keeps renewing", () =>
