@@ -115,7 +115,13 @@ export const makeElector = (
         type,
         reason,
         message
-      }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not record the ${reason} Event`, e)))
+      }).pipe(
+        Effect.timeoutFail({ duration: config.callTimeout, onTimeout: () => "timed out" }),
+        Effect.catchAll((e) => Effect.logWarning(`could not record the ${reason} Event`, e)),
+        // an Event is best effort: it never holds up observing, acquiring or renewing
+        Effect.fork,
+        Effect.asVoid
+      )
 
     const checkSkew = (record: LeaseRecord) =>
       Effect.gen(function*() {
@@ -268,7 +274,7 @@ export const makeElector = (
           Effect.annotateLogs({ term: n, leaseTransitions: record.leaseTransitions })
         )
         // observable in `kubectl describe lease`, like AKO's "AKO became a leader" Pod event; never delays leading
-        yield* Effect.fork(recordElectionEvent("Normal", "LeaderElection", `${me} became leader`))
+        yield* recordElectionEvent("Normal", "LeaderElection", `${me} became leader`)
         yield* Queue.takeAll(overtaken)
         const outcome = yield* Effect.raceAll([
           deadlinePassed,
