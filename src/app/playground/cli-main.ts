@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * The playground on its own (`node dist/src/app/playground/cli-main.js [--demo] [--no-tui] …`), with the layers the
+ * `ako-ts` entry point provides, so it can run and be tested independently of how `ako-ts` wires its subcommands.
+ */
+import { Command } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Layer } from "effect"
+import { jsonLogging } from "../logging.js"
+import { ReadinessLive } from "../readiness.js"
+import { VERSION } from "../version.js"
+import { playgroundCommand } from "./command.js"
+
+const cli = Command.run(playgroundCommand, { name: "ako-ts playground", version: VERSION })
+
+const program = cli(process.argv).pipe(
+  Effect.tapErrorCause((cause) =>
+    Cause.isInterruptedOnly(cause) ?
+      Effect.void :
+      Effect.logError(`playground failed: ${Cause.pretty(cause)}`)
+  ),
+  Effect.provide(Layer.mergeAll(NodeContext.layer, ReadinessLive, jsonLogging(process.env["LOG_LEVEL"])))
+)
+
+NodeRuntime.runMain(program, { disablePrettyLogger: true, disableErrorReporting: true })

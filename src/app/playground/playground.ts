@@ -1,0 +1,233 @@
+/**
+ * `ako-ts playground`: the Kubernetes and Avi simulators in this process, a seeded demo, and controller replicas as
+ * child processes, shown live in the terminal (or as plain lines). Everything is a scoped resource: quitting, a
+ * signal or the end of the scripted demo stops the replicas, closes the simulators and restores the terminal.
+ */
+import { Clock, Console, Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
+import type { Scope } from "effect"
+import { existsSync } from "node:fs"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { startAviSim } from "../../sim/avi/index.js"
+import type { AviSim } from "../../sim/avi/index.js"
+import { startKubeSim } from "../../sim/kube/index.js"
+import type { KubeSim } from "../../sim/kube/index.js"
+import { readCluster, readLease } from "./cluster-view.js"
+import { runDemo } from "./demo.js"
+import { PlaygroundError } from "./errors.js"
+import { makeReplicaSet } from "./replicas.js"
+import type { ReplicaSet } from "./replicas.js"
+import { AVI_PASSWORD, AVI_USER, exampleManifest, seedDemo } from "./seed.js"
+import { ENTER_SCREEN, formatEvent, frame, LEAVE_SCREEN, renderScreen } from "./view.js"
+
+export interface PlaygroundOptions {
+  /** Where to write an admin kubeconfig for the simulated cluster (else a temporary file). */
+  readonly kubeconfigOut: Option.Option<string>
+  /** Run the scripted takeovers, print their times and return. */
+  readonly demo: boolean
+  readonly replicas: number
+  /** Plain lines instead of the live view (also what a non-terminal stdout gets). */
+  readonly noTui: boolean
+}
+
+export const defaultPlaygroundOptions: PlaygroundOptions = {
+  kubeconfigOut: Option.none(),
+  demo: false,
+  replicas: 2,
+  noTui: false
+}
+
+/** dist/src/app/playground/playground.js → dist/src/app/main.js */
+const ENTRY_POINT = fileURLToPath(new URL("../main.js", import.meta.url))
+
+const write = (text: string) => Effect.sync(() => void process.stdout.write(text))
+
+const tryPromise = <A>(what: string, run: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: run,
+    catch: (cause) =>
+      new PlaygroundError({ message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
+  })
+
+const simulators = Effect.gen(function*() {
+  const kube = yield* Effect.acquireRelease(
+    tryPromise("cannot start the Kubernetes simulator", () => startKubeSim()),
+    (sim) => Effect.promise(() => sim.close())
+  )
+  // HTTPS with its CA in avi-secret, so the replicas verify the controller's certificate as in production.
+  const avi = yield* Effect.acquireRelease(
+    tryPromise(
+      "cannot start the Avi simulator",
+      () => startAviSim({ users: [{ username: AVI_USER, password: AVI_PASSWORD }] })
+    ),
+    (sim) => Effect.promise(() => sim.close())
+  )
+  return { kube, avi }
+})
+
+const workDirectory = Effect.acquireRelease(
+  tryPromise("cannot create a temporary directory", () => mkdtemp(join(tmpdir(), "ako-ts-playground-"))),
+  (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true }))
+)
+
+export const tryLines = (kubeconfig: string): ReadonlyArray<string> => [
+  `kubeconfig of the simulated cluster: ${kubeconfig}`,
+  "try, in another terminal:",
+  `  kubectl --kubeconfig ${kubeconfig} get svc,ingress -A -w`,
+  `  kubectl --kubeconfig ${kubeconfig} get svc -A`,
+  `  kubectl --kubeconfig ${kubeconfig} apply -f - <<'EOF'`,
+  ...exampleManifest.trimEnd().split("\n"),
+  "EOF"
+]
+
+/** Notes when the Lease changes hands and when the demo objects first all have VIPs, as events. */
+const watchCluster = (kube: KubeSim, avi: AviSim, replicas: ReplicaSet) =>
+  Effect.gen(function*() {
+    let holder: string | undefined
+    let synced = false
+    const check = Effect.gen(function*() {
+      const lease = readLease(kube)
+      if (lease.holder !== holder) {
+        holder = lease.holder
+        yield* replicas.note(holder === undefined ? "Lease has no holder" : `Lease now held by ${holder}`)
+      }
+      if (!synced) {
+        const cluster = readCluster(kube, avi)
+        if (cluster.demoSynced) {
+          synced = true
+          for (const entry of [...cluster.services, ...cluster.ingresses]) {
+            yield* replicas.note(`${entry.namespace}/${entry.name} has VIP ${entry.vips.join(", ")}`)
+          }
+        }
+      }
+    })
+    yield* check.pipe(Effect.repeat(Schedule.spaced(Duration.millis(100))), Effect.forkScoped)
+  })
+
+const liveView = (
+  kube: KubeSim,
+  avi: AviSim,
+  replicas: ReplicaSet,
+  kubeconfig: string,
+  demo: boolean
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    yield* Effect.acquireRelease(write(ENTER_SCREEN), () => write(LEAVE_SCREEN))
+    const draw = Effect.gen(function*() {
+      const lines = renderScreen({
+        nowMs: yield* Clock.currentTimeMillis,
+        replicas: yield* replicas.views,
+        cluster: readCluster(kube, avi),
+        events: yield* replicas.events,
+        kubeconfig,
+        demo
+      })
+      yield* write(frame(lines))
+    })
+    yield* draw.pipe(Effect.repeat(Schedule.spaced(Duration.millis(250))), Effect.forkScoped)
+  })
+
+const lineView = (replicas: ReplicaSet) =>
+  Effect.gen(function*() {
+    const events = yield* replicas.subscribe
+    yield* Stream.fromQueue(events).pipe(
+      Stream.runForEach((event) => Console.log(formatEvent(event))),
+      Effect.forkScoped
+    )
+  })
+
+/** Keys typed in the terminal, one character each; stdin is in raw mode while the stream runs. */
+const keys: Stream.Stream<string> = Stream.unwrapScoped(
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      process.stdin.setRawMode(true)
+      process.stdin.resume()
+    }),
+    () =>
+      Effect.sync(() => {
+        process.stdin.setRawMode(false)
+        process.stdin.pause()
+      })
+  ).pipe(Effect.as(Stream.async<string>((emit) => {
+    const onData = (chunk: Buffer) => {
+      for (const key of chunk.toString("utf8")) void emit.single(key)
+    }
+    process.stdin.on("data", onData)
+    return Effect.sync(() => void process.stdin.off("data", onData))
+  })))
+)
+
+const onKey = (kube: KubeSim, replicas: ReplicaSet, quit: Deferred.Deferred<void>) => (key: string) => {
+  const leader = readLease(kube).holder
+  switch (key) {
+    case "k":
+    case "s":
+      return leader === undefined ?
+        replicas.note("no leader to stop", "WARN") :
+        replicas.signal(leader, key === "k" ? "SIGKILL" : "SIGTERM").pipe(Effect.asVoid)
+    case "r":
+      return replicas.restartExited.pipe(
+        Effect.flatMap((names) => names.length === 0 ? replicas.note("no stopped replica to restart") : Effect.void),
+        Effect.catchAll((error) => replicas.note(error.message, "ERROR"))
+      )
+    case "q":
+    case "\u0003": // Ctrl-C in raw mode arrives as a key, not as SIGINT
+      return Deferred.succeed(quit, undefined).pipe(Effect.asVoid)
+    default:
+      return Effect.void
+  }
+}
+
+const session = (options: PlaygroundOptions) =>
+  Effect.gen(function*() {
+    if (!existsSync(ENTRY_POINT)) {
+      return yield* new PlaygroundError({
+        message: `the built controller is missing at ${ENTRY_POINT}; run \`npm run build\` first`
+      })
+    }
+    if (!Number.isInteger(options.replicas) || options.replicas < 1 || options.replicas > 9) {
+      return yield* new PlaygroundError({ message: `--replicas must be between 1 and 9, not ${options.replicas}` })
+    }
+    const tui = !options.noTui && process.stdout.isTTY === true
+    const { avi, kube } = yield* simulators
+    const directory = yield* workDirectory
+    yield* seedDemo(kube, avi)
+    const kubeconfig = Option.getOrElse(options.kubeconfigOut, () => join(directory, "admin.kubeconfig"))
+    yield* Effect.try({
+      try: () => kube.writeKubeconfig(kubeconfig),
+      catch: (cause) => new PlaygroundError({ message: `cannot write ${kubeconfig}: ${String(cause)}` })
+    })
+    yield* Console.log(`ako-ts playground: Kubernetes simulator ${kube.url}, Avi simulator ${avi.url}`)
+    for (const line of tryLines(kubeconfig)) yield* Console.log(line)
+
+    const replicas = yield* makeReplicaSet({ kube, entryPoint: ENTRY_POINT, directory })
+    // Runs after the terminal is restored and before the replicas are stopped, so the wait has an explanation.
+    yield* Effect.addFinalizer(() => Console.log("stopping the replicas and the simulators"))
+    if (tui) yield* liveView(kube, avi, replicas, kubeconfig, options.demo)
+    else yield* lineView(replicas)
+    yield* watchCluster(kube, avi, replicas)
+    yield* replicas.poll.pipe(Effect.repeat(Schedule.spaced(Duration.millis(500))), Effect.forkScoped)
+    yield* Effect.forEach(
+      Array.from({ length: options.replicas }, (_, index) => `ako-${index}`),
+      replicas.launch,
+      { discard: true }
+    )
+
+    const quit = yield* Deferred.make<void>()
+    if (process.stdin.isTTY === true) {
+      yield* keys.pipe(Stream.runForEach(onKey(kube, replicas, quit)), Effect.forkScoped)
+    }
+    const finished = options.demo ?
+      runDemo({ replicas, kube, avi }).pipe(Effect.map(Option.some)) :
+      Effect.never
+    const summary = yield* Effect.raceFirst(finished, Deferred.await(quit).pipe(Effect.as(Option.none())))
+    return Option.getOrElse(summary, (): ReadonlyArray<string> => [])
+  })
+
+export const runPlayground = (options: PlaygroundOptions): Effect.Effect<void, PlaygroundError> =>
+  Effect.gen(function*() {
+    const summary = yield* Effect.scoped(session(options))
+    for (const line of summary) yield* Console.log(line)
+  })
