@@ -273,6 +273,25 @@ describe("runWhileLeader", () => {
 })
 
 describe("version skew", () => {
+  it.scoped("an Events API that never answers does not hold up the election", () =>
+    Effect.gen(function*() {
+      const lease = yield* makeInMemoryLease
+      yield* TestClock.setTime(1_000_000)
+      yield* lease.put(Option.some({
+        holderIdentity: "old-version",
+        leaseDurationSeconds: 15,
+        acquireTime: formatMicroTime(0),
+        renewTime: formatMicroTime(0),
+        leaseTransitions: 0,
+        annotations: {}
+      }))
+      const b = yield* startReplica(lease, "ako-1", {}, { eventsHang: true })
+      yield* advance(20_000, 100)
+      expect(yield* isLeader(b)).toBe(true)
+      yield* advance(10_000, 250)
+      expect(yield* isLeader(b)).toBe(true)
+    }))
+
   it.scoped("a candidate that sees a leader of another version warns, records an Event once and sets the metric", () =>
     Effect.gen(function*() {
       const lease = yield* makeInMemoryLease

@@ -48,7 +48,8 @@ export interface Replica {
 export const startReplica = (
   lease: InMemoryLease,
   identity: string,
-  extra: Partial<ElectionConfigInput> = {}
+  extra: Partial<ElectionConfigInput> = {},
+  options: { readonly eventsHang?: boolean } = {}
 ): Effect.Effect<Replica, never, Scope.Scope> =>
   Effect.gen(function*() {
     const client = yield* lease.client
@@ -56,7 +57,8 @@ export const startReplica = (
       electionLayer(configFor(identity, extra)).pipe(Layer.provide(Layer.succeed(LeaseApi, client)))
     )
     const recorded = yield* Ref.make<ReadonlyArray<EventSpec>>([])
-    const record = (event: EventSpec) => Ref.update(recorded, (all) => [...all, event])
+    const record = (event: EventSpec) =>
+      options.eventsHang === true ? Effect.never : Ref.update(recorded, (all) => [...all, event])
     const leadership = Context.get(context, Leadership)
     const entries = yield* Ref.make<ReadonlyArray<{ at: number; role: Role }>>([])
     yield* leadership.changes.pipe(
