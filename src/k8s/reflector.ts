@@ -21,7 +21,7 @@ import {
 } from "effect"
 import type { RawWatchEvent } from "./client.js"
 import type { KubeError } from "./errors.js"
-import { KubeApiError } from "./errors.js"
+import { KubeApiError, KubeTransportError } from "./errors.js"
 import { objectKey } from "./resources.js"
 
 export interface ListPage {
@@ -60,6 +60,8 @@ export interface ReflectorOptions<A extends Meta, I> {
   readonly source: ListWatchSource
   readonly schema: Schema.Schema<A, I>
   readonly pageSize?: number | undefined
+  /** Upper bound of one list request (a black-holed API server must not stall the reflector); default 60 s. */
+  readonly listTimeoutMillis?: number | undefined
   readonly backoff?: {
     readonly initialMillis?: number | undefined
     readonly maxMillis?: number | undefined
@@ -112,6 +114,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
   Effect.gen(function*() {
     const { kind, source } = options
     const pageSize = options.pageSize ?? 500
+    const listTimeoutMillis = options.listTimeoutMillis ?? 60_000
     const initialMillis = options.backoff?.initialMillis ?? 800
     const maxMillis = options.backoff?.maxMillis ?? 30_000
     const resetAfterMillis = options.backoff?.resetAfterMillis ?? 120_000
@@ -143,7 +146,17 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       let continueToken: string | undefined = undefined
       let listRv = ""
       do {
-        const page: ListPage = yield* source.list({ limit: pageSize, continueToken })
+        const page: ListPage = yield* source.list({ limit: pageSize, continueToken }).pipe(
+          Effect.timeoutFail({
+            duration: listTimeoutMillis,
+            onTimeout: () =>
+              new KubeTransportError({
+                message: `list timed out after ${listTimeoutMillis} ms`,
+                method: "GET",
+                path: kind
+              })
+          })
+        )
         for (const item of page.items) items.push(item)
         listRv = page.resourceVersion
         continueToken = page.continueToken

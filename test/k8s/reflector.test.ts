@@ -151,3 +151,32 @@ describe("reflector (in-memory source)", () => {
       expect(yield* reflector.size).toBe(0)
     }))
 })
+
+describe("reflector list timeout", () => {
+  it.scoped("a list that never answers times out and is retried", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeInMemorySource()
+      yield* memory.upsert(svc("default", "a"))
+      let calls = 0
+      const reflector = yield* makeReflector({
+        kind: "Service",
+        schema: Service,
+        listTimeoutMillis: 5_000,
+        source: {
+          ...memory.source,
+          list: (options) => (calls++ === 0 ? Effect.never : memory.source.list(options))
+        }
+      })
+      yield* Effect.forkScoped(reflector.run)
+      yield* settle
+      yield* TestClock.adjust(4_900)
+      yield* settle
+      expect(yield* reflector.isReady).toBe(false)
+      yield* TestClock.adjust(100) // the list times out
+      yield* settle
+      yield* TestClock.adjust(1_000) // first backoff step (≤ 0.96 s)
+      yield* settle
+      expect(yield* reflector.isReady).toBe(true)
+      expect(calls).toBe(2)
+    }))
+})
