@@ -10,7 +10,14 @@ import { Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviClientConfig } from "../avi/index.js"
 import { electionLayer, Elector, kubeLeaseApiLayer, makeElectionConfig, runWhileLeader } from "../election/index.js"
-import { eventRecorderLayer, kubeClientLayer, kubeWritersLayer, Reflectors, reflectorsLayer } from "../k8s/index.js"
+import {
+  eventRecorderLayer,
+  kubeClientLayer,
+  kubeWritersLayer,
+  makeKubeClient,
+  Reflectors,
+  reflectorsLayer
+} from "../k8s/index.js"
 import type { ModelSettings } from "../model/index.js"
 import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
@@ -56,10 +63,29 @@ export const modelSettings = (settings: Settings, environment: AviEnvironment): 
   akoNamespace: settings.identity.podNamespace
 })
 
+/**
+ * OpenShift is recognised as AKO users know it: the cluster serves route.openshift.io/v1, so Routes are watched and
+ * translated. Anything but a clear answer means plain Kubernetes.
+ */
+const servesRoutes = (kubeConfig: k8s.KubeConfig) =>
+  makeKubeClient(kubeConfig).request({ method: "GET", path: "/apis/route.openshift.io/v1" }).pipe(
+    Effect.as(true),
+    Effect.catchAll((error) =>
+      error._tag === "KubeApiError" && error.status === 404 ?
+        Effect.succeed(false) :
+        Effect.logWarning("cannot tell whether the cluster serves OpenShift Routes; not watching Routes").pipe(
+          Effect.annotateLogs("error", error.message),
+          Effect.as(false)
+        )
+    )
+  )
+
 /** Every service the controller program uses, built from one Kubernetes connection and the start-up settings. */
 export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) =>
   Effect.gen(function*() {
     const { config, identity } = settings
+    const openshift = yield* servesRoutes(kubeConfig)
+    if (openshift) yield* Effect.logInfo("the cluster serves route.openshift.io/v1: OpenShift Routes are handled")
     const electionConfig = yield* Either.mapLeft(
       makeElectionConfig({
         namespace: identity.podNamespace,
@@ -76,7 +102,7 @@ export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) 
     const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))
     const passive = Layer.mergeAll(
       election,
-      reflectorsLayer({ namespace: identity.podNamespace, openshift: false }),
+      reflectorsLayer({ namespace: identity.podNamespace, openshift }),
       AviCache.layer({ clusterName: config.clusterName, cloudName: config.cloudName }),
       Layer.effect(LiveConfig, makeLiveConfig(config))
     )
