@@ -9,6 +9,7 @@ export {
   electionLayer,
   Elector,
   holderVersion,
+  kubeElectionLayer,
   makeElector,
   VERSION_ANNOTATION,
   VERSION_HOLDER_ANNOTATION
