@@ -16,4 +16,8 @@ const findVersion = (): string => {
   return "0.0.0-unknown"
 }
 
-export const VERSION: string = findVersion()
+/**
+ * The version this replica announces in the Lease. `AKO_TS_VERSION_OVERRIDE` replaces it, so version-skew handling
+ * can be exercised (and a canary build labelled) without building another package.
+ */
+export const VERSION: string = process.env["AKO_TS_VERSION_OVERRIDE"]?.trim() || findVersion()
