@@ -72,6 +72,7 @@ describe("playground live view", () => {
     expect(screen).toMatch(/ako-1\s+100\s+LEADER\s+0\s+yes\s+-\s+12\s+4\s+0/)
     expect(screen).toMatch(/ako-2\s+100\s+starting/)
     expect(screen).toContain("held by ako-1 for 12.0s, renewed 0.5s ago, transitions 2")
+    expect(screen).toContain("waiting for the demo's VIPs, 2 of 3 Services and Ingresses have a VIP")
     expect(screen).toContain("virtualservice 5  pool 4")
     expect(screen).toMatch(/demo\/web\s+LoadBalancer\s+10\.50\.0\.13/)
     expect(screen).toMatch(/demo\/hello\s+LoadBalancer\s+\(no VIP yet\)/)
@@ -95,6 +96,16 @@ describe("playground live view", () => {
     })).join("\n")
     expect(screen).toContain("ako-lease-lock: no holder (transitions 3)")
     expect(screen).toContain("scripted demo running")
+    expect(
+      plain(renderScreen({
+        nowMs: NOW,
+        replicas: [],
+        cluster: { ...cluster, demoSynced: true },
+        events: [],
+        kubeconfig: "/tmp/k.yaml",
+        demo: false
+      })).join("\n")
+    ).toContain("Synced demo published")
   })
 })
 

@@ -79,6 +79,13 @@ export const renderScreen = (snapshot: Snapshot, eventLines = 10): ReadonlyArray
         seconds(lease.renewTimeMs === undefined ? undefined : nowMs - lease.renewTimeMs)
       } ago, transitions ${lease.transitions}`
   )
+  const published = [...cluster.services, ...cluster.ingresses]
+  const withVip = published.filter((entry) => entry.vips.length > 0).length
+  lines.push(
+    `${BOLD}Synced${RESET} ${
+      cluster.demoSynced ? `${GREEN}demo published${RESET}` : `${YELLOW}waiting for the demo's VIPs${RESET}`
+    }, ${withVip} of ${published.length} Services and Ingresses have a VIP`
+  )
   lines.push(
     `${BOLD}Avi objects${RESET} ${
       cluster.aviObjects.length === 0 ?
