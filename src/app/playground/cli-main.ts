@@ -5,7 +5,7 @@
  */
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Layer } from "effect"
+import { Cause, Effect, Layer, Option } from "effect"
 import { jsonLogging } from "../logging.js"
 import { ReadinessLive } from "../readiness.js"
 import { VERSION } from "../version.js"
@@ -14,11 +14,15 @@ import { playgroundCommand } from "./command.js"
 const cli = Command.run(playgroundCommand, { name: "ako-ts playground", version: VERSION })
 
 const program = cli(process.argv).pipe(
-  Effect.tapErrorCause((cause) =>
-    Cause.isInterruptedOnly(cause) ?
-      Effect.void :
-      Effect.logError(`playground failed: ${Cause.pretty(cause)}`)
-  ),
+  // As main.ts does: a typed failure says what is wrong in one line; only a defect needs the trace.
+  Effect.tapErrorCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.void
+    const squashed = Cause.squash(cause)
+    const message = `playground failed: ${squashed instanceof Error ? squashed.message : String(squashed)}`
+    return Option.isSome(Cause.failureOption(cause)) ?
+      Effect.logError(message) :
+      Effect.logError(message).pipe(Effect.annotateLogs("cause", Cause.pretty(cause)))
+  }),
   Effect.provide(Layer.mergeAll(NodeContext.layer, ReadinessLive, jsonLogging(process.env["LOG_LEVEL"])))
 )
 
