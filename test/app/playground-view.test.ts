@@ -22,7 +22,7 @@ const replica = (name: string, overrides: Partial<ReplicaView> = {}): ReplicaVie
   stats: {
     leader: false,
     term: 0,
-    transitions: 0,
+    transitions: 3,
     renewAgeSeconds: undefined,
     aviCached: 12,
     desiredUnits: 4,
@@ -69,7 +69,7 @@ describe("playground live view", () => {
       demo: false
     })).join("\n")
     expect(screen).toMatch(/ako-0\s+100\s+exited \(SIGKILL\)/)
-    expect(screen).toMatch(/ako-1\s+100\s+LEADER\s+0\s+yes\s+-\s+12\s+4\s+0/)
+    expect(screen).toMatch(/ako-1\s+100\s+LEADER\s+0\s+3\s+yes\s+-\s+12\s+4\s+0/)
     expect(screen).toMatch(/ako-2\s+100\s+starting/)
     expect(screen).toContain("held by ako-1 for 12.0s, renewed 0.5s ago, transitions 2")
     expect(screen).toContain("waiting for the demo's VIPs, 2 of 3 Services and Ingresses have a VIP")

@@ -52,9 +52,9 @@ export const renderScreen = (snapshot: Snapshot, eventLines = 10): ReadonlyArray
   lines.push(`${BOLD}ako-ts playground${RESET}  ${DIM}Kubernetes and Avi simulated in this process${RESET}`)
   lines.push("")
   lines.push(
-    `${BOLD}${cell("replica", 8)} ${cell("pid", 8)} ${cell("role", 10)} ${cell("term", 5)} ${cell("ready", 6)} ${
-      cell("renew age", 10)
-    } ${cell("avi cached", 11)} ${cell("units", 6)} queue${RESET}`
+    `${BOLD}${cell("replica", 8)} ${cell("pid", 8)} ${cell("role", 10)} ${cell("term", 5)} ${cell("changes", 8)} ${
+      cell("ready", 6)
+    } ${cell("renew age", 10)} ${cell("avi cached", 11)} ${cell("units", 6)} queue${RESET}`
   )
   for (const replica of snapshot.replicas) {
     const stats = replica.stats
@@ -64,7 +64,7 @@ export const renderScreen = (snapshot: Snapshot, eventLines = 10): ReadonlyArray
     lines.push(
       `${cell(replica.name, 8)} ${cell(replica.pid, 8)} ${roleText}${" ".repeat(Math.max(1, 11 - visible.length))}${
         cell(stats?.term, 5)
-      } ${cell(stats === undefined ? undefined : stats.ready ? "yes" : "no", 6)} ${
+      } ${cell(stats?.transitions, 8)} ${cell(stats === undefined ? undefined : stats.ready ? "yes" : "no", 6)} ${
         cell(stats?.renewAgeSeconds === undefined ? undefined : `${stats.renewAgeSeconds.toFixed(1)}s`, 10)
       } ${cell(stats?.aviCached, 11)} ${cell(stats?.desiredUnits, 6)} ${stats?.queueDepth ?? "-"}`
     )
