@@ -1,8 +1,11 @@
-/** The `ako-ts` command line: `run` (the controller; also what a bare `ako-ts` does) and `sim kube|avi`. */
+/** The `ako-ts` command line: `run` (the controller), `playground`, and `sim kube|avi`. */
 import { Command, Options } from "@effect/cli"
+import { Effect } from "effect"
 import { aviSimCommand } from "../sim/avi/cli.js"
 import { kubeSimCommand } from "../sim/kube/cli.js"
+import { defaultPlaygroundOptions, noClusterConfigured, playgroundCommand, runPlayground } from "./playground/index.js"
 import { runController } from "./run.js"
+import type { RunOptions } from "./run.js"
 import { VERSION } from "./version.js"
 
 const kubeconfig = Options.file("kubeconfig").pipe(
@@ -19,9 +22,20 @@ const sim = Command.make("sim").pipe(
   Command.withSubcommands([kubeSimCommand, aviSimCommand])
 )
 
-export const rootCommand = Command.make("ako-ts", { kubeconfig }, runController).pipe(
+/**
+ * A bare `ako-ts` (and `npm start`) with no cluster configured anywhere opens the playground instead of failing:
+ * the first thing a newcomer runs shows the controller working. `ako-ts run` never falls back, so a misconfigured
+ * pod fails loudly instead of starting simulators.
+ */
+const runOrPlayground = (options: RunOptions) =>
+  Effect.if(noClusterConfigured(options.kubeconfig), {
+    onTrue: () => runPlayground(defaultPlaygroundOptions),
+    onFalse: () => runController(options)
+  })
+
+export const rootCommand = Command.make("ako-ts", { kubeconfig }, runOrPlayground).pipe(
   Command.withDescription("Avi Kubernetes Operator in TypeScript."),
-  Command.withSubcommands([run, sim])
+  Command.withSubcommands([run, sim, playgroundCommand])
 )
 
 export const cli = Command.run(rootCommand, { name: "ako-ts", version: VERSION })

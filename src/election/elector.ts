@@ -82,6 +82,8 @@ export const makeElector = (
     yield* Metric.set(metrics.term, 0)
 
     // interruptible inside: the release runs in an (uninterruptible) finalizer and must still time out
+    const isConflict = (error: unknown) =>
+      typeof error === "object" && error !== null && "_tag" in error && error._tag === "LeaseConflict"
     const timed = <A, E>(op: string, call: Effect.Effect<A, E>) =>
       Effect.interruptible(call).pipe(
         Effect.timeoutFail({
@@ -90,16 +92,19 @@ export const makeElector = (
             new LeaseApiError({ message: `lease ${op} timed out after ${Duration.format(config.callTimeout)}` })
         }),
         Effect.tapBoth({
-          // the first failure after a success is a warning; repeats while the API stays unreachable are debug
+          // The first failure after a success is a warning; repeats while the API stays unreachable are debug. A
+          // conflict is the optimistic-concurrency answer to losing a race, not a fault: it is logged at info.
           onFailure: (error) =>
-            Metric.increment(Metric.tagged(metrics.leaseErrors, "op", op)).pipe(
-              Effect.zipRight(Ref.getAndSet(failing, true)),
-              Effect.flatMap((already) =>
-                (already ? Effect.logDebug : Effect.logWarning)(`lease ${op} failed`).pipe(
-                  Effect.annotateLogs("error", String(error))
+            isConflict(error) ?
+              Effect.logInfo(`lease ${op} lost a race to another replica`) :
+              Metric.increment(Metric.tagged(metrics.leaseErrors, "op", op)).pipe(
+                Effect.zipRight(Ref.getAndSet(failing, true)),
+                Effect.flatMap((already) =>
+                  (already ? Effect.logDebug : Effect.logWarning)(`lease ${op} failed`).pipe(
+                    Effect.annotateLogs("error", String(error))
+                  )
                 )
-              )
-            ),
+              ),
           onSuccess: () => Ref.set(failing, false)
         })
       )

@@ -112,3 +112,22 @@ describe("ako-ts sim", () => {
     }
   })
 })
+
+describe("a bare ako-ts with no cluster configured", () => {
+  it("opens the playground, whose replicas give the demo Services VIPs, and stops cleanly on SIGTERM", async () => {
+    const home = mkdtempSync(join(tmpdir(), "ako-ts-home-"))
+    const playground = spawnAkoTs([], { HOME: home })
+    try {
+      await waitFor(
+        "a demo Service VIP",
+        () => /demo\/web has VIP \d+\.\d+\.\d+\.\d+/.test(playground.stdout()),
+        60_000
+      )
+      playground.child.kill("SIGTERM")
+      expect(await exitWithin(playground, 30_000)).toBe(0)
+    } finally {
+      playground.child.kill("SIGKILL")
+      rmSync(home, { recursive: true, force: true })
+    }
+  })
+})
