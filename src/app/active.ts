@@ -9,7 +9,6 @@ import type { AviClient } from "../avi/index.js"
 import { NotLeader } from "../election/index.js"
 import type { WriteGuard } from "../election/index.js"
 import type { EventRecorder, KubeWriters, Reflectors } from "../k8s/index.js"
-import { refKey } from "../model/index.js"
 import type { DesiredState, DesiredUnit, ObjectRef, Problem } from "../model/index.js"
 import {
   AviCache,
@@ -84,10 +83,12 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" })
     )
     for (const unit of desired.values()) ownersByUnit.set(unit.key, unit.owners)
-    yield* writeStatuses(everyOwner(desired), desired)
     const problems = yield* graph.problems
     yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
+    // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
+    // written there with the queue's per-unit retry, so one object that fails (or vanishes) delays nobody else.
     for (const unitResult of result.units.values()) yield* requeueIfNeeded(queue, unitResult)
+    yield* queue.addAll(desired.keys())
     yield* Metric.increment(takeovers)
     yield* Metric.set(takeoverSeconds, (performance.now() - started) / 1000)
     yield* Effect.logInfo("takeover complete; serving the work queue").pipe(
@@ -124,12 +125,6 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     // A write refused by the guard means leadership is ending; the runner interrupts this fiber next.
     Effect.catchIf((error): error is NotLeader => error instanceof NotLeader, () => Effect.never)
   )
-
-const everyOwner = (state: DesiredState): ReadonlyArray<ObjectRef> => {
-  const owners = new Map<string, ObjectRef>()
-  for (const unit of state.values()) for (const owner of unit.owners) owners.set(refKey(owner), owner)
-  return [...owners.values()]
-}
 
 /** A takeover result that still needs work goes to the queue the way a reconcile outcome would. */
 const requeueIfNeeded = (queue: WorkQueue<string>, result: UnitResult) =>

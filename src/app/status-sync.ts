@@ -1,11 +1,11 @@
 /**
  * Writes the statuses the reconciler computed, but only where the object (as the reflector last saw it) differs:
- * a steady state writes nothing. Objects that no longer exist are skipped; their status went with them.
+ * a steady state writes nothing. Objects that no longer exist are skipped, also when they vanish between the read
+ * and the write (404): their status went with them.
  */
 import { Effect, Option } from "effect"
 import { KubeWriters, Reflectors } from "../k8s/index.js"
-import type { Resources } from "../k8s/index.js"
-import type { ObjectName, RouteIngress } from "../k8s/index.js"
+import type { KubeError, NotLeader, ObjectName, Resources, RouteIngress } from "../k8s/index.js"
 import { refKey } from "../model/index.js"
 import { annotationsUpToDate, ingressUpToDate } from "../reconcile/index.js"
 import type { DesiredObjectStatus, ObservedObject } from "../reconcile/index.js"
@@ -26,6 +26,12 @@ const routeIngress = (desired: DesiredObjectStatus): ReadonlyArray<RouteIngress>
     conditions: [{ type: "Admitted", status: "True" }]
   }))
 
+const goneIsDone = <A, R>(write: Effect.Effect<A, KubeError | NotLeader, R>) =>
+  write.pipe(
+    Effect.asVoid,
+    Effect.catchIf((error) => error._tag === "KubeApiError" && error.status === 404, () => Effect.void)
+  )
+
 export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>) =>
   Effect.gen(function*() {
     const reflectors = yield* Reflectors
@@ -39,8 +45,12 @@ export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>) =>
         if (reflectors.routes._tag === "None") continue
         const current = yield* reflectors.routes.value.get(storeKey)
         if (Option.isNone(current)) continue
-        if (!routeStatusUpToDate(current.value, desired)) yield* writers.routeStatus(target, routeIngress(desired))
-        if (!annotationsUpToDate(current.value, desired)) yield* writers.annotate("Route", target, desired.annotations)
+        if (!routeStatusUpToDate(current.value, desired)) {
+          yield* goneIsDone(writers.routeStatus(target, routeIngress(desired)))
+        }
+        if (!annotationsUpToDate(current.value, desired)) {
+          yield* goneIsDone(writers.annotate("Route", target, desired.annotations))
+        }
         continue
       }
       if (object.kind !== "Service" && object.kind !== "Ingress") continue
@@ -48,13 +58,15 @@ export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>) =>
       const current: Option.Option<ObservedObject> = yield* reflector.get(storeKey)
       if (Option.isNone(current)) continue
       if (!ingressUpToDate(current.value, desired)) {
-        yield* (object.kind === "Service" ? writers.serviceStatus : writers.ingressStatus)(target, desired.ingress)
+        yield* goneIsDone(
+          (object.kind === "Service" ? writers.serviceStatus : writers.ingressStatus)(target, desired.ingress)
+        )
         yield* Effect.logDebug("status written").pipe(
           Effect.annotateLogs({ object: refKey(object), ingress: desired.ingress.map((e) => e.ip).join(",") })
         )
       }
       if (!annotationsUpToDate(current.value, desired)) {
-        yield* writers.annotate(object.kind, target, desired.annotations)
+        yield* goneIsDone(writers.annotate(object.kind, target, desired.annotations))
       }
     }
   })

@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { generate } from "selfsigned"
 import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
-import type { E2eCluster } from "../support/e2e.js"
+import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 
 let cluster: E2eCluster
+let replica: Replica
 
 const names = (type: string) =>
   cluster.avi.objects(type).map((object) => String(object["name"])).filter((name) => name.startsWith(`${CLUSTER}--`))
@@ -44,7 +45,7 @@ beforeAll(async () => {
   })
   loadBalancerService(kube, "shop", "front", { addresses: ["10.3.0.1"], type: "ClusterIP" })
   loadBalancerService(kube, "shop", "cart", { addresses: ["10.3.0.2"], type: "ClusterIP" })
-  await cluster.startReplica("ako-0")
+  replica = await cluster.startReplica("ako-0")
 }, 60_000)
 
 afterAll(async () => {
@@ -80,10 +81,12 @@ describe("Ingress with an insecure and a TLS host", () => {
         ]
       }
     })
-    const ingress = await waitFor("both hosts in the Ingress status", () => {
+    // Status and annotations are two writes (status subresource, then metadata): wait for both.
+    const ingress = await waitFor("both hosts in the Ingress status and the VS uuid map", () => {
       const current = cluster.kube.get("networking.k8s.io/v1/Ingress", "shop", "shop") as IngressView | undefined
       const entries = current?.status?.loadBalancer?.ingress ?? []
-      return entries.length === 2 ? current : undefined
+      const annotated = current?.metadata?.annotations?.["ako.vmware.com/host-fqdn-vs-uuid-map"] !== undefined
+      return entries.length === 2 && annotated ? current : undefined
     }, 30_000)
     const entries = ingress!.status!.loadBalancer!.ingress!
     expect(entries.map((entry) => entry.hostname).sort()).toEqual(["secure.shop.example.com", "www.shop.example.com"])
@@ -122,9 +125,44 @@ describe("Ingress with an insecure and a TLS host", () => {
         !names("virtualservice").includes(`${CLUSTER}--secure.shop.example.com`) &&
         names("sslkeyandcertificate").length === 0,
       30_000
-    )
+    ).catch((error: Error) => {
+      const warnings = replica.logs().filter((line) => line["logLevel"] !== "INFO" && line["logLevel"] !== "DEBUG")
+      throw new Error(`${error.message}\n${warnings.map((line) => JSON.stringify(line)).join("\n")}`)
+    })
     await waitFor("the host pools to be deleted", () => names("pool").length === 0, 30_000)
     // The shard keeps its VS and VIP, as AKO does, so the address survives the next Ingress.
     expect(names("vsvip")).toEqual([`${CLUSTER}--Shared-L7-0`])
+  })
+})
+
+describe("an Ingress deleted while its status is being written", () => {
+  it("is cleaned up, and the controller keeps running", async () => {
+    cluster.kube.apply({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "flash", namespace: "shop" },
+      spec: {
+        ingressClassName: "avi-lb",
+        tls: [{ hosts: ["secure.shop.example.com"], secretName: "shop-tls" }],
+        rules: [{
+          host: "secure.shop.example.com",
+          http: {
+            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "cart", port: { number: 80 } } } }]
+          }
+        }]
+      }
+    })
+    await waitFor(
+      "the Ingress status",
+      () =>
+        ((cluster.kube.get("networking.k8s.io/v1/Ingress", "shop", "flash") as IngressView | undefined)?.status
+          ?.loadBalancer?.ingress ?? []).length > 0,
+      30_000
+    )
+    // No wait for the annotation write that follows the status write: it meets a deleted object.
+    cluster.kube.delete("networking.k8s.io/v1/Ingress", "shop", "flash")
+    await waitFor("the SNI child to be deleted", () => names("sslkeyandcertificate").length === 0, 30_000)
+    expect(replica.process.child.exitCode).toBeNull()
+    expect(replica.messages().filter((message) => message.startsWith("ako-ts failed"))).toEqual([])
   })
 })
