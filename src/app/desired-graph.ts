@@ -10,7 +10,6 @@ import type { ReflectorsShape } from "../k8s/index.js"
 import {
   emptyShardUnit,
   isSharedL7VsName,
-  makeSnapshot,
   SERVICE_NAME_LABEL,
   translate,
   translateUnit,
@@ -24,9 +23,9 @@ import type {
   ModelSettings,
   ObjectKind,
   ObjectRef,
-  Problem,
-  SnapshotParts
+  Problem
 } from "../model/index.js"
+import { STATUS_ANNOTATIONS } from "../reconcile/index.js"
 
 const UNIT_KINDS: ReadonlySet<string> = new Set<ObjectKind>([
   "Service",
@@ -80,21 +79,79 @@ export const makeDesiredGraph = (
     // An EndpointSlice that is deleted no longer says which Service it served; remember it while it exists.
     const sliceService = new Map<string, string>()
 
+    // The reflectors' stores are immutable maps keyed as the model keys its snapshot (`ns/name`, or `name` for
+    // cluster-scoped kinds), so a snapshot shares them instead of copying the cluster on every change.
     const readSnapshot: Effect.Effect<ClusterSnapshot> = Effect.gen(function*() {
-      const values = <A>(reflector: { readonly snapshot: Effect.Effect<ReadonlyMap<string, A>> }) =>
-        Effect.map(reflector.snapshot, (map) => map.values())
-      const parts: SnapshotParts = {
-        services: yield* values(reflectors.services),
-        endpointSlices: yield* values(reflectors.endpointSlices),
-        ingresses: yield* values(reflectors.ingresses),
-        ingressClasses: yield* values(reflectors.ingressClasses),
-        secrets: yield* values(reflectors.secrets),
-        namespaces: yield* values(reflectors.namespaces),
-        nodes: yield* values(reflectors.nodes),
-        routes: reflectors.routes._tag === "Some" ? yield* values(reflectors.routes.value) : []
+      const snapshot: ClusterSnapshot = {
+        services: yield* reflectors.services.snapshot,
+        endpointSlices: yield* reflectors.endpointSlices.snapshot,
+        ingresses: yield* reflectors.ingresses.snapshot,
+        ingressClasses: yield* reflectors.ingressClasses.snapshot,
+        secrets: yield* reflectors.secrets.snapshot,
+        namespaces: yield* reflectors.namespaces.snapshot,
+        nodes: yield* reflectors.nodes.snapshot,
+        routes: reflectors.routes._tag === "Some" ? yield* reflectors.routes.value.snapshot : new Map()
       }
-      return makeSnapshot(parts)
+      return snapshot
     })
+
+    /**
+     * What of an object the translation can depend on. The leader's own status and annotation writes come back as
+     * changes; without this filter every one of them would recompute units (and cost the cluster size each time).
+     */
+    const fingerprints = new Map<string, string>()
+    const fingerprintOf = (kind: string, object: unknown): string => {
+      if (object === undefined) return ""
+      const { metadata, status, ...rest } = object as {
+        readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> } & Record<string, unknown>
+        readonly status?: { readonly addresses?: unknown }
+      } & Record<string, unknown>
+      const { annotations, generation: _generation, managedFields: _managed, resourceVersion: _version, ...meta } =
+        metadata ?? {}
+      const kept = Object.entries(annotations ?? {}).filter(([key]) => !STATUS_ANNOTATIONS.includes(key))
+      // Node addresses live in status (NodePort pool servers); no other status is read by the model.
+      const readStatus = kind === "Node" ? status?.addresses : undefined
+      return JSON.stringify([meta, kept, rest, readStatus])
+    }
+    const storeOf = (snapshot: ClusterSnapshot, kind: string): ReadonlyMap<string, unknown> | undefined => {
+      switch (kind) {
+        case "Service":
+          return snapshot.services
+        case "EndpointSlice":
+          return snapshot.endpointSlices
+        case "Ingress":
+          return snapshot.ingresses
+        case "IngressClass":
+          return snapshot.ingressClasses
+        case "Secret":
+          return snapshot.secrets
+        case "Namespace":
+          return snapshot.namespaces
+        case "Node":
+          return snapshot.nodes
+        case "Route":
+          return snapshot.routes
+        default:
+          return undefined
+      }
+    }
+    /** Records the object's fingerprint; true when it differs from the last one seen (or the object came or went). */
+    const changed = (snapshot: ClusterSnapshot, kind: string, key: string): boolean => {
+      const fingerprint = fingerprintOf(kind, storeOf(snapshot, kind)?.get(key))
+      const id = `${kind}|${key}`
+      if (fingerprints.get(id) === fingerprint) return false
+      if (fingerprint === "") fingerprints.delete(id)
+      else fingerprints.set(id, fingerprint)
+      return true
+    }
+    const rememberAll = (snapshot: ClusterSnapshot) => {
+      fingerprints.clear()
+      for (const kind of UNIT_KINDS) {
+        for (const [key, object] of storeOf(snapshot, kind) ?? new Map()) {
+          fingerprints.set(`${kind}|${key}`, fingerprintOf(kind, object))
+        }
+      }
+    }
 
     const rememberSlices = (snapshot: ClusterSnapshot) => {
       for (const [key, slice] of snapshot.endpointSlices) {
@@ -113,6 +170,7 @@ export const makeDesiredGraph = (
     const recomputeAll = Effect.gen(function*() {
       const snapshot = yield* readSnapshot
       rememberSlices(snapshot)
+      rememberAll(snapshot)
       const previous = yield* Ref.get(state)
       const translation = translate(snapshot, settings)
       const next = new Map(translation.desired)
@@ -134,7 +192,7 @@ export const makeDesiredGraph = (
         const current = yield* Ref.get(state)
         const affected = new Set<string>()
         for (const change of changes) {
-          if (!UNIT_KINDS.has(change.kind)) continue
+          if (!UNIT_KINDS.has(change.kind) || !changed(snapshot, change.kind, change.key)) continue
           const ref = refOf(change.kind, change.key)
           for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
           for (const key of unitsOwnedBy(current, ref)) affected.add(key)
