@@ -3,7 +3,6 @@
  * replicas as child processes, each with its own Kubernetes user (token), pod name and health port. Requests are
  * attributed to replicas by the Kubernetes user and by the Avi client identity (`ako-ts/<version> <pod>`).
  */
-import { spawn } from "node:child_process"
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -120,9 +119,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<E2eClu
     kube.writeKubeconfig(kubeconfig, token)
     const port = await freePort()
     const processEnv = { POD_NAME: name, POD_NAMESPACE: NAMESPACE, AKO_API_PORT: String(port), ...env }
-    const spawned = entryPoint === undefined
-      ? spawnAkoTs(["run", "--kubeconfig", kubeconfig], processEnv)
-      : spawnEntryPoint(entryPoint, ["run", "--kubeconfig", kubeconfig], processEnv)
+    const spawned = spawnAkoTs(["run", "--kubeconfig", kubeconfig], processEnv, entryPoint)
     const get = async (path: string) => fetch(`http://127.0.0.1:${port}${path}`)
     const metrics = async () => (await get("/metrics")).text()
     const replica: Replica = {
@@ -247,26 +244,6 @@ export const waitForLeader = (cluster: E2eCluster, timeoutMs = 30_000) =>
   waitFor("a lease holder", () => cluster.leaseHolder(), timeoutMs)
 
 // ---- High-availability helpers (test/e2e/ha-*.test.ts, bench/ha-*.ts) ----
-
-/** Like `spawnAkoTs`, for another build of the entry point. */
-const spawnEntryPoint = (
-  entryPoint: string,
-  args: ReadonlyArray<string>,
-  env: Readonly<Record<string, string>>
-): SpawnedProcess => {
-  const child = spawn(process.execPath, [entryPoint, ...args], {
-    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")))
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")))
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
-  )
-  return { child, stdout: () => out, stderr: () => err, exited }
-}
 
 /**
  * A copy of the built controller that reports `version` (what a rolling update to another release runs): the

@@ -17,8 +17,13 @@ export interface SpawnedProcess {
   readonly exited: Promise<number | string>
 }
 
-export const spawnAkoTs = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): SpawnedProcess => {
-  const child = spawn(process.execPath, [ENTRY_POINT, ...args], {
+/** Spawns the built entry point (or another build's, for version-skew tests) with only PATH and HOME inherited. */
+export const spawnAkoTs = (
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>> = {},
+  entryPoint: string = ENTRY_POINT
+): SpawnedProcess => {
+  const child = spawn(process.execPath, [entryPoint, ...args], {
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
