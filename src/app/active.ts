@@ -5,10 +5,7 @@
  * goes through the WriteGuard; losing the lead interrupts all of it.
  */
 import { Duration, Effect, Metric, Schedule, Stream } from "effect"
-import type { AviClient } from "../avi/index.js"
 import { NotLeader } from "../election/index.js"
-import type { WriteGuard } from "../election/index.js"
-import type { EventRecorder, KubeWriters, Reflectors } from "../k8s/index.js"
 import type { DesiredState, DesiredUnit, ObjectRef, Problem } from "../model/index.js"
 import {
   AviCache,
@@ -87,8 +84,13 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
     // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
     // written there with the queue's per-unit retry, so one object that fails (or vanishes) delays nobody else.
-    for (const unitResult of result.units.values()) yield* requeueIfNeeded(queue, unitResult)
-    yield* queue.addAll(desired.keys())
+    for (const [key, unitResult] of result.units) {
+      if (unitResult.outcome._tag === "RetryFast" || unitResult.outcome._tag === "RetrySlow") {
+        yield* requeueIfNeeded(queue, unitResult)
+      } else if (desired.has(key)) {
+        yield* queue.add(key)
+      }
+    }
     yield* Metric.increment(takeovers)
     yield* Metric.set(takeoverSeconds, (performance.now() - started) / 1000)
     yield* Effect.logInfo("takeover complete; serving the work queue").pipe(
@@ -132,5 +134,3 @@ const requeueIfNeeded = (queue: WorkQueue<string>, result: UnitResult) =>
     Effect.flatMap((outcome) => outcome === undefined ? Effect.void : queue.addAfter(result.key, outcome.requeueAfter)),
     Effect.catchAll(() => queue.addRateLimited(result.key))
   )
-
-export type ActiveRequirements = AviClient | AviCache | WriteGuard | KubeWriters | EventRecorder | Reflectors
