@@ -70,6 +70,11 @@ describe("the built entry point", () => {
       })
       const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
       expect(metrics.status).toBe(200)
+      // Readiness does not wait for the Lease; the release on SIGTERM is only owed once this replica leads.
+      await waitFor(
+        "the replica to lead",
+        () => jsonLines(controller.stdout()).some((line) => line["message"] === "became leader")
+      )
       controller.child.kill("SIGTERM")
       expect(await exitWithin(controller, 10_000)).toBe(0)
       const messages = jsonLines(controller.stdout()).map((line) => line["message"])
