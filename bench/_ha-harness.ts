@@ -243,7 +243,7 @@ export const median = (sample: ReadonlyArray<number>) => {
 
 /**
  * A numeric option: `--name value` when the script is run directly, or the environment variable
- * `HA_BENCH_<NAME>` (what `npm run bench` passes through, since it forwards no arguments), or the default.
+ * `HA_BENCH_<NAME>`, or the default. `npm run bench -- NAME --option value` forwards the options.
  */
 export const numberArg = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`)
