@@ -6,10 +6,12 @@
  */
 import { Duration, Effect, Metric, Schedule, Stream } from "effect"
 import { NotLeader } from "../election/index.js"
-import type { DesiredState, DesiredUnit, ObjectRef, Problem } from "../model/index.js"
+import { objectRef, refKey } from "../model/index.js"
+import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
 import {
   AviCache,
   cacheAddresses,
+  carriesAkoStatus,
   makeWorkQueue,
   reconcileUnit,
   statusesFor,
@@ -17,7 +19,14 @@ import {
   wantedBy,
   workQueueOutcome
 } from "../reconcile/index.js"
-import type { CachedObject, UnitProblem, UnitResult, WorkQueue } from "../reconcile/index.js"
+import type {
+  AnnotatedObject,
+  CachedObject,
+  ObservedObject,
+  UnitProblem,
+  UnitResult,
+  WorkQueue
+} from "../reconcile/index.js"
 import type { DesiredGraph } from "./desired-graph.js"
 import { FULL_TRANSLATION_PROBLEMS } from "./desired-graph.js"
 import { emitProblems } from "./problem-events.js"
@@ -80,6 +89,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" })
     )
     for (const unit of desired.values()) ownersByUnit.set(unit.key, unit.owners)
+    yield* clearOrphanedStatuses(desired, yield* graph.snapshot, writeStatuses)
     const problems = yield* graph.problems
     yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
     // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
@@ -127,6 +137,46 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     // A write refused by the guard means leadership is ending; the runner interrupts this fiber next.
     Effect.catchIf((error): error is NotLeader => error instanceof NotLeader, () => Effect.never)
   )
+
+/**
+ * Statuses this controller wrote for objects it no longer handles, for example a Service that stopped being a
+ * LoadBalancer or an Ingress that moved to another class while no replica led: nothing in-process remembers them,
+ * so the takeover finds them by what they carry. An Ingress or Route with AKO's annotations is ours; a Service that
+ * is no LoadBalancer any more cannot legitimately show load-balancer addresses. Failures are logged, not fatal.
+ */
+const clearOrphanedStatuses = <E, R>(
+  desired: DesiredState,
+  snapshot: ClusterSnapshot,
+  writeStatuses: (objects: Iterable<ObjectRef>, state: DesiredState) => Effect.Effect<void, E, R>
+) => {
+  const owned = new Set<string>()
+  for (const unit of desired.values()) for (const owner of unit.owners) owned.add(refKey(owner))
+  const orphans: Array<ObjectRef> = []
+  const consider = (kind: "Service" | "Ingress" | "Route", object: AnnotatedObject & ObservedObject) => {
+    const ref = objectRef(kind, object)
+    if (owned.has(refKey(ref))) return
+    const staleService = kind === "Service" &&
+      (object as Service).spec?.type !== "LoadBalancer" &&
+      (object.status?.loadBalancer?.ingress ?? []).length > 0
+    if (staleService || carriesAkoStatus(object)) orphans.push(ref)
+  }
+  for (const service of snapshot.services.values()) consider("Service", service)
+  for (const ingress of snapshot.ingresses.values()) consider("Ingress", ingress)
+  for (const route of snapshot.routes.values()) consider("Route", route)
+  if (orphans.length === 0) return Effect.void
+  return writeStatuses(orphans, desired).pipe(
+    Effect.tap(() =>
+      Effect.logInfo("cleared statuses of objects no longer handled").pipe(
+        Effect.annotateLogs("objects", orphans.map(refKey).join(","))
+      )
+    ),
+    Effect.catchAll((error) =>
+      Effect.logWarning("could not clear the status of objects no longer handled").pipe(
+        Effect.annotateLogs("error", String(error))
+      )
+    )
+  )
+}
 
 /** A takeover result that still needs work goes to the queue the way a reconcile outcome would. */
 const requeueIfNeeded = (queue: WorkQueue<string>, result: UnitResult) =>

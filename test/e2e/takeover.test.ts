@@ -84,3 +84,63 @@ describe("taking the lead over existing Avi state", () => {
     expect(c.aviWritesOf("ako-0")).toEqual([])
   })
 })
+
+describe("statuses left behind while no replica led", () => {
+  it("are cleared at takeover for objects no longer handled, and kept for other controllers' objects", async () => {
+    const c = (cluster = await startCluster())
+    c.kube.ensureNamespace("old")
+    const lbStatus = { loadBalancer: { ingress: [{ ip: "10.50.0.99" }] } }
+    // Was a LoadBalancer handled by ako-ts; became ClusterIP while every replica was down.
+    c.kube.create({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "was-lb", namespace: "old" },
+      spec: { type: "ClusterIP", ports: [{ port: 80, protocol: "TCP" }] },
+      status: lbStatus
+    })
+    // A LoadBalancer of another controller's class: not ours to touch.
+    c.kube.create({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "other-class", namespace: "old" },
+      spec: { type: "LoadBalancer", loadBalancerClass: "example.com/other", ports: [{ port: 80, protocol: "TCP" }] },
+      status: lbStatus
+    })
+    // An Ingress ako-ts programmed, moved to another IngressClass meanwhile.
+    c.kube.create({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: {
+        name: "moved",
+        namespace: "old",
+        annotations: { "ako.vmware.com/host-fqdn-vs-uuid-map": "{\"moved.example.com\":\"virtualservice-1\"}" }
+      },
+      spec: {
+        ingressClassName: "someone-else",
+        rules: [{ host: "moved.example.com" }]
+      },
+      status: { loadBalancer: { ingress: [{ ip: "10.50.0.98", hostname: "moved.example.com" }] } }
+    })
+    const replica = await c.startReplica("ako-0")
+    await takeoverDone(replica.messages)
+    const read = (kind: string, name: string) =>
+      c.kube.get(kind, "old", name) as {
+        status?: { loadBalancer?: { ingress?: ReadonlyArray<unknown> } }
+        metadata?: { annotations?: Record<string, string> }
+      }
+    await waitFor(
+      "the stale Service and Ingress statuses cleared",
+      () =>
+        (read("v1/Service", "was-lb").status?.loadBalancer?.ingress ?? []).length === 0 &&
+        (read("networking.k8s.io/v1/Ingress", "moved").status?.loadBalancer?.ingress ?? []).length === 0
+    )
+    await waitFor(
+      "AKO's annotation removed from the Ingress",
+      () =>
+        read("networking.k8s.io/v1/Ingress", "moved").metadata?.annotations
+          ?.["ako.vmware.com/host-fqdn-vs-uuid-map"] ===
+          undefined
+    )
+    expect(read("v1/Service", "other-class").status?.loadBalancer?.ingress).toEqual([{ ip: "10.50.0.99" }])
+  })
+})
