@@ -5,46 +5,21 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
+  allHaveVips,
   CLUSTER,
-  l4Drift,
+  converged,
   leaseWritesOf,
-  noDrift,
   overlappingWrites,
   seedLoadBalancerServices,
   servicesWithoutVip,
   serviceVips,
-  startCluster
+  withCluster
 } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 
 const APPS = "apps"
 const LEASE_DURATION_MS = 3_000
-
-const withCluster = async (body: (cluster: E2eCluster) => Promise<void>) => {
-  const cluster = await startCluster()
-  try {
-    await body(cluster)
-  } finally {
-    await cluster.close()
-  }
-}
-
-const allHaveVips = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor(
-    `VIPs on all ${names.length} Services`,
-    () => servicesWithoutVip(cluster.kube, APPS, names).length === 0,
-    timeoutMs
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; without: ${servicesWithoutVip(cluster.kube, APPS, names).join(", ")}`)
-  })
-
-const converged = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor("Avi to hold exactly the desired objects", () => noDrift(l4Drift(cluster, APPS, names)), timeoutMs).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(l4Drift(cluster, APPS, names))}`)
-    }
-  )
 
 /** Every Service's status VIP is the one its VsVip holds in Avi, and no two Services share one. */
 const vipsMatchAvi = (cluster: E2eCluster, names: ReadonlyArray<string>) => {

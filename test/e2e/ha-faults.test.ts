@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
+  allHaveVips,
+  converged,
   isLeading,
-  l4Drift,
   leaseWritesOf,
-  noDrift,
   overlappingWrites,
   seedLoadBalancerServices,
   servicesWithoutVip,
-  startCluster
+  withCluster
 } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -22,29 +22,6 @@ const RENEW_DEADLINE_MS = 2_000
 const LEASE_DURATION_MS = 3_000
 /** Request transit and event-loop slack between the replica's clock reading and the simulator's log entry. */
 const SLACK_MS = 150
-
-const withCluster = async (body: (cluster: E2eCluster) => Promise<void>) => {
-  const cluster = await startCluster()
-  try {
-    await body(cluster)
-  } finally {
-    await cluster.close()
-  }
-}
-
-const allHaveVips = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor(
-    `VIPs on all ${names.length} Services`,
-    () => servicesWithoutVip(cluster.kube, APPS, names).length === 0,
-    timeoutMs
-  )
-
-const converged = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor("Avi to hold exactly the desired objects", () => noDrift(l4Drift(cluster, APPS, names)), timeoutMs).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(l4Drift(cluster, APPS, names))}`)
-    }
-  )
 
 const leaderAndPassive = async (cluster: E2eCluster): Promise<readonly [Replica, Replica]> => {
   const leader = await cluster.startReplica("ako-0")

@@ -5,18 +5,17 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
+  allHaveVips,
   buildOfVersion,
+  converged,
   isLeading,
-  l4Drift,
   leaseOf,
   leaseWritesOf,
   NAMESPACE,
-  noDrift,
   objectWritesOf,
   overlappingWrites,
   seedLoadBalancerServices,
-  servicesWithoutVip,
-  startCluster
+  withCluster
 } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -24,29 +23,6 @@ import { waitFor } from "../support/process.js"
 const APPS = "apps"
 /** Passive replicas re-list owned Avi objects this often, so "the passive's caches hold every object" is checkable. */
 const REPLICA_ENV = { AKO_TS_AVI_CACHE_REFRESH: "1 second" }
-
-const withCluster = async (body: (cluster: E2eCluster) => Promise<void>) => {
-  const cluster = await startCluster()
-  try {
-    await body(cluster)
-  } finally {
-    await cluster.close()
-  }
-}
-
-const allHaveVips = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor(
-    `VIPs on all ${names.length} Services`,
-    () => servicesWithoutVip(cluster.kube, APPS, names).length === 0,
-    timeoutMs
-  )
-
-const converged = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor("Avi to hold exactly the desired objects", () => noDrift(l4Drift(cluster, APPS, names)), timeoutMs).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(l4Drift(cluster, APPS, names))}`)
-    }
-  )
 
 /** The passive's view: Kubernetes stores, desired units and the owned-object Avi cache all hold `count` Services. */
 const cachesHold = (replica: Replica, count: number) =>

@@ -396,3 +396,31 @@ export const peakRss = (pid: number | undefined): number | undefined => {
     return undefined
   }
 }
+
+/** A fresh cluster for one scenario, closed (replicas killed, simulators stopped) whatever the outcome. */
+export const withCluster = async (body: (cluster: E2eCluster) => Promise<void>) => {
+  const cluster = await startCluster()
+  try {
+    await body(cluster)
+  } finally {
+    await cluster.close()
+  }
+}
+
+/** Waits until every named Service in `apps` shows a VIP; the failure names the ones without. */
+export const allHaveVips = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
+  waitFor(
+    `VIPs on all ${names.length} Services`,
+    () => servicesWithoutVip(cluster.kube, "apps", names).length === 0,
+    timeoutMs
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; without: ${servicesWithoutVip(cluster.kube, "apps", names).join(", ")}`)
+  })
+
+/** Waits until Avi holds exactly the L4 objects the named Services in `apps` want; the failure shows the drift. */
+export const converged = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
+  waitFor("Avi to hold exactly the desired objects", () => noDrift(l4Drift(cluster, "apps", names)), timeoutMs).catch(
+    (error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(l4Drift(cluster, "apps", names))}`)
+    }
+  )
