@@ -6,7 +6,7 @@
  * program (crash-only supervision); everything else retries on its own schedule.
  */
 import type * as k8s from "@kubernetes/client-node"
-import { Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
+import { Duration, Effect, Layer, Schedule, Stream } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviClientConfig } from "../avi/index.js"
 import { electionLayer, Elector, kubeLeaseApiLayer, makeElectionConfig, runWhileLeader } from "../election/index.js"
@@ -86,17 +86,14 @@ export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) 
     const { config, identity } = settings
     const openshift = yield* servesRoutes(kubeConfig)
     if (openshift) yield* Effect.logInfo("the cluster serves route.openshift.io/v1: OpenShift Routes are handled")
-    const electionConfig = yield* Either.mapLeft(
-      makeElectionConfig({
-        namespace: identity.podNamespace,
-        identity: identity.podName,
-        version: VERSION,
-        leaseDuration: config.leaseDuration,
-        renewDeadline: config.renewDeadline,
-        retryPeriod: config.retryPeriod
-      }),
-      (error) => error
-    )
+    const electionConfig = yield* makeElectionConfig({
+      namespace: identity.podNamespace,
+      identity: identity.podName,
+      version: VERSION,
+      leaseDuration: config.leaseDuration,
+      renewDeadline: config.renewDeadline,
+      retryPeriod: config.retryPeriod
+    })
     const kube = kubeClientLayer(kubeConfig)
     const avi = AviClient.layer(aviClientConfig(settings))
     const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))

@@ -8,6 +8,7 @@ import * as k8s from "@kubernetes/client-node"
 import { Data, Duration, Effect, Redacted } from "effect"
 import { CONFIGMAP_NAME, SECRET_NAME } from "../config/index.js"
 import type { SecretData } from "../config/index.js"
+import { makeKubeClient } from "../k8s/index.js"
 
 export class KubeReadError extends Data.TaggedError("KubeReadError")<{
   readonly object: string
@@ -45,84 +46,63 @@ export const loadKubeConfig = (kubeconfigPath: string | undefined): Effect.Effec
     catch: (error) => new KubeConfigError({ detail: error instanceof Error ? error.message : String(error) })
   })
 
-/** client-node does not abort a request when the promise is abandoned; the signal must be set on its request context. */
-const abortWith = (signal: AbortSignal): k8s.ConfigurationOptions => ({
-  middleware: [{
-    pre: (context) => {
-      context.setSignal(signal)
-      return new k8s.Observable(Promise.resolve(context))
-    },
-    post: (response) => new k8s.Observable(Promise.resolve(response))
-  }],
-  middlewareMergeStrategy: "append"
-})
-
 const REQUEST_TIMEOUT = Duration.seconds(10)
 
-const describeFailure = (error: unknown): string => {
-  if (error instanceof k8s.ApiException) {
-    const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body)
-    return `HTTP ${error.code}: ${body.slice(0, 300)}`
-  }
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : ""
-    return `${error.message}${cause}`
-  }
-  return String(error)
-}
-
-const readOptional = <A>(
+/** A GET whose 404 means "absent" (AKO's environment fallback applies); anything else stops the start. */
+const readOptional = (
   kubeConfig: k8s.KubeConfig,
   object: string,
-  read: (options: k8s.ConfigurationOptions) => Promise<A>
-): Effect.Effect<A | undefined, KubeReadError> =>
-  Effect.tryPromise({
-    try: (signal) => read(abortWith(signal)).then((value): A | undefined => value),
-    catch: (error) => error
-  }).pipe(
-    Effect.timeoutFail({ duration: REQUEST_TIMEOUT, onTimeout: () => new Error(`no answer within 10 s`) }),
+  path: string
+): Effect.Effect<Record<string, unknown> | undefined, KubeReadError> =>
+  makeKubeClient(kubeConfig).request({ method: "GET", path }).pipe(
+    Effect.map((body) => body as Record<string, unknown>),
+    Effect.timeoutFail({ duration: REQUEST_TIMEOUT, onTimeout: () => "no answer within 10 s" }),
     Effect.catchAll((error) =>
-      error instanceof k8s.ApiException && error.code === 404 ?
+      typeof error !== "string" && error._tag === "KubeApiError" && error.status === 404 ?
         Effect.succeed(undefined) :
         Effect.fail(
           new KubeReadError({
             object,
             server: kubeConfig.getCurrentCluster()?.server ?? "(unknown)",
-            detail: describeFailure(error)
+            detail: typeof error === "string" ? error : error.message
           })
         )
     )
   )
 
+const namespacedPath = (namespace: string, plural: string, name: string) =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}`
+
+const stringMap = (value: unknown): Readonly<Record<string, string>> =>
+  typeof value === "object" && value !== null ?
+    Object.fromEntries(
+      Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string")
+    ) :
+    {}
+
 export const readAkoConfigMap = (
   kubeConfig: k8s.KubeConfig,
   namespace: string
-): Effect.Effect<Readonly<Record<string, string>> | undefined, KubeReadError> => {
-  const api = kubeConfig.makeApiClient(k8s.CoreV1Api)
-  return readOptional(
+): Effect.Effect<Readonly<Record<string, string>> | undefined, KubeReadError> =>
+  readOptional(
     kubeConfig,
     `ConfigMap ${namespace}/${CONFIGMAP_NAME}`,
-    (options) => api.readNamespacedConfigMap({ name: CONFIGMAP_NAME, namespace }, options)
-  ).pipe(Effect.map((configMap) => configMap === undefined ? undefined : { ...configMap.data }))
-}
+    namespacedPath(namespace, "configmaps", CONFIGMAP_NAME)
+  )
+    .pipe(Effect.map((configMap) => configMap === undefined ? undefined : stringMap(configMap["data"])))
 
 /** Secret values are wrapped in `Redacted` the moment they are decoded from base64. */
 export const readAviSecret = (
   kubeConfig: k8s.KubeConfig,
   namespace: string
-): Effect.Effect<SecretData | undefined, KubeReadError> => {
-  const api = kubeConfig.makeApiClient(k8s.CoreV1Api)
-  return readOptional(
-    kubeConfig,
-    `Secret ${namespace}/${SECRET_NAME}`,
-    (options) => api.readNamespacedSecret({ name: SECRET_NAME, namespace }, options)
-  ).pipe(Effect.map((secret) => {
-    if (secret === undefined) return undefined
-    const decoded: Record<string, Redacted.Redacted<string>> = {}
-    for (const [key, base64] of Object.entries(secret.data ?? {})) {
-      decoded[key] = Redacted.make(Buffer.from(base64, "base64").toString("utf8"))
-    }
-    for (const [key, text] of Object.entries(secret.stringData ?? {})) decoded[key] = Redacted.make(text)
-    return decoded
-  }))
-}
+): Effect.Effect<SecretData | undefined, KubeReadError> =>
+  readOptional(kubeConfig, `Secret ${namespace}/${SECRET_NAME}`, namespacedPath(namespace, "secrets", SECRET_NAME))
+    .pipe(Effect.map((secret) => {
+      if (secret === undefined) return undefined
+      const decoded: Record<string, Redacted.Redacted<string>> = {}
+      for (const [key, base64] of Object.entries(stringMap(secret["data"]))) {
+        decoded[key] = Redacted.make(Buffer.from(base64, "base64").toString("utf8"))
+      }
+      for (const [key, text] of Object.entries(stringMap(secret["stringData"]))) decoded[key] = Redacted.make(text)
+      return decoded
+    }))
