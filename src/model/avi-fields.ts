@@ -2,11 +2,17 @@
  * Field values AKO writes into every body: by-name references in AKO's exact spelling (some with `/?name=`, some
  * with `?name=`, reference/ako-objects.md §8), markers, `service_metadata`, and the checksum.
  */
+import type { MarkerFields } from "./checksum.js"
+import {
+  observedCertificateChecksum,
+  observedDataScriptChecksum,
+  observedL4PolicySetChecksum,
+  sortedStrings
+} from "./checksum.js"
 import type { AviBody, AviObjectType, DesiredAviObject, ObjectId } from "./desired.js"
-import { fnv1a32 } from "./names.js"
 
 export const ref = {
-  tenant: (name: string) => `/api/tenant/?name=${name}`,
+  tenant: (name: string) => `/api/tenant/?name=${goQueryEscape(name)}`,
   cloud: (name: string) => `/api/cloud?name=${name}`,
   seGroup: (name: string) => `/api/serviceenginegroup?name=${name}`,
   vrf: (name: string) => `/api/vrfcontext?name=${name}`,
@@ -27,17 +33,19 @@ export const ref = {
 
 export const GLOBAL_VRF = "global"
 
-/** AKO `utils.AviObjectMarkers` fields, in the Go struct's order (that is the order AKO emits them in). */
-export interface MarkerFields {
-  readonly Namespace?: string
-  readonly Host?: ReadonlyArray<string>
-  readonly InfrasettingName?: string
-  readonly ServiceName?: string
-  readonly Path?: ReadonlyArray<string>
-  readonly Port?: string
-  readonly Protocol?: string
-  readonly IngressName?: ReadonlyArray<string>
-}
+/**
+ * Go's `url.QueryEscape`, which AKO applies to the tenant name in `tenant_ref` (`lib.GetEscapedValue`): unreserved
+ * characters stay, a space becomes `+`, every other byte is `%XX` in upper case.
+ */
+export const goQueryEscape = (value: string): string =>
+  [...new TextEncoder().encode(value)].map((byte) => {
+    const c = String.fromCharCode(byte)
+    if (/[A-Za-z0-9\-_.~]/.test(c)) return c
+    if (c === " ") return "+"
+    return `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+  }).join("")
+
+export type { MarkerFields } from "./checksum.js"
 
 const MARKER_ORDER: ReadonlyArray<keyof MarkerFields> = [
   "Namespace",
@@ -47,7 +55,8 @@ const MARKER_ORDER: ReadonlyArray<keyof MarkerFields> = [
   "Path",
   "Port",
   "Protocol",
-  "IngressName"
+  "IngressName",
+  "GatewayName"
 ]
 
 export interface Marker {
@@ -55,15 +64,21 @@ export interface Marker {
   readonly values: ReadonlyArray<string>
 }
 
-/** `clustername` first, then each non-empty field (AKO `lib.GetAllMarkers`). */
+/**
+ * `clustername` first, then, in AKO's struct order, each non-empty string field and each list field with at least
+ * one element, its values sorted (AKO `lib.GetAllMarkers`; its checksum sorts the lists in place before they are
+ * sent). A path-less rule's `Path: [""]` is therefore sent as it is.
+ */
 export const markers = (clusterName: string, fields: MarkerFields = {}): ReadonlyArray<Marker> => {
   const result: Array<Marker> = [{ key: "clustername", values: [clusterName] }]
   for (const key of MARKER_ORDER) {
     const value = fields[key]
     if (value === undefined) continue
-    const values = typeof value === "string" ? [value] : [...value]
-    if (values.length === 0 || values.every((v) => v === "")) continue
-    result.push({ key, values })
+    if (typeof value === "string") {
+      if (value !== "") result.push({ key, values: [value] })
+    } else if (value.length > 0) {
+      result.push({ key, values: sortedStrings(value) })
+    }
   }
   return result
 }
@@ -76,6 +91,7 @@ export interface ServiceMetadata {
   readonly hostnames?: ReadonlyArray<string>
   readonly namespaceSvcName?: ReadonlyArray<string>
   readonly poolRatio?: number
+  readonly insecureEdgeTermAllow?: boolean
 }
 
 /**
@@ -98,7 +114,7 @@ export const serviceMetadata = (metadata: ServiceMetadata): string => {
     gateway: "",
     httproute: "",
     httproute_rule_name: "",
-    insecureedgetermallow: false,
+    insecureedgetermallow: metadata.insecureEdgeTermAllow ?? false,
     is_mci_ingress: false,
     fqdn_reuse_policy: "",
     host_namespace_ingress_name: null
@@ -137,87 +153,39 @@ export const canonicalJson = (value: unknown): string => {
   return out + "}"
 }
 
-/** The name a ref carries: `…#name`, `…?name=name` or `…/?name=name`; the ref itself otherwise. */
-export const refName = (value: string): string => {
-  const hash = value.lastIndexOf("#")
-  if (hash >= 0) return value.slice(hash + 1)
-  const query = value.indexOf("name=")
-  return query >= 0 ? decodeURIComponent(value.slice(query + "name=".length)) : value
-}
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value) ? value as Record<string, unknown> : {}
-const asArray = (value: unknown): ReadonlyArray<unknown> => Array.isArray(value) ? value : []
-const asString = (value: unknown): string => typeof value === "string" ? value : ""
-
 /**
- * For the types Avi gives no checksum field (L4PolicySet, VSDataScriptSet, SSLKeyAndCertificate), AKO recomputes a
- * checksum from the GET body (`lib.L4PolicyChecksum`, `DSChecksum`, `SSLKeyCertChecksum`). These projections keep
- * what those checksums cover, with refs reduced to names so a controller's `https://…#name` equals our `?name=`;
- * the private key is excluded because Avi never returns it.
+ * The checksum of an object read from Avi, comparable to `DesiredAviObject.checksum`: the stored checksum field
+ * where the type has one (so out-of-band edits go unnoticed, as in AKO), else the value AKO recomputes from the
+ * object at boot (`lib.L4PolicyChecksum`, `DSChecksum`, `SSLKeyCertChecksum`).
  */
-const projection = (type: AviObjectType, body: AviBody): unknown => {
-  const markerValues = asArray(body["markers"])
+export const observedChecksum = (type: AviObjectType, body: AviBody, clusterName: string): string | undefined => {
   switch (type) {
     case "l4policyset":
-      return {
-        markers: markerValues,
-        rules: asArray(asRecord(body["l4_connection_policy"])["rules"]).map((rule) => {
-          const r = asRecord(rule)
-          const match = asRecord(r["match"])
-          return {
-            index: r["index"],
-            ports: asRecord(match["port"])["ports"],
-            protocol: asRecord(match["protocol"])["protocol"],
-            pool: refName(asString(asRecord(asRecord(r["action"])["select_pool"])["pool_ref"]))
-          }
-        })
-      }
+      return String(observedL4PolicySetChecksum(clusterName, body))
     case "vsdatascriptset":
-      return {
-        markers: markerValues,
-        scripts: asArray(body["datascript"]).map((d) => asString(asRecord(d)["script"])),
-        poolGroups: asArray(body["pool_group_refs"]).map((r) => refName(asString(r))).sort()
-      }
+      return String(observedDataScriptChecksum(clusterName, body))
     case "sslkeyandcertificate":
-      return {
-        name: body["name"],
-        markers: markerValues,
-        certificate: asString(asRecord(body["certificate"])["certificate"]),
-        caCerts: asArray(body["ca_certs"]).map((c) => asString(asRecord(c)["name"]))
-      }
+      return String(observedCertificateChecksum(clusterName, body))
     default: {
-      const field = CHECKSUM_FIELD[type]
-      const { [field ?? ""]: _omitted, ...rest } = body
-      return rest
+      const stored = body[CHECKSUM_FIELD[type] ?? ""]
+      return typeof stored === "string" ? stored : undefined
     }
   }
 }
 
-/** Decimal FNV-1a 32 of the canonical JSON of the significant fields (ako-ts's own, stable algorithm). */
-export const checksumOf = (type: AviObjectType, body: AviBody): string =>
-  String(fnv1a32(canonicalJson(projection(type, body))))
-
 /**
- * The checksum of an object read from Avi, comparable to `DesiredAviObject.checksum`: the stored checksum field
- * where the type has one (so out-of-band edits go unnoticed, as in AKO), else the recomputed projection.
+ * Finishes a body: writes AKO's checksum (computed by the caller from the model's inputs, as AKO does) into the
+ * type's checksum field.
  */
-export const observedChecksum = (type: AviObjectType, body: AviBody): string | undefined => {
-  const field = CHECKSUM_FIELD[type]
-  if (field === undefined) return checksumOf(type, body)
-  const stored = body[field]
-  return typeof stored === "string" ? stored : undefined
-}
-
-/** Finishes a body: computes the checksum and writes it into the type's checksum field. */
 export const desiredObject = (
   type: AviObjectType,
   name: string,
   tenant: string,
   body: AviBody,
-  dependsOn: ReadonlyArray<ObjectId>
+  dependsOn: ReadonlyArray<ObjectId>,
+  checksumValue: number
 ): DesiredAviObject => {
-  const checksum = checksumOf(type, body)
+  const checksum = String(checksumValue >>> 0)
   const field = CHECKSUM_FIELD[type]
   const finalBody = field === undefined ? body : { ...body, [field]: checksum }
   return { type, name, tenant, body: finalBody, checksum, dependsOn }

@@ -2,6 +2,7 @@
  * Bodies shared by L4 and L7 units: the VsVip, the envelope every owned object carries, and FQDN helpers.
  */
 import { desiredObject, GLOBAL_VRF, markers, ref } from "./avi-fields.js"
+import { sortedStrings, vsVipChecksum } from "./checksum.js"
 import type { DesiredAviObject } from "./desired.js"
 import { akoUser } from "./names.js"
 import type { ModelSettings } from "./settings.js"
@@ -47,23 +48,35 @@ const vip = (settings: ModelSettings, staticIp: string | undefined) => {
   }
 }
 
-/** VsVip: no created_by (AKO finds VsVips by name prefix), clustername marker only. */
+/**
+ * VsVip: no created_by (AKO finds VsVips by name prefix), clustername marker only. `dns_info` is in byte order
+ * without duplicates: AKO's checksum sorts the FQDN list in place before the body is built.
+ */
 export const vsVipObject = (
   settings: ModelSettings,
   name: string,
   fqdns: ReadonlyArray<string>,
   staticIp: string | undefined
-): DesiredAviObject =>
-  desiredObject("vsvip", name, settings.tenantName, {
+): DesiredAviObject => {
+  const sorted = unique(sortedStrings(fqdns))
+  return desiredObject(
+    "vsvip",
     name,
-    tenant_ref: ref.tenant(settings.tenantName),
-    cloud_ref: ref.cloud(settings.cloudName),
-    east_west_placement: false,
-    vrf_context_ref: ref.vrf(GLOBAL_VRF),
-    markers: markers(settings.clusterName),
-    ...(fqdns.length > 0 ? { dns_info: fqdns.map((fqdn) => ({ fqdn })) } : {}),
-    vip: [vip(settings, staticIp)]
-  }, [])
+    settings.tenantName,
+    {
+      name,
+      tenant_ref: ref.tenant(settings.tenantName),
+      cloud_ref: ref.cloud(settings.cloudName),
+      east_west_placement: false,
+      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      markers: markers(settings.clusterName),
+      ...(sorted.length > 0 ? { dns_info: sorted.map((fqdn) => ({ fqdn })) } : {}),
+      vip: [vip(settings, staticIp)]
+    },
+    [],
+    vsVipChecksum(settings.clusterName, sorted, staticIp, settings.vipNetworkList.slice(0, 1))
+  )
+}
 
 /** The cloud's DNS sub-domains in AKO's order (`GetDefaultSubDomain` sorts them). */
 export const sortedSubDomains = (settings: ModelSettings): ReadonlyArray<string> =>

@@ -1,4 +1,5 @@
 export * from "./avi-fields.js"
+export * from "./checksum.js"
 export * from "./desired.js"
 export * from "./filters.js"
 export * from "./ingress.js"

@@ -10,7 +10,7 @@ import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from ".
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
 import type { PoolServer } from "./servers.js"
-import { poolServers } from "./servers.js"
+import { poolPort, poolServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
 export const ENABLE_TLS_ANNOTATION = "ako.vmware.com/enable-tls"
@@ -43,6 +43,14 @@ export interface HostPath {
   readonly redirect: boolean
   /** Routes add `-<svc>` to pool names. */
   readonly poolNameHasService: boolean
+  /** The backend Service port's name (AKO's pool `PortName`), `""` when unnamed or unknown. */
+  readonly portName: string
+  /** The port the servers listen on (AKO's pool `Port`). */
+  readonly backendPort: number
+  /** The Service port the rule names (80 when it names the port by name), AKO's `SvcPort`. */
+  readonly servicePort: number
+  /** A Route's insecure companion of an edge host with `insecureEdgeTerminationPolicy: Allow`. */
+  readonly insecureEdgeAllow: boolean
 }
 
 export interface ParsedIngress {
@@ -85,7 +93,7 @@ const hostAllowed = (settings: ModelSettings, host: string): boolean =>
   settings.dnsSubDomains.length === 0 || settings.dnsSubDomains.some((domain) => host.endsWith(domain))
 
 /** The Service port an Ingress backend names, by number or by name. */
-const backendPort = (
+const namedServicePort = (
   ports: ReadonlyArray<ServicePort>,
   wanted: { readonly number?: number | undefined; readonly name?: string | undefined } | undefined
 ): ServicePort | undefined => {
@@ -196,7 +204,10 @@ export const parseIngress = (
       const serviceName = backend?.name ?? ""
       const field = `spec.rules[${ruleIndex}].http.paths[${pathIndex}].backend.service`
       const service = snapshot.services.get(`${namespace}/${serviceName}`)
+      const requestedPort = backend?.port?.number === undefined || backend.port.number === 0 ? 80 : backend.port.number
       let servers: ReadonlyArray<PoolServer> = []
+      let portName = ""
+      let backendPort = requestedPort
       if (service === undefined) {
         problems.push({
           object: source,
@@ -207,7 +218,7 @@ export const parseIngress = (
           } has no servers`
         })
       } else {
-        const port = backendPort(service.spec?.ports ?? [], backend?.port)
+        const port = namedServicePort(service.spec?.ports ?? [], backend?.port)
         if (port === undefined) {
           const wanted = backend?.port?.name ?? String(backend?.port?.number ?? 80)
           problems.push({
@@ -220,6 +231,8 @@ export const parseIngress = (
           })
         } else {
           servers = poolServers(snapshot, settings, service, port, true)
+          portName = port.name ?? ""
+          backendPort = poolPort(servers, port)
         }
       }
       paths.push({
@@ -234,7 +247,11 @@ export const parseIngress = (
         ratio: 100,
         certificate,
         redirect: certificate !== undefined,
-        poolNameHasService: false
+        poolNameHasService: false,
+        portName,
+        backendPort,
+        servicePort: requestedPort,
+        insecureEdgeAllow: false
       })
     }
   }

@@ -3,12 +3,14 @@
  * AKO `nodes/avi_model_l4_translator.go`, `rest/avi_obj_vs.go`).
  */
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import type { MarkerFields } from "./checksum.js"
+import { l4PolicySetChecksum, poolChecksum, virtualServiceChecksum } from "./checksum.js"
 import { autoFqdn, isIpAddress, owned, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { l4PoolName, l4VsName, unitKey } from "./names.js"
-import { poolServers, slicesServePort } from "./servers.js"
+import { checksumServers, poolPort, poolServers, slicesServePort } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
 export const LOAD_BALANCER_IP_ANNOTATION = "ako.vmware.com/load-balancer-ip"
@@ -30,6 +32,12 @@ const NETWORK_PROFILE = {
 } as const
 
 const HEALTH_MONITOR: Record<Protocol, string> = { TCP: "System-TCP", UDP: "System-UDP", SCTP: "System-SCTP" }
+
+/**
+ * What AKO's model holds for mixed protocols: the name enters the VS checksum, while the body gets
+ * `networkProfileFor`'s choice plus per-port overrides.
+ */
+const MIXED_NETWORK_PROFILE = "Mixed-Network-Profile-Internal"
 
 /**
  * AKO `getNetworkProfile` / `AviVsBuild`: one protocol picks its profile; mixed ports use the TCP one (UDP Fast Path
@@ -99,73 +107,127 @@ export const translateService = (
   const pools: Array<DesiredAviObject> = ports.map((port) => {
     const protocol = protocolOf(port)
     const poolName = l4PoolName(cluster, namespace, name, protocol, port.port)
-    return desiredObject("pool", poolName, tenant, {
-      ...owned(
-        settings,
-        poolName,
-        markers(cluster, { Namespace: namespace, ServiceName: name, Port: String(port.port) })
-      ),
-      cloud_ref: ref.cloud(settings.cloudName),
-      vrf_ref: ref.vrf(GLOBAL_VRF),
-      service_metadata: serviceMetadata({}),
-      sni_enabled: false,
-      graceful_disable_timeout: 1,
-      servers: poolServers(snapshot, settings, service, port, false),
-      health_monitor_refs: [ref.healthMonitor(HEALTH_MONITOR[protocol])]
-    }, [])
+    const poolMarkers: MarkerFields = { Namespace: namespace, ServiceName: name, Port: String(port.port) }
+    const servers = poolServers(snapshot, settings, service, port, false)
+    return desiredObject(
+      "pool",
+      poolName,
+      tenant,
+      {
+        ...owned(settings, poolName, markers(cluster, poolMarkers)),
+        cloud_ref: ref.cloud(settings.cloudName),
+        vrf_ref: ref.vrf(GLOBAL_VRF),
+        service_metadata: serviceMetadata({}),
+        sni_enabled: false,
+        graceful_disable_timeout: 1,
+        servers,
+        health_monitor_refs: [ref.healthMonitor(HEALTH_MONITOR[protocol])]
+      },
+      [],
+      poolChecksum({
+        clusterName: cluster,
+        protocol,
+        port: poolPort(servers, port),
+        portName: port.name ?? "",
+        servers: checksumServers(servers),
+        sniEnabled: false,
+        priorityLabel: "",
+        namespaceServiceNames: [],
+        hostnames: [],
+        markers: poolMarkers
+      })
+    )
   })
 
   const protocols = new Set(ports.map(protocolOf))
-  const l4PolicySet = desiredObject("l4policyset", vsName, tenant, {
-    ...owned(
-      settings,
-      vsName,
-      markers(cluster, { Namespace: namespace, ServiceName: name, Protocol: [...protocols].sort().join(",") })
-    ),
-    l4_connection_policy: {
-      rules: ports.map((port, index) => {
-        const poolRef = ref.pool(l4PoolName(cluster, namespace, name, protocolOf(port), port.port))
-        return {
-          name: poolRef,
-          index,
-          action: { select_pool: { action_type: "L4_RULE_ACTION_SELECT_POOL", pool_ref: poolRef } },
-          match: {
-            port: { match_criteria: "IS_IN", ports: [port.port] },
-            protocol: { match_criteria: "IS_IN", protocol: `PROTOCOL_${protocolOf(port)}` }
+  const rules = ports.map((port) => ({
+    port: port.port,
+    protocol: protocolOf(port),
+    pool: l4PoolName(cluster, namespace, name, protocolOf(port), port.port)
+  }))
+  const policyMarkers: MarkerFields = {
+    Namespace: namespace,
+    ServiceName: name,
+    Protocol: [...protocols].sort().join(",")
+  }
+  const l4PolicySet = desiredObject(
+    "l4policyset",
+    vsName,
+    tenant,
+    {
+      ...owned(settings, vsName, markers(cluster, policyMarkers)),
+      l4_connection_policy: {
+        rules: rules.map((rule, index) => {
+          const poolRef = ref.pool(rule.pool)
+          return {
+            name: poolRef,
+            index,
+            action: { select_pool: { action_type: "L4_RULE_ACTION_SELECT_POOL", pool_ref: poolRef } },
+            match: {
+              port: { match_criteria: "IS_IN", ports: [rule.port] },
+              protocol: { match_criteria: "IS_IN", protocol: `PROTOCOL_${rule.protocol}` }
+            }
           }
-        }
-      })
-    }
-  }, pools.map((pool) => ({ type: "pool", name: pool.name })))
+        })
+      }
+    },
+    pools.map((pool) => ({ type: "pool", name: pool.name })),
+    l4PolicySetChecksum(cluster, rules, policyMarkers)
+  )
 
   const networkProfile = networkProfileFor(protocols, settings)
   const mixed = protocols.size > 1
-  const virtualService = desiredObject("virtualservice", vsName, tenant, {
-    ...owned(settings, vsName, markers(cluster, { Namespace: namespace, ServiceName: name })),
-    cloud_ref: ref.cloud(settings.cloudName),
-    se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-    vsvip_ref: ref.vsVip(vsName),
-    vrf_context_ref: ref.vrf(GLOBAL_VRF),
-    application_profile_ref: ref.applicationProfile(
-      annotations[APPLICATION_PROFILE_ANNOTATION] ?? "System-L4-Application"
-    ),
-    network_profile_ref: ref.networkProfile(networkProfile),
-    services: ports.map((port) => {
-      const override = mixed ? overrideProfile(protocolOf(port)) : undefined
-      return {
+  const applicationProfile = annotations[APPLICATION_PROFILE_ANNOTATION] ?? "System-L4-Application"
+  const trafficEnabled = annotations[DISABLE_TRAFFIC_ANNOTATION]?.toLowerCase() !== "true"
+  const vsMarkers: MarkerFields = { Namespace: namespace, ServiceName: name }
+  const virtualService = desiredObject(
+    "virtualservice",
+    vsName,
+    tenant,
+    {
+      ...owned(settings, vsName, markers(cluster, vsMarkers)),
+      cloud_ref: ref.cloud(settings.cloudName),
+      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
+      vsvip_ref: ref.vsVip(vsName),
+      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      application_profile_ref: ref.applicationProfile(applicationProfile),
+      network_profile_ref: ref.networkProfile(networkProfile),
+      services: ports.map((port) => {
+        const override = mixed ? overrideProfile(protocolOf(port)) : undefined
+        return {
+          port: port.port,
+          port_range_end: port.port,
+          enable_ssl: false,
+          enable_http2: false,
+          ...(override === undefined ? {} : { override_network_profile_ref: ref.networkProfile(override) })
+        }
+      }),
+      l4_policies: [{ index: 0, l4_policy_set_ref: ref.l4PolicySet(vsName) }],
+      remove_listening_port_on_vs_down: true,
+      traffic_enabled: trafficEnabled,
+      error_page_profile_ref: "",
+      service_metadata: serviceMetadata({ namespaceSvcName: [`${namespace}/${name}`], hostnames: fqdns })
+    },
+    [{ type: "vsvip", name: vsName }, { type: "l4policyset", name: vsName }],
+    virtualServiceChecksum({
+      clusterName: cluster,
+      refs: [`VSVIP${vsName}`, `L4Policy${vsName}`, ...pools.map((pool) => `Pool${pool.name}`)],
+      applicationProfile,
+      serviceEngineGroup: settings.serviceEngineGroupName,
+      networkProfile: mixed ? MIXED_NETWORK_PROFILE : networkProfile,
+      ports: ports.map((port) => ({
         port: port.port,
-        port_range_end: port.port,
-        enable_ssl: false,
-        enable_http2: false,
-        ...(override === undefined ? {} : { override_network_profile_ref: ref.networkProfile(override) })
-      }
-    }),
-    l4_policies: [{ index: 0, l4_policy_set_ref: ref.l4PolicySet(vsName) }],
-    remove_listening_port_on_vs_down: true,
-    traffic_enabled: annotations[DISABLE_TRAFFIC_ANNOTATION] !== "true",
-    error_page_profile_ref: "",
-    service_metadata: serviceMetadata({ namespaceSvcName: [`${namespace}/${name}`], hostnames: fqdns })
-  }, [{ type: "vsvip", name: vsName }, { type: "l4policyset", name: vsName }])
+        targetPort: port.targetPort ?? port.port,
+        protocol: protocolOf(port),
+        enableSsl: false,
+        name: port.name ?? ""
+      })),
+      hostnames: fqdns,
+      trafficEnabled,
+      enableRhi: false,
+      markers: vsMarkers
+    })
+  )
 
   const problems: Array<Problem> = settings.serviceType === "NodePort" ?
     [] :

@@ -2,7 +2,18 @@
  * L7 units from host paths: the shared `Shared-L7-<n>` parent with its insecure pools, SNI children for secure hosts
  * (reference/ako-objects.md §3.4–3.6), and DEDICATED virtual services (one per host).
  */
-import { desiredObject, GLOBAL_VRF, markers, ref, refName, serviceMetadata } from "./avi-fields.js"
+import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import type { MarkerFields, PortProtoInput } from "./checksum.js"
+import {
+  certificateChecksum,
+  dataScriptChecksum,
+  httpPolicySetChecksum,
+  poolChecksum,
+  poolGroupChecksum,
+  sortedMembers,
+  sortedStrings,
+  virtualServiceChecksum
+} from "./checksum.js"
 import { autoFqdn, owned, unique, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, StatusIntent } from "./desired.js"
 import type { HostPath } from "./ingress.js"
@@ -13,6 +24,7 @@ import {
   defaultRouterCertName,
   l7InsecurePoolName,
   priorityLabel,
+  refName,
   routeInsecurePoolName,
   routeSniPoolName,
   sharedDataScriptName,
@@ -24,12 +36,18 @@ import {
   sniPoolName,
   unitKey
 } from "./names.js"
+import { checksumServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
-/** AKO `utils.HTTP_DS_SCRIPT_MODIFIED`: host (port stripped) + first path token → the shared PG's priority label. */
+/**
+ * AKO `utils.HTTP_DS_SCRIPT_MODIFIED`, byte for byte: the Host header without its `:port` plus the first path token
+ * select the shared pool group's member by priority label.
+ */
 export const sharedDataScript = (poolGroup: string): string =>
-  "host = avi.http.get_host_tokens(\"MODIFIED\", 1)\npath = avi.http.get_path_tokens(1)\nif host and path then\n" +
-  "lbl = host..\"/\"..path\nelse\nlbl = host..\"/\"\nend\n" +
+  "host = avi.http.get_host_tokens(\"MODIFIED\", 1)\npath = avi.http.get_path_tokens(1)\n" +
+  "if string.contains(host, \":\") then\nfor match in string.gmatch(host, \".*:\") do\n" +
+  "host = string.sub(match,0,-2)\nend\nend\n" +
+  "if host and path then\nlbl = host..\"/\"..path\nelse\nlbl = host..\"/\"\nend\n" +
   `avi.poolgroup.select("${poolGroup}", string.lower(lbl) )`
 
 const HTTP_PROFILE = "System-HTTP"
@@ -39,6 +57,10 @@ const TCP_PROXY = "System-TCP-Proxy"
 const FIRST_POLICY_INDEX = 11
 
 const service = (port: number, ssl: boolean) => ({ port, port_range_end: port, enable_ssl: ssl, enable_http2: false })
+
+/** The listeners of an L7 VS as AKO's model holds them (they enter the VS checksum). */
+const HTTP_LISTENER: PortProtoInput = { port: 80, targetPort: 0, protocol: "HTTP", enableSsl: false, name: "" }
+const HTTPS_LISTENER: PortProtoInput = { port: 443, targetPort: 0, protocol: "HTTP", enableSsl: true, name: "" }
 
 const byName = (a: { readonly name: string }, b: { readonly name: string }) => compareStrings(a.name, b.name)
 
@@ -56,32 +78,52 @@ const sortPaths = (paths: ReadonlyArray<HostPath>): ReadonlyArray<HostPath> =>
     compareStrings(a.serviceName, b.serviceName)
   )
 
-const poolBody = (settings: ModelSettings, name: string, p: HostPath, withService: boolean) => ({
-  ...owned(
-    settings,
+/**
+ * A pool of a host path. `priorityLabel` is the label AKO's model holds (lower-cased on a shared VS, as sent; as
+ * written on an SNI or dedicated VS, where it is never sent but enters the checksum).
+ */
+const poolObject = (
+  settings: ModelSettings,
+  name: string,
+  p: HostPath,
+  markerFields: MarkerFields,
+  priorityLabel: string
+): DesiredAviObject =>
+  desiredObject(
+    "pool",
     name,
-    markers(settings.clusterName, {
-      Namespace: p.namespace,
-      Host: [p.host],
-      Path: p.path === "" ? [] : [p.path],
-      IngressName: [p.objectName],
-      ...(withService ? { ServiceName: p.serviceName } : {})
+    settings.tenantName,
+    {
+      ...owned(settings, name, markers(settings.clusterName, markerFields)),
+      cloud_ref: ref.cloud(settings.cloudName),
+      vrf_ref: ref.vrf(GLOBAL_VRF),
+      service_metadata: serviceMetadata({
+        ingressName: p.objectName,
+        namespace: p.namespace,
+        hostnames: [p.host],
+        poolRatio: p.ratio,
+        insecureEdgeTermAllow: p.insecureEdgeAllow
+      }),
+      sni_enabled: false,
+      graceful_disable_timeout: 1,
+      servers: p.servers,
+      // AKO gives every pool without a CRD health monitor the protocol default; L7 backends are TCP.
+      health_monitor_refs: [ref.healthMonitor("System-TCP")]
+    },
+    [],
+    poolChecksum({
+      clusterName: settings.clusterName,
+      protocol: "",
+      port: p.backendPort,
+      portName: p.portName,
+      servers: checksumServers(p.servers),
+      sniEnabled: false,
+      priorityLabel,
+      namespaceServiceNames: [],
+      hostnames: [p.host],
+      markers: markerFields
     })
-  ),
-  cloud_ref: ref.cloud(settings.cloudName),
-  vrf_ref: ref.vrf(GLOBAL_VRF),
-  service_metadata: serviceMetadata({
-    ingressName: p.objectName,
-    namespace: p.namespace,
-    hostnames: [p.host],
-    poolRatio: p.ratio
-  }),
-  sni_enabled: false,
-  graceful_disable_timeout: 1,
-  servers: p.servers,
-  // AKO gives every pool without a CRD health monitor the protocol default; L7 backends are TCP.
-  health_monitor_refs: [ref.healthMonitor("System-TCP")]
-})
+  )
 
 const insecurePoolName = (settings: ModelSettings, p: HostPath): string =>
   p.poolNameHasService ?
@@ -89,32 +131,69 @@ const insecurePoolName = (settings: ModelSettings, p: HostPath): string =>
     l7InsecurePoolName(settings.clusterName, p.host, p.path, p.namespace, p.objectName)
 
 const securePoolName = (settings: ModelSettings, p: HostPath, dedicated: boolean): string =>
-  p.poolNameHasService && !dedicated ?
-    routeSniPoolName(settings.clusterName, p.namespace, p.host, p.path, p.objectName, p.serviceName) :
+  p.poolNameHasService ?
+    routeSniPoolName(settings.clusterName, p.namespace, p.host, p.path, p.objectName, p.serviceName, dedicated) :
     sniPoolName(settings.clusterName, p.namespace, p.host, p.path, p.objectName, dedicated)
 
+/** The insecure pool of a shared VS: Ingress pools carry no ServiceName marker, Route pools do. */
+const insecurePoolMarkers = (p: HostPath): MarkerFields => ({
+  Namespace: p.namespace,
+  Host: [p.host],
+  ...(p.poolNameHasService ? { ServiceName: p.serviceName } : {}),
+  Path: [p.path],
+  IngressName: [p.objectName]
+})
+
 /** The redirect policy of secure hosts: port 80 requests for them go to HTTPS with a 302. */
-const redirectPolicy = (settings: ModelSettings, name: string, hosts: ReadonlyArray<string>): DesiredAviObject =>
-  desiredObject("httppolicyset", name, settings.tenantName, {
-    ...owned(settings, name, markers(settings.clusterName)),
-    http_security_policy: {},
-    http_request_policy: {
-      rules: [{
-        name: `${name}-0`,
-        index: 0,
-        enable: true,
-        match: {
-          host_hdr: { match_criteria: "HDR_EQUALS", value: [...hosts] },
-          vs_port: { match_criteria: "IS_IN", ports: [80] }
-        },
-        redirect_action: { protocol: "HTTPS", port: 443, status_code: "HTTP_REDIRECT_STATUS_CODE_302" }
-      }]
-    }
-  }, [])
+const redirectPolicy = (
+  settings: ModelSettings,
+  name: string,
+  hosts: ReadonlyArray<string>,
+  markerFields: MarkerFields
+): DesiredAviObject => {
+  const sortedHosts = sortedStrings(hosts)
+  return desiredObject(
+    "httppolicyset",
+    name,
+    settings.tenantName,
+    {
+      ...owned(settings, name, markers(settings.clusterName, markerFields)),
+      http_security_policy: {},
+      http_request_policy: {
+        rules: [{
+          name: `${name}-0`,
+          index: 0,
+          enable: true,
+          match: {
+            host_hdr: { match_criteria: "HDR_EQUALS", value: sortedHosts },
+            vs_port: { match_criteria: "IS_IN", ports: [80] }
+          },
+          redirect_action: { protocol: "HTTPS", port: 443, status_code: "HTTP_REDIRECT_STATUS_CODE_302" }
+        }]
+      }
+    },
+    [],
+    httpPolicySetChecksum(settings.clusterName, [], [sortedHosts], markerFields)
+  )
+}
+
+interface PathRule {
+  readonly path: string
+  readonly exact: boolean
+  readonly poolGroup: string
+  readonly objectName: string
+  readonly servicePort: number
+}
+
+/** AKO orders a host's path rules by path length, longest first; path-less rules come last. */
+const byPathLength = (a: PathRule, b: PathRule): number => {
+  if (a.path === "" || b.path === "") return (a.path === "" ? 1 : 0) - (b.path === "" ? 1 : 0)
+  return b.path.length - a.path.length || compareStrings(a.path, b.path) || compareStrings(a.poolGroup, b.poolGroup)
+}
 
 /**
  * Per-path pools and pool groups of a secure (or dedicated) host, and one HTTPPolicySet per namespace switching on
- * the path: longest path first, a path-less entry last as the catch-all.
+ * the path.
  */
 const pathSwitching = (
   settings: ModelSettings,
@@ -122,96 +201,152 @@ const pathSwitching = (
   paths: ReadonlyArray<HostPath>,
   dedicated: boolean
 ) => {
+  const cluster = settings.clusterName
   const pools: Array<DesiredAviObject> = []
   const poolGroups: Array<DesiredAviObject> = []
-  const policies: Array<DesiredAviObject> = []
+  const policies: Array<{ readonly policy: DesiredAviObject; readonly firstPath: string }> = []
   const namespaces = unique(paths.map((p) => p.namespace)).sort(compareStrings)
   for (const namespace of namespaces) {
     const inNamespace = paths.filter((p) => p.namespace === namespace)
-    const rules: Array<{ path: string; exact: boolean; poolGroup: string }> = []
+    const rules: Array<PathRule> = []
     // One pool group per path; a Route's alternate backends are more members of it (AKO `BuildPolicyPGPoolsForSNI`).
     const groups = new Map<string, { first: HostPath; members: Array<{ pool_ref: string; ratio: number }> }>()
     for (const p of inNamespace) {
       const name = securePoolName(settings, p, dedicated)
       if (pools.some((pool) => pool.name === name)) continue
-      pools.push(desiredObject("pool", name, settings.tenantName, poolBody(settings, name, p, true), []))
-      const pgName = sniPoolGroupName(settings.clusterName, namespace, host, p.path, p.objectName, dedicated)
+      pools.push(poolObject(
+        settings,
+        name,
+        p,
+        { Namespace: namespace, Host: [host], ServiceName: p.serviceName, Path: [p.path], IngressName: [p.objectName] },
+        priorityLabel(host, p.path)
+      ))
+      const pgName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated)
       const group = groups.get(pgName)
       if (group === undefined) {
         groups.set(pgName, { first: p, members: [{ pool_ref: ref.pool(name), ratio: p.ratio }] })
-        rules.push({ path: p.path, exact: p.pathType === "Exact", poolGroup: pgName })
+        rules.push({
+          path: p.path,
+          exact: p.pathType === "Exact",
+          poolGroup: pgName,
+          objectName: p.objectName,
+          servicePort: p.servicePort
+        })
       } else {
         group.members.push({ pool_ref: ref.pool(name), ratio: p.ratio })
       }
     }
     for (const [pgName, { first, members }] of groups) {
-      poolGroups.push(desiredObject("poolgroup", pgName, settings.tenantName, {
-        ...owned(
-          settings,
-          pgName,
-          markers(settings.clusterName, {
-            Namespace: namespace,
-            Host: [host],
-            Path: first.path === "" ? [] : [first.path],
-            IngressName: [first.objectName]
-          })
-        ),
-        cloud_ref: ref.cloud(settings.cloudName),
-        implicit_priority_labels: false,
-        members
-      }, members.map((m): ObjectId => ({ type: "pool", name: refName(m.pool_ref) }))))
-    }
-    rules.sort((a, b) => {
-      if (a.path === "" || b.path === "") return (a.path === "" ? 1 : 0) - (b.path === "" ? 1 : 0)
-      return b.path.length - a.path.length || compareStrings(a.path, b.path) || compareStrings(a.poolGroup, b.poolGroup)
-    })
-    const name = sniHttpPolicySetName(settings.clusterName, namespace, host)
-    policies.push(desiredObject("httppolicyset", name, settings.tenantName, {
-      ...owned(
-        settings,
-        name,
-        markers(settings.clusterName, {
-          Namespace: namespace,
-          Host: [host],
-          IngressName: unique(inNamespace.map((p) => p.objectName)),
-          Path: unique(inNamespace.map((p) => p.path).filter((p) => p !== ""))
-        })
-      ),
-      http_security_policy: {},
-      http_request_policy: {
-        rules: rules.map((rule, index) => ({
-          name: `${name}-${index}`,
-          index,
-          enable: true,
-          // A path-less rule matches everything: AKO sends an empty match.
-          match: rule.path === "" ?
-            {} :
-            {
-              path: {
-                match_criteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
-                match_case: "SENSITIVE",
-                match_str: [rule.path]
-              }
-            },
-          switching_action: { action: "HTTP_SWITCHING_SELECT_POOLGROUP", pool_group_ref: ref.poolGroup(rule.poolGroup) }
-        }))
+      const pgMarkers: MarkerFields = {
+        Namespace: namespace,
+        Host: [host],
+        Path: [first.path],
+        IngressName: [first.objectName]
       }
-    }, unique(rules.map((r) => r.poolGroup)).map((pg): ObjectId => ({ type: "poolgroup", name: pg }))))
+      const sorted = sortedMembers(members)
+      poolGroups.push(desiredObject(
+        "poolgroup",
+        pgName,
+        settings.tenantName,
+        {
+          ...owned(settings, pgName, markers(cluster, pgMarkers)),
+          cloud_ref: ref.cloud(settings.cloudName),
+          implicit_priority_labels: false,
+          members: sorted
+        },
+        sorted.map((m): ObjectId => ({ type: "pool", name: refName(m.pool_ref) })),
+        poolGroupChecksum(cluster, sorted, pgMarkers)
+      ))
+    }
+    rules.sort(byPathLength)
+    const name = sniHttpPolicySetName(cluster, namespace, host)
+    // The REST layer recomputes these two markers from the rules it sends: paths present, and the Ingress names.
+    const policyMarkers: MarkerFields = {
+      Namespace: namespace,
+      Host: [host],
+      Path: unique(rules.map((r) => r.path).filter((p) => p !== "")),
+      IngressName: unique(rules.map((r) => r.objectName))
+    }
+    const policy = desiredObject(
+      "httppolicyset",
+      name,
+      settings.tenantName,
+      {
+        ...owned(settings, name, markers(cluster, policyMarkers)),
+        http_security_policy: {},
+        http_request_policy: {
+          rules: rules.map((rule, index) => ({
+            name: `${name}-${index}`,
+            index,
+            enable: true,
+            // A path-less rule matches everything: AKO sends an empty match.
+            match: rule.path === "" ?
+              {} :
+              {
+                path: {
+                  match_criteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
+                  match_case: "SENSITIVE",
+                  match_str: [rule.path]
+                }
+              },
+            switching_action: {
+              action: "HTTP_SWITCHING_SELECT_POOLGROUP",
+              pool_group_ref: ref.poolGroup(rule.poolGroup)
+            }
+          }))
+        }
+      },
+      unique(rules.map((r) => r.poolGroup)).map((pg): ObjectId => ({ type: "poolgroup", name: pg })),
+      httpPolicySetChecksum(
+        cluster,
+        rules.map((rule) => ({
+          name: rule.poolGroup,
+          paths: [rule.path],
+          poolGroup: rule.poolGroup,
+          matchCriteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
+          ingressName: rule.objectName,
+          servicePort: rule.servicePort
+        })),
+        [],
+        policyMarkers
+      )
+    )
+    policies.push({ policy, firstPath: rules[0]?.path ?? "" })
   }
   return { pools, poolGroups, policies }
 }
+
+/**
+ * The order AKO attaches a host's policy sets to its SNI child (`AviVsHttpPSAdd`): those whose first rule has no
+ * path first, then by their first path.
+ */
+const childPolicyOrder = (
+  policies: ReadonlyArray<{ readonly policy: DesiredAviObject; readonly firstPath: string }>
+): ReadonlyArray<DesiredAviObject> =>
+  [...policies].sort((a, b) =>
+    (a.firstPath === "" ? 0 : 1) - (b.firstPath === "" ? 0 : 1) || compareStrings(a.firstPath, b.firstPath) ||
+    byName(a.policy, b.policy)
+  ).map(({ policy }) => policy)
 
 const certificateObject = (settings: ModelSettings, host: string, p: HostPath): DesiredAviObject | undefined => {
   const cert = p.certificate
   if (cert === undefined) return undefined
   // The shared router-certs-default certificate serves many hosts, so AKO gives it no Host marker.
   const isDefault = cert.name === defaultRouterCertName(settings.clusterName)
-  return desiredObject("sslkeyandcertificate", cert.name, settings.tenantName, {
-    ...owned(settings, cert.name, markers(settings.clusterName, isDefault ? {} : { Host: [host] })),
-    type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
-    certificate: { certificate: cert.certificate },
-    key: cert.key
-  }, [])
+  const certMarkers: MarkerFields = isDefault ? {} : { Host: [host] }
+  return desiredObject(
+    "sslkeyandcertificate",
+    cert.name,
+    settings.tenantName,
+    {
+      ...owned(settings, cert.name, markers(settings.clusterName, certMarkers)),
+      type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+      certificate: { certificate: cert.certificate },
+      key: cert.key
+    },
+    [],
+    certificateChecksum(settings.clusterName, cert.name, cert.certificate, "", certMarkers)
+  )
 }
 
 const objectId = (o: DesiredAviObject): ObjectId => ({ type: o.type, name: o.name })
@@ -245,8 +380,12 @@ export const translateShard = (
   const redirectHosts = unique(secure.filter((p) => p.redirect).map((p) => p.host))
 
   const auto = autoFqdn(settings, vsName, tenant)
-  const fqdns = [...(auto === undefined ? [] : [auto]), ...unique(paths.map((p) => p.host)).sort(compareStrings)]
-  const vsVip = vsVipObject(settings, vsName, unique(fqdns), undefined)
+  const vsVip = vsVipObject(
+    settings,
+    vsName,
+    [...(auto === undefined ? [] : [auto]), ...paths.map((p) => p.host)],
+    undefined
+  )
 
   const pools: Array<DesiredAviObject> = []
   const members: Array<{ pool_ref: string; priority_label: string; ratio: number }> = []
@@ -255,54 +394,50 @@ export const translateShard = (
     const name = insecurePoolName(settings, p)
     if (seen.has(name)) continue
     seen.add(name)
-    pools.push(desiredObject("pool", name, tenant, poolBody(settings, name, p, true), []))
-    members.push({ pool_ref: ref.pool(name), priority_label: priorityLabel(p.host, p.path), ratio: p.ratio })
+    const label = priorityLabel(p.host, p.path).toLowerCase()
+    pools.push(poolObject(settings, name, p, insecurePoolMarkers(p), label))
+    members.push({ pool_ref: ref.pool(name), priority_label: label, ratio: p.ratio })
   }
   pools.sort(byName)
-  members.sort((a, b) => compareStrings(a.pool_ref, b.pool_ref))
+  const sortedPoolMembers = sortedMembers(members)
 
   const pgName = sharedPoolGroupName(vsName)
-  const poolGroup = desiredObject("poolgroup", pgName, tenant, {
-    ...owned(settings, pgName, markers(cluster)),
-    cloud_ref: ref.cloud(settings.cloudName),
-    implicit_priority_labels: true,
-    members
-  }, pools.map(objectId))
+  const poolGroup = desiredObject(
+    "poolgroup",
+    pgName,
+    tenant,
+    {
+      ...owned(settings, pgName, markers(cluster)),
+      cloud_ref: ref.cloud(settings.cloudName),
+      implicit_priority_labels: true,
+      // An empty shard sends no `members` at all (a nil slice in AKO), not `[]`.
+      ...(sortedPoolMembers.length > 0 ? { members: sortedPoolMembers } : {})
+    },
+    pools.map(objectId),
+    poolGroupChecksum(cluster, sortedPoolMembers, {})
+  )
 
   const redirect = redirectHosts.length > 0 ?
-    redirectPolicy(settings, sharedRedirectPolicyName(vsName), redirectHosts) :
+    redirectPolicy(settings, sharedRedirectPolicyName(vsName), redirectHosts, {}) :
     undefined
 
   const dsName = sharedDataScriptName(vsName)
-  const dataScript = desiredObject("vsdatascriptset", dsName, tenant, {
-    ...owned(settings, dsName, markers(cluster)),
-    datascript: [{ evt: "VS_DATASCRIPT_EVT_HTTP_REQ", script: sharedDataScript(pgName) }],
-    pool_group_refs: [ref.poolGroup(pgName)]
-  }, [{ type: "poolgroup", name: pgName }])
-
-  const parent = desiredObject("virtualservice", vsName, tenant, {
-    ...owned(settings, vsName, markers(cluster)),
-    cloud_ref: ref.cloud(settings.cloudName),
-    se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-    vsvip_ref: ref.vsVip(vsName),
-    vrf_context_ref: ref.vrf(GLOBAL_VRF),
-    type: "VS_TYPE_VH_PARENT",
-    application_profile_ref: ref.applicationProfile(HTTP_PROFILE),
-    network_profile_ref: ref.networkProfile(TCP_PROXY),
-    services: [service(80, false), service(443, true)],
-    vs_datascripts: [{ index: 0, vs_datascript_set_ref: ref.dataScript(dsName) }],
-    ...(redirect === undefined ?
-      {} :
-      { http_policies: [{ index: FIRST_POLICY_INDEX, http_policy_set_ref: ref.httpPolicySet(redirect.name) }] }),
-    error_page_profile_ref: "",
-    service_metadata: serviceMetadata({})
-  }, [
-    { type: "vsvip", name: vsName },
-    ...(redirect === undefined ? [] : [objectId(redirect)]),
-    objectId(dataScript)
-  ])
+  const script = sharedDataScript(pgName)
+  const dataScript = desiredObject(
+    "vsdatascriptset",
+    dsName,
+    tenant,
+    {
+      ...owned(settings, dsName, markers(cluster)),
+      datascript: [{ evt: "VS_DATASCRIPT_EVT_HTTP_REQ", script }],
+      pool_group_refs: [ref.poolGroup(pgName)]
+    },
+    [{ type: "poolgroup", name: pgName }],
+    dataScriptChecksum(cluster, [pgName], script)
+  )
 
   const children: Array<DesiredAviObject> = []
+  const childNames: Array<string> = []
   const statuses: Array<StatusIntent> = []
   const secureByHost = groupBy(secure, (p) => p.host)
   for (const host of secureHosts) {
@@ -310,44 +445,77 @@ export const translateShard = (
     const first = hostPaths[0]
     if (first === undefined) continue
     const certificate = certificateObject(settings, host, first)
-    const { policies, poolGroups, pools: childPools } = pathSwitching(settings, host, hostPaths, false)
+    const switching = pathSwitching(settings, host, hostPaths, false)
+    const policies = childPolicyOrder(switching.policies)
     const childName = sniChildVsName(cluster, host)
-    const child = desiredObject("virtualservice", childName, tenant, {
-      name: childName,
-      type: "VS_TYPE_VH_CHILD",
-      vh_parent_vs_ref: ref.virtualService(vsName),
-      vh_domain_name: [host],
-      created_by: akoUser(cluster),
-      cloud_ref: ref.cloud(settings.cloudName),
-      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-      vrf_context_ref: ref.vrf(GLOBAL_VRF),
-      application_profile_ref: ref.applicationProfile(SECURE_HTTP_PROFILE),
-      network_profile_ref: ref.networkProfile(TCP_PROXY),
-      east_west_placement: false,
-      ign_pool_net_reach: false,
-      error_page_profile_ref: "",
-      ssl_key_and_certificate_refs: certificate === undefined ? [] : [ref.certificate(certificate.name)],
-      http_policies: policies.map((policy, i) => ({
-        index: FIRST_POLICY_INDEX + i,
-        http_policy_set_ref: ref.httpPolicySet(policy.name)
-      })),
-      service_metadata: serviceMetadata({
-        namespaceIngressName: namespaceIngressNames(hostPaths),
-        namespace: first.namespace,
-        hostnames: [host]
-      }),
-      markers: markers(cluster, { Namespace: first.namespace, Host: [host] })
-    }, [
-      { type: "virtualservice", name: vsName },
-      ...(certificate === undefined ? [] : [objectId(certificate)]),
-      ...policies.map(objectId)
-    ])
-    children.push(...(certificate === undefined ? [] : [certificate]), ...childPools, ...poolGroups, ...policies, child)
+    const childMarkers: MarkerFields = { Namespace: first.namespace, Host: [host] }
+    const child = desiredObject(
+      "virtualservice",
+      childName,
+      tenant,
+      {
+        name: childName,
+        type: "VS_TYPE_VH_CHILD",
+        vh_parent_vs_ref: ref.virtualService(vsName),
+        vh_domain_name: [host],
+        created_by: akoUser(cluster),
+        cloud_ref: ref.cloud(settings.cloudName),
+        se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
+        vrf_context_ref: ref.vrf(GLOBAL_VRF),
+        application_profile_ref: ref.applicationProfile(SECURE_HTTP_PROFILE),
+        network_profile_ref: ref.networkProfile(TCP_PROXY),
+        east_west_placement: false,
+        ign_pool_net_reach: false,
+        error_page_profile_ref: "",
+        ssl_key_and_certificate_refs: certificate === undefined ? [] : [ref.certificate(certificate.name)],
+        http_policies: policies.map((policy, i) => ({
+          index: FIRST_POLICY_INDEX + i,
+          http_policy_set_ref: ref.httpPolicySet(policy.name)
+        })),
+        service_metadata: serviceMetadata({
+          namespaceIngressName: namespaceIngressNames(hostPaths),
+          namespace: first.namespace,
+          hostnames: [host]
+        }),
+        markers: markers(cluster, childMarkers)
+      },
+      [
+        { type: "virtualservice", name: vsName },
+        ...(certificate === undefined ? [] : [objectId(certificate)]),
+        ...policies.map(objectId)
+      ],
+      // AKO's child model has no profiles (the REST layer adds them) and no traffic or RHI flags.
+      virtualServiceChecksum({
+        clusterName: cluster,
+        refs: [
+          ...policies.map((policy) => `HttpPolicy${policy.name}`),
+          ...(certificate === undefined ? [] : [`SSLKeyCert${certificate.name}`]),
+          `VHDomain${host}`
+        ],
+        applicationProfile: "",
+        serviceEngineGroup: settings.serviceEngineGroupName,
+        networkProfile: "",
+        ports: [HTTP_LISTENER, HTTPS_LISTENER],
+        hostnames: [host],
+        trafficEnabled: undefined,
+        enableRhi: undefined,
+        markers: childMarkers
+      })
+    )
+    childNames.push(childName)
+    children.push(
+      ...(certificate === undefined ? [] : [certificate]),
+      ...switching.pools,
+      ...switching.poolGroups,
+      ...policies,
+      child
+    )
     for (const source of ownersOf(hostPaths)) {
       statuses.push({ object: source, vsVip: vsName, virtualService: childName, hosts: [host] })
     }
   }
-  for (const [host, hostPaths] of groupBy(insecure, (p) => p.host)) {
+  // A Route's `Allow` companion is served in plain HTTP too, but its status comes from the SNI child alone.
+  for (const [host, hostPaths] of groupBy(insecure.filter((p) => !p.insecureEdgeAllow), (p) => p.host)) {
     for (const source of ownersOf(hostPaths)) {
       statuses.push({ object: source, vsVip: vsName, virtualService: vsName, hosts: [host] })
     }
@@ -356,6 +524,51 @@ export const translateShard = (
     .map((status) => ({ key: `${refKey(status.object)} ${status.hosts[0] ?? ""}`, status }))
     .sort((a, b) => compareStrings(a.key, b.key))
     .map(({ status }) => status)
+
+  const parent = desiredObject(
+    "virtualservice",
+    vsName,
+    tenant,
+    {
+      ...owned(settings, vsName, markers(cluster)),
+      cloud_ref: ref.cloud(settings.cloudName),
+      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
+      vsvip_ref: ref.vsVip(vsName),
+      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      type: "VS_TYPE_VH_PARENT",
+      application_profile_ref: ref.applicationProfile(HTTP_PROFILE),
+      network_profile_ref: ref.networkProfile(TCP_PROXY),
+      services: [service(80, false), service(443, true)],
+      vs_datascripts: [{ index: 0, vs_datascript_set_ref: ref.dataScript(dsName) }],
+      ...(redirect === undefined ?
+        {} :
+        { http_policies: [{ index: FIRST_POLICY_INDEX, http_policy_set_ref: ref.httpPolicySet(redirect.name) }] }),
+      error_page_profile_ref: "",
+      service_metadata: serviceMetadata({})
+    },
+    [
+      { type: "vsvip", name: vsName },
+      ...(redirect === undefined ? [] : [objectId(redirect)]),
+      objectId(dataScript)
+    ],
+    virtualServiceChecksum({
+      clusterName: cluster,
+      refs: [
+        `HTTPDS${dsName}`,
+        ...(redirect === undefined ? [] : [`HttpPolicy${redirect.name}`]),
+        `VSVIP${vsName}`,
+        ...childNames.map((child) => `SNINode${child}`)
+      ],
+      applicationProfile: HTTP_PROFILE,
+      serviceEngineGroup: settings.serviceEngineGroupName,
+      networkProfile: TCP_PROXY,
+      ports: [HTTP_LISTENER, HTTPS_LISTENER],
+      hostnames: [],
+      trafficEnabled: undefined,
+      enableRhi: false,
+      markers: {}
+    })
+  )
 
   return {
     key: unitKey(tenant, vsName),
@@ -386,42 +599,68 @@ export const translateDedicated = (
   const tenant = settings.tenantName
   const cluster = settings.clusterName
   const paths = sortPaths(hostPaths)
+  const first = paths[0]
+  const namespace = first?.namespace ?? ""
   const securePath = paths.find((p) => p.certificate !== undefined)
   const vsVip = vsVipObject(settings, vsName, [host], undefined)
   const certificate = securePath === undefined ? undefined : certificateObject(settings, host, securePath)
+  const vsMarkers: MarkerFields = { Namespace: namespace, Host: [host] }
+  // The dedicated redirect policy carries the host's markers, unlike the shared one (AKO re-appends it last).
   const redirect = securePath !== undefined && securePath.redirect ?
-    redirectPolicy(settings, sharedRedirectPolicyName(vsName), [host]) :
+    redirectPolicy(settings, sharedRedirectPolicyName(vsName), [host], vsMarkers) :
     undefined
-  const { policies, poolGroups, pools } = pathSwitching(settings, host, paths, true)
-  const allPolicies = [...(redirect === undefined ? [] : [redirect]), ...policies]
-  const first = paths[0]
-  const virtualService = desiredObject("virtualservice", vsName, tenant, {
-    ...owned(settings, vsName, markers(cluster, { Namespace: first?.namespace ?? "", Host: [host] })),
-    cloud_ref: ref.cloud(settings.cloudName),
-    se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-    vsvip_ref: ref.vsVip(vsName),
-    vrf_context_ref: ref.vrf(GLOBAL_VRF),
-    type: "VS_TYPE_NORMAL",
-    east_west_placement: false,
-    application_profile_ref: ref.applicationProfile(certificate === undefined ? HTTP_PROFILE : SECURE_HTTP_PROFILE),
-    network_profile_ref: ref.networkProfile(TCP_PROXY),
-    services: certificate === undefined ? [service(80, false)] : [service(80, false), service(443, true)],
-    ...(certificate === undefined ? {} : { ssl_key_and_certificate_refs: [ref.certificate(certificate.name)] }),
-    http_policies: allPolicies.map((policy, i) => ({
-      index: FIRST_POLICY_INDEX + i,
-      http_policy_set_ref: ref.httpPolicySet(policy.name)
-    })),
-    error_page_profile_ref: "",
-    service_metadata: serviceMetadata({
-      namespaceIngressName: namespaceIngressNames(paths),
-      namespace: first?.namespace ?? "",
-      hostnames: [host]
+  const switching = pathSwitching(settings, host, paths, true)
+  const allPolicies = [...switching.policies.map(({ policy }) => policy), ...(redirect === undefined ? [] : [redirect])]
+  const applicationProfile = certificate === undefined ? HTTP_PROFILE : SECURE_HTTP_PROFILE
+  const virtualService = desiredObject(
+    "virtualservice",
+    vsName,
+    tenant,
+    {
+      ...owned(settings, vsName, markers(cluster, vsMarkers)),
+      cloud_ref: ref.cloud(settings.cloudName),
+      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
+      vsvip_ref: ref.vsVip(vsName),
+      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      type: "VS_TYPE_NORMAL",
+      east_west_placement: false,
+      application_profile_ref: ref.applicationProfile(applicationProfile),
+      network_profile_ref: ref.networkProfile(TCP_PROXY),
+      services: certificate === undefined ? [service(80, false)] : [service(80, false), service(443, true)],
+      ...(certificate === undefined ? {} : { ssl_key_and_certificate_refs: [ref.certificate(certificate.name)] }),
+      http_policies: allPolicies.map((policy, i) => ({
+        index: FIRST_POLICY_INDEX + i,
+        http_policy_set_ref: ref.httpPolicySet(policy.name)
+      })),
+      error_page_profile_ref: "",
+      service_metadata: serviceMetadata({
+        namespaceIngressName: namespaceIngressNames(paths),
+        namespace,
+        hostnames: [host]
+      })
+    },
+    [
+      { type: "vsvip", name: vsName },
+      ...(certificate === undefined ? [] : [objectId(certificate)]),
+      ...allPolicies.map(objectId)
+    ],
+    virtualServiceChecksum({
+      clusterName: cluster,
+      refs: [
+        ...allPolicies.map((policy) => `HttpPolicy${policy.name}`),
+        ...(certificate === undefined ? [] : [`SSLKeyCert${certificate.name}`]),
+        `VSVIP${vsName}`
+      ],
+      applicationProfile,
+      serviceEngineGroup: settings.serviceEngineGroupName,
+      networkProfile: TCP_PROXY,
+      ports: certificate === undefined ? [HTTP_LISTENER] : [HTTP_LISTENER, HTTPS_LISTENER],
+      hostnames: [host],
+      trafficEnabled: undefined,
+      enableRhi: false,
+      markers: vsMarkers
     })
-  }, [
-    { type: "vsvip", name: vsName },
-    ...(certificate === undefined ? [] : [objectId(certificate)]),
-    ...allPolicies.map(objectId)
-  ])
+  )
   return {
     key: unitKey(tenant, vsName),
     kind: "L7Dedicated",
@@ -431,12 +670,12 @@ export const translateDedicated = (
     objects: [
       vsVip,
       ...(certificate === undefined ? [] : [certificate]),
-      ...pools,
-      ...poolGroups,
+      ...switching.pools,
+      ...switching.poolGroups,
       ...allPolicies,
       virtualService
     ],
-    statuses: ownersOf(paths).map((source) => ({
+    statuses: ownersOf(paths.filter((p) => !p.insecureEdgeAllow)).map((source) => ({
       object: source,
       vsVip: vsName,
       virtualService: vsName,

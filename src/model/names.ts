@@ -151,15 +151,27 @@ export const routeInsecurePoolName = (
   service: string
 ): string => `${l7InsecurePoolName(clusterName, host, path, namespace, route)}-${service}`
 
-/** Secure route pool: the SNI pool name plus `-<svc>`. */
+/** Secure route pool: the SNI pool name plus `-<svc>`, then `-L7-dedicated` on a dedicated VS. */
 export const routeSniPoolName = (
   clusterName: string,
   namespace: string,
   host: string,
   path: string,
   route: string,
-  service: string
-): string => `${namePrefix(clusterName)}${namespace}-${host}${underscorePath(path)}-${route}-${service}`
+  service: string,
+  dedicated: boolean
+): string =>
+  `${namePrefix(clusterName)}${namespace}-${host}${underscorePath(path)}-${route}-${service}${
+    dedicated ? DEDICATED_SUFFIX : ""
+  }`
 
 /** Unit key as AKO's model name: `<tenant>/<vsName>`. */
 export const unitKey = (tenant: string, vsName: string): string => `${tenant}/${vsName}`
+
+/** The name a ref carries: `…#name`, `…?name=name` or `…/?name=name`; the ref itself otherwise. */
+export const refName = (value: string): string => {
+  const hash = value.lastIndexOf("#")
+  if (hash >= 0) return value.slice(hash + 1)
+  const query = value.indexOf("name=")
+  return query >= 0 ? decodeURIComponent(value.slice(query + "name=".length)) : value
+}

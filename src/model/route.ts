@@ -13,7 +13,7 @@ import type { ClusterSnapshot, ObjectRef, Route, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
 import type { PoolServer } from "./servers.js"
-import { poolServers } from "./servers.js"
+import { poolPort, poolServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
 const routePort = (ports: ReadonlyArray<ServicePort>, target: number | string | undefined): ServicePort | undefined => {
@@ -105,6 +105,9 @@ export const parseRoute = (
     const serviceName = backend.name ?? ""
     const service = snapshot.services.get(`${namespace}/${serviceName}`)
     let servers: ReadonlyArray<PoolServer> = []
+    let portName = ""
+    let servicePort = typeof route.spec?.port?.targetPort === "number" ? route.spec.port.targetPort : 80
+    let backendPort = servicePort
     if (service === undefined) {
       problems.push({
         object: source,
@@ -123,6 +126,9 @@ export const parseRoute = (
         })
       } else {
         servers = poolServers(snapshot, settings, service, port, true)
+        portName = port.name ?? ""
+        servicePort = port.port
+        backendPort = poolPort(servers, port)
       }
     }
     const base = {
@@ -135,11 +141,20 @@ export const parseRoute = (
       serviceName,
       servers,
       ratio: weight,
-      poolNameHasService: true
+      poolNameHasService: true,
+      portName,
+      backendPort,
+      servicePort
     }
-    paths.push({ ...base, certificate, redirect: certificate !== undefined && insecurePolicy === "Redirect" })
+    paths.push({
+      ...base,
+      certificate,
+      redirect: certificate !== undefined && insecurePolicy === "Redirect",
+      insecureEdgeAllow: false
+    })
     if (certificate !== undefined && insecurePolicy === "Allow") {
-      paths.push({ ...base, certificate: undefined, redirect: false })
+      // Also served in plain HTTP; AKO marks these pools so that they never drive the Route's status.
+      paths.push({ ...base, certificate: undefined, redirect: false, insecureEdgeAllow: true })
     }
   }
   return { paths, problems }

@@ -2,6 +2,7 @@
  * Pool servers as AKO computes them (reference/ako-objects.md §7, AKO `PopulateServers*`): from EndpointSlices in
  * ClusterIP mode, from node InternalIPs and the node port in NodePort mode.
  */
+import type { ChecksumServer } from "./checksum.js"
 import type { ClusterSnapshot, EndpointSlice, Service, ServicePort } from "./kube.js"
 import { compareStrings, slicesOfService } from "./kube.js"
 import type { ModelSettings } from "./settings.js"
@@ -13,6 +14,23 @@ export interface PoolServer {
   readonly enabled: boolean
   readonly server_node?: string
 }
+
+/**
+ * The backend port of a pool as AKO's model holds it: the port its servers use (EndpointSlice port, or node port),
+ * else the Service port (a Service with no endpoints yet).
+ */
+export const poolPort = (servers: ReadonlyArray<PoolServer>, servicePort: ServicePort): number =>
+  servers[0]?.port ?? servicePort.port
+
+/** Servers as AKO's checksum sees them (`AviPoolMetaServer`: the port lives on the pool, so it is 0 here). */
+export const checksumServers = (servers: ReadonlyArray<PoolServer>): ReadonlyArray<ChecksumServer> =>
+  servers.map((s) => ({
+    addr: s.ip.addr,
+    type: s.ip.type,
+    serverNode: s.server_node ?? "",
+    port: 0,
+    enabled: s.enabled
+  }))
 
 export const SKIP_NODEPORT_ANNOTATION = "skipnodeport.ako.vmware.com/enabled"
 
@@ -143,7 +161,8 @@ export const poolServers = (
   servicePort: ServicePort,
   forL7: boolean
 ): ReadonlyArray<PoolServer> => {
-  const skipNodePort = service.metadata?.annotations?.[SKIP_NODEPORT_ANNOTATION] === "true"
+  // AKO checks only that the annotation is there, whatever its value.
+  const skipNodePort = service.metadata?.annotations?.[SKIP_NODEPORT_ANNOTATION] !== undefined
   if (settings.serviceType === "NodePort" && !skipNodePort) {
     return nodePortServers(snapshot, settings, service, servicePort)
   }

@@ -87,7 +87,7 @@ export const tenantOf = (body: AviBody): string => {
   return name === ref ? ref.slice(ref.lastIndexOf("/") + 1) : name
 }
 
-export const toCached = (type: AviObjectType, body: AviBody): CachedObject | undefined => {
+export const toCached = (type: AviObjectType, body: AviBody, clusterName: string): CachedObject | undefined => {
   const uuid = body["uuid"]
   const name = body["name"]
   if (typeof uuid !== "string" || typeof name !== "string") return undefined
@@ -99,7 +99,7 @@ export const toCached = (type: AviObjectType, body: AviBody): CachedObject | und
     tenant: tenantOf(body),
     body,
     lastModified: typeof lastModified === "string" ? lastModified : undefined,
-    checksum: observedChecksum(type, body)
+    checksum: observedChecksum(type, body, clusterName)
   }
 }
 
@@ -211,7 +211,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         : { created_by: createdBy }
       const withCloud = CLOUD_FILTERED.has(type) ? { ...filters, "cloud_ref.name": config.cloudName } : filters
       return avi.list(type, { ...withCloud, include_name: true, page_size: 100 }, { tenant: listTenant }).pipe(
-        Stream.map((object) => toCached(type, object as unknown as AviBody)),
+        Stream.map((object) => toCached(type, object as unknown as AviBody, config.clusterName)),
         Stream.filter((object): object is CachedObject =>
           object !== undefined && (type !== "vsvip" || object.name.startsWith(prefix))
         ),
@@ -248,7 +248,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
       view: index.view,
       applyWriteResult: (type, body) =>
         Effect.suspend(() => {
-          const object = toCached(type, body)
+          const object = toCached(type, body, config.clusterName)
           if (object === undefined) return Effect.succeed(undefined)
           touch(cacheKey(type, object.tenant, object.name))
           put(object)

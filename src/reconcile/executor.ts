@@ -9,7 +9,7 @@ import { AviClient, AviTypes } from "../avi/index.js"
 import type { NotLeader } from "../election/index.js"
 import { WriteGuard } from "../election/index.js"
 import type { AviBody, AviObjectType, DesiredUnit, ObjectRef } from "../model/index.js"
-import { canonicalJson, CHECKSUM_FIELD, checksumOf } from "../model/index.js"
+import { canonicalJson, CHECKSUM_FIELD } from "../model/index.js"
 import { AviCache } from "./cache.js"
 import type { CachedObject, CacheView } from "./cache.js"
 import type { Operation, UnitPlan } from "./diff.js"
@@ -367,11 +367,12 @@ export const executeUnit = (
       if (operation.op !== "delete" && failedCreates.length > 0) {
         let body = operation.body
         for (const failed of failedCreates) body = stripRefs(body, failed.type, failed.name)
-        // A stripped body must not carry the full body's checksum, or the next pass would take it as up to date.
+        // A stripped body must not carry the full body's checksum, or the next pass would take it as up to date:
+        // without one, only the full content can count as current.
         const field = CHECKSUM_FIELD[operation.type]
         if (body !== operation.body && field !== undefined && canonicalJson(body) !== canonicalJson(operation.body)) {
           const { [field]: _full, ...rest } = body
-          body = { ...rest, [field]: checksumOf(operation.type, rest) }
+          body = rest
         }
         operation = { ...operation, body }
       }

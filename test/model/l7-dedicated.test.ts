@@ -96,8 +96,8 @@ describe("DEDICATED shard size", () => {
       "sslkeyandcertificate:c1--app.example.com",
       "pool:c1--default-app.example.com_-app-L7-dedicated",
       "poolgroup:c1--default-app.example.com_-app-L7-dedicated",
-      `httppolicyset:${vs}`,
       "httppolicyset:c1--default-app.example.com",
+      `httppolicyset:${vs}`,
       `virtualservice:${vs}`
     ])
     const body = bodyOf(find(unit, "virtualservice", vs))
@@ -107,9 +107,16 @@ describe("DEDICATED shard size", () => {
     ])
     expect(body["application_profile_ref"]).toBe("/api/applicationprofile/?name=System-Secure-HTTP")
     expect(body["ssl_key_and_certificate_refs"]).toEqual(["/api/sslkeyandcertificate/?name=c1--app.example.com"])
+    // AKO re-appends the redirect policy on every rebuild, so it always comes after the host's path policy.
     expect(body["http_policies"]).toEqual([
-      { index: 11, http_policy_set_ref: `/api/httppolicyset/?name=${vs}` },
-      { index: 12, http_policy_set_ref: "/api/httppolicyset/?name=c1--default-app.example.com" }
+      { index: 11, http_policy_set_ref: "/api/httppolicyset/?name=c1--default-app.example.com" },
+      { index: 12, http_policy_set_ref: `/api/httppolicyset/?name=${vs}` }
+    ])
+    // Unlike the shared redirect policy, the dedicated one carries the host's markers.
+    expect(bodyOf(find(unit, "httppolicyset", vs))["markers"]).toEqual([
+      { key: "clustername", values: ["c1"] },
+      { key: "Namespace", values: ["default"] },
+      { key: "Host", values: ["app.example.com"] }
     ])
     expect(
       (bodyOf(find(unit, "httppolicyset", vs))["http_request_policy"] as { rules: Array<unknown> }).rules

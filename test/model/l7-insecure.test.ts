@@ -96,7 +96,7 @@ describe("Ingress insecure hosts on shared L7 virtual services", () => {
         CLUSTER_MARKER,
         { key: "Namespace", values: ["default"] },
         { key: "Host", values: ["app.example.com"] },
-        { key: "ServiceName", values: ["api"] },
+        // An Ingress's insecure pool has no ServiceName marker (AKO passes an empty service name there).
         { key: "Path", values: ["/api"] },
         { key: "IngressName", values: ["app"] }
       ],
@@ -139,6 +139,12 @@ describe("Ingress insecure hosts on shared L7 virtual services", () => {
         evt: "VS_DATASCRIPT_EVT_HTTP_REQ",
         script: "host = avi.http.get_host_tokens(\"MODIFIED\", 1)\n" +
           "path = avi.http.get_path_tokens(1)\n" +
+          // A Host header with a port (`foo.com:8080`) must select the same label as the bare host.
+          "if string.contains(host, \":\") then\n" +
+          "for match in string.gmatch(host, \".*:\") do\n" +
+          "host = string.sub(match,0,-2)\n" +
+          "end\n" +
+          "end\n" +
           "if host and path then\n" +
           "lbl = host..\"/\"..path\n" +
           "else\n" +
@@ -196,7 +202,8 @@ describe("Ingress insecure hosts on shared L7 virtual services", () => {
     expect(bodyOf(find(unit, "vsvip", "c1--Shared-L7-5"))["dns_info"]).toEqual([
       { fqdn: "c1--Shared-L7-5.admin.example.com" }
     ])
-    expect(bodyOf(find(unit, "poolgroup", "c1--Shared-L7-5"))["members"]).toEqual([])
+    // No `members` key at all: AKO sends a nil slice, which its JSON leaves out.
+    expect(bodyOf(find(unit, "poolgroup", "c1--Shared-L7-5"))).not.toHaveProperty("members")
     expect(isSharedL7VsName(s, "c1--Shared-L7-5")).toBe(true)
     expect(isSharedL7VsName(s, "c1--Shared-L7-web")).toBe(false)
     expect(isSharedL7VsName(s, "c2--Shared-L7-5")).toBe(false)

@@ -171,12 +171,12 @@ describe("determinism", () => {
         "https://ctrl/api/pool/pool-1#c1--red-db-TCP-5432"
       )
     )
-    expect(observedChecksum("l4policyset", { ...asReturned, uuid: "l4policyset-1" })).toBe(policy?.checksum)
+    expect(observedChecksum("l4policyset", { ...asReturned, uuid: "l4policyset-1" }, "c1")).toBe(policy?.checksum)
     const vs = find(l4, "virtualservice", "c1--red-db")
-    expect(observedChecksum("virtualservice", vs?.body ?? {})).toBe(vs?.checksum)
+    expect(observedChecksum("virtualservice", vs?.body ?? {}, "c1")).toBe(vs?.checksum)
     const cert = find(desired.get("admin/c1--Shared-L7-7"), "sslkeyandcertificate", "c1--secure.example.com")
     const { key: _key, ...withoutKey } = cert?.body ?? {}
-    expect(observedChecksum("sslkeyandcertificate", withoutKey)).toBe(cert?.checksum)
+    expect(observedChecksum("sslkeyandcertificate", withoutKey, "c1")).toBe(cert?.checksum)
   })
 
   it("translateUnit recomputes one unit exactly as translate does", () => {

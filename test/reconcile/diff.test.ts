@@ -45,7 +45,7 @@ const stored = (type: AviObjectType, body: AviBody, extra: Record<string, unknow
     url: `${HOST}/api/${type}/${uuid}`,
     tenant_ref: `${HOST}/api/tenant/admin#admin`
   }
-  return toCached(type, out)!
+  return toCached(type, out, "c1")!
 }
 
 /** The unit's objects as Avi would hold them after AKO wrote them (foreign checksums, controller defaults). */

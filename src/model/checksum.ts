@@ -1,0 +1,383 @@
+/**
+ * AKO 2.2.1's checksums, formula for formula (reference/ako-objects.md §10, AKO `nodes/avi_model_nodes.go`
+ * `*CalculateCheckSum`, `lib.GetMarkersChecksum`, `lib.ObjectLabelChecksum`). AKO compares them with the stored
+ * `cloud_config_cksum` / `vsvip_cloud_config_cksum` (or, for types without such a field, with the value it recomputes
+ * from the object it reads) and rewrites every object whose value differs: the same numbers here are what makes a
+ * switch between AKO and ako-ts write nothing in either direction.
+ *
+ * Every sum is uint32 arithmetic that wraps, as Go's; `H` is FNV-1a 32 over UTF-8; `J` is Go's `json.Marshal`.
+ */
+import { fnv1a32, refName } from "./names.js"
+
+/** FNV-1a 32 over the UTF-8 bytes of `text` (AKO `utils.Hash`). */
+export const H = fnv1a32
+
+/** uint32 sum, wrapping like Go's. */
+export const sum32 = (...values: ReadonlyArray<number>): number => {
+  let total = 0
+  for (const value of values) total = (total + value) >>> 0
+  return total
+}
+
+const GO_ESCAPES: Readonly<Record<string, string>> = {
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "&": "\\u0026",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029"
+}
+
+/**
+ * Go's `json.Marshal` of a value built in Go's field order: compact, and HTML-safe escapes (`<`, `>`, `&`) that
+ * `JSON.stringify` does not make. Those characters only ever appear inside strings, so replacing them in the output
+ * is exact. `undefined` stands for a nil slice or map and marshals as `null`.
+ */
+export const goJson = (value: unknown): string =>
+  (JSON.stringify(value, (_key, v: unknown) => v === undefined ? null : v) ?? "null")
+    .replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? c)
+
+const byteOrder = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+
+/** A sorted copy in Go's byte order (code-unit order equals it for the BMP, which is all names here use). */
+export const sortedStrings = (values: Iterable<string>): Array<string> => [...values].sort(byteOrder)
+
+/** `lib.SetClusterLabelChecksum`: every owned object's checksum includes its cluster's label. */
+export const clusterLabelChecksum = (clusterName: string): number => H(`clustername${clusterName}`)
+
+/** The fields of AKO's `utils.AviObjectMarkers` that ako-ts sets, in the Go struct's order. */
+export interface MarkerFields {
+  readonly Namespace?: string | undefined
+  readonly Host?: ReadonlyArray<string> | undefined
+  readonly InfrasettingName?: string | undefined
+  readonly ServiceName?: string | undefined
+  readonly Path?: ReadonlyArray<string> | undefined
+  readonly Port?: string | undefined
+  readonly Protocol?: string | undefined
+  readonly IngressName?: ReadonlyArray<string> | undefined
+  readonly GatewayName?: string | undefined
+}
+
+/**
+ * `lib.GetMarkersChecksum`: every non-empty string field and every list field (sorted, joined by `-`), sorted and
+ * concatenated; hashed when non-empty; plus the cluster label.
+ */
+export const markersChecksum = (clusterName: string, fields: MarkerFields): number => {
+  const parts: Array<string> = []
+  for (const value of Object.values(fields) as ReadonlyArray<string | ReadonlyArray<string> | undefined>) {
+    if (value === undefined) continue
+    if (typeof value === "string") {
+      if (value !== "") parts.push(value)
+    } else {
+      parts.push(sortedStrings(value).join("-"))
+    }
+  }
+  const concat = sortedStrings(parts).join("")
+  return sum32(concat === "" ? 0 : H(concat), clusterLabelChecksum(clusterName))
+}
+
+interface WireMarker {
+  readonly key?: unknown
+  readonly values?: unknown
+}
+
+/** `lib.ObjectLabelChecksum`: the same value computed from the markers of an object read from Avi. */
+export const observedMarkersChecksum = (clusterName: string, markers: unknown): number => {
+  let total = 0
+  const values: Array<string> = []
+  for (const marker of Array.isArray(markers) ? markers as ReadonlyArray<WireMarker> : []) {
+    const first = Array.isArray(marker.values) && typeof marker.values[0] === "string" ? marker.values[0] : undefined
+    if (marker.key === "clustername") {
+      if (first === clusterName) total = sum32(total, clusterLabelChecksum(clusterName))
+    } else if (first !== undefined) {
+      values.push(first)
+    }
+  }
+  const concat = sortedStrings(values).join("")
+  return concat === "" ? total : sum32(total, H(concat))
+}
+
+// ---- per type ------------------------------------------------------------------------------------------------------
+
+/** A pool server as AKO's model holds it (`AviPoolMetaServer`); endpoint servers carry port 0. */
+export interface ChecksumServer {
+  readonly addr: string
+  readonly type: "V4" | "V6"
+  readonly serverNode: string
+  readonly port: number
+  readonly enabled: boolean
+}
+
+export interface PoolChecksumInput {
+  readonly clusterName: string
+  /** `TCP`/`UDP`/`SCTP` for L4 pools, `""` for Ingress and Route pools. */
+  readonly protocol: string
+  /** The backend port the servers use (EndpointSlice port, or node port). */
+  readonly port: number
+  /** The Service port's name. */
+  readonly portName: string
+  readonly servers: ReadonlyArray<ChecksumServer>
+  readonly sniEnabled: boolean
+  readonly priorityLabel: string
+  readonly namespaceServiceNames: ReadonlyArray<string>
+  readonly hostnames: ReadonlyArray<string>
+  readonly markers: MarkerFields
+}
+
+/** `AviPoolNode.CalculateCheckSum` for the fields ako-ts sets (no CRD-set algorithm, profiles or placement). */
+export const poolChecksum = (input: PoolChecksumInput): number => {
+  const servers = input.servers.length === 0 ?
+    undefined :
+    [...input.servers].sort((a, b) => byteOrder(a.addr, b.addr)).map((s) => ({
+      Ip: { addr: s.addr, type: s.type },
+      ServerNode: s.serverNode,
+      Port: s.port,
+      Enabled: s.enabled
+    }))
+  const fields = [
+    input.protocol,
+    String(input.port),
+    input.portName,
+    goJson(servers),
+    goJson(input.sniEnabled),
+    input.priorityLabel,
+    // NetworkPlacementSettings: nil without nodeNetworkList.
+    "null",
+    ...(input.namespaceServiceNames.length > 0 ? [goJson(sortedStrings(input.namespaceServiceNames))] : []),
+    ...(input.hostnames.length > 0 ? [goJson(sortedStrings(input.hostnames))] : [])
+  ]
+  // The generated fields (analytics policy, enabled, min servers up) are all unset: `H("")`.
+  return sum32(H(fields.join(":")), markersChecksum(input.clusterName, input.markers), H(""))
+}
+
+export interface PoolGroupMemberInput {
+  readonly pool_ref: string
+  readonly priority_label?: string | undefined
+  readonly ratio?: number | undefined
+}
+
+/** `AviPoolGroupNode.CalculateCheckSum`: members sorted by pool ref, in the avi-sdk's field order. */
+export const poolGroupChecksum = (
+  clusterName: string,
+  members: ReadonlyArray<PoolGroupMemberInput>,
+  markerFields: MarkerFields
+): number => {
+  const sorted = members.length === 0 ? undefined : sortedMembers(members).map((m) => ({
+    pool_ref: m.pool_ref,
+    ...(m.priority_label === undefined || m.priority_label === "" ? {} : { priority_label: m.priority_label }),
+    ...(m.ratio === undefined || m.ratio === 0 ? {} : { ratio: m.ratio })
+  }))
+  return sum32(H(goJson(sorted)), markersChecksum(clusterName, markerFields))
+}
+
+/** Pool-group members in the order AKO sends them (its checksum sorts the slice in place). */
+export const sortedMembers = <A extends { readonly pool_ref: string }>(members: ReadonlyArray<A>): Array<A> =>
+  [...members].sort((a, b) => byteOrder(a.pool_ref, b.pool_ref))
+
+export interface VipNetworkInput {
+  readonly networkName?: string | undefined
+  readonly networkUUID?: string | undefined
+  readonly cidr?: string | undefined
+  readonly v6cidr?: string | undefined
+}
+
+/** `AviVSVIPNode.CalculateCheckSum`. */
+export const vsVipChecksum = (
+  clusterName: string,
+  fqdns: ReadonlyArray<string>,
+  staticIp: string | undefined,
+  networks: ReadonlyArray<VipNetworkInput>
+): number => {
+  const networkKeys = networks.map((n) =>
+    `${n.networkName ?? ""}:${n.cidr ?? ""}` + (n.v6cidr !== undefined && n.v6cidr !== "" ? `:${n.v6cidr}` : "") +
+    (n.networkUUID !== undefined && n.networkUUID !== "" ? `:${n.networkUUID}` : "")
+  )
+  return sum32(
+    fqdns.length > 0 ? H(goJson(sortedStrings(fqdns))) : 0,
+    staticIp !== undefined && staticIp !== "" ? H(staticIp) : 0,
+    networkKeys.length > 0 ? H(goJson(sortedStrings(networkKeys))) : 0,
+    clusterLabelChecksum(clusterName)
+  )
+}
+
+/** One listener of AKO's VS model (`utils.AviPortHostProtocol`), marshalled in its field order. */
+export interface PortProtoInput {
+  readonly port: number
+  /** The Service's targetPort as the Service has it (number or name); 0 for L7 listeners. */
+  readonly targetPort: number | string
+  readonly protocol: string
+  readonly enableSsl: boolean
+  readonly name: string
+}
+
+const portProtoJson = (ports: ReadonlyArray<PortProtoInput>): string =>
+  goJson(
+    [...ports].sort((a, b) => byteOrder(a.name, b.name)).map((p) => ({
+      PortMap: null,
+      Port: p.port,
+      TargetPort: p.targetPort,
+      Protocol: p.protocol,
+      Hosts: null,
+      Secret: "",
+      Passthrough: false,
+      Redirect: false,
+      EnableSSL: p.enableSsl,
+      EnableHTTP2: false,
+      Name: p.name
+    }))
+  )
+
+export interface VirtualServiceChecksumInput {
+  readonly clusterName: string
+  /** The VS model's references: `HTTPDS<ds>`, `HttpPolicy<ps>`, `SSLKeyCert<cert>`, `VSVIP<vip>`, `L4Policy<ps>`, … */
+  readonly refs: ReadonlyArray<string>
+  readonly applicationProfile: string
+  readonly serviceEngineGroup: string
+  readonly networkProfile: string
+  readonly ports: ReadonlyArray<PortProtoInput>
+  /** service_metadata hostnames (FQDNs of an L4 VS, the host of an SNI child). */
+  readonly hostnames: ReadonlyArray<string>
+  readonly trafficEnabled: boolean | undefined
+  readonly enableRhi: boolean | undefined
+  readonly markers: MarkerFields
+}
+
+/** `AviVsNode.CalculateCheckSum` for the fields ako-ts sets (no CRD refs, analytics or generated fields). */
+export const virtualServiceChecksum = (input: VirtualServiceChecksumInput): number => {
+  const refs = sortedStrings(input.refs).join(":")
+  const crdRefs = input.hostnames.length > 0 ? goJson(sortedStrings(input.hostnames)) : ""
+  return sum32(
+    H(refs + input.applicationProfile + input.serviceEngineGroup + input.networkProfile + portProtoJson(input.ports)),
+    crdRefs === "" ? 0 : H(crdRefs),
+    input.trafficEnabled === undefined ? 0 : H(goJson(input.trafficEnabled)),
+    markersChecksum(input.clusterName, input.markers),
+    input.enableRhi === undefined ? 0 : H(goJson(input.enableRhi)),
+    H("")
+  )
+}
+
+/** One path map of an HTTPPolicySet (`AviHostPathPortPoolPG`). */
+export interface PathMapInput {
+  readonly name: string
+  readonly paths: ReadonlyArray<string>
+  readonly poolGroup: string
+  readonly matchCriteria: "BEGINS_WITH" | "EQUALS"
+  readonly ingressName: string
+  readonly servicePort: number
+}
+
+const pathMapJson = (map: PathMapInput, checksum: number): string =>
+  goJson({
+    Name: map.name,
+    Checksum: checksum,
+    Host: null,
+    Path: map.paths.length === 0 ? null : sortedStrings(map.paths),
+    Port: 0,
+    Pool: "",
+    PoolGroup: map.poolGroup,
+    MatchCriteria: map.matchCriteria,
+    Protocol: "",
+    IngName: map.ingressName,
+    MatchCase: "",
+    StringGroupRefs: null,
+    SvcPort: map.servicePort
+  })
+
+/**
+ * `AviHttpPolicySetNode.CalculateCheckSum`. A path map carries its own checksum, computed once on the fresh map
+ * (with 0 in it), and the set hashes the map with that value in place.
+ */
+export const httpPolicySetChecksum = (
+  clusterName: string,
+  pathMaps: ReadonlyArray<PathMapInput>,
+  redirectHosts: ReadonlyArray<ReadonlyArray<string>>,
+  markerFields: MarkerFields
+): number =>
+  sum32(
+    ...pathMaps.map((map) => H(pathMapJson(map, H(pathMapJson(map, 0))))),
+    ...redirectHosts.map((hosts) => H(goJson(sortedStrings(hosts)))),
+    markersChecksum(clusterName, markerFields)
+  )
+
+/** `AviL4PolicyNode.CalculateCheckSum`: ports, protocols and pools of the rules, each sorted. */
+export const l4PolicySetChecksum = (
+  clusterName: string,
+  rules: ReadonlyArray<{ readonly port: number; readonly protocol: string; readonly pool: string }>,
+  markerFields: MarkerFields
+): number =>
+  sum32(
+    H(goJson([...rules.map((r) => r.port)].sort((a, b) => a - b))),
+    H(goJson(sortedStrings(rules.map((r) => r.protocol)))),
+    H(goJson(sortedStrings(rules.map((r) => r.pool)))),
+    markersChecksum(clusterName, markerFields)
+  )
+
+/** `AviHTTPDataScriptNode.CalculateCheckSum`: the pool groups, and the script when there is one pool group. */
+export const dataScriptChecksum = (
+  clusterName: string,
+  poolGroups: ReadonlyArray<string>,
+  script: string
+): number =>
+  sum32(
+    H(goJson(sortedStrings(poolGroups))),
+    clusterLabelChecksum(clusterName),
+    poolGroups.length === 1 ? H(script) : 0
+  )
+
+/** `AviTLSKeyCertNode.CalculateCheckSum`: name, certificate and CA name; the key is not part of it. */
+export const certificateChecksum = (
+  clusterName: string,
+  name: string,
+  certificate: string,
+  caName: string,
+  markerFields: MarkerFields
+): number => sum32(H(name + certificate + caName), markersChecksum(clusterName, markerFields))
+
+// ---- the GET side: what AKO recomputes from an object it reads (types without a checksum field) -------------------
+
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value) ? value as Record<string, unknown> : {}
+const asArray = (value: unknown): ReadonlyArray<unknown> => Array.isArray(value) ? value : []
+const asString = (value: unknown): string => typeof value === "string" ? value : ""
+
+/** AKO's boot-time value for an L4PolicySet it reads (`controller_obj_cache.go`): SCTP reads as UDP there. */
+export const observedL4PolicySetChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number => {
+  const ports: Array<number> = []
+  const protocols: Array<string> = []
+  const pools: Array<string> = []
+  for (const rule of asArray(asRecord(body["l4_connection_policy"])["rules"])) {
+    const r = asRecord(rule)
+    const match = asRecord(r["match"])
+    for (const port of asArray(asRecord(match["port"])["ports"])) if (typeof port === "number") ports.push(port)
+    const protocol = asString(asRecord(match["protocol"])["protocol"])
+    if (protocol !== "") protocols.push(protocol.includes("TCP") ? "TCP" : "UDP")
+    const pool = asString(asRecord(asRecord(r["action"])["select_pool"])["pool_ref"])
+    if (pool !== "") pools.push(refName(pool))
+  }
+  return sum32(
+    H(goJson(ports.sort((a, b) => a - b))),
+    H(goJson(sortedStrings(protocols))),
+    H(goJson(sortedStrings(pools))),
+    observedMarkersChecksum(clusterName, body["markers"])
+  )
+}
+
+/** AKO's boot-time value for a VSDataScriptSet it reads. */
+export const observedDataScriptChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number => {
+  const poolGroups = asArray(body["pool_group_refs"]).map((r) => refName(asString(r)))
+  const scripts = asArray(body["datascript"])
+  return sum32(
+    H(goJson(sortedStrings(poolGroups))),
+    observedMarkersChecksum(clusterName, body["markers"]),
+    scripts.length === 1 ? H(asString(asRecord(scripts[0])["script"])) : 0
+  )
+}
+
+/** AKO's boot-time value for an SSLKeyAndCertificate it reads (the CA named by `ca_certs[0]`). */
+export const observedCertificateChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number => {
+  const ca = asRecord(asArray(body["ca_certs"])[0])
+  const caName = asString(ca["name"]) !== "" ? asString(ca["name"]) : refName(asString(ca["ca_ref"]))
+  return sum32(
+    H(asString(body["name"]) + asString(asRecord(body["certificate"])["certificate"]) + caName),
+    observedMarkersChecksum(clusterName, body["markers"])
+  )
+}
