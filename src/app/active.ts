@@ -38,6 +38,8 @@ export interface ActiveOptions {
   /** Every unit is looked at again this often (0: never), in case a change was missed. */
   readonly resyncInterval: Duration.Duration
   readonly statusContext: { readonly controllerClusterUuid?: string | undefined }
+  /** AKO's user `ako-<clusterName>`: the `routerName` of Route status entries. */
+  readonly routerName: string
 }
 
 const takeovers = Metric.counter("ako_takeovers_total", { description: "Takeover passes completed" })
@@ -78,7 +80,10 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       emitProblems(reportedProblems, key, problems, unitProblems)
 
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) =>
-      syncStatuses(statusesFor(objects, state.values(), cacheAddresses(cache.view), options.statusContext))
+      syncStatuses(
+        statusesFor(objects, state.values(), cacheAddresses(cache.view), options.statusContext),
+        options.routerName
+      )
 
     const started = yield* Effect.sync(() => performance.now())
     const desired = yield* graph.state

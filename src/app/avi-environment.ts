@@ -40,10 +40,17 @@ export const readAviEnvironment = (cloudName: string) =>
     const tier = String(system["default_license_tier"] ?? "")
     return {
       dnsSubDomains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === "string") : [],
-      enterpriseLicense: tier.startsWith("ENTERPRISE"),
+      enterpriseLicense: isEnterpriseTier(tier),
       controllerClusterUuid: typeof cluster["uuid"] === "string" ? cluster["uuid"] : undefined
     } satisfies AviEnvironment
   })
+
+/**
+ * AKO picks `System-TCP-Proxy` for TCP-only Services on exactly these two tiers; every other tier (ESSENTIALS,
+ * BASIC, an unknown one, or none read) gets `System-TCP-Fast-Path`.
+ */
+export const isEnterpriseTier = (tier: string): boolean =>
+  tier === "ENTERPRISE" || tier === "ENTERPRISE_WITH_CLOUD_SERVICES"
 
 /** Retries until the controller answers; each failure is logged with what went wrong. */
 export const awaitAviEnvironment = (cloudName: string) =>

@@ -19,6 +19,7 @@ import {
   reflectorsLayer
 } from "../k8s/index.js"
 import type { ModelSettings } from "../model/index.js"
+import { akoUser } from "../model/index.js"
 import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
 import { awaitAviEnvironment } from "./avi-environment.js"
@@ -133,12 +134,13 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
           (deleteConfig) =>
             Stream.fromEffect(
               deleteConfig ?
-                deleteConfigProgram(graph, options.deployment) :
+                deleteConfigProgram(graph, options.deployment, akoUser(settings.config.clusterName)) :
                 clearDeletionStatus(options.deployment).pipe(
                   Effect.zipRight(activeProgram(graph, {
                     workers: options.workers,
                     resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
-                    statusContext
+                    statusContext,
+                    routerName: akoUser(settings.config.clusterName)
                   }))
                 )
             ),

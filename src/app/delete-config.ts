@@ -71,7 +71,7 @@ const deploymentEvent = (deployment: DeploymentRef, reason: string, message: str
     }).pipe(Effect.catchIf((error) => error._tag !== "NotLeader", () => Effect.void))
   })
 
-export const deleteConfigProgram = (graph: DesiredGraph, deployment: DeploymentRef) =>
+export const deleteConfigProgram = (graph: DesiredGraph, deployment: DeploymentRef, routerName: string) =>
   Effect.gen(function*() {
     yield* Effect.logWarning("deleteConfig is true: deleting every Avi object this cluster owns")
     yield* annotateDeletionStatus(deployment, "Started")
@@ -90,7 +90,7 @@ export const deleteConfigProgram = (graph: DesiredGraph, deployment: DeploymentR
     for (const unit of (yield* graph.state).values()) {
       for (const owner of unit.owners) owners.set(refKey(owner), owner)
     }
-    yield* syncStatuses([...owners.values()].map(clearedStatus))
+    yield* syncStatuses([...owners.values()].map(clearedStatus), routerName)
     const done = Option.isSome(summary) && summary.value.done
     yield* annotateDeletionStatus(deployment, done ? "Done" : "Timeout")
     yield* deploymentEvent(

@@ -3,28 +3,12 @@
  * a steady state writes nothing. Objects that no longer exist are skipped, also when they vanish between the read
  * and the write (404): their status went with them.
  */
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { KubeWriters, Reflectors } from "../k8s/index.js"
-import type { KubeError, NotLeader, ObjectName, Resources, RouteIngress } from "../k8s/index.js"
+import type { KubeError, NotLeader, ObjectName } from "../k8s/index.js"
 import { refKey } from "../model/index.js"
-import { annotationsUpToDate, ingressUpToDate } from "../reconcile/index.js"
+import { annotationsUpToDate, ingressUpToDate, routeAdmissions, routeStatusUpToDate } from "../reconcile/index.js"
 import type { DesiredObjectStatus, ObservedObject } from "../reconcile/index.js"
-
-const routeStatusUpToDate = (
-  current: Resources.Route,
-  desired: DesiredObjectStatus
-): boolean => {
-  const have = new Set((current.status?.ingress ?? []).map((entry) => entry.host ?? ""))
-  const want = new Set(desired.ingress.map((entry) => entry.hostname ?? ""))
-  return have.size === want.size && [...want].every((host) => have.has(host))
-}
-
-const routeIngress = (desired: DesiredObjectStatus): ReadonlyArray<RouteIngress> =>
-  [...new Set(desired.ingress.map((entry) => entry.hostname ?? ""))].map((host) => ({
-    host,
-    routerName: "ako-ts",
-    conditions: [{ type: "Admitted", status: "True" }]
-  }))
 
 const goneIsDone = <A, R>(write: Effect.Effect<A, KubeError | NotLeader, R>) =>
   write.pipe(
@@ -32,7 +16,11 @@ const goneIsDone = <A, R>(write: Effect.Effect<A, KubeError | NotLeader, R>) =>
     Effect.catchIf((error) => error._tag === "KubeApiError" && error.status === 404, () => Effect.void)
   )
 
-export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>) =>
+/**
+ * `routerName`: AKO's user `ako-<clusterName>`, which AKO writes as the `routerName` of a Route's status entries
+ * (and looks for when it takes over).
+ */
+export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>, routerName: string) =>
   Effect.gen(function*() {
     const reflectors = yield* Reflectors
     const writers = yield* KubeWriters
@@ -45,8 +33,16 @@ export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>) =>
         if (reflectors.routes._tag === "None") continue
         const current = yield* reflectors.routes.value.get(storeKey)
         if (Option.isNone(current)) continue
-        if (!routeStatusUpToDate(current.value, desired)) {
-          yield* goneIsDone(writers.routeStatus(target, routeIngress(desired)))
+        const admissions = routeAdmissions(desired, routerName)
+        if (!routeStatusUpToDate(current.value, admissions)) {
+          const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace(/\.\d+Z$/, "Z")
+          yield* goneIsDone(writers.routeStatus(
+            target,
+            admissions.map((entry) => ({
+              ...entry,
+              conditions: entry.conditions.map((condition) => ({ ...condition, lastTransitionTime: now }))
+            }))
+          ))
         }
         if (!annotationsUpToDate(current.value, desired)) {
           yield* goneIsDone(writers.annotate("Route", target, desired.annotations))

@@ -5,7 +5,7 @@
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import { l4PolicySetChecksum, poolChecksum, virtualServiceChecksum } from "./checksum.js"
-import { autoFqdn, isIpAddress, owned, vsVipObject } from "./common.js"
+import { isIpAddress, owned, preferredSubDomain, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
@@ -53,16 +53,49 @@ const networkProfileFor = (protocols: ReadonlySet<Protocol>, settings: ModelSett
 const overrideProfile = (protocol: Protocol): string | undefined =>
   protocol === "UDP" ? NETWORK_PROFILE.udpFastPath : protocol === "SCTP" ? NETWORK_PROFILE.sctpProxy : undefined
 
+const RFC1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
+const DNS_LABEL_LENGTH = 63
+
+const isRfc1035Label = (label: string): boolean => label.length <= DNS_LABEL_LENGTH && RFC1035_LABEL.test(label)
+
+/** AKO `CorrectLabelToSatisfyRFC1035`: a label that breaks RFC 1035 gets a letter in front when that mends it. */
+const correctedLabel = (label: string, prefix: string): string =>
+  isRfc1035Label(label) || !isRfc1035Label(prefix + label) ? label : prefix + label
+
+/**
+ * AKO `CheckAndShortenLabelToFollowRFC1035`, for the flat format where `<svc>-<ns>` is one label: the name is cut to
+ * fit 63 characters, and the namespace too when it alone leaves no room (never ending in a hyphen).
+ */
+const shortenedFlatLabels = (name: string, namespace: string): readonly [string, string] => {
+  if (name.length + namespace.length + 1 <= DNS_LABEL_LENGTH) return [name, namespace]
+  let ns = namespace
+  let room = DNS_LABEL_LENGTH - ns.length - 1
+  if (room <= 0) {
+    const nsRoom = DNS_LABEL_LENGTH - name.length - 1
+    ns = ns.slice(0, nsRoom <= 0 ? 48 : nsRoom).replace(/-+$/, "")
+    room = DNS_LABEL_LENGTH - ns.length - 1
+  }
+  return [name.length > room ? name.slice(0, room) : name, ns]
+}
+
 /**
  * FQDNs as AKO's `ConstructAviL4VsNode`: only while autoFQDN is on, the external-dns annotation wins (taken as one
- * FQDN, as AKO does not split it), else the auto FQDN `<svc>.<ns>.<domain>` / `<svc>-<ns>.<domain>`.
+ * FQDN, as AKO does not split it), else the auto FQDN `<svc>.<ns>.<domain>` / `<svc>-<ns>.<domain>` with AKO's
+ * RFC 1035 label fixes (`getAutoFQDNForService`).
  */
 export const serviceFqdns = (settings: ModelSettings, service: Service): ReadonlyArray<string> => {
   if (settings.autoFQDN === "disabled") return []
   const annotated = service.metadata?.annotations?.[EXTERNAL_DNS_ANNOTATION]
   if (annotated !== undefined) return [annotated]
-  const fqdn = autoFqdn(settings, service.metadata?.name ?? "", service.metadata?.namespace ?? "")
-  return fqdn === undefined ? [] : [fqdn]
+  const domain = preferredSubDomain(settings)
+  if (domain === undefined) return []
+  const name = correctedLabel(service.metadata?.name ?? "", "s")
+  const namespace = correctedLabel(service.metadata?.namespace ?? "", "n")
+  if (settings.autoFQDN === "flat") {
+    const [shortName, shortNamespace] = shortenedFlatLabels(name, namespace)
+    return [`${shortName}-${shortNamespace}.${domain}`]
+  }
+  return [`${name}.${namespace}.${domain}`]
 }
 
 export interface UnitResult {

@@ -5,7 +5,7 @@
  * WriteGuard, and only when `statusUpToDate` says the object differs, so a steady state writes nothing.
  */
 import type { DesiredUnit, ObjectRef } from "../model/index.js"
-import { refKey } from "../model/index.js"
+import { goJson, refKey } from "../model/index.js"
 import type { CacheView } from "./cache.js"
 import { vipAddresses } from "./executor.js"
 
@@ -197,6 +197,83 @@ export const annotationsUpToDate = (current: AnnotatedObject, desired: DesiredOb
 /** True when the object already shows `desired`: no status and no annotation write is needed. */
 export const statusUpToDate = (current: ObservedObject, desired: DesiredObjectStatus): boolean =>
   ingressUpToDate(current, desired) && annotationsUpToDate(current, desired)
+
+/** One entry of a Route's `status.ingress` as AKO writes it, without the time of the transition. */
+export interface RouteAdmission {
+  readonly host: string
+  readonly routerName: string
+  readonly conditions: ReadonlyArray<{
+    readonly type: "Admitted"
+    readonly status: "True"
+    readonly message: string
+    readonly reason: string
+  }>
+}
+
+/**
+ * A Route's `status.ingress` as AKO's `route_status.go` writes it: one entry per host per VIP, the VIP as the
+ * message, and as the reason the JSON (keys sorted, as Go marshals a map) of the annotations AKO would set for that
+ * host. `routerName` is AKO's user, `ako-<clusterName>`.
+ */
+export const routeAdmissions = (desired: DesiredObjectStatus, routerName: string): ReadonlyArray<RouteAdmission> => {
+  const uuids = parseUuidMap(desired.annotations[VS_UUID_MAP_ANNOTATION] ?? null)
+  return desired.ingress.map((entry) => {
+    const host = entry.hostname ?? ""
+    const uuid = uuids[host]
+    const reason = goJson({
+      [CONTROLLER_CLUSTER_UUID_ANNOTATION]: desired.annotations[CONTROLLER_CLUSTER_UUID_ANNOTATION] ?? "",
+      [VS_UUID_MAP_ANNOTATION]: goJson(uuid === undefined ? {} : { [host]: uuid }),
+      [TENANT_ANNOTATION]: desired.annotations[TENANT_ANNOTATION] ?? ""
+    })
+    return { host, routerName, conditions: [{ type: "Admitted", status: "True", message: entry.ip, reason }] }
+  })
+}
+
+const parseUuidMap = (value: string | null): Readonly<Record<string, string>> => {
+  if (value === null) return {}
+  try {
+    const parsed: unknown = JSON.parse(value)
+    return parsed !== null && typeof parsed === "object" ? parsed as Record<string, string> : {}
+  } catch {
+    return {}
+  }
+}
+
+/** The parts of a Route's status the comparison reads. */
+export interface ObservedRoute {
+  readonly status?: {
+    readonly ingress?:
+      | ReadonlyArray<{
+        readonly host?: string | undefined
+        readonly routerName?: string | undefined
+        readonly conditions?:
+          | ReadonlyArray<{
+            readonly type?: string | undefined
+            readonly status?: string | undefined
+            readonly message?: string | undefined
+            readonly reason?: string | undefined
+          }>
+          | undefined
+      }>
+      | undefined
+  } | undefined
+}
+
+const admissionKeys = (entries: ReadonlyArray<RouteAdmission> | NonNullable<ObservedRoute["status"]>["ingress"]) =>
+  new Set(
+    (entries ?? []).flatMap((entry) =>
+      (entry.conditions ?? []).map((c) =>
+        [entry.host, entry.routerName, c.type, c.status, c.message, c.reason].map((v) => v ?? "").join("|")
+      )
+    )
+  )
+
+/** True when the Route already shows exactly these admissions (transition times aside). */
+export const routeStatusUpToDate = (current: ObservedRoute, wanted: ReadonlyArray<RouteAdmission>): boolean => {
+  const have = admissionKeys(current.status?.ingress)
+  const want = admissionKeys(wanted)
+  return have.size === want.size && [...want].every((key) => have.has(key))
+}
 
 /** Merge patch for the status subresource: the ingress list, or `{"status":null}` when cleared (as AKO). */
 export const statusPatch = (desired: DesiredObjectStatus): Record<string, unknown> =>
