@@ -23,6 +23,7 @@ import type {
   AnnotatedObject,
   CachedObject,
   ObservedObject,
+  Ownership,
   UnitProblem,
   UnitResult,
   WorkQueue
@@ -31,6 +32,7 @@ import type { DesiredGraph } from "./desired-graph.js"
 import { FULL_TRANSLATION_PROBLEMS } from "./desired-graph.js"
 import { emitProblems } from "./problem-events.js"
 import { syncStatuses } from "./status-sync.js"
+import { makeUnmodelledReporter } from "./unmodelled-report.js"
 
 export interface ActiveOptions {
   /** Units reconciled at once (one worker per unit at most). */
@@ -40,6 +42,8 @@ export interface ActiveOptions {
   readonly statusContext: { readonly controllerClusterUuid?: string | undefined }
   /** AKO's user `ako-<clusterName>`: the `routerName` of Route status entries. */
   readonly routerName: string
+  /** Whose objects these are: parents of features ako-ts does not model are kept and reported. */
+  readonly ownership: Ownership
 }
 
 const takeovers = Metric.counter("ako_takeovers_total", { description: "Takeover passes completed" })
@@ -95,6 +99,8 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     )
     for (const unit of desired.values()) ownersByUnit.set(unit.key, unit.owners)
     yield* clearOrphanedStatuses(desired, yield* graph.snapshot, writeStatuses)
+    const reportUnmodelled = yield* makeUnmodelledReporter(options.ownership)
+    yield* reportUnmodelled(cache.view, yield* graph.snapshot)
     const problems = yield* graph.problems
     yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
     // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
@@ -116,6 +122,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     if (Duration.toMillis(options.resyncInterval) > 0) {
       yield* graph.state.pipe(
         Effect.flatMap((state) => queue.addAll(state.keys())),
+        Effect.zipRight(Effect.flatMap(graph.snapshot, (snapshot) => reportUnmodelled(cache.view, snapshot))),
         Effect.repeat(Schedule.spaced(options.resyncInterval)),
         Effect.delay(options.resyncInterval),
         Effect.forkScoped

@@ -101,7 +101,11 @@ export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) 
     const passive = Layer.mergeAll(
       election,
       reflectorsLayer({ namespace: identity.podNamespace, openshift }),
-      AviCache.layer({ clusterName: config.clusterName, cloudName: config.cloudName }),
+      AviCache.layer({
+        clusterName: config.clusterName,
+        cloudName: config.cloudName,
+        tenantName: config.tenantName
+      }),
       Layer.effect(LiveConfig, makeLiveConfig(config))
     )
     return Layer.mergeAll(
@@ -140,7 +144,8 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
                     workers: options.workers,
                     resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
                     statusContext,
-                    routerName: akoUser(settings.config.clusterName)
+                    routerName: akoUser(settings.config.clusterName),
+                    ownership: { clusterName: settings.config.clusterName, tenantName: settings.config.tenantName }
                   }))
                 )
             ),

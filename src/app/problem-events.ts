@@ -5,7 +5,8 @@
 import { Effect, Ref } from "effect"
 import { EventRecorder } from "../k8s/index.js"
 import type { ObjectReference } from "../k8s/index.js"
-import type { ObjectRef, Problem } from "../model/index.js"
+import type { ClusterSnapshot, ObjectRef, Problem } from "../model/index.js"
+import { keyOf } from "../model/index.js"
 import type { UnitProblem } from "../reconcile/index.js"
 import { LiveConfig } from "./live-config.js"
 
@@ -26,6 +27,24 @@ const involved = (object: ObjectRef): ObjectReference => ({
   name: object.name,
   namespace: object.namespace
 })
+
+const SNAPSHOT_MAPS = {
+  Service: "services",
+  EndpointSlice: "endpointSlices",
+  Ingress: "ingresses",
+  IngressClass: "ingressClasses",
+  Secret: "secrets",
+  Namespace: "namespaces",
+  Node: "nodes",
+  Route: "routes"
+} as const satisfies Record<ObjectRef["kind"], keyof ClusterSnapshot>
+
+/** The Event's object reference with its uid from the snapshot, so `kubectl describe` (which selects by uid) shows it. */
+export const involvedObject = (object: ObjectRef, snapshot: ClusterSnapshot): ObjectReference => {
+  const found = snapshot[SNAPSHOT_MAPS[object.kind]].get(keyOf(object.kind, object.namespace, object.name))
+  const uid = found?.metadata?.uid
+  return uid === undefined ? involved(object) : { ...involved(object), uid }
+}
 
 interface Report {
   readonly object: ObjectRef

@@ -18,6 +18,8 @@ export interface AviCacheConfig {
   readonly createdBy?: string | undefined
   /** `X-Avi-Tenant` of the lists. Default `*` (every tenant), as AKO outside dedicatedTenantMode. */
   readonly listTenant?: string | undefined
+  /** The tenant ako-ts writes to (`tenantName`). Default `admin`. Owned objects elsewhere are left alone. */
+  readonly tenantName?: string | undefined
 }
 
 /** Every type the reconciler writes, in dependency order (what is referenced comes first). */

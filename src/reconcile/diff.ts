@@ -59,6 +59,11 @@ export interface UnitCacheView {
   readonly lookup: (type: AviObjectType, tenant: string, name: string) => CachedObject | undefined
   /** Objects another unit still wants: never deleted by this one. */
   readonly wantedElsewhere: (object: CachedObject) => boolean
+  /**
+   * Set when the cached parent VS belongs to a feature ako-ts does not model (`unmodelledReason`): without a desired
+   * unit, the plan then leaves it and everything it links alone.
+   */
+  readonly held?: string | undefined
 }
 
 const OWNED: ReadonlySet<string> = new Set(OWNED_TYPES)
@@ -131,7 +136,8 @@ export const wantedKeys = (desired: DesiredState): ReadonlySet<string> => {
 export const unitView = (
   view: CacheView,
   key: string,
-  others: (object: CachedObject) => boolean = () => false
+  others: (object: CachedObject) => boolean = () => false,
+  hold: (root: CachedObject) => string | undefined = () => undefined
 ): UnitCacheView => {
   const { tenant, virtualService } = splitUnitKey(key)
   const root = view.get("virtualservice", tenant, virtualService)
@@ -141,7 +147,8 @@ export const unitView = (
     virtualService,
     linked: root === undefined ? [] : linkedFrom(view, root),
     lookup: view.get,
-    wantedElsewhere: others
+    wantedElsewhere: others,
+    held: root === undefined ? undefined : hold(root)
   }
 }
 
@@ -275,19 +282,24 @@ const asRecords = (value: unknown): ReadonlyArray<Record<string, unknown>> =>
     []
 
 /**
- * A VsVip PUT as AKO sends it: the object as Avi holds it, with the desired fields written over it and each VIP
- * merged by `vip_id`, so the address the controller allocated stays (a PUT without it could move the VIP).
- * `_last_modified` is left out: no 412 round trip for a body we just read from the cache.
+ * The body of an update: the object as Avi holds it, with the desired fields written over it. Fields ako-ts does
+ * not manage (a WAF policy, RHI, analytics, anything a HostRule or an operator set) survive; fields ako-ts sets only
+ * sometimes (`MANAGED_OPTIONAL`) are dropped when the desired body leaves them out, so a removed policy goes.
+ * VIPs are merged by `vip_id`, so the address the controller allocated stays (a PUT without it could move the
+ * VIP). `_last_modified` is left out: no 412 round trip for a body we just read from the cache.
  */
-export const vsVipUpdateBody = (desired: AviBody, cached: AviBody): AviBody => {
-  const { _last_modified: _stale, ...current } = cached
+export const updateBody = (type: AviObjectType, desired: AviBody, cached: AviBody): AviBody => {
+  const { _last_modified: _stale, ...rest } = cached
+  const current: Record<string, unknown> = rest
+  for (const key of MANAGED_OPTIONAL) if (!(key in desired)) delete current[key]
+  if (type !== "vsvip") return { ...current, ...desired }
   const cachedVips = asRecords(current["vip"])
   const vip = asRecords(desired["vip"]).map((entry, index) => {
     const id = String(entry["vip_id"] ?? index)
     const previous = cachedVips.find((c, i) => String(c["vip_id"] ?? i) === id)
     return previous === undefined ? entry : { ...previous, ...entry }
   })
-  return { ...current, dns_info: [], ...desired, vip }
+  return { ...current, ...desired, vip }
 }
 
 const deleteOp = (object: CachedObject): Operation => ({
@@ -305,6 +317,9 @@ const deleteOp = (object: CachedObject): Operation => ({
  */
 export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView): UnitPlan => {
   const operations: Array<Operation> = []
+  if (desired === undefined && cached.held !== undefined) {
+    return { key: cached.key, tenant: cached.tenant, virtualService: cached.virtualService, desired, operations }
+  }
   const wanted = new Set<string>()
   for (const object of desired?.objects ?? []) {
     wanted.add(cacheKey(object.type, object.tenant, object.name))
@@ -325,7 +340,7 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
         name: object.name,
         tenant: object.tenant,
         uuid: current.uuid,
-        body: object.type === "vsvip" ? vsVipUpdateBody(object.body, current.body) : object.body,
+        body: updateBody(object.type, object.body, current.body),
         checksum: object.checksum
       })
     }

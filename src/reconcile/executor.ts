@@ -15,6 +15,7 @@ import type { CachedObject, CacheView } from "./cache.js"
 import type { Operation, UnitPlan } from "./diff.js"
 import { planUnit, unitView, upToDate } from "./diff.js"
 import { recordOperation, unitDuration } from "./metrics.js"
+import { holdUnmodelled } from "./unmodelled.js"
 import type { Outcome } from "./work-queue.js"
 
 export interface ExecutorConfig {
@@ -409,6 +410,6 @@ export const reconcileUnit = (
 ): Effect.Effect<UnitResult, NotLeader, AviClient | AviCache | WriteGuard> =>
   Effect.gen(function*() {
     const cache = yield* AviCache
-    const plan = planUnit(desired, unitView(cache.view, key, options.others))
+    const plan = planUnit(desired, unitView(cache.view, key, options.others, holdUnmodelled(cache.config)))
     return yield* executeUnit(plan, options.config)
   })

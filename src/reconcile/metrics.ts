@@ -33,3 +33,8 @@ export const recordOperation = (type: string, op: string, result: string) =>
     operationsTotal.pipe(Metric.tagged("type", type), Metric.tagged("op", op), Metric.tagged("result", result)),
     1
   )
+
+/** Owned Avi objects kept because they belong to a feature ako-ts does not model yet, by `type` and `reason`. */
+export const unmanagedObjects = Metric.gauge("ako_unmanaged_objects", {
+  description: "Owned Avi objects of features ako-ts does not model, kept as they are"
+})

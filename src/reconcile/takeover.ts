@@ -11,6 +11,7 @@ import type { Operation, UnitPlan } from "./diff.js"
 import { cachedUnitKeys, deleteOrder, planUnit, staleObjects, unitView, wantedBy } from "./diff.js"
 import type { ExecutorConfig, UnitProblem, UnitResult } from "./executor.js"
 import { defaultExecutorConfig, executeUnit } from "./executor.js"
+import { holdUnmodelled } from "./unmodelled.js"
 
 export interface PassOptions {
   /** Units executed at once (each unit's writes stay sequential). Default 4. */
@@ -59,10 +60,12 @@ export const takeover = (
       config
     )
     const others = wantedBy(desired)
+    const hold = holdUnmodelled(cache.config)
     const keys = [...new Set([...desired.keys(), ...cachedUnitKeys(cache.view)])].sort()
     const results = yield* Effect.forEach(
       keys,
-      (key) => Effect.suspend(() => executeUnit(planUnit(desired.get(key), unitView(cache.view, key, others)), config)),
+      (key) =>
+        Effect.suspend(() => executeUnit(planUnit(desired.get(key), unitView(cache.view, key, others, hold)), config)),
       { concurrency: options.concurrency ?? 4 }
     )
     yield* Effect.logInfo("takeover pass done").pipe(
