@@ -1,8 +1,9 @@
 /**
  * The disableStaticRouteSync warning leaves the config module two ways: one log line at start (loadSettings) and a
- * Warning Event on the controller's Deployment written by the leader (emitConfigWarnings).
+ * Warning Event on the controller's Deployment written by the leader (emitConfigWarnings). The last test checks both
+ * in a real `ako-ts run` process against the simulators.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer, Logger, LogLevel, Redacted, Ref, SubscriptionRef } from "effect"
 import { emitConfigWarnings } from "../../src/app/config-warnings.js"
 import { LiveConfig } from "../../src/app/live-config.js"
@@ -11,6 +12,9 @@ import { decodeAkoConfig, STATIC_ROUTE_SYNC_WARNING } from "../../src/config/ind
 import type { ConfigWarning } from "../../src/config/index.js"
 import { EventRecorder } from "../../src/k8s/event-types.js"
 import type { EventSpec } from "../../src/k8s/event-types.js"
+import { NAMESPACE, startCluster } from "../support/e2e.js"
+import type { E2eCluster } from "../support/e2e.js"
+import { waitFor } from "../support/process.js"
 
 const configMap = {
   controllerIP: "10.1.1.1",
@@ -103,4 +107,29 @@ describe("emitConfigWarnings", () => {
       yield* disabled.provide(emitConfigWarnings(warningsOf(configMap), deployment))
       expect(disabled.events).toEqual([])
     }))
+})
+
+describe("a running controller in ClusterIP mode with AKO's default", () => {
+  let cluster: E2eCluster | undefined
+  afterAll(async () => {
+    await cluster?.close()
+  })
+
+  it("logs the warning once at start, and its leader records it as a Warning Event on the Deployment", async () => {
+    cluster = await startCluster()
+    const replica = await cluster.startReplica("ako-0")
+    const event = await waitFor(
+      "a StaticRouteSyncNotImplemented Event",
+      () =>
+        cluster!.kube.list("v1/Event", NAMESPACE).find((candidate) =>
+          (candidate as { reason?: string }).reason === STATIC_ROUTE_SYNC_WARNING
+        ),
+      30_000
+    )
+    expect(event).toMatchObject({
+      type: "Warning",
+      involvedObject: { kind: "Deployment", name: "ako-ts", namespace: NAMESPACE }
+    })
+    expect(replica.messages().filter((message) => message.includes("disableStaticRouteSync is false"))).toHaveLength(1)
+  }, 60_000)
 })
