@@ -5,7 +5,7 @@
  * rendered by AKO's own chart (which writes every key, mostly at its default) keeps working.
  *
  * The Helm chart refuses the same list at install time (deploy/helm/ako-ts/templates/_helpers.tpl,
- * `ako-ts.unsupportedValues`); a test keeps the two lists equal.
+ * `ako-ts.validate`); test/deploy/helm-ako-values.test.ts keeps the two lists equal.
  */
 import type { ConfigIssue } from "./errors.js"
 
@@ -191,6 +191,8 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
   },
   {
     key: "dedicatedTenantMode",
+    // AKO's naming pattern; the 2.2.1 StatefulSet template was not available to confirm it. The ConfigMap key (what
+    // AKO's chart writes, see the golden ConfigMap) is checked either way.
     env: "DEDICATED_TENANT_MODE",
     helmValue: "ControllerSettings.dedicatedTenantMode",
     akoDefault: "false",
