@@ -24,6 +24,7 @@ import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
 import { awaitAviEnvironment } from "./avi-environment.js"
 import type { AviEnvironment } from "./avi-environment.js"
+import { emitConfigWarnings } from "./config-warnings.js"
 import { clearDeletionStatus, deleteConfigProgram } from "./delete-config.js"
 import type { DeploymentRef } from "./delete-config.js"
 import { makeDesiredGraph } from "./desired-graph.js"
@@ -140,6 +141,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
               deleteConfig ?
                 deleteConfigProgram(graph, options.deployment, akoUser(settings.config.clusterName)) :
                 clearDeletionStatus(options.deployment).pipe(
+                  Effect.zipRight(emitConfigWarnings(settings.config.warnings, options.deployment)),
                   Effect.zipRight(activeProgram(graph, {
                     workers: options.workers,
                     resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),

@@ -89,6 +89,10 @@ export const loadSettings: Effect.Effect<
     } for ${credentials.username} from ${credentials.source}`,
     origins: config.origins
   }))
+  // Settings accepted although ako-ts does less than AKO with them (e.g. no static route sync): said once, at start.
+  for (const warning of config.warnings) {
+    yield* Effect.logWarning(warning.message).pipe(Effect.annotateLogs({ key: warning.key, reason: warning.reason }))
+  }
   if (credentials.caData === undefined) {
     yield* Effect.logWarning(
       "no certificateAuthorityData in avi-secret: the Avi Controller's TLS certificate will NOT be verified (as AKO)"

@@ -9,6 +9,7 @@ import { ConfigInvalid } from "./errors.js"
 import type { ConfigIssue } from "./errors.js"
 import { decodeField, fields } from "./fields.js"
 import type { Fields, FieldSpec, FieldValue } from "./fields.js"
+import { UNSUPPORTED_KEYS, unsupportedIssues } from "./unsupported.js"
 
 export const CONFIGMAP_NAME = "avi-k8s-config"
 export const DEFAULT_NAMESPACE = "avi-system"
@@ -18,25 +19,44 @@ export type AkoSettings = { readonly [K in keyof Fields]: FieldValue<Fields[K]> 
 export interface AkoConfig extends AkoSettings {
   /** Where each value came from, for the start-up log line (`configmap`, `env` or `default`). */
   readonly origins: { readonly [K in keyof Fields]: "configmap" | "env" | "default" | "unset" }
+  /**
+   * Accepted settings under which ako-ts does less than AKO would. The start-up logs each once; the leader can also
+   * report them as Events (`reason` is the Event reason).
+   */
+  readonly warnings: ReadonlyArray<ConfigWarning>
 }
+
+export interface ConfigWarning {
+  readonly key: string
+  readonly reason: string
+  readonly message: string
+}
+
+/**
+ * AKO syncs static routes (pod CIDR → node IP) into the VRF in ClusterIP mode unless disableStaticRouteSync is true;
+ * NodePort mode forces it off. ako-ts does not sync static routes yet, so with AKO's default the pools only work
+ * when the pod networks are routable from the Service Engines. That is a common setup, so it is a warning, not a
+ * refusal; refusing would reject AKO's own default ConfigMap.
+ */
+export const STATIC_ROUTE_SYNC_WARNING = "StaticRouteSyncNotImplemented"
+
+const configWarnings = (settings: AkoSettings): ReadonlyArray<ConfigWarning> =>
+  settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync ?
+    [{
+      key: "disableStaticRouteSync",
+      reason: STATIC_ROUTE_SYNC_WARNING,
+      message: "disableStaticRouteSync is false with serviceType ClusterIP: AKO would add static routes " +
+        "(pod CIDR → node IP) to the VRF, ako-ts does not sync static routes yet. Pool servers are pod IPs, so the " +
+        "pod networks must be routable from the Service Engines; set disableStaticRouteSync to true to confirm " +
+        "and silence this warning"
+    }] :
+    []
 
 export interface ConfigSources {
   /** `data` of the ConfigMap `avi-k8s-config`, or undefined when it does not exist. */
   readonly configMap: Readonly<Record<string, string>> | undefined
   readonly env: Readonly<Record<string, string | undefined>>
 }
-
-/**
- * AKO feature switches that change object names or behaviour ako-ts does not implement. Accepting them silently
- * would make ako-ts program something other than what the user configured, so "true" is refused.
- */
-const UNSUPPORTED_WHEN_TRUE: ReadonlyArray<string> = [
-  "enableEVH",
-  "vipPerNamespace",
-  "servicesAPI",
-  "enableMCI",
-  "istioEnabled"
-]
 
 const isSet = (value: string | undefined): value is string => value !== undefined && value.trim() !== ""
 
@@ -108,37 +128,35 @@ export const decodeAkoConfig = (sources: ConfigSources): Either.Either<AkoConfig
       settings[name] = decoded.right
     }
   }
-  for (const key of UNSUPPORTED_WHEN_TRUE) {
-    const value = sources.configMap?.[key]
-    if (value !== undefined && value.trim().toLowerCase() === "true") {
-      issues.push({ key, env: undefined, value, allowed: "false: this AKO feature is not supported by ako-ts" })
-    }
-  }
-  const primaryInstance = sources.configMap?.["primaryInstance"]
-  if (primaryInstance !== undefined && primaryInstance.trim().toLowerCase() === "false") {
-    issues.push({
-      key: "primaryInstance",
-      env: undefined,
-      value: primaryInstance,
-      allowed: "true: ako-ts always runs as the primary instance"
-    })
-  }
+  issues.push(...unsupportedIssues(sources))
   if (issues.length === 0) issues.push(...crossFieldIssues(settings as AkoSettings))
   const source = sources.configMap === undefined ?
     "the environment (no ConfigMap avi-k8s-config)" :
     "ConfigMap avi-k8s-config and the environment"
   return issues.length > 0 ?
     Either.left(new ConfigInvalid({ source, issues })) :
-    Either.right({ ...(settings as AkoSettings), origins: origins as AkoConfig["origins"] })
+    Either.right({
+      ...(settings as AkoSettings),
+      origins: origins as AkoConfig["origins"],
+      warnings: configWarnings(settings as AkoSettings)
+    })
 }
 
-/** Every environment variable a field can come from, read through Effect's `Config` (ConfigProvider in tests). */
+/**
+ * Every environment variable a field or a refused key can come from, read through Effect's `Config` (a
+ * ConfigProvider in tests).
+ */
 export const readFieldEnvironment: Effect.Effect<Readonly<Record<string, string | undefined>>> = Effect.gen(
   function*() {
     const env: Record<string, string | undefined> = {}
-    for (const spec of Object.values(fields) as Array<FieldSpec<unknown>>) {
-      const value = yield* Config.option(Config.string(spec.env)).pipe(Effect.orElseSucceed(() => Option.none()))
-      env[spec.env] = Option.getOrUndefined(value)
+    // The unsupported keys' variables too: a non-default value there is refused like one in the ConfigMap.
+    const names = [
+      ...(Object.values(fields) as Array<FieldSpec<unknown>>).map((spec) => spec.env),
+      ...UNSUPPORTED_KEYS.flatMap((spec) => spec.env === undefined ? [] : [spec.env])
+    ]
+    for (const name of names) {
+      const value = yield* Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none()))
+      env[name] = Option.getOrUndefined(value)
     }
     return env
   }

@@ -265,6 +265,14 @@ export const fields = {
     allowed: "true or false",
     description: "Ignore LoadBalancer Services; handle Ingresses and Routes only."
   }),
+  disableStaticRouteSync: withDefault("false", {
+    key: "disableStaticRouteSync",
+    env: "DISABLE_STATIC_ROUTE_SYNC",
+    schema: BooleanText,
+    allowed: "true or false",
+    description: "false (AKO's default) in ClusterIP mode: AKO adds static routes pod CIDR → node to the VRF. " +
+      "ako-ts does not sync static routes yet and warns at start; pod networks must be routable from the SEs."
+  }),
   blockedNamespaceList: withDefault("[]", {
     key: "blockedNamespaceList",
     env: "BLOCKED_NS_LIST",

@@ -50,12 +50,19 @@ export const helm = (args: ReadonlyArray<string>): string =>
     }
   })
 
-/** `helm template` of the chart; `set` are --set-string/--set pairs, `values` a values file. */
+/** The values an install cannot do without (controller, cluster name, VIP network) and credentials. */
+export const INSTALL_VALUES = join(REPO, "test", "deploy", "fixtures", "install-values.yaml")
+
+/**
+ * `helm template` of the chart; `set` are --set pairs, `values` values files (later ones win, --set wins over all).
+ * INSTALL_VALUES comes first unless `bare`, since the chart refuses to render without its required values.
+ */
 export const renderChart = (
   options: {
     readonly namespace?: string
     readonly set?: Readonly<Record<string, string>>
-    readonly values?: string
+    readonly values?: string | ReadonlyArray<string>
+    readonly bare?: boolean
   } = {}
 ): string =>
   helm([
@@ -65,7 +72,8 @@ export const renderChart = (
     "--namespace",
     options.namespace ?? NAMESPACE,
     ...Object.entries(options.set ?? {}).flatMap(([key, value]) => ["--set", `${key}=${value}`]),
-    ...(options.values === undefined ? [] : ["--values", options.values])
+    ...[...(options.bare === true ? [] : [INSTALL_VALUES]), ...[options.values ?? []].flat()]
+      .flatMap((file) => ["--values", file])
   ])
 
 export const chartObjects = (options: Parameters<typeof renderChart>[0] = {}): ReadonlyArray<Manifest> =>
