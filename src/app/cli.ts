@@ -3,6 +3,7 @@ import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
 import { aviSimCommand } from "../sim/avi/cli.js"
 import { kubeSimCommand } from "../sim/kube/cli.js"
+import { runPlan } from "./plan.js"
 import { defaultPlaygroundOptions, noClusterConfigured, playgroundCommand, runPlayground } from "./playground/index.js"
 import { runController } from "./run.js"
 import type { RunOptions } from "./run.js"
@@ -15,6 +16,13 @@ const kubeconfig = Options.file("kubeconfig").pipe(
 
 const run = Command.make("run", { kubeconfig }, runController).pipe(
   Command.withDescription("Run the controller (one replica of the active/passive set).")
+)
+
+const plan = Command.make("plan", { kubeconfig }, runPlan).pipe(
+  Command.withDescription(
+    "Print what `run` would write to Avi and Kubernetes if it took the lead now, without writing anything or " +
+      "joining the election; exits 1 when there is anything to write. Run it beside a live AKO before switching."
+  )
 )
 
 const sim = Command.make("sim").pipe(
@@ -35,7 +43,7 @@ const runOrPlayground = (options: RunOptions) =>
 
 export const rootCommand = Command.make("ako-ts", { kubeconfig }, runOrPlayground).pipe(
   Command.withDescription("Avi Kubernetes Operator in TypeScript."),
-  Command.withSubcommands([run, sim, playgroundCommand])
+  Command.withSubcommands([run, plan, sim, playgroundCommand])
 )
 
 export const cli = Command.run(rootCommand, { name: "ako-ts", version: VERSION })

@@ -69,7 +69,7 @@ export const modelSettings = (settings: Settings, environment: AviEnvironment): 
  * OpenShift is recognised as AKO users know it: the cluster serves route.openshift.io/v1, so Routes are watched and
  * translated. Anything but a clear answer means plain Kubernetes.
  */
-const servesRoutes = (kubeConfig: k8s.KubeConfig) =>
+export const servesRoutes = (kubeConfig: k8s.KubeConfig) =>
   makeKubeClient(kubeConfig).request({ method: "GET", path: "/apis/route.openshift.io/v1" }).pipe(
     Effect.as(true),
     Effect.catchAll((error) =>

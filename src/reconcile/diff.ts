@@ -197,7 +197,9 @@ const MANAGED_OPTIONAL: ReadonlyArray<string> = [
   "override_network_profile_ref",
   "ca_certs",
   "pool_group_refs",
-  "priority_label"
+  "priority_label",
+  // A shard's pool group with no insecure host sends no `members` at all.
+  "members"
 ]
 
 const noExtraManaged = (desired: Record<string, unknown>, cached: Record<string, unknown>): boolean =>

@@ -4,12 +4,14 @@
  * lead. It must write nothing at all: no Avi object, no status, no annotation.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { AviSim } from "../../src/sim/avi/index.js"
 import { goldenDir, goldenInputs, goldenObjects } from "../golden/golden.js"
 import { startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
-import { waitFor } from "../support/process.js"
+import { exitWithin, spawnAkoTs, waitFor } from "../support/process.js"
 
 let cluster: E2eCluster | undefined
 
@@ -86,43 +88,48 @@ interface GoldenStatus {
 const goldenStatusFile = (): { services: ReadonlyArray<GoldenStatus>; ingresses: ReadonlyArray<GoldenStatus> } =>
   JSON.parse(readFileSync(`${goldenDir}k8s-status.json`, "utf8"))
 
+/** Avi and Kubernetes exactly as AKO 2.2.1 left them after the recording. */
+const seedGoldenState = (c: E2eCluster) => {
+  const uuids = seedAvi(c.avi)
+  const clusterUuid = c.avi.snapshot().clusterUuid ?? ""
+  const statuses = goldenStatusFile()
+  for (const input of goldenInputs()) {
+    const kind = String(input["kind"])
+    const metadata = (input["metadata"] ?? {}) as Body
+    if (kind === "ConfigMap" || (kind === "Namespace" && metadata["name"] === "avi-system")) continue
+    const key = `${String(metadata["namespace"])}/${String(metadata["name"])}`
+    const recorded = kind === "Service" ?
+      statuses.services.find((s) => `${s.namespace}/${s.name}` === key) :
+      kind === "Ingress" ?
+      statuses.ingresses.find((s) => `${s.namespace}/${s.name}` === key) :
+      undefined
+    if (recorded === undefined) {
+      c.kube.create({ ...input, apiVersion: String(input["apiVersion"]), kind } as never)
+      continue
+    }
+    // AKO's annotations as AKO wrote them, with this simulator's uuids in place of the recording's.
+    const annotations = Object.fromEntries(
+      Object.entries(recorded.annotations).map(([name, value]) => {
+        if (name === "ako.vmware.com/controller-cluster-uuid") return [name, clusterUuid]
+        if (name === "ako.vmware.com/host-fqdn-vs-uuid-map") {
+          const map = JSON.parse(value) as Record<string, string>
+          return [name, JSON.stringify(Object.fromEntries(Object.entries(map).map(([h, u]) => [h, uuids.get(u)])))]
+        }
+        return [name, value]
+      })
+    )
+    c.kube.create({
+      ...input,
+      metadata: { ...metadata, annotations: { ...(metadata["annotations"] as Body ?? {}), ...annotations } },
+      status: recorded.status
+    } as never)
+  }
+}
+
 describe("switching from AKO 2.2.1 to ako-ts", () => {
   it("takes over AKO's state with zero Avi writes and zero status or annotation writes", async () => {
     const c = (cluster = await startCluster({ config: goldenConfig }))
-    const uuids = seedAvi(c.avi)
-    const clusterUuid = c.avi.snapshot().clusterUuid ?? ""
-    const statuses = goldenStatusFile()
-    for (const input of goldenInputs()) {
-      const kind = String(input["kind"])
-      const metadata = (input["metadata"] ?? {}) as Body
-      if (kind === "ConfigMap" || (kind === "Namespace" && metadata["name"] === "avi-system")) continue
-      const key = `${String(metadata["namespace"])}/${String(metadata["name"])}`
-      const recorded = kind === "Service" ?
-        statuses.services.find((s) => `${s.namespace}/${s.name}` === key) :
-        kind === "Ingress" ?
-        statuses.ingresses.find((s) => `${s.namespace}/${s.name}` === key) :
-        undefined
-      if (recorded === undefined) {
-        c.kube.create({ ...input, apiVersion: String(input["apiVersion"]), kind } as never)
-        continue
-      }
-      // AKO's annotations as AKO wrote them, with this simulator's uuids in place of the recording's.
-      const annotations = Object.fromEntries(
-        Object.entries(recorded.annotations).map(([name, value]) => {
-          if (name === "ako.vmware.com/controller-cluster-uuid") return [name, clusterUuid]
-          if (name === "ako.vmware.com/host-fqdn-vs-uuid-map") {
-            const map = JSON.parse(value) as Record<string, string>
-            return [name, JSON.stringify(Object.fromEntries(Object.entries(map).map(([h, u]) => [h, uuids.get(u)])))]
-          }
-          return [name, value]
-        })
-      )
-      c.kube.create({
-        ...input,
-        metadata: { ...metadata, annotations: { ...(metadata["annotations"] as Body ?? {}), ...annotations } },
-        status: recorded.status
-      } as never)
-    }
+    seedGoldenState(c)
     const replica = await c.startReplica("ako-0")
     await waitFor(
       "the takeover pass",
@@ -137,5 +144,39 @@ describe("switching from AKO 2.2.1 to ako-ts", () => {
       .filter((entry) => entry.resource === "services" || entry.resource === "ingresses")
       .map((entry) => `${entry.verb} ${entry.resource}/${entry.subresource ?? ""} ${entry.namespace}/${entry.name}`)
     expect(kubeWrites).toEqual([])
+  })
+
+  it("ako-ts plan beside it prints 0 writes and exits 0; with one marker changed it names the object and field", async () => {
+    const c = (cluster = await startCluster({ config: goldenConfig }))
+    seedGoldenState(c)
+    c.kube.addToken("token-plan", "planner")
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), "ako-ts-plan-")), "kubeconfig")
+    c.kube.writeKubeconfig(kubeconfig, "token-plan")
+    const plan = async () => {
+      const spawned = spawnAkoTs(["plan", "--kubeconfig", kubeconfig], { POD_NAMESPACE: "avi-system" })
+      const code = await exitWithin(spawned, 60_000)
+      return { code, out: spawned.stdout(), err: spawned.stderr() }
+    }
+    const clean = await plan()
+    expect(clean.out.trim().split("\n").at(-1), clean.out + clean.err).toBe("plan: 0 writes")
+    expect(clean.code).toBe(0)
+
+    const policy = c.avi.findByName("l4policyset", "c1--demo-lb-000")!
+    const markers = (policy["markers"] as Array<{ key: string; values: Array<string> }>).map((m) =>
+      m.key === "ServiceName" ? { ...m, values: ["renamed"] } : m
+    )
+    c.avi.update("l4policyset", String(policy["uuid"]), { ...policy, markers })
+    const changed = await plan()
+    expect(changed.code).toBe(1)
+    expect(changed.out).toContain("update l4policyset c1--demo-lb-000 (tenant admin)")
+    expect(changed.out).toMatch(/markers: .*renamed.* → .*lb-000/)
+    expect(changed.out).toContain("plan: 1 writes: 1 to Avi (0 create, 1 update, 0 delete), 0 to Kubernetes")
+    // Read-only: neither run wrote anything, nor took part in the election.
+    const planWrites = c.avi.requestLog().filter((entry) =>
+      (entry.clientIdentity ?? "") === "ako-ts-plan" && entry.method !== "GET" &&
+      !entry.path.startsWith("/login") && !entry.path.startsWith("/logout")
+    )
+    expect(planWrites).toEqual([])
+    expect(c.kubeWritesOf("planner")).toEqual([])
   })
 })
