@@ -141,7 +141,10 @@ export const normalizeBody = (value: unknown, key = ""): unknown => {
     if (DROPPED.has(k)) continue
     // VIP addresses depend on creation order (README): the allocation is compared, the address is not.
     if (k === "ip_address" && key === "vip") continue
-    out[k] = normalizeBody(v, k === "pool_ref" || k.endsWith("_ref") || k.endsWith("_refs") ? k : k === "vip" ? "vip" : k)
+    out[k] = normalizeBody(
+      v,
+      k === "pool_ref" || k.endsWith("_ref") || k.endsWith("_refs") ? k : k === "vip" ? "vip" : k
+    )
   }
   return out
 }
@@ -168,7 +171,8 @@ export const bodyDifferences = (expected: unknown, actual: unknown, path = ""): 
 }
 
 export const describeDifferences = (id: string, differences: ReadonlyArray<BodyDifference>): string =>
-  `${id}:\n` + differences.map((d) =>
+  `${id}:\n` +
+  differences.map((d) =>
     `  ${d.path}: AKO ${JSON.stringify(d.expected)?.slice(0, 400)} / ako-ts ${JSON.stringify(d.actual)?.slice(0, 400)}`
   ).join("\n")
 

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 import { adminHandler, decodeSnapshot } from "./admin.js"
 import { AviApiError, AviSimStartError } from "./errors.js"
 import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
@@ -204,10 +204,24 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   }
 
   const admin = adminHandler(sim, server)
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => server.handle(req, res, admin)
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    try {
+      server.handle(req, res, admin)
+    } catch (cause) {
+      // A throw here would be an uncaught exception and take the whole simulator, with its state, down.
+      if (res.headersSent) res.destroy()
+      else {
+        res.statusCode = 500
+        res.setHeader("Content-Type", "application/json")
+        res.end(JSON.stringify({ error: cause instanceof Error ? cause.message : String(cause) }))
+      }
+    }
+  }
   const listener = secure
     ? https.createServer({ cert: certificate.cert, key: certificate.key }, handler)
     : http.createServer(handler)
+  // Over HTTPS this is the TCP socket under the TLS one, which is what a reset-connections fault must reset.
+  listener.on("connection", (socket: Socket) => server.trackConnection(socket))
   listener.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject)

@@ -98,6 +98,12 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on("error", reject)
   })
 
+/** Both ends of a connection; the same for a TLSSocket and the TCP socket under it. */
+const connectionKey = (socket: Socket): string | undefined =>
+  socket.remoteAddress === undefined || socket.remotePort === undefined
+    ? undefined
+    : `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`
+
 const aviDate = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19)
 
 interface Reply {
@@ -115,6 +121,8 @@ export class AviSimServer {
   private seq = 0
   private readonly counts = new Map<string, Map<string, number>>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  /** Open TCP connections by their address pair; see `trackConnection`. */
+  private readonly tcpSockets = new Map<string, Socket>()
 
   constructor(readonly config: ServerConfig) {
     this.clusterUuid = config.clusterUuid
@@ -144,6 +152,34 @@ export class AviSimServer {
   cancelTimers(): void {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+  }
+
+  /**
+   * Remembers the TCP socket of every connection. Over HTTPS `req.socket` is a TLSSocket, whose handle is not a TCP
+   * handle: `resetAndDestroy()` on it throws ERR_INVALID_HANDLE_TYPE (which used to kill the process), so a reset
+   * has to go to the TCP socket beneath it. The listener's `connection` event is the documented way to get that one.
+   */
+  trackConnection(socket: Socket): void {
+    const key = connectionKey(socket)
+    if (key === undefined) return
+    this.tcpSockets.set(key, socket)
+    socket.once("close", () => {
+      if (this.tcpSockets.get(key) === socket) this.tcpSockets.delete(key)
+    })
+  }
+
+  /** TCP reset (RST, no response) of the connection a request came on, over HTTP and HTTPS alike. */
+  private resetConnection(socket: Socket): void {
+    const key = connectionKey(socket)
+    const tcp = (key === undefined ? undefined : this.tcpSockets.get(key)) ?? socket
+    try {
+      tcp.resetAndDestroy()
+    } catch {
+      // Not a TCP handle after all (e.g. a connection handed in by a test harness): closing is the nearest thing.
+      tcp.destroy()
+    }
+    // Over TLS this tears down the TLS layer too; it cannot send a close_notify any more, the TCP socket is gone.
+    socket.destroy()
   }
 
   private later(ms: number, f: () => void): void {
@@ -209,9 +245,7 @@ export class AviSimServer {
     })
     if (this.faults.pendingResets > 0) {
       this.faults.pendingResets--
-      const socket = req.socket as Socket
-      if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy()
-      else socket.destroy()
+      this.resetConnection(req.socket)
       return
     }
     const run = async () => {
