@@ -7,7 +7,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Redacted } from "effect"
-import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "./index.js"
+import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, AVI_SIM_DEFAULT_VERSION, makeAviSim } from "./index.js"
 
 const port = Options.integer("port").pipe(
   Options.withDefault(0),
@@ -30,10 +30,14 @@ const snapshot = Options.text("snapshot").pipe(
 const basicAuth = Options.boolean("basic-auth").pipe(
   Options.withDescription("allow HTTP Basic authentication (systemconfiguration.portal_configuration)")
 )
+const controllerVersion = Options.text("controller-version").pipe(
+  Options.withDefault(AVI_SIM_DEFAULT_VERSION),
+  Options.withDescription("the version reported in /api/initial-data and the highest X-Avi-Version accepted")
+)
 
 export const aviSimCommand = Command.make(
   "avi",
-  { port, host, http: plainHttp, user, password, snapshot, basicAuth },
+  { port, host, http: plainHttp, user, password, snapshot, basicAuth, controllerVersion },
   (config) =>
     Effect.scoped(
       Effect.gen(function*() {
@@ -46,6 +50,7 @@ export const aviSimCommand = Command.make(
           host: config.host,
           http: config.http,
           basicAuth: config.basicAuth,
+          controllerVersion: config.controllerVersion,
           users: [{ username: config.user, password: pw }],
           ...Option.match(config.snapshot, { onNone: () => ({}), onSome: (snapshotFile) => ({ snapshotFile }) })
         })

@@ -27,8 +27,11 @@ export { DEFAULT_VIP_NETWORK }
 
 export const AVI_SIM_DEFAULT_USER = "admin"
 export const AVI_SIM_DEFAULT_PASSWORD = "avi-sim-admin"
-/** The version a fresh simulator reports in `/api/initial-data` and `/login` (avi-api.md §3). */
-export const AVI_SIM_DEFAULT_VERSION = "22.1.2"
+/**
+ * The version a fresh simulator reports in `/api/initial-data` and `/login` (avi-api.md §3): 22.1.3, the oldest
+ * controller ako-ts supports (`MIN_CONTROLLER_VERSION` in src/config), so a default simulator is a supported one.
+ */
+export const AVI_SIM_DEFAULT_VERSION = "22.1.3"
 /** `api_idle_timeout` of a real controller: 15 minutes. */
 export const AVI_SIM_DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000
 

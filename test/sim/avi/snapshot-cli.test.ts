@@ -97,9 +97,17 @@ describe("avi sim command", () => {
     expect(saved.objects.some((o: { body: { name: string } }) => o.body.name === "from-cli")).toBe(true)
   })
 
-  it("takes --user and --password and does not print the password", async () => {
+  it("takes --user, --password and --controller-version and does not print the password", async () => {
     const script = fileURLToPath(new URL("./cli-main.mjs", import.meta.url))
-    const child = spawn(process.execPath, [script, "--user", "ops", "--password", "s3cret"])
+    const child = spawn(process.execPath, [
+      script,
+      "--user",
+      "ops",
+      "--password",
+      "s3cret",
+      "--controller-version",
+      "30.2.1"
+    ])
     let stdout = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
@@ -110,7 +118,9 @@ describe("avi sim command", () => {
       const url = /url=(\S+)/.exec(line)![1]!
       const pem = await fetchCa(url)
       const avi = new AviSession({ url, caPem: pem })
-      expect((await avi.login("ops", "s3cret")).status).toBe(200)
+      const login = await avi.login("ops", "s3cret")
+      expect(login.status).toBe(200)
+      expect(login.json.version.Version).toBe("30.2.1")
       expect((await avi.login("admin", AVI_SIM_DEFAULT_PASSWORD)).status).toBe(401)
     } finally {
       child.kill("SIGINT")
