@@ -35,9 +35,16 @@ const controllerVersion = Options.text("controller-version").pipe(
   Options.withDescription("the version reported in /api/initial-data and the highest X-Avi-Version accepted")
 )
 
+const abortedRequests = Options.choice("aborted-requests", ["apply", "drop"]).pipe(
+  Options.withDefault("apply" as const),
+  Options.withDescription(
+    "a request whose client disconnects before the answer: apply it anyway, as a real controller does, or drop it"
+  )
+)
+
 export const aviSimCommand = Command.make(
   "avi",
-  { port, host, http: plainHttp, user, password, snapshot, basicAuth, controllerVersion },
+  { port, host, http: plainHttp, user, password, snapshot, basicAuth, controllerVersion, abortedRequests },
   (config) =>
     Effect.scoped(
       Effect.gen(function*() {
@@ -51,6 +58,7 @@ export const aviSimCommand = Command.make(
           http: config.http,
           basicAuth: config.basicAuth,
           controllerVersion: config.controllerVersion,
+          abortedRequests: config.abortedRequests,
           users: [{ username: config.user, password: pw }],
           ...Option.match(config.snapshot, { onNone: () => ({}), onSome: (snapshotFile) => ({ snapshotFile }) })
         })

@@ -13,7 +13,7 @@ import { adminHandler, decodeSnapshot } from "./admin.js"
 import { AviApiError, AviSimStartError } from "./errors.js"
 import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
 import { DEFAULT_VIP_NETWORK, seedStore, type VipNetworkOptions } from "./seed.js"
-import { type AviSimRequestLogEntry, AviSimServer, type AviSimUser } from "./server.js"
+import { type AbortedRequests, type AviSimRequestLogEntry, AviSimServer, type AviSimUser } from "./server.js"
 import { ADMIN_TENANT, type AviSimSnapshot } from "./store.js"
 import { simulatorCertificate } from "./tls.js"
 import type { Body } from "./types.js"
@@ -21,7 +21,7 @@ import type { Body } from "./types.js"
 export { AviApiError, AviSimStartError } from "./errors.js"
 export type { AviSimFaults, RequestMatch } from "./faults.js"
 export type { VipNetworkOptions } from "./seed.js"
-export type { AviSimRequestLogEntry, AviSimUser } from "./server.js"
+export type { AbortedRequests, AviSimRequestLogEntry, AviSimUser } from "./server.js"
 export type { AviSimSnapshot } from "./store.js"
 export { DEFAULT_VIP_NETWORK }
 
@@ -63,6 +63,12 @@ export interface AviSimOptions {
    * default: the public API overview says Referer is mandatory, but the status is unverified.
    */
   readonly strictReferer?: boolean
+  /**
+   * A request whose client disconnects before the answer: `apply` (default) processes it to completion, as a real
+   * controller behind nginx does, so a write the client abandoned still lands; `drop` abandons it unprocessed. Either
+   * way the request log marks it `aborted`.
+   */
+  readonly abortedRequests?: AbortedRequests
 }
 
 export interface AviSim {
@@ -103,6 +109,10 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   const users = options.users ?? [{ username: AVI_SIM_DEFAULT_USER, password: AVI_SIM_DEFAULT_PASSWORD }]
   const controllerVersion = options.controllerVersion ?? AVI_SIM_DEFAULT_VERSION
   if (!/^\d+\.\d+\.\d+/.test(controllerVersion)) throw new Error(`controllerVersion ${controllerVersion} is not x.y.z`)
+  const abortedRequests = options.abortedRequests ?? "apply"
+  if (abortedRequests !== "apply" && abortedRequests !== "drop") {
+    throw new Error(`abortedRequests ${String(abortedRequests)} is neither "apply" nor "drop"`)
+  }
   const certificate = await simulatorCertificate()
   const server = new AviSimServer({
     users,
@@ -113,7 +123,8 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
     clusterUuid: `cluster-${randomUUID()}`,
     upSince: AviSimServer.upSince(clock()),
     requestLogLimit: options.requestLogLimit ?? 100_000,
-    strictReferer: options.strictReferer ?? false
+    strictReferer: options.strictReferer ?? false,
+    abortedRequests
   })
   const store = server.store
   let restored = false
