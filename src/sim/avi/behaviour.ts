@@ -215,6 +215,43 @@ export const virtualServiceHooks: TypeHooks = {
   }
 }
 
+// ---------------------------------------------------------------- VrfContext
+
+const validAddress = (value: unknown): boolean => {
+  if (!isRecord(value) || typeof value.addr !== "string") return false
+  if (value.type === "V6") return value.addr.includes(":")
+  return (value.type === undefined || value.type === "V4") && ipToInt(value.addr) !== undefined
+}
+
+/**
+ * `static_routes[]` (AKO GETs a VRF and PUTs it back whole with its routes merged in): `route_id`, `prefix` and
+ * `next_hop` are required by the model (Go SDK `StaticRoute`), addresses must parse, and a route id names one route
+ * (texts unverified).
+ */
+export const vrfContextHooks: TypeHooks = {
+  prepare: (body) => {
+    if (body.static_routes === undefined) return
+    if (!Array.isArray(body.static_routes)) throw apiError(400, "static_routes must be a list of static routes")
+    const ids = new Set<string>()
+    body.static_routes.forEach((route: unknown, index) => {
+      if (!isRecord(route)) throw apiError(400, `static_routes[${index}] must be an object`)
+      for (const field of ["route_id", "prefix", "next_hop"]) {
+        if (route[field] === undefined || route[field] === null) {
+          throw apiError(400, `Field static_routes[${index}].${field} is required`)
+        }
+      }
+      const id = String(route.route_id)
+      const prefix = route.prefix
+      if (!isRecord(prefix) || !validAddress(prefix.ip_addr) || typeof prefix.mask !== "number") {
+        throw apiError(400, `Invalid prefix in static route ${id}`)
+      }
+      if (!validAddress(route.next_hop)) throw apiError(400, `Invalid next_hop in static route ${id}`)
+      if (ids.has(id)) throw apiError(400, `Duplicate route_id ${id} in static_routes`)
+      ids.add(id)
+    })
+  }
+}
+
 // ---------------------------------------------------------------- Pool
 
 export const poolHooks: TypeHooks = {
