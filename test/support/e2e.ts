@@ -398,8 +398,8 @@ export const peakRss = (pid: number | undefined): number | undefined => {
 }
 
 /** A fresh cluster for one scenario, closed (replicas killed, simulators stopped) whatever the outcome. */
-export const withCluster = async (body: (cluster: E2eCluster) => Promise<void>) => {
-  const cluster = await startCluster()
+export const withCluster = async (body: (cluster: E2eCluster) => Promise<void>, options: ClusterOptions = {}) => {
+  const cluster = await startCluster(options)
   try {
     await body(cluster)
   } finally {

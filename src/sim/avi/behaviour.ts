@@ -2,7 +2,7 @@
  * Controller-side behaviour per type: VIP allocation for VsVip, parent/child bookkeeping for virtual services,
  * certificate parsing, server defaults for pools. Error texts are the ones clients match on (avi-api.md §2.4).
  */
-import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto"
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto"
 import { apiError } from "./errors.js"
 import type { Body, StoredObject, StoreView, TypeHooks, WriteContext } from "./types.js"
 
@@ -215,6 +215,43 @@ export const virtualServiceHooks: TypeHooks = {
   }
 }
 
+// ---------------------------------------------------------------- VrfContext
+
+const validAddress = (value: unknown): boolean => {
+  if (!isRecord(value) || typeof value.addr !== "string") return false
+  if (value.type === "V6") return value.addr.includes(":")
+  return (value.type === undefined || value.type === "V4") && ipToInt(value.addr) !== undefined
+}
+
+/**
+ * `static_routes[]` (AKO GETs a VRF and PUTs it back whole with its routes merged in): `route_id`, `prefix` and
+ * `next_hop` are required by the model (Go SDK `StaticRoute`), addresses must parse, and a route id names one route
+ * (texts unverified).
+ */
+export const vrfContextHooks: TypeHooks = {
+  prepare: (body) => {
+    if (body.static_routes === undefined) return
+    if (!Array.isArray(body.static_routes)) throw apiError(400, "static_routes must be a list of static routes")
+    const ids = new Set<string>()
+    body.static_routes.forEach((route: unknown, index) => {
+      if (!isRecord(route)) throw apiError(400, `static_routes[${index}] must be an object`)
+      for (const field of ["route_id", "prefix", "next_hop"]) {
+        if (route[field] === undefined || route[field] === null) {
+          throw apiError(400, `Field static_routes[${index}].${field} is required`)
+        }
+      }
+      const id = String(route.route_id)
+      const prefix = route.prefix
+      if (!isRecord(prefix) || !validAddress(prefix.ip_addr) || typeof prefix.mask !== "number") {
+        throw apiError(400, `Invalid prefix in static route ${id}`)
+      }
+      if (!validAddress(route.next_hop)) throw apiError(400, `Invalid next_hop in static route ${id}`)
+      if (ids.has(id)) throw apiError(400, `Duplicate route_id ${id} in static_routes`)
+      ids.add(id)
+    })
+  }
+}
+
 // ---------------------------------------------------------------- Pool
 
 export const poolHooks: TypeHooks = {
@@ -234,6 +271,7 @@ export const poolHooks: TypeHooks = {
 
 export const SENSITIVE = "<sensitive>"
 
+/** `SSLCertificateDescription` fields by the attribute short names Node prints in `X509Certificate.subject`. */
 const dnFields: Record<string, string> = {
   CN: "common_name",
   O: "organization",
@@ -246,13 +284,15 @@ const dnFields: Record<string, string> = {
 
 const parseDn = (dn: string): Body => {
   const out: Body = {}
-  for (const line of dn.split("\n")) {
+  const parts = dn.split("\n").filter((line) => line.length > 0)
+  for (const line of parts) {
     const eq = line.indexOf("=")
     if (eq < 0) continue
     const field = dnFields[line.slice(0, eq)]
     if (field) out[field] = line.slice(eq + 1)
   }
-  out.distinguished_name = dn.split("\n").filter((l) => l.length > 0).join(", ")
+  // One line, in certificate order, as `openssl x509 -subject -nameopt sep_comma_plus_space` prints it (unverified).
+  out.distinguished_name = parts.join(", ")
   return out
 }
 
@@ -261,21 +301,54 @@ const aviDate = (date: Date): string => date.toISOString().replace("T", " ").sli
 const keyAlgorithm = (type: string | undefined): string =>
   type === "ec" ? "SSL_KEY_ALGORITHM_EC" : "SSL_KEY_ALGORITHM_RSA"
 
+const curves: Record<string, string> = {
+  prime256v1: "SSL_KEY_EC_CURVE_SECP256R1",
+  secp384r1: "SSL_KEY_EC_CURVE_SECP384R1",
+  secp521r1: "SSL_KEY_EC_CURVE_SECP521R1"
+}
+
+/** `SSLKeyParams` of a key: algorithm plus RSA size and exponent or the EC curve, in the controller's enums. */
+const keyParams = (key: KeyObject): Body => {
+  const details = key.asymmetricKeyDetails ?? {}
+  if (key.asymmetricKeyType === "ec") {
+    const curve = details.namedCurve
+    return {
+      algorithm: "SSL_KEY_ALGORITHM_EC",
+      ec_params: { curve: (curve && curves[curve]) ?? `SSL_KEY_EC_CURVE_${String(curve).toUpperCase()}` }
+    }
+  }
+  return {
+    algorithm: keyAlgorithm(key.asymmetricKeyType),
+    rsa_params: {
+      key_size: `SSL_KEY_${details.modulusLength ?? 2048}_BITS`,
+      exponent: Number(details.publicExponent ?? 65537n)
+    }
+  }
+}
+
 const DAY_MS = 86_400_000
 
+/** The controller's 500 for a certificate it cannot import; AKO raises an event on `Import error` + `common_name`. */
+const importError = (cause: unknown) =>
+  apiError(
+    500,
+    `Import error: could not parse certificate, common_name unavailable (${
+      cause instanceof Error ? cause.message : String(cause)
+    })`
+  )
+
+/**
+ * `SSLCertificate` as the controller returns it after parsing the PEM: every field is what the Go SDK's model
+ * declares (strings, `subject`/`issuer` objects), so AKO 2.2.1 can decode it; `public_key` is the SPKI PEM.
+ */
 export const describeCertificate = (pem: string, nowMs: number): Body => {
   let cert: X509Certificate
   try {
     cert = new X509Certificate(pem)
   } catch (cause) {
-    throw apiError(
-      500,
-      `Import error: could not parse certificate, common_name unavailable (${
-        cause instanceof Error ? cause.message : String(cause)
-      })`
-    )
+    throw importError(cause)
   }
-  const subject = parseDn(cert.subject)
+  const publicKey = cert.publicKey
   const notAfter = new Date(cert.validTo)
   const expiry = notAfter.getTime() < nowMs
     ? "SSL_CERTIFICATE_EXPIRED"
@@ -287,17 +360,21 @@ export const describeCertificate = (pem: string, nowMs: number): Body => {
   )
   return {
     certificate: pem,
-    subject,
+    subject: parseDn(cert.subject),
     issuer: parseDn(cert.issuer),
     not_before: aviDate(new Date(cert.validFrom)),
     not_after: aviDate(notAfter),
     expiry_status: expiry,
     days_until_expire: Math.max(0, Math.floor((notAfter.getTime() - nowMs) / DAY_MS)),
-    self_signed: cert.issuer === cert.subject,
-    serial_number: cert.serialNumber.toLowerCase(),
+    // Issued by itself and signed with its own key, not merely subject == issuer.
+    self_signed: cert.checkIssued(cert) && cert.verify(publicKey),
+    // Decimal, as the controller's Python stack prints an integer serial (unverified).
+    serial_number: BigInt(`0x${cert.serialNumber}`).toString(10),
     fingerprint: `SHA1 Fingerprint=${cert.fingerprint}`,
-    public_key: { algorithm: keyAlgorithm(cert.publicKey.asymmetricKeyType) },
+    public_key: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    key_params: keyParams(publicKey),
     subject_alt_names: altNames,
+    // X.509 v3 is version field value 2.
     version: "2"
   }
 }
@@ -332,7 +409,7 @@ export const sslHooks: TypeHooks = {
       throw apiError(400, "Import error: the private key does not match the certificate")
     }
     body.key = SENSITIVE
-    body.key_params = { algorithm: keyAlgorithm(publicKey.asymmetricKeyType) }
+    body.key_params = keyParams(publicKey)
     return { key }
   }
 }

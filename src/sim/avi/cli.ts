@@ -7,7 +7,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Option, Redacted } from "effect"
-import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "./index.js"
+import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, AVI_SIM_DEFAULT_VERSION, makeAviSim } from "./index.js"
 
 const port = Options.integer("port").pipe(
   Options.withDefault(0),
@@ -30,10 +30,21 @@ const snapshot = Options.text("snapshot").pipe(
 const basicAuth = Options.boolean("basic-auth").pipe(
   Options.withDescription("allow HTTP Basic authentication (systemconfiguration.portal_configuration)")
 )
+const controllerVersion = Options.text("controller-version").pipe(
+  Options.withDefault(AVI_SIM_DEFAULT_VERSION),
+  Options.withDescription("the version reported in /api/initial-data and the highest X-Avi-Version accepted")
+)
+
+const abortedRequests = Options.choice("aborted-requests", ["apply", "drop"]).pipe(
+  Options.withDefault("apply" as const),
+  Options.withDescription(
+    "a request whose client disconnects before the answer: apply it anyway, as a real controller does, or drop it"
+  )
+)
 
 export const aviSimCommand = Command.make(
   "avi",
-  { port, host, http: plainHttp, user, password, snapshot, basicAuth },
+  { port, host, http: plainHttp, user, password, snapshot, basicAuth, controllerVersion, abortedRequests },
   (config) =>
     Effect.scoped(
       Effect.gen(function*() {
@@ -46,6 +57,8 @@ export const aviSimCommand = Command.make(
           host: config.host,
           http: config.http,
           basicAuth: config.basicAuth,
+          controllerVersion: config.controllerVersion,
+          abortedRequests: config.abortedRequests,
           users: [{ username: config.user, password: pw }],
           ...Option.match(config.snapshot, { onNone: () => ({}), onSome: (snapshotFile) => ({ snapshotFile }) })
         })

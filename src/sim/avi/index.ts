@@ -8,12 +8,12 @@ import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 import { adminHandler, decodeSnapshot } from "./admin.js"
 import { AviApiError, AviSimStartError } from "./errors.js"
 import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
 import { DEFAULT_VIP_NETWORK, seedStore, type VipNetworkOptions } from "./seed.js"
-import { type AviSimRequestLogEntry, AviSimServer, type AviSimUser } from "./server.js"
+import { type AbortedRequests, type AviSimRequestLogEntry, AviSimServer, type AviSimUser } from "./server.js"
 import { ADMIN_TENANT, type AviSimSnapshot } from "./store.js"
 import { simulatorCertificate } from "./tls.js"
 import type { Body } from "./types.js"
@@ -21,14 +21,17 @@ import type { Body } from "./types.js"
 export { AviApiError, AviSimStartError } from "./errors.js"
 export type { AviSimFaults, RequestMatch } from "./faults.js"
 export type { VipNetworkOptions } from "./seed.js"
-export type { AviSimRequestLogEntry, AviSimUser } from "./server.js"
+export type { AbortedRequests, AviSimRequestLogEntry, AviSimUser } from "./server.js"
 export type { AviSimSnapshot } from "./store.js"
 export { DEFAULT_VIP_NETWORK }
 
 export const AVI_SIM_DEFAULT_USER = "admin"
 export const AVI_SIM_DEFAULT_PASSWORD = "avi-sim-admin"
-/** The version a fresh simulator reports in `/api/initial-data` and `/login` (avi-api.md §3). */
-export const AVI_SIM_DEFAULT_VERSION = "22.1.2"
+/**
+ * The version a fresh simulator reports in `/api/initial-data` and `/login` (avi-api.md §3): 22.1.3, the oldest
+ * controller ako-ts supports (`MIN_CONTROLLER_VERSION` in src/config), so a default simulator is a supported one.
+ */
+export const AVI_SIM_DEFAULT_VERSION = "22.1.3"
 /** `api_idle_timeout` of a real controller: 15 minutes. */
 export const AVI_SIM_DEFAULT_IDLE_TIMEOUT_MS = 15 * 60_000
 
@@ -60,6 +63,12 @@ export interface AviSimOptions {
    * default: the public API overview says Referer is mandatory, but the status is unverified.
    */
   readonly strictReferer?: boolean
+  /**
+   * A request whose client disconnects before the answer: `apply` (default) processes it to completion, as a real
+   * controller behind nginx does, so a write the client abandoned still lands; `drop` abandons it unprocessed. Either
+   * way the request log marks it `aborted`.
+   */
+  readonly abortedRequests?: AbortedRequests
 }
 
 export interface AviSim {
@@ -100,6 +109,10 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   const users = options.users ?? [{ username: AVI_SIM_DEFAULT_USER, password: AVI_SIM_DEFAULT_PASSWORD }]
   const controllerVersion = options.controllerVersion ?? AVI_SIM_DEFAULT_VERSION
   if (!/^\d+\.\d+\.\d+/.test(controllerVersion)) throw new Error(`controllerVersion ${controllerVersion} is not x.y.z`)
+  const abortedRequests = options.abortedRequests ?? "apply"
+  if (abortedRequests !== "apply" && abortedRequests !== "drop") {
+    throw new Error(`abortedRequests ${String(abortedRequests)} is neither "apply" nor "drop"`)
+  }
   const certificate = await simulatorCertificate()
   const server = new AviSimServer({
     users,
@@ -110,7 +123,8 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
     clusterUuid: `cluster-${randomUUID()}`,
     upSince: AviSimServer.upSince(clock()),
     requestLogLimit: options.requestLogLimit ?? 100_000,
-    strictReferer: options.strictReferer ?? false
+    strictReferer: options.strictReferer ?? false,
+    abortedRequests
   })
   const store = server.store
   let restored = false
@@ -204,10 +218,24 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   }
 
   const admin = adminHandler(sim, server)
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => server.handle(req, res, admin)
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    try {
+      server.handle(req, res, admin)
+    } catch (cause) {
+      // A throw here would be an uncaught exception and take the whole simulator, with its state, down.
+      if (res.headersSent) res.destroy()
+      else {
+        res.statusCode = 500
+        res.setHeader("Content-Type", "application/json")
+        res.end(JSON.stringify({ error: cause instanceof Error ? cause.message : String(cause) }))
+      }
+    }
+  }
   const listener = secure
     ? https.createServer({ cert: certificate.cert, key: certificate.key }, handler)
     : http.createServer(handler)
+  // Over HTTPS this is the TCP socket under the TLS one, which is what a reset-connections fault must reset.
+  listener.on("connection", (socket: Socket) => server.trackConnection(socket))
   listener.keepAliveTimeout = 65_000
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject)

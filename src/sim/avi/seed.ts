@@ -1,7 +1,10 @@
 /**
  * The objects a fresh controller has and AKO needs to boot (avi-api.md §5): tenant admin, Default-Cloud with an
  * internal IPAM profile whose usable network has free addresses, VRFs global and management, Default-Group
- * without labels, the System-* profiles and health monitors, System-Default-Cert and the system configuration.
+ * without labels, System-Default-Cert and the system configuration; plus the system objects of every type AKO's
+ * CRDs refer to by name (ako-crds.md §0.4, §6), after the controller's initial data: the System-* string groups,
+ * application, network, SSL and persistence profiles, health monitors, analytics profile and WAF policy,
+ * Custom-Error-Page-Profile and the Default-*-FTP datascripts.
  */
 import { ipToInt } from "./behaviour.js"
 import type { AviStore } from "./store.js"
@@ -88,55 +91,198 @@ export const seedStore = (store: AviStore, options: SeedOptions): void => {
     max_vs_per_se: 10
   })
 
-  const appProfiles: Array<[string, string]> = [
-    ["System-HTTP", "APPLICATION_PROFILE_TYPE_HTTP"],
-    ["System-Secure-HTTP", "APPLICATION_PROFILE_TYPE_HTTP"],
+  // What a fresh controller creates at first boot (its initial data), as far as AKO's CRDs can name it
+  // (ako-crds.md §0.4, §6): every System-* object of these types, and the few system objects not named System-*.
+  const stringGroups: Array<[string, Array<string>]> = [
+    ["System-Compressible-Content-Types", [
+      "text/html",
+      "text/xml",
+      "text/plain",
+      "text/css",
+      "text/javascript",
+      "application/javascript",
+      "application/x-javascript",
+      "application/xml",
+      "application/pdf"
+    ]],
+    ["System-Cacheable-Resource-Types", [
+      "image/.*",
+      "text/css",
+      ".*/javascript",
+      "application/x-javascript",
+      "application/pdf"
+    ]],
+    ["System-Rewritable-Content-Types", ["text/html", "text/plain", "text/javascript", "text/uri-list", "text/xml"]],
+    ["System-Devices-Mobile", [
+      "iPhone",
+      "iPod",
+      "Android",
+      "BB10",
+      "BlackBerry",
+      "webOS",
+      "IEMobile",
+      "iPad",
+      "PlayBook",
+      "Xoom",
+      "P160U",
+      "SCH-I800",
+      "Nexus 7",
+      "Touch"
+    ]]
+  ]
+  for (const [name, keys] of stringGroups) {
+    add("stringgroup", { name, type: "SG_TYPE_STRING", kv: keys.map((key) => ({ key })) })
+  }
+
+  const httpProfile = (extra: Record<string, unknown>) => ({
+    connection_multiplexing_enabled: true,
+    ...extra,
+    compression_profile: {
+      compression: false,
+      type: "AUTO_COMPRESSION",
+      remove_accept_encoding_header: true,
+      compressible_content_ref: "/api/stringgroup/?name=System-Compressible-Content-Types"
+    },
+    cache_config: {
+      enabled: false,
+      mime_types_group_refs: ["/api/stringgroup/?name=System-Cacheable-Resource-Types"]
+    }
+  })
+  const secure = {
+    ssl_everywhere_enabled: true,
+    hsts_enabled: true,
+    secure_cookie_enabled: true,
+    httponly_enabled: true,
+    http_to_https: true,
+    server_side_redirect_to_https: true,
+    x_forwarded_proto_enabled: true
+  }
+  const appProfiles: Array<[string, string, Record<string, unknown>?]> = [
+    ["System-HTTP", "APPLICATION_PROFILE_TYPE_HTTP", httpProfile({})],
+    ["System-Secure-HTTP", "APPLICATION_PROFILE_TYPE_HTTP", httpProfile(secure)],
+    ["System-Secure-HTTP-VDI", "APPLICATION_PROFILE_TYPE_HTTP", httpProfile(secure)],
     ["System-L4-Application", "APPLICATION_PROFILE_TYPE_L4"],
     ["System-SSL-Application", "APPLICATION_PROFILE_TYPE_SSL"],
     ["System-DNS", "APPLICATION_PROFILE_TYPE_DNS"],
     ["System-Syslog", "APPLICATION_PROFILE_TYPE_SYSLOG"]
   ]
-  for (const [name, type] of appProfiles) {
-    add("applicationprofile", {
-      name,
-      type,
-      ...(type === "APPLICATION_PROFILE_TYPE_HTTP" ? { http_profile: { connection_multiplexing_enabled: true } } : {})
-    })
+  for (const [name, type, http] of appProfiles) {
+    add("applicationprofile", { name, type, ...(http ? { http_profile: http } : {}) })
   }
-  const netProfiles: Array<[string, string]> = [
-    ["System-TCP-Proxy", "PROTOCOL_TYPE_TCP_PROXY"],
-    ["System-TCP-Fast-Path", "PROTOCOL_TYPE_TCP_FAST_PATH"],
-    ["System-UDP-Fast-Path", "PROTOCOL_TYPE_UDP_FAST_PATH"],
-    ["System-UDP-Per-Pkt", "PROTOCOL_TYPE_UDP_FAST_PATH"],
-    ["System-SCTP-Proxy", "PROTOCOL_TYPE_SCTP_PROXY"]
+
+  const netProfiles: Array<[string, Record<string, unknown>]> = [
+    ["System-TCP-Proxy", { type: "PROTOCOL_TYPE_TCP_PROXY", tcp_proxy_profile: { automatic: true } }],
+    ["System-TCP-Fast-Path", {
+      type: "PROTOCOL_TYPE_TCP_FAST_PATH",
+      tcp_fast_path_profile: { session_idle_timeout: 300, enable_syn_protection: false }
+    }],
+    ["System-UDP-Fast-Path", {
+      type: "PROTOCOL_TYPE_UDP_FAST_PATH",
+      udp_fast_path_profile: { per_pkt_loadbalance: false, snat: true }
+    }],
+    ["System-UDP-Fast-Path-VDI", {
+      type: "PROTOCOL_TYPE_UDP_FAST_PATH",
+      udp_fast_path_profile: { per_pkt_loadbalance: false, snat: true }
+    }],
+    ["System-UDP-Per-Pkt", {
+      type: "PROTOCOL_TYPE_UDP_FAST_PATH",
+      udp_fast_path_profile: { per_pkt_loadbalance: true, snat: true }
+    }],
+    ["System-UDP-No-SNAT", { type: "PROTOCOL_TYPE_UDP_FAST_PATH", udp_fast_path_profile: { snat: false } }],
+    ["System-SCTP-Proxy", { type: "PROTOCOL_TYPE_SCTP_PROXY" }]
   ]
-  for (const [name, type] of netProfiles) add("networkprofile", { name, profile: { type } })
+  for (const [name, profile] of netProfiles) add("networkprofile", { name, profile })
+
+  add("sslprofile", {
+    name: "System-Standard",
+    type: "SSL_PROFILE_TYPE_APPLICATION",
+    accepted_versions: [{ type: "SSL_VERSION_TLS1_2" }]
+  })
+  add("sslprofile", {
+    name: "System-Standard-PFS",
+    type: "SSL_PROFILE_TYPE_APPLICATION",
+    accepted_versions: [{ type: "SSL_VERSION_TLS1_2" }]
+  })
+  add("sslprofile", {
+    name: "System-Standard-Portal",
+    type: "SSL_PROFILE_TYPE_SYSTEM",
+    accepted_versions: [{ type: "SSL_VERSION_TLS1_2" }]
+  })
+
+  const httpCodes = ["HTTP_2XX", "HTTP_3XX"]
+  const external = (command_code: string) => ({
+    receive_timeout: 10,
+    send_interval: 30,
+    external_monitor: { command_code }
+  })
   const monitors: Array<[string, string, Record<string, unknown>]> = [
     ["System-TCP", "HEALTH_MONITOR_TCP", { tcp_monitor: { tcp_half_open: false } }],
-    ["System-UDP", "HEALTH_MONITOR_UDP", { udp_monitor: {} }],
+    ["System-UDP", "HEALTH_MONITOR_UDP", { udp_monitor: { udp_request: "EnterYourRequestDataHere" } }],
     ["System-SCTP", "HEALTH_MONITOR_SCTP", { sctp_monitor: {} }],
     ["System-Ping", "HEALTH_MONITOR_PING", {}],
     ["System-HTTP", "HEALTH_MONITOR_HTTP", {
-      http_monitor: { http_request: "HEAD / HTTP/1.0", http_response_code: ["HTTP_2XX", "HTTP_3XX"] }
+      http_monitor: { http_request: "HEAD / HTTP/1.0", http_response_code: httpCodes }
     }],
     ["System-HTTPS", "HEALTH_MONITOR_HTTPS", {
-      https_monitor: { http_request: "HEAD / HTTP/1.0", http_response_code: ["HTTP_2XX", "HTTP_3XX"] }
+      https_monitor: { http_request: "HEAD / HTTP/1.0", http_response_code: httpCodes }
+    }],
+    ["System-DNS", "HEALTH_MONITOR_DNS", { send_interval: 6, dns_monitor: { query_name: "www.google.com" } }],
+    ["System-Xternal-Perl", "HEALTH_MONITOR_EXTERNAL", external("#!/usr/bin/perl -w\n")],
+    ["System-Xternal-Shell", "HEALTH_MONITOR_EXTERNAL", external("#!/bin/bash\ncurl -v $IP:$PORT\n")],
+    ["System-Xternal-Python", "HEALTH_MONITOR_EXTERNAL", external("#!/usr/bin/python\n")],
+    ["System-PingAccessAgent", "HEALTH_MONITOR_HTTPS", {
+      monitor_port: 3000,
+      https_monitor: {
+        http_request: "GET /pa/heartbeat.ping HTTP/1.1",
+        http_response_code: ["HTTP_2XX"],
+        ssl_attributes: { ssl_profile_ref: "/api/sslprofile/?name=System-Standard" }
+      }
     }]
   ]
   for (const [name, type, extra] of monitors) add("healthmonitor", { name, type, ...extra })
-  add("sslprofile", { name: "System-Standard", accepted_versions: [{ type: "SSL_VERSION_TLS1_2" }] })
-  add("analyticsprofile", { name: "System-Analytics-Profile" })
-  add("applicationpersistenceprofile", {
-    name: "System-Persistence-Client-IP",
-    persistence_type: "PERSISTENCE_TYPE_CLIENT_IP_ADDRESS"
+
+  add("analyticsprofile", {
+    name: "System-Analytics-Profile",
+    exclude_tcp_reset_as_error: true,
+    exclude_client_close_before_request_as_error: true,
+    exclude_http_error_codes: [475]
   })
-  add("applicationpersistenceprofile", {
-    name: "System-Persistence-Http-Cookie",
-    persistence_type: "PERSISTENCE_TYPE_HTTP_COOKIE"
+  const persistence: Array<[string, string, Record<string, unknown>?]> = [
+    ["System-Persistence-Client-IP", "PERSISTENCE_TYPE_CLIENT_IP_ADDRESS", {
+      ip_persistence_profile: { ip_persistent_timeout: 5 }
+    }],
+    ["System-Persistence-Http-Cookie", "PERSISTENCE_TYPE_HTTP_COOKIE"],
+    ["System-Persistence-Custom-Http-Header", "PERSISTENCE_TYPE_CUSTOM_HTTP_HEADER", {
+      hdr_persistence_profile: { prst_hdr_name: "customhttphdrname" }
+    }],
+    ["System-Persistence-App-Cookie", "PERSISTENCE_TYPE_APP_COOKIE", {
+      app_cookie_persistence_profile: { prst_hdr_name: "customhttpcookiename" }
+    }],
+    ["System-Persistence-TLS", "PERSISTENCE_TYPE_TLS"]
+  ]
+  for (const [name, persistence_type, extra] of persistence) {
+    add("applicationpersistenceprofile", { name, persistence_type, ...extra })
+  }
+
+  add("wafprofile", { name: "System-WAF-Profile", config: { client_request_max_body_size: 32 } })
+  add("wafpolicy", {
+    name: "System-WAF-Policy",
+    mode: "WAF_MODE_DETECTION_ONLY",
+    waf_profile_ref: "/api/wafprofile/?name=System-WAF-Profile"
   })
+  add("errorpagebody", { name: "Custom-Error-Page" })
+  add("errorpageprofile", { name: "Custom-Error-Page-Profile" })
+  // Their scripts are not the controller's (the simulator runs none); names and events are.
+  for (const name of ["Default-PASV-FTP", "Default-ACTIVE-FTP", "Default-FULL-FTP"]) {
+    add("vsdatascriptset", {
+      name,
+      datascript: [{ evt: "VS_DATASCRIPT_EVT_L4_REQUEST", script: `-- ${name}: FTP helper (not simulated)` }]
+    })
+  }
   add("sslkeyandcertificate", {
     name: "System-Default-Cert",
-    type: "SSL_CERTIFICATE_TYPE_SYSTEM",
+    // the default certificate of virtual services; the controller's portal certificates are the SYSTEM ones
+    type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
     certificate: { certificate: options.defaultCertificate.cert },
     key: options.defaultCertificate.key
   })

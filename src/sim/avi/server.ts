@@ -29,16 +29,33 @@ export interface AviSimRequestLogEntry {
   tenant: string
   /** `virtualservice`, `pool`, ..., `login`, `logout`, `cluster`, `initial-data`. */
   readonly objectType: string
-  /** Status sent; 0 when none was (connection reset or cut by the client). */
+  /**
+   * Status of the controller's answer; 0 when it gave none (connection reset, request dropped, body never complete,
+   * or still being processed). With `aborted` the client did not receive it.
+   */
   status: number
   user: string | undefined
   /** The `X-Avi-UserAgent` request header, if sent. */
   readonly clientIdentity: string | undefined
   readonly startMs: number
+  /** When the exchange with the client ended: response written, or connection closed. */
   endMs: number | undefined
+  /**
+   * When the controller finished processing the request, so its effects (a write) are visible from then on;
+   * undefined while in progress and when it was never processed. For an aborted request that was applied anyway
+   * this is after `endMs`.
+   */
+  processedMs: number | undefined
   /** The client closed the connection before the response was completely written. */
   aborted: boolean
 }
+
+/**
+ * What happens to a request whose client went away before the answer: `apply` finishes it, as a real controller
+ * does (nginx in front of it completes a request once it has the whole body, client or not); `drop` abandons it
+ * before it is processed, which no real controller does.
+ */
+export type AbortedRequests = "apply" | "drop"
 
 export interface ServerConfig {
   readonly users: ReadonlyArray<AviSimUser>
@@ -52,6 +69,7 @@ export interface ServerConfig {
   readonly requestLogLimit: number
   /** Django's HTTPS Referer check on unsafe methods of cookie sessions (both SDKs always send Referer). */
   readonly strictReferer: boolean
+  readonly abortedRequests: AbortedRequests
 }
 
 type Auth = { readonly user: string; readonly session: Session | undefined }
@@ -90,13 +108,23 @@ const compareVersions = (a: Array<number>, b: Array<number>): number => {
   return 0
 }
 
+/** The whole request body; fails when the client goes away before sending all of it, so it is never processed. */
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
     req.on("error", reject)
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("the client closed the connection before the request body was complete"))
+    })
   })
+
+/** Both ends of a connection; the same for a TLSSocket and the TCP socket under it. */
+const connectionKey = (socket: Socket): string | undefined =>
+  socket.remoteAddress === undefined || socket.remotePort === undefined
+    ? undefined
+    : `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`
 
 const aviDate = (ms: number): string => new Date(ms).toISOString().replace("T", " ").slice(0, 19)
 
@@ -115,6 +143,8 @@ export class AviSimServer {
   private seq = 0
   private readonly counts = new Map<string, Map<string, number>>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  /** Open TCP connections by their address pair; see `trackConnection`. */
+  private readonly tcpSockets = new Map<string, Socket>()
 
   constructor(readonly config: ServerConfig) {
     this.clusterUuid = config.clusterUuid
@@ -144,6 +174,34 @@ export class AviSimServer {
   cancelTimers(): void {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+  }
+
+  /**
+   * Remembers the TCP socket of every connection. Over HTTPS `req.socket` is a TLSSocket, whose handle is not a TCP
+   * handle: `resetAndDestroy()` on it throws ERR_INVALID_HANDLE_TYPE (which used to kill the process), so a reset
+   * has to go to the TCP socket beneath it. The listener's `connection` event is the documented way to get that one.
+   */
+  trackConnection(socket: Socket): void {
+    const key = connectionKey(socket)
+    if (key === undefined) return
+    this.tcpSockets.set(key, socket)
+    socket.once("close", () => {
+      if (this.tcpSockets.get(key) === socket) this.tcpSockets.delete(key)
+    })
+  }
+
+  /** TCP reset (RST, no response) of the connection a request came on, over HTTP and HTTPS alike. */
+  private resetConnection(socket: Socket): void {
+    const key = connectionKey(socket)
+    const tcp = (key === undefined ? undefined : this.tcpSockets.get(key)) ?? socket
+    try {
+      tcp.resetAndDestroy()
+    } catch {
+      // Not a TCP handle after all (e.g. a connection handed in by a test harness): closing is the nearest thing.
+      tcp.destroy()
+    }
+    // Over TLS this tears down the TLS layer too; it cannot send a close_notify any more, the TCP socket is gone.
+    socket.destroy()
   }
 
   private later(ms: number, f: () => void): void {
@@ -191,6 +249,7 @@ export class AviSimServer {
       clientIdentity: header(req, "x-avi-useragent"),
       startMs: this.config.nowMs(),
       endMs: undefined,
+      processedMs: undefined,
       aborted: false
     }
     this.log.push(entry)
@@ -209,31 +268,37 @@ export class AviSimServer {
     })
     if (this.faults.pendingResets > 0) {
       this.faults.pendingResets--
-      const socket = req.socket as Socket
-      if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy()
-      else socket.destroy()
+      this.resetConnection(req.socket)
       return
     }
     const run = async () => {
       const raw = await readBody(req)
       const latency = latencyFor(this.faults, method, path)
       if (latency > 0) await this.delay(latency)
-      if (closed) return
+      if (closed && this.config.abortedRequests === "drop") return
       if (this.faults.errorRate > 0 && Math.random() < this.faults.errorRate) {
-        return this.write(
+        return this.answer(
           res,
           { status: this.faults.errorStatus, body: { error: "Simulated controller failure" } },
-          entry
+          entry,
+          closed
         )
       }
       const reply = this.route(req, method, path, segments, url, raw, entry)
-      this.write(res, reply, entry)
+      this.answer(res, reply, entry, closed)
     }
     run().catch((cause: unknown) => {
       if (!res.headersSent && !closed) {
         this.write(res, { status: 500, body: { error: cause instanceof Error ? cause.message : String(cause) } }, entry)
       }
     })
+  }
+
+  /** Records that the request was processed and sends the answer, unless nobody is left to receive it. */
+  private answer(res: ServerResponse, reply: Reply, entry: AviSimRequestLogEntry, clientGone: boolean): void {
+    entry.processedMs = this.config.nowMs()
+    if (clientGone) entry.status = reply.status
+    else this.write(res, reply, entry)
   }
 
   private write(res: ServerResponse, reply: Reply, entry: AviSimRequestLogEntry | undefined): void {

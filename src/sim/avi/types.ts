@@ -3,7 +3,7 @@
  * lines: its model name (error texts), whether admin's objects are shared with every tenant, whether it lives in
  * a cloud (cloud_ref default, name uniqueness per cloud), its known ref fields, defaults and behaviour hooks.
  */
-import { poolHooks, sslHooks, virtualServiceHooks, vsVipHooks } from "./behaviour.js"
+import { poolHooks, sslHooks, virtualServiceHooks, vrfContextHooks, vsVipHooks } from "./behaviour.js"
 
 export type Body = Record<string, unknown>
 
@@ -257,7 +257,48 @@ const table: ReadonlyArray<TypeSpec> = [
   spec({ type: "sslprofile", model: "SSLProfile", shared: true, hasCloud: false, nameScope: "tenant" }),
   spec({ type: "analyticsprofile", model: "AnalyticsProfile", shared: true, hasCloud: false, nameScope: "tenant" }),
   spec({ type: "errorpageprofile", model: "ErrorPageProfile", shared: true, hasCloud: false, nameScope: "tenant" }),
-  spec({ type: "wafpolicy", model: "WafPolicy", shared: true, hasCloud: false, nameScope: "tenant" }),
+  spec({ type: "errorpagebody", model: "ErrorPageBody", shared: true, hasCloud: false, nameScope: "tenant" }),
+  spec({
+    type: "wafpolicy",
+    model: "WafPolicy",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant",
+    refs: { waf_profile_ref: "wafprofile" },
+    defaults: { mode: "WAF_MODE_DETECTION_ONLY" }
+  }),
+  spec({ type: "wafprofile", model: "WafProfile", shared: true, hasCloud: false, nameScope: "tenant" }),
+  // The rest of what AKO's CRDs name (ako-crds.md §0.4); a fresh controller has none of them.
+  spec({
+    type: "icapprofile",
+    model: "ICAPProfile",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant",
+    refs: { pool_group_ref: "poolgroup" }
+  }),
+  spec({ type: "securitypolicy", model: "SecurityPolicy", shared: true, hasCloud: false, nameScope: "tenant" }),
+  spec({
+    type: "networksecuritypolicy",
+    model: "NetworkSecurityPolicy",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant"
+  }),
+  spec({
+    type: "botdetectionpolicy",
+    model: "BotDetectionPolicy",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant"
+  }),
+  spec({
+    type: "trafficcloneprofile",
+    model: "TrafficCloneProfile",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant"
+  }),
   spec({
     type: "cloud",
     model: "Cloud",
@@ -282,7 +323,8 @@ const table: ReadonlyArray<TypeSpec> = [
     hasCloud: true,
     nameScope: "tenant-cloud",
     missingRefStatus: 400,
-    defaults: { system_default: false }
+    defaults: { system_default: false },
+    hooks: vrfContextHooks
   }),
   spec({
     type: "network",

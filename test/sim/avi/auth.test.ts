@@ -1,7 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { AVI_SIM_DEFAULT_PASSWORD, makeAviSim, startAviSim } from "../../../src/sim/avi/index.js"
+import {
+  AVI_SIM_DEFAULT_PASSWORD,
+  AVI_SIM_DEFAULT_VERSION,
+  makeAviSim,
+  startAviSim
+} from "../../../src/sim/avi/index.js"
 import { AviSession, request } from "./raw-client.js"
 
 type Sim = Awaited<ReturnType<typeof startAviSim>>
@@ -40,7 +45,7 @@ describe("login", () => {
     expect(res.setCookie.find((c) => c.startsWith("avi-sessionid="))).toContain("HttpOnly; Max-Age=86400; Path=/")
     expect(res.json).toMatchObject({
       user_initialized: true,
-      version: { Version: "22.1.2" },
+      version: { Version: AVI_SIM_DEFAULT_VERSION },
       user: { username: "admin", is_superuser: true },
       session_cookie_name: "avi-sessionid",
       system_config: { default_license_tier: "ENTERPRISE", portal_configuration: { allow_basic_authentication: false } }
@@ -118,7 +123,7 @@ describe("session and CSRF", () => {
     const status = await request(sim, { path: "//api/cluster/status" })
     expect(status.status).toBe(200)
     expect(status.json.cluster_state.state).toBe("CLUSTER_UP_NO_HA")
-    expect((await request(sim, { path: "/api/initial-data" })).json.version.Version).toBe("22.1.2")
+    expect((await request(sim, { path: "/api/initial-data" })).json.version.Version).toBe(AVI_SIM_DEFAULT_VERSION)
   })
 
   it("enforces X-CSRFToken on unsafe methods with the real plain-text 401", async () => {

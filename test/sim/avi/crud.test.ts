@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { AVI_SIM_DEFAULT_PASSWORD, startAviSim } from "../../../src/sim/avi/index.js"
+import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_VERSION, startAviSim } from "../../../src/sim/avi/index.js"
 import { AviSession, pathOf, request } from "./raw-client.js"
 
 type Sim = Awaited<ReturnType<typeof startAviSim>>
@@ -60,7 +60,7 @@ describe("envelope", () => {
     expect((await avi.get(`//api/pool/${pool.uuid}/?include_name`)).status).toBe(200)
     const list = await avi.get(`//api/pool/?name=${pool.name}`)
     expect(list.json.count).toBe(1)
-    expect((await avi.get("//api/initial-data")).json.version.Version).toBe("22.1.2")
+    expect((await avi.get("//api/initial-data")).json.version.Version).toBe(AVI_SIM_DEFAULT_VERSION)
   })
 
   it("_last_modified changes on every write and PUT with a stale one is refused with 412", async () => {

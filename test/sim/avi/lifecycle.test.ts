@@ -32,6 +32,24 @@ describe("lifecycle", () => {
       expect(error._tag).toBe("AviSimStartError")
     }))
 
+  it.live("is a 22.1.3 controller by default: initial-data, login and cluster runtime say so and the header is capped there", () =>
+    Effect.gen(function*() {
+      const sim = yield* makeAviSim({ http: true })
+      expect(sim.controllerVersion).toBe("22.1.3")
+      expect((yield* Effect.promise(() => request(sim, { path: "//api/initial-data" }))).json.version.Version).toBe(
+        "22.1.3"
+      )
+      const s = new AviSession(sim)
+      s.version = "22.1.3"
+      const login = yield* Effect.promise(() => s.login("admin", AVI_SIM_DEFAULT_PASSWORD))
+      expect(login.json.version).toMatchObject({ Version: "22.1.3", Tag: expect.stringMatching(/^22\.1\.3-/) })
+      expect((yield* Effect.promise(() => s.get("/api/cluster/runtime"))).json.node_info.version).toBe("22.1.3")
+      expect((yield* Effect.promise(() => s.get("/api/tenant"))).status).toBe(200)
+      const newer = yield* Effect.promise(() => s.get("/api/tenant", { "X-Avi-Version": "22.1.4" }))
+      expect(newer.status).toBe(400)
+      expect(newer.json.error).toContain("up to 22.1.3")
+    }).pipe(Effect.scoped))
+
   it.live("reports the configured controller version in initial-data and login", () =>
     Effect.gen(function*() {
       const sim = yield* makeAviSim({ http: true, controllerVersion: "30.2.1" })

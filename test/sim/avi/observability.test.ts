@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { AVI_SIM_DEFAULT_PASSWORD, startAviSim } from "../../../src/sim/avi/index.js"
 import { AviSession, request } from "./raw-client.js"
 
@@ -242,7 +242,11 @@ describe("faults", () => {
   })
 
   it("marks a request the client cut before the response as aborted, and does not process it", async () => {
-    const s = await session()
+    // Asserts the cut POST is never processed, which only a dropping simulator does (aborted-requests.test.ts has both).
+    const sim = await startAviSim({ http: true, abortedRequests: "drop" })
+    onTestFinished(() => sim.close())
+    const s = new AviSession(sim)
+    expect((await s.login("admin", AVI_SIM_DEFAULT_PASSWORD)).status).toBe(200)
     sim.faults.latency(5000, { path: "/api/pool", method: "POST" })
     sim.clearRequestLog()
     const controller = new AbortController()

@@ -83,7 +83,7 @@ export class AviSession {
   csrf = ""
   sessionId = ""
   tenant: string | undefined = "admin"
-  version = "22.1.2"
+  version = "22.1.3"
 
   constructor(readonly target: Target) {}
 

@@ -5,15 +5,19 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
 import { AVI_SIM_DEFAULT_PASSWORD, startAviSim } from "../../../src/sim/avi/index.js"
-import { AviSession } from "./raw-client.js"
+import { AviSession, request } from "./raw-client.js"
 
 const dir = mkdtempSync(join(tmpdir(), "avi-sim-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const eventually = async <A>(probe: () => A | undefined, timeoutMs: number, what: string): Promise<A> => {
+const eventually = async <A>(
+  probe: () => A | undefined | Promise<A | undefined>,
+  timeoutMs: number,
+  what: string
+): Promise<A> => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = probe()
+    const value = await probe()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -97,9 +101,19 @@ describe("avi sim command", () => {
     expect(saved.objects.some((o: { body: { name: string } }) => o.body.name === "from-cli")).toBe(true)
   })
 
-  it("takes --user and --password and does not print the password", async () => {
+  it("takes --user, --password, --controller-version and --aborted-requests and does not print the password", async () => {
     const script = fileURLToPath(new URL("./cli-main.mjs", import.meta.url))
-    const child = spawn(process.execPath, [script, "--user", "ops", "--password", "s3cret"])
+    const child = spawn(process.execPath, [
+      script,
+      "--user",
+      "ops",
+      "--password",
+      "s3cret",
+      "--controller-version",
+      "30.2.1",
+      "--aborted-requests",
+      "drop"
+    ])
     let stdout = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
@@ -110,8 +124,44 @@ describe("avi sim command", () => {
       const url = /url=(\S+)/.exec(line)![1]!
       const pem = await fetchCa(url)
       const avi = new AviSession({ url, caPem: pem })
-      expect((await avi.login("ops", "s3cret")).status).toBe(200)
+      const login = await avi.login("ops", "s3cret")
+      expect(login.status).toBe(200)
+      expect(login.json.version.Version).toBe("30.2.1")
       expect((await avi.login("admin", AVI_SIM_DEFAULT_PASSWORD)).status).toBe(401)
+
+      // --aborted-requests drop: a create whose client gave up during an injected delay never lands
+      const target = { url, caPem: pem }
+      const delay = await request(target, {
+        method: "POST",
+        path: "/_sim/faults/latency",
+        body: { ms: 500, path: "/api/pool" }
+      })
+      expect(delay.status).toBe(204)
+      const controller = new AbortController()
+      const cut = request(target, {
+        method: "POST",
+        path: "/api/pool",
+        headers: avi.headers(),
+        body: { name: "cut-by-client" },
+        signal: controller.signal
+      }).catch((error: Error) => error.name)
+      await eventually(
+        async () => {
+          const log = await request(target, { path: "/_sim/log" })
+          return log.json.some((e: { method: string; path: string }) => e.method === "POST" && e.path === "/api/pool")
+            ? true
+            : undefined
+        },
+        5_000,
+        "the POST to reach the simulator"
+      )
+      controller.abort()
+      expect(await cut).toBe("AbortError")
+      // same delay, sent later: answered after the cut POST's delay ran out
+      expect((await avi.get("/api/pool?name=cut-by-client")).json.count).toBe(0)
+      const log = await request(target, { path: "/_sim/log" })
+      expect(log.json.find((e: { method: string; path: string }) => e.method === "POST" && e.path === "/api/pool"))
+        .toMatchObject({ aborted: true, status: 0 })
     } finally {
       child.kill("SIGINT")
     }
