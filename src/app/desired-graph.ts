@@ -196,6 +196,11 @@ export const makeDesiredGraph = (
           const ref = refOf(change.kind, change.key)
           for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
           for (const key of unitsOwnedBy(current, ref)) affected.add(key)
+          // Every Ingress may have depended on a class that changed or went (deleted, or no longer the default):
+          // the units they fed before must be recomputed too, not only those they feed now.
+          if (change.kind === "IngressClass") {
+            for (const unit of current.values()) if (unit.kind !== "L4Service") affected.add(unit.key)
+          }
           if (change.kind === "EndpointSlice") {
             const remembered = sliceService.get(change.key)
             if (remembered !== undefined && ref.namespace !== undefined) {
@@ -226,11 +231,10 @@ export const makeDesiredGraph = (
       })
 
     const run = Effect.gen(function*() {
-      // Subscribe before the first translation so no change between the listing and the subscription is lost;
-      // a change seen twice only recomputes a unit twice.
-      const changes = yield* Stream.toPull(
-        reflectors.changes.pipe(Stream.groupedWithin(1000, "20 millis"))
-      )
+      // Subscribed (not merely described) before the first translation, so no change between the listing and the
+      // first pull is lost; a change seen twice only recomputes a unit twice.
+      const subscribed = yield* reflectors.subscribe
+      const changes = yield* Stream.toPull(subscribed.pipe(Stream.groupedWithin(1000, "20 millis")))
       yield* reflectors.ready
       yield* recomputeAll
       yield* Deferred.succeed(ready, undefined)

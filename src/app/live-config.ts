@@ -57,7 +57,9 @@ export const followConfigMap = (
         )
       }
     })
+    // Subscribed before the first read, so a change landing between the two is applied too.
+    const changes = yield* reflectors.configMap.subscribe
     yield* reflectors.configMap.ready
     yield* apply
-    return yield* reflectors.configMap.changes.pipe(Stream.runForEach(() => apply), Effect.zipRight(Effect.never))
+    return yield* changes.pipe(Stream.runForEach(() => apply), Effect.zipRight(Effect.never))
   })

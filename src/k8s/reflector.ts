@@ -4,6 +4,7 @@
  * decoded with Schema into one shape and kept in a store keyed `namespace/name`; changed keys are published.
  * Unlike client-node's informer it never stops by itself and interruption aborts the watch request.
  */
+import type { Scope } from "effect"
 import {
   Clock,
   Data,
@@ -80,6 +81,12 @@ export interface Reflector<A> {
   readonly isReady: Effect.Effect<boolean>
   /** Keys added, changed or removed after the subscription starts. */
   readonly changes: Stream.Stream<string>
+  /**
+   * Subscribes now, in the caller's scope, and returns the keys changed from this moment on. Prefer it to
+   * `changes` where nothing may be missed between a first read of the store and the start of the stream (`changes`
+   * subscribes only when it starts running).
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
   /** The last resourceVersion seen (list, event or bookmark). */
   readonly resourceVersion: Effect.Effect<string | undefined>
   /** The list+watch loop; never ends on its own. */
@@ -282,6 +289,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       ready: Deferred.await(ready),
       isReady: Deferred.isDone(ready),
       changes: Stream.fromPubSub(changed),
+      subscribe: Effect.map(PubSub.subscribe(changed), (queue) => Stream.fromQueue(queue)),
       resourceVersion: Ref.get(rv),
       run: Effect.forever(step).pipe(Effect.annotateLogs("reflector", kind))
     }

@@ -1,5 +1,6 @@
 /** The reflectors the controller runs (passive work: always on, on every replica). */
 import { Context, Effect, Layer, Option, Stream } from "effect"
+import type { Scope } from "effect"
 import type { Schema } from "effect"
 import { KubeClient } from "./client.js"
 import type { Reflector } from "./reflector.js"
@@ -34,6 +35,8 @@ export interface ReflectorsShape {
   readonly isReady: Effect.Effect<boolean>
   /** Every reflector's changed keys, tagged with its kind. */
   readonly changes: Stream.Stream<{ readonly kind: string; readonly key: string }>
+  /** Like `changes`, but subscribed when this effect runs (in the caller's scope), so nothing after it is missed. */
+  readonly subscribe: Effect.Effect<Stream.Stream<{ readonly kind: string; readonly key: string }>, never, Scope.Scope>
   /** All list+watch loops; never ends on its own. */
   readonly run: Effect.Effect<never>
 }
@@ -98,6 +101,13 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {
         concurrency: "unbounded"
       }),
+      subscribe: Effect.map(
+        Effect.forEach(
+          all,
+          (r) => Effect.map(r.subscribe, (keys) => Stream.map(keys, (key) => ({ kind: r.kind, key })))
+        ),
+        (streams) => Stream.mergeAll(streams, { concurrency: "unbounded" })
+      ),
       run: Effect.forEach(all, (r) => r.run, { concurrency: "unbounded", discard: true }).pipe(
         Effect.zipRight(Effect.never)
       )

@@ -66,6 +66,25 @@ describe("reflector (in-memory source)", () => {
       expect(Option.isNone(yield* reflector.get("default/b"))).toBe(true)
     }))
 
+  it.scoped("subscribe catches a change published before its stream is first pulled; changes starts later", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, start } = yield* setup()
+      yield* start
+      yield* reflector.ready
+      const subscribed = yield* reflector.subscribe
+      const lazy = reflector.changes
+      yield* memory.upsert(svc("default", "early"))
+      yield* settle
+      // Only now does anyone pull: the subscribed stream has the key, the lazy one subscribes too late for it.
+      const fromSubscribed = yield* subscribed.pipe(Stream.take(1), Stream.runCollect)
+      expect([...fromSubscribed]).toEqual(["default/early"])
+      const lazyFiber = yield* lazy.pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      yield* settle
+      yield* memory.upsert(svc("default", "late"))
+      yield* settle
+      expect([...(yield* Fiber.join(lazyFiber))]).toEqual(["default/late"])
+    }))
+
   it.scoped("resumes from the last resourceVersion after a cut watch: nothing lost, nothing repeated, no relist", () =>
     Effect.gen(function*() {
       const { memory, reflector, seen, start } = yield* setup()
