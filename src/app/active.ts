@@ -74,8 +74,9 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     yield* graph.ready
     // Subscribed before the takeover pass, so a change during it is reconciled afterwards.
     const changes = yield* graph.subscribe
-    const queue = yield* makeWorkQueue<string>()
     const cache = yield* AviCache
+    const vanished = yield* cache.vanished
+    const queue = yield* makeWorkQueue<string>()
     const others = memoWantedBy()
     const ownersByUnit = new Map<string, ReadonlyArray<ObjectRef>>()
     const reportedProblems = new Map<string, string>()
@@ -119,6 +120,14 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     )
 
     yield* changes.pipe(Stream.runForEach(queue.add), Effect.forkScoped)
+    // Objects Avi lost behind our back (a restore, a wipe): every unit that wants one is written again now, not at
+    // the next full resync.
+    yield* vanished.pipe(
+      Stream.runForEach((object) =>
+        Effect.flatMap(graph.state, (state) => queue.addAll(unitsWanting(state, object.type, object.tenant, object.name)))
+      ),
+      Effect.forkScoped
+    )
     if (Duration.toMillis(options.resyncInterval) > 0) {
       yield* graph.state.pipe(
         Effect.flatMap((state) => queue.addAll(state.keys())),
@@ -188,6 +197,17 @@ const clearOrphanedStatuses = <E, R>(
       )
     )
   )
+}
+
+/** Units of `state` with this object among theirs (its own unit, for a parent VS). */
+const unitsWanting = (state: DesiredState, type: string, tenant: string, name: string): ReadonlyArray<string> => {
+  const keys: Array<string> = []
+  for (const unit of state.values()) {
+    if (unit.objects.some((object) => object.type === type && object.tenant === tenant && object.name === name)) {
+      keys.push(unit.key)
+    }
+  }
+  return keys
 }
 
 /** A takeover result that still needs work goes to the queue the way a reconcile outcome would. */

@@ -3,8 +3,8 @@
  * Filled by paginated lists (`created_by=ako-<cluster>`, VsVips by name prefix since they carry no created_by), kept
  * current from write responses, and the only thing the diff reads, so a steady state costs no Avi reads per unit.
  */
-import { Clock, Context, Effect, Layer, Metric, Option, Ref, Schedule, Stream } from "effect"
-import type { Duration } from "effect"
+import { Chunk, Clock, Context, Effect, Layer, Metric, Option, PubSub, Ref, Schedule, Stream } from "effect"
+import type { Duration, Scope } from "effect"
 import type { AviError } from "../avi/index.js"
 import { AviClient, AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType } from "../model/index.js"
@@ -60,8 +60,17 @@ export interface CacheView {
 
 export interface AviCacheService {
   readonly config: AviCacheConfig
-  /** Re-lists every owned type and replaces the cache; writes recorded during the listing win over it. */
+  /**
+   * Re-lists every owned type and replaces the cache; writes recorded during the listing win over it. An object the
+   * cache held that the listing lacks is dropped only once a GET confirms it is gone: offset pages shift under
+   * concurrent deletes, so a listing can miss objects that still exist.
+   */
   readonly refresh: Effect.Effect<void, AviError>
+  /**
+   * Subscribes (in the caller's scope) to the objects a refresh found gone from Avi although nothing here deleted
+   * them (a restore, a wipe, an operator): the units that want them must be written again at once.
+   */
+  readonly vanished: Effect.Effect<Stream.Stream<CachedObject>, never, Scope.Scope>
   /** True once a full refresh has succeeded (and after each later successful one). */
   readonly synced: Effect.Effect<boolean>
   readonly view: CacheView
@@ -196,6 +205,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const index = new ObjectIndex()
     const synced = yield* Ref.make(false)
     const refreshLock = yield* Effect.makeSemaphore(1)
+    const vanishedHub = yield* PubSub.unbounded<CachedObject>()
     /** Keys written while a refresh lists: the listing may predate the write, so the write wins at the swap. */
     let touchedDuringRefresh: Set<string> | undefined
 
@@ -221,18 +231,45 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
       )
     }
 
+    /** The object as Avi holds it now, or undefined when Avi says it is gone; other failures keep `object`. */
+    const confirm = (object: CachedObject): Effect.Effect<CachedObject | undefined> =>
+      avi.get(object.type, object.uuid, { tenant: listTenant }).pipe(
+        Effect.map((body) => toCached(object.type, body as unknown as AviBody, config.clusterName) ?? object),
+        Effect.catchTag("AviNotFound", () => Effect.succeed(undefined)),
+        Effect.catchAll(() => Effect.succeed(object))
+      )
+
     const refresh = refreshLock.withPermits(1)(
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         touchedDuringRefresh = new Set()
+        const before = index.view.objects()
         const lists = yield* Effect.forEach(OWNED_TYPES, listType, { concurrency: 4 })
+        const listed = new Set(lists.flatMap((list) => Chunk.toReadonlyArray(list).map((object) => object.uuid)))
+        const unlisted = before.filter((object) => !listed.has(object.uuid))
+        const confirmed = yield* Effect.forEach(unlisted, confirm, { concurrency: 8 })
         const touched = touchedDuringRefresh
         const kept = [...touched].map((key) => [key, index.lookup(key)] as const)
         index.clear()
         for (const list of lists) for (const object of list) put(object)
+        const gone: Array<CachedObject> = []
+        unlisted.forEach((object, i) => {
+          const now = confirmed[i]
+          if (now !== undefined) put(now)
+          else if (!touched.has(cacheKey(object.type, object.tenant, object.name))) gone.push(object)
+        })
         for (const [key, object] of kept) {
           if (object === undefined) drop(key)
           else put(object)
+        }
+        if (gone.length > 0) {
+          yield* Effect.logWarning("owned Avi objects disappeared outside ako-ts; their units are written again").pipe(
+            Effect.annotateLogs({
+              count: gone.length,
+              objects: gone.slice(0, 20).map((o) => `${o.type}/${o.name}`).join(",")
+            })
+          )
+          yield* PubSub.publishAll(vanishedHub, gone)
         }
         yield* Ref.set(synced, true)
         yield* publishCounts
@@ -246,6 +283,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const service: AviCacheService = {
       config,
       refresh,
+      vanished: Effect.map(PubSub.subscribe(vanishedHub), (queue) => Stream.fromQueue(queue)),
       synced: Ref.get(synced),
       view: index.view,
       applyWriteResult: (type, body) =>

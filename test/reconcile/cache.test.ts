@@ -1,9 +1,10 @@
 /** The Avi cache: what it lists, the synced flag, writes racing a refresh, the passive loop, metrics. */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Metric, Redacted, TestClock } from "effect"
+import { Effect, Fiber, Layer, Metric, Redacted, Stream, TestClock } from "effect"
 import { AviClient, AviMemoryStore } from "../../src/avi/index.js"
 import { AviCache, ReconcileMetrics, runPeriodicRefresh } from "../../src/reconcile/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
+import { waitFor } from "../support/process.js"
 import { cacheConfig, memoryLayer } from "./support.js"
 
 const cloud = "/api/cloud?name=Default-Cloud"
@@ -93,5 +94,45 @@ describe("AviCache", () => {
       const poolPages = sim.requestLog().filter((e) => e.objectType === "pool" && e.method === "GET")
       expect(poolPages.length).toBe(3)
       expect(poolPages.every((e) => e.query.includes("created_by=ako-c1"))).toBe(true)
+    }))
+
+  it.scoped("keeps objects a listing missed because its pages shifted, and reports the ones really gone", () =>
+    Effect.gen(function*() {
+      const sim = yield* makeAviSim()
+      for (let i = 0; i < 250; i++) {
+        sim.insert("pool", { name: `c1--svc${i}-TCP-80`, created_by: "ako-c1", cloud_ref: cloud })
+      }
+      const client = AviClient.layer({
+        controller: `127.0.0.1:${sim.port}`,
+        username: AVI_SIM_DEFAULT_USER,
+        password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
+        caData: sim.caPem
+      })
+      const cache = yield* Effect.provide(AviCache, AviCache.layer(cacheConfig).pipe(Layer.provide(client)))
+      yield* cache.refresh
+      const vanished = yield* cache.vanished
+      const gone = yield* vanished.pipe(Stream.take(100), Stream.runCollect, Effect.fork)
+      // While the next listing waits between its pages, the first page's objects are deleted out of band: every
+      // later page starts 100 objects further on, so 100 pools that still exist are not listed at all.
+      sim.faults.latency(300, { method: "GET", path: "/api/pool" })
+      sim.clearRequestLog()
+      const refreshing = yield* Effect.fork(cache.refresh)
+      const firstPageDone = () =>
+        sim.requestLog().some((e) => e.objectType === "pool" && e.method === "GET" && e.endMs !== undefined)
+      yield* Effect.promise(() => waitFor("the first page of pools", firstPageDone, 20_000))
+      const firstPage = sim.objects("pool").slice(0, 100)
+      for (const pool of firstPage) sim.remove("pool", String(pool["uuid"]))
+      yield* Fiber.join(refreshing)
+      const remaining = sim.objects("pool").map((pool) => String(pool["name"])).sort()
+      expect(remaining).toHaveLength(150)
+      const cached = new Set(cache.view.objects().filter((o) => o.type === "pool").map((o) => o.name))
+      expect(remaining.filter((name) => !cached.has(name))).toEqual([])
+      // The pools deleted out of band that the listing still saw go at the next refresh, and are reported.
+      sim.faults.clear()
+      yield* cache.refresh
+      expect((yield* cache.counts)["pool"]).toBe(150)
+      expect([...(yield* Fiber.join(gone))].map((o) => o.name).sort()).toEqual(
+        firstPage.map((pool) => String(pool["name"])).sort()
+      )
     }))
 })
