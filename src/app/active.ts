@@ -124,7 +124,10 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     // the next full resync.
     yield* vanished.pipe(
       Stream.runForEach((object) =>
-        Effect.flatMap(graph.state, (state) => queue.addAll(unitsWanting(state, object.type, object.tenant, object.name)))
+        Effect.flatMap(
+          graph.state,
+          (state) => queue.addAll(unitsWanting(state, object.type, object.tenant, object.name))
+        )
       ),
       Effect.forkScoped
     )
