@@ -15,6 +15,7 @@ import type { EventSpec } from "../../src/k8s/event-types.js"
 import { NAMESPACE, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
 
 const configMap = {
   controllerIP: "10.1.1.1",
@@ -131,5 +132,5 @@ describe("a running controller in ClusterIP mode with AKO's default", () => {
       involvedObject: { kind: "Deployment", name: "ako-ts", namespace: NAMESPACE }
     })
     expect(replica.messages().filter((message) => message.includes("disableStaticRouteSync is false"))).toHaveLength(1)
-  }, 60_000)
+  }, scaled(60_000))
 })

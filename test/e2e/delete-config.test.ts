@@ -7,6 +7,7 @@ import type { KubeObject } from "../../src/sim/kube/index.js"
 import { CLUSTER, loadBalancerService, NAMESPACE, serviceVips, startCluster } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
 
 let cluster: E2eCluster
 let replica: Replica
@@ -45,7 +46,7 @@ beforeAll(async () => {
     "both VIPs",
     () => serviceVips(cluster.kube, "red", "one").length > 0 && serviceVips(cluster.kube, "red", "two").length > 0
   )
-}, 60_000)
+}, scaled(60_000))
 
 afterAll(async () => {
   await cluster?.close()

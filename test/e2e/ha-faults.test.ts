@@ -16,6 +16,7 @@ import {
 } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
 
 const APPS = "apps"
 const RENEW_DEADLINE_MS = 2_000
@@ -122,5 +123,5 @@ describe("high availability: faults", () => {
       await converged(cluster, all)
       expect(cluster.leaseHolder()).toBe("ako-1")
     })
-  }, 120_000)
+  }, scaled(120_000))
 })

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { CLUSTER, loadBalancerService, serviceVips, startCluster } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
 
 let cluster: E2eCluster
 let replica: Replica
@@ -19,7 +20,7 @@ beforeAll(async () => {
   cluster = await startCluster({ config: { fullSyncFrequency: "1" } })
   replica = await cluster.startReplica("ako-0")
   await waitFor("the replica to be ready", async () => (await replica.readyz()) === 200, 30_000)
-}, 60_000)
+}, scaled(60_000))
 
 afterAll(async () => {
   await cluster?.close()

@@ -7,6 +7,7 @@ import { generate } from "selfsigned"
 import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
 
 let cluster: E2eCluster
 let replica: Replica
@@ -46,7 +47,7 @@ beforeAll(async () => {
   loadBalancerService(kube, "shop", "front", { addresses: ["10.3.0.1"], type: "ClusterIP" })
   loadBalancerService(kube, "shop", "cart", { addresses: ["10.3.0.2"], type: "ClusterIP" })
   replica = await cluster.startReplica("ako-0")
-}, 60_000)
+}, scaled(60_000))
 
 afterAll(async () => {
   await cluster?.close()

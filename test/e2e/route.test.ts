@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
 
 let cluster: E2eCluster
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   cluster = await startCluster()
   loadBalancerService(cluster.kube, "web", "frontend", { type: "ClusterIP", addresses: ["10.9.0.1"] })
   await cluster.startReplica("ako-0")
-}, 60_000)
+}, scaled(60_000))
 
 afterAll(async () => {
   await cluster?.close()

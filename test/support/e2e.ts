@@ -412,14 +412,22 @@ export const allHaveVips = (cluster: E2eCluster, names: ReadonlyArray<string>, t
   waitFor(
     `VIPs on all ${names.length} Services`,
     () => servicesWithoutVip(cluster.kube, "apps", names).length === 0,
-    timeoutMs
+    timeoutMs,
+    50,
+    () => servicesWithoutVip(cluster.kube, "apps", names).length
   ).catch((error: Error) => {
     throw new Error(`${error.message}; without: ${servicesWithoutVip(cluster.kube, "apps", names).join(", ")}`)
   })
 
 /** Waits until Avi holds exactly the L4 objects the named Services in `apps` want; the failure shows the drift. */
 export const converged = (cluster: E2eCluster, names: ReadonlyArray<string>, timeoutMs = 30_000) =>
-  waitFor("Avi to hold exactly the desired objects", () => noDrift(l4Drift(cluster, "apps", names)), timeoutMs).catch(
+  waitFor(
+    "Avi to hold exactly the desired objects",
+    () => noDrift(l4Drift(cluster, "apps", names)),
+    timeoutMs,
+    50,
+    () => l4Drift(cluster, "apps", names)
+  ).catch(
     (error: Error) => {
       throw new Error(`${error.message}: ${JSON.stringify(l4Drift(cluster, "apps", names))}`)
     }

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
+import { scaled } from "./time-scale.js"
 
 export const ENTRY_POINT = fileURLToPath(new URL("../../dist/src/app/main.js", import.meta.url))
 
@@ -16,6 +17,8 @@ export interface SpawnedProcess {
   /** Resolves with the exit code (or the signal name) when the process ends. */
   readonly exited: Promise<number | string>
 }
+
+export { scaled } from "./time-scale.js"
 
 /** Spawns the built entry point (or another build's, for version-skew tests) with only PATH and HOME inherited. */
 export const spawnAkoTs = (
@@ -37,14 +40,21 @@ export const spawnAkoTs = (
   return { child, stdout: () => out, stderr: () => err, exited }
 }
 
-/** Polls `condition` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/**
+ * Polls `condition` until it returns a value other than undefined/false, or fails once `timeoutMs` (stretched by
+ * `TEST_TIME_SCALE`) pass without it. With `progress`, the deadline restarts whenever its value changes: a slow
+ * machine that is still getting somewhere is given the time, a stuck one fails as quickly as before.
+ */
 export const waitFor = async <A>(
   description: string,
   condition: () => A | undefined | false | Promise<A | undefined | false>,
   timeoutMs = 20_000,
-  intervalMs = 50
+  intervalMs = 50,
+  progress?: () => unknown
 ): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
+  const budget = scaled(timeoutMs)
+  let deadline = Date.now() + budget
+  let lastProgress = progress === undefined ? undefined : JSON.stringify(progress())
   let lastError: unknown
   while (Date.now() < deadline) {
     try {
@@ -53,10 +63,17 @@ export const waitFor = async <A>(
     } catch (error) {
       lastError = error
     }
+    if (progress !== undefined) {
+      const now = JSON.stringify(progress())
+      if (now !== lastProgress) {
+        lastProgress = now
+        deadline = Date.now() + budget
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
   const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : ""
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${suffix}`)
+  throw new Error(`timed out after ${budget} ms without progress waiting for ${description}${suffix}`)
 }
 
 /** Resolves with the exit code, or rejects when the process has not exited within the deadline. */
@@ -64,7 +81,8 @@ export const exitWithin = (spawned: SpawnedProcess, timeoutMs: number): Promise<
   Promise.race([
     spawned.exited,
     new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms`)), timeoutMs).unref()
+      setTimeout(() => reject(new Error(`process did not exit within ${scaled(timeoutMs)} ms`)), scaled(timeoutMs))
+        .unref()
     )
   ])
 

@@ -12,6 +12,7 @@ import {
   type AviSimRequestLogEntry,
   startAviSim
 } from "../../../src/sim/avi/index.js"
+import { scaled } from "../../support/time-scale.js"
 import { AviSession, request } from "./raw-client.js"
 
 type Sim = Awaited<ReturnType<typeof startAviSim>>
@@ -29,7 +30,7 @@ const start = async (abortedRequests?: AbortedRequests) => {
 }
 
 const waitFor = async <A>(probe: () => A | undefined | false, what: string, timeoutMs = 5000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + scaled(timeoutMs)
   for (;;) {
     const value = probe()
     if (value !== undefined && value !== false) return value

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { AVI_SIM_DEFAULT_PASSWORD, startAviSim } from "../../../src/sim/avi/index.js"
+import { scaled } from "../../support/time-scale.js"
 import { AviSession, request } from "./raw-client.js"
 
 type Sim = Awaited<ReturnType<typeof startAviSim>>
@@ -12,7 +13,7 @@ afterAll(() => sim.close())
 afterEach(() => sim.faults.clear())
 
 const waitFor = async <A>(probe: () => A | undefined | false, what: string, timeoutMs = 5000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + scaled(timeoutMs)
   for (;;) {
     const value = probe()
     if (value !== undefined && value !== false) return value

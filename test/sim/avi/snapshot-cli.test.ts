@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
 import { AVI_SIM_DEFAULT_PASSWORD, startAviSim } from "../../../src/sim/avi/index.js"
+import { scaled } from "../../support/time-scale.js"
 import { AviSession, request } from "./raw-client.js"
 
 const dir = mkdtempSync(join(tmpdir(), "avi-sim-"))
@@ -15,7 +16,7 @@ const eventually = async <A>(
   timeoutMs: number,
   what: string
 ): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + scaled(timeoutMs)
   for (;;) {
     const value = await probe()
     if (value !== undefined) return value
