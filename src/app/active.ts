@@ -11,9 +11,11 @@ import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Se
 import {
   AviCache,
   cacheAddresses,
+  cachedUnitKeys,
   carriesAkoStatus,
   makeWorkQueue,
   reconcileUnit,
+  refreshAndCleanStale,
   statusesFor,
   takeover,
   wantedBy,
@@ -44,6 +46,12 @@ export interface ActiveOptions {
   readonly routerName: string
   /** Whose objects these are: parents of features ako-ts does not model are kept and reported. */
   readonly ownership: Ownership
+  /**
+   * How long after this term began a write of the previous leader can still land on Avi: every one was sent
+   * before this replica acquired the Lease, and a controller finishes or drops a request within the Avi request
+   * timeout. Once it has passed, the leader re-reads Avi and repairs whatever such a write changed.
+   */
+  readonly lateWriteWindow: Duration.Duration
 }
 
 const takeovers = Metric.counter("ako_takeovers_total", { description: "Takeover passes completed" })
@@ -120,6 +128,26 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     )
 
     yield* changes.pipe(Stream.runForEach(queue.add), Effect.forkScoped)
+    // The previous leader's abandoned requests may still be applied by the controller after our first writes: once
+    // none can land any more, read Avi again and put every unit through the queue, which repairs what they changed.
+    yield* Effect.gen(function*() {
+      const state = yield* graph.state
+      const cleaned = yield* refreshAndCleanStale(state)
+      const keys = [...new Set([...state.keys(), ...cachedUnitKeys(cache.view)])]
+      yield* queue.addAll(keys)
+      yield* Effect.logInfo("late-write repair pass: Avi re-read after the previous leader's last possible write").pipe(
+        Effect.annotateLogs({ units: keys.length, staleDeleted: cleaned.applied.length })
+      )
+    }).pipe(
+      Effect.delay(options.lateWriteWindow),
+      Effect.tapError((error) =>
+        Effect.logWarning("late-write repair pass failed; the next resync repairs instead").pipe(
+          Effect.annotateLogs("error", error.message)
+        )
+      ),
+      Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" }),
+      Effect.forkScoped
+    )
     // Objects Avi lost behind our back (a restore, a wipe): every unit that wants one is written again now, not at
     // the next full resync.
     yield* vanished.pipe(

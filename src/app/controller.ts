@@ -41,11 +41,14 @@ export interface ControllerOptions {
   /** How often passive replicas re-list owned Avi objects. */
   readonly aviCacheRefresh: Duration.Duration
   readonly workers: number
+  /** Bounds each Avi request; also how long a previous leader's abandoned request may still land. */
+  readonly aviRequestTimeout: Duration.Duration
 }
 
-export const aviClientConfig = (settings: Settings): AviClientConfig => {
+export const aviClientConfig = (settings: Settings, requestTimeout?: Duration.Duration): AviClientConfig => {
   const { config, credentials, identity } = settings
   return {
+    ...(requestTimeout === undefined ? {} : { requestTimeout }),
     controller: config.controllerIP,
     username: credentials.username,
     ...(credentials.auth._tag === "Password" ?
@@ -83,7 +86,11 @@ export const servesRoutes = (kubeConfig: k8s.KubeConfig) =>
   )
 
 /** Every service the controller program uses, built from one Kubernetes connection and the start-up settings. */
-export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) =>
+export const controllerLayer = (
+  kubeConfig: k8s.KubeConfig,
+  settings: Settings,
+  aviRequestTimeout: Duration.Duration
+) =>
   Effect.gen(function*() {
     const { config, identity } = settings
     const openshift = yield* servesRoutes(kubeConfig)
@@ -97,7 +104,7 @@ export const controllerLayer = (kubeConfig: k8s.KubeConfig, settings: Settings) 
       retryPeriod: config.retryPeriod
     })
     const kube = kubeClientLayer(kubeConfig)
-    const avi = AviClient.layer(aviClientConfig(settings))
+    const avi = AviClient.layer(aviClientConfig(settings, aviRequestTimeout))
     const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))
     const passive = Layer.mergeAll(
       election,
@@ -147,7 +154,9 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
                     resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
                     statusContext,
                     routerName: akoUser(settings.config.clusterName),
-                    ownership: { clusterName: settings.config.clusterName, tenantName: settings.config.tenantName }
+                    ownership: { clusterName: settings.config.clusterName, tenantName: settings.config.tenantName },
+                    // A little past the timeout: the controller's own clock and ours are not the same.
+                    lateWriteWindow: Duration.sum(options.aviRequestTimeout, Duration.seconds(1))
                   }))
                 )
             ),

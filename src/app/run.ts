@@ -37,7 +37,7 @@ export const runController = (options: RunOptions) =>
       Effect.annotateLogs({ pod: settings.identity.podName, apiServerPort: settings.config.apiServerPort })
     )
     const knobs = yield* controllerOptions(settings)
-    const layer = yield* controllerLayer(kubeConfig, settings)
+    const layer = yield* controllerLayer(kubeConfig, settings, knobs.aviRequestTimeout)
     return yield* controllerProgram(settings, knobs).pipe(Effect.provide(layer))
   }).pipe(Effect.scoped)
 
@@ -48,10 +48,14 @@ const controllerOptions = (settings: Settings) =>
     const deploymentName = yield* Config.string("AKO_TS_DEPLOYMENT").pipe(Config.withDefault("ako-ts"))
     const workers = yield* Config.integer("AKO_TS_WORKERS").pipe(Config.withDefault(8))
     const refresh = yield* Config.duration("AKO_TS_AVI_CACHE_REFRESH").pipe(Config.withDefault(Duration.minutes(1)))
+    const aviRequestTimeout = yield* Config.duration("AKO_TS_AVI_REQUEST_TIMEOUT").pipe(
+      Config.withDefault(Duration.seconds(60))
+    )
     return {
       env,
       deployment: { namespace: settings.identity.podNamespace, name: deploymentName },
       aviCacheRefresh: refresh,
+      aviRequestTimeout,
       workers: Math.max(1, workers)
     }
   })

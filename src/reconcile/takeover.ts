@@ -43,6 +43,20 @@ const deletesOf = (key: string, objects: ReturnType<typeof deleteOrder>): UnitPl
   }))
 })
 
+/** A full cache refresh, then the deletes of owned objects nothing wants (shard VsVips kept). */
+export const refreshAndCleanStale = (
+  desired: DesiredState,
+  config: ExecutorConfig = defaultExecutorConfig
+): Effect.Effect<UnitResult, AviError | NotLeader, AviClient | AviCache | WriteGuard> =>
+  Effect.gen(function*() {
+    const cache = yield* AviCache
+    yield* cache.refresh
+    return yield* executeUnit(
+      deletesOf(STALE_UNIT_KEY, staleObjects(cache.view, desired, cache.config.clusterName)),
+      config
+    )
+  })
+
 /**
  * What a new leader runs before it serves the work queue: a full cache refresh, deletion of stale objects, then
  * every unit (desired ones and those only the cache knows) planned and executed. Only differences are written.
@@ -54,11 +68,7 @@ export const takeover = (
   Effect.gen(function*() {
     const cache = yield* AviCache
     const config = options.config ?? defaultExecutorConfig
-    yield* cache.refresh
-    const stale = yield* executeUnit(
-      deletesOf(STALE_UNIT_KEY, staleObjects(cache.view, desired, cache.config.clusterName)),
-      config
-    )
+    const stale = yield* refreshAndCleanStale(desired, config)
     const others = wantedBy(desired)
     const hold = holdUnmodelled(cache.config)
     const keys = [...new Set([...desired.keys(), ...cachedUnitKeys(cache.view)])].sort()

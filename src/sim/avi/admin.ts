@@ -37,7 +37,8 @@ const NonNegative = Schema.Number.pipe(Schema.nonNegative())
 const Latency = Schema.Struct({
   ms: NonNegative,
   path: Schema.optional(Schema.String),
-  method: Schema.optional(Schema.String)
+  method: Schema.optional(Schema.String),
+  clientIdentity: Schema.optional(Schema.String)
 })
 const ErrorRate = Schema.Struct({
   rate: Schema.Number.pipe(Schema.between(0, 1)),
@@ -91,8 +92,12 @@ async (
         sim.faults.clear()
         return reply(204)
       case "POST /_sim/faults/latency": {
-        const { method: only, ms, path: prefix } = decode(Latency)
-        sim.faults.latency(ms, { ...(prefix !== undefined ? { path: prefix } : {}), ...(only ? { method: only } : {}) })
+        const { clientIdentity, method: only, ms, path: prefix } = decode(Latency)
+        sim.faults.latency(ms, {
+          ...(prefix !== undefined ? { path: prefix } : {}),
+          ...(only ? { method: only } : {}),
+          ...(clientIdentity !== undefined ? { clientIdentity } : {})
+        })
         return reply(204)
       }
       case "POST /_sim/faults/error-rate": {

@@ -7,6 +7,8 @@ export interface RequestMatch {
   /** Path prefix (after slash normalisation, e.g. `/api/virtualservice`) or a pattern. */
   readonly path?: string | RegExp
   readonly method?: string
+  /** The client's `X-Avi-UserAgent`, exactly or as a pattern: a fault for one client among several. */
+  readonly clientIdentity?: string | RegExp
 }
 
 export interface LatencyRule extends RequestMatch {
@@ -47,11 +49,26 @@ export const noFaults = (): FaultState => ({
   slowBodyMs: 0
 })
 
-export const matchesRequest = (match: RequestMatch, method: string, path: string): boolean => {
+export const matchesRequest = (
+  match: RequestMatch,
+  method: string,
+  path: string,
+  clientIdentity: string | undefined = undefined
+): boolean => {
   if (match.method !== undefined && match.method.toUpperCase() !== method) return false
+  if (match.clientIdentity !== undefined) {
+    if (clientIdentity === undefined) return false
+    const wanted = match.clientIdentity
+    if (typeof wanted === "string" ? wanted !== clientIdentity : !wanted.test(clientIdentity)) return false
+  }
   if (match.path === undefined) return true
   return typeof match.path === "string" ? path.startsWith(match.path) : match.path.test(path)
 }
 
-export const latencyFor = (state: FaultState, method: string, path: string): number =>
-  state.latencies.reduce((sum, rule) => matchesRequest(rule, method, path) ? sum + rule.ms : sum, 0)
+export const latencyFor = (
+  state: FaultState,
+  method: string,
+  path: string,
+  clientIdentity: string | undefined = undefined
+): number =>
+  state.latencies.reduce((sum, rule) => matchesRequest(rule, method, path, clientIdentity) ? sum + rule.ms : sum, 0)

@@ -273,7 +273,7 @@ export class AviSimServer {
     }
     const run = async () => {
       const raw = await readBody(req)
-      const latency = latencyFor(this.faults, method, path)
+      const latency = latencyFor(this.faults, method, path, entry.clientIdentity)
       if (latency > 0) await this.delay(latency)
       if (closed && this.config.abortedRequests === "drop") return
       if (this.faults.errorRate > 0 && Math.random() < this.faults.errorRate) {
