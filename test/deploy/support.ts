@@ -137,7 +137,6 @@ export const declares = (call: DeclaredCall, request: ApiRequest, controllerName
 
 /** Types the simulator does not serve by itself but the manifests contain (its supported extension point). */
 export const deployResources = [
-  defineResource({ group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true }),
   defineResource({
     group: "rbac.authorization.k8s.io",
     version: "v1",

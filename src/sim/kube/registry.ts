@@ -383,6 +383,15 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
   defineResource({
     group: "",
     version: "v1",
+    kind: "ServiceAccount",
+    plural: "serviceaccounts",
+    columns: [{ name: "Secrets", cell: (o) => (Array.isArray(o["secrets"]) ? o["secrets"].length : 0) }],
+    namespaced: true,
+    shortNames: ["sa"]
+  }),
+  defineResource({
+    group: "",
+    version: "v1",
     kind: "Node",
     plural: "nodes",
     namespaced: false,

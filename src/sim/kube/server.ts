@@ -14,6 +14,7 @@ import {
 } from "./discovery.js"
 import { ANY_USER, FaultTable } from "./faults.js"
 import { patchTypeOf } from "./patch.js"
+import { decodeDeleteOptions, decodeRequestObject, isProtobuf, negotiateResponse } from "./protobuf.js"
 import { apiVersionOf, type KubeObject, resourceKey, type ResourceType } from "./registry.js"
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js"
 import {
@@ -74,20 +75,29 @@ interface Held {
 }
 
 const json = (response: ServerResponse, code: number, body: unknown) => {
+  // Clients that prefer protobuf (kubectl's typed calls) get it for the kinds protobuf.ts knows.
+  const encoded = negotiateResponse(response.req.headers.accept, code, body)
+  if (encoded !== undefined) {
+    response.writeHead(encoded.code, { "Content-Type": encoded.contentType, "Content-Length": encoded.bytes.length })
+    response.end(encoded.bytes)
+    return
+  }
   const text = JSON.stringify(body)
   response.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) })
   response.end(text)
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
+const readBytes = (request: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Array<Buffer> = []
     request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    request.on("end", () => resolve(Buffer.concat(chunks)))
     request.on("error", reject)
   })
 
-/** Protobuf and CBOR bodies are not understood; say so as the server does instead of failing to parse them. */
+const readBody = async (request: IncomingMessage): Promise<string> => (await readBytes(request)).toString("utf8")
+
+/** CBOR bodies are not understood (protobuf ones never get here); say so instead of failing to parse them. */
 const requireJsonBody = (request: IncomingMessage): void => {
   const contentType = request.headers["content-type"] ?? ""
   if (/protobuf|cbor/i.test(contentType)) throw unsupportedMediaType(contentType)
@@ -99,6 +109,22 @@ const parseJson = (text: string): unknown => {
   } catch (error) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`)
   }
+}
+
+/** A create or update body: protobuf (kubectl create sends it) for the kinds protobuf.ts knows, else JSON. */
+const readObject = async (request: IncomingMessage, type: ResourceType): Promise<KubeObject> => {
+  if (isProtobuf(request.headers["content-type"])) {
+    return decodeRequestObject(await readBytes(request), apiVersionOf(type), type.kind)
+  }
+  requireJsonBody(request)
+  return parseJson(await readBody(request)) as KubeObject
+}
+
+/** DeleteOptions: client-go's typed clients send them in protobuf, everyone else in JSON or not at all. */
+const readDeleteOptions = async (request: IncomingMessage): Promise<Record<string, unknown>> => {
+  if (isProtobuf(request.headers["content-type"])) return decodeDeleteOptions(await readBytes(request))
+  const text = await readBody(request)
+  return text.trim() === "" ? {} : (parseJson(text) as Record<string, unknown>)
 }
 
 const withoutTypeMeta = (object: KubeObject): KubeObject => {
@@ -404,15 +430,13 @@ export class KubeSimServer {
       }
       case "POST": {
         if (name !== undefined || (type.namespaced && namespace === undefined)) throw methodNotAllowed(method)
-        requireJsonBody(request)
-        const body = parseJson(await readBody(request)) as KubeObject
+        const body = await readObject(request, type)
         json(response, 201, this.store.create(type, namespace, body, { dryRun }))
         return
       }
       case "PUT": {
         if (name === undefined) throw methodNotAllowed(method)
-        requireJsonBody(request)
-        const body = parseJson(await readBody(request)) as KubeObject
+        const body = await readObject(request, type)
         json(response, 200, this.store.replace(type, namespace, name, body, status, { dryRun }))
         return
       }
@@ -431,8 +455,7 @@ export class KubeSimServer {
         return
       }
       case "DELETE": {
-        const text = await readBody(request)
-        const options = text.trim() === "" ? {} : (parseJson(text) as Record<string, unknown>)
+        const options = await readDeleteOptions(request)
         const preconditions = options["preconditions"] as DeleteOptions["preconditions"] | undefined
         const deleteOptions: DeleteOptions = {
           ...(preconditions === undefined ? {} : { preconditions }),

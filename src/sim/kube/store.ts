@@ -258,7 +258,11 @@ export class Store {
     if (Array.isArray(spec["ports"])) {
       spec["ports"] = spec["ports"].map((p: unknown) => {
         if (!isObject(p)) return p
-        const port: Record<string, unknown> = { protocol: "TCP", ...p, targetPort: p["targetPort"] ?? p["port"] }
+        // A zero targetPort (0 or "") means unset: Go clients always send the field, protobuf ones as 0.
+        const target = p["targetPort"] === undefined || p["targetPort"] === 0 || p["targetPort"] === ""
+          ? p["port"]
+          : p["targetPort"]
+        const port: Record<string, unknown> = { protocol: "TCP", ...p, targetPort: target }
         if (needsNodePort && port["nodePort"] === undefined) {
           const kept = previousPorts.find((q) =>
             q["port"] === port["port"] && (q["protocol"] ?? "TCP") === port["protocol"]

@@ -43,10 +43,16 @@ describe("kube sim discovery", () => {
     expect(response.json()).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 })
   })
 
-  it("refuses protobuf bodies with 415 instead of misreading them", async () => {
-    const response = await rawRequest(sim, "POST", "/api/v1/namespaces/default/configmaps", "k8s\u0000", {
-      "content-type": "application/vnd.kubernetes.protobuf"
-    })
+  it("refuses protobuf bodies of kinds it has no protobuf message for with 415 instead of misreading them", async () => {
+    const response = await rawRequest(
+      sim,
+      "POST",
+      "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+      "k8s\u0000",
+      {
+        "content-type": "application/vnd.kubernetes.protobuf"
+      }
+    )
     expect(response.status).toBe(415)
   })
 })
