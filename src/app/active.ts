@@ -90,7 +90,10 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     const reportedProblems = new Map<string, string>()
 
     const report = (key: string, problems: ReadonlyArray<Problem>, unitProblems: ReadonlyArray<UnitProblem>) =>
-      emitProblems(reportedProblems, key, problems, unitProblems)
+      Effect.flatMap(
+        graph.snapshot,
+        (snapshot) => emitProblems(reportedProblems, key, problems, unitProblems, snapshot)
+      )
 
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) =>
       syncStatuses(

@@ -72,7 +72,9 @@ export const emitProblems = (
   reported: Map<string, string>,
   key: string,
   problems: ReadonlyArray<Problem>,
-  unitProblems: ReadonlyArray<UnitProblem>
+  unitProblems: ReadonlyArray<UnitProblem>,
+  /** Where the objects' uids come from: `kubectl describe` finds Events by `involvedObject.uid`. */
+  snapshot: ClusterSnapshot
 ) =>
   Effect.gen(function*() {
     const reports = reportsOf(problems, unitProblems)
@@ -92,7 +94,7 @@ export const emitProblems = (
     const recorder = yield* EventRecorder
     for (const report of reports) {
       yield* recorder.emit({
-        involvedObject: involved(report.object),
+        involvedObject: involvedObject(report.object, snapshot),
         reason: report.reason,
         message: report.message,
         type: "Warning"

@@ -31,6 +31,11 @@ export interface DesiredAviObject {
   readonly checksum: string
   /** The objects this body refers to by name; they are written first. */
   readonly dependsOn: ReadonlyArray<ObjectId>
+  /**
+   * The Kubernetes objects whose input this Avi object comes from, when narrower than the unit's owners (a host's
+   * certificate: the Ingresses of that host). A refusal of this object is reported on these, and only these.
+   */
+  readonly sources?: ReadonlyArray<ObjectRef> | undefined
 }
 
 export type UnitKind = "L4Service" | "L7Shard" | "L7Dedicated"

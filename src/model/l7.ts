@@ -214,12 +214,21 @@ const pathSwitching = (
     for (const p of inNamespace) {
       const name = securePoolName(settings, p, dedicated)
       if (pools.some((pool) => pool.name === name)) continue
-      pools.push(poolObject(
-        settings,
-        name,
-        p,
-        { Namespace: namespace, Host: [host], ServiceName: p.serviceName, Path: [p.path], IngressName: [p.objectName] },
-        priorityLabel(host, p.path)
+      pools.push(from(
+        poolObject(
+          settings,
+          name,
+          p,
+          {
+            Namespace: namespace,
+            Host: [host],
+            ServiceName: p.serviceName,
+            Path: [p.path],
+            IngressName: [p.objectName]
+          },
+          priorityLabel(host, p.path)
+        ),
+        [p.source]
       ))
       const pgName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated)
       const group = groups.get(pgName)
@@ -351,6 +360,12 @@ const certificateObject = (settings: ModelSettings, host: string, p: HostPath): 
 
 const objectId = (o: DesiredAviObject): ObjectId => ({ type: o.type, name: o.name })
 
+/** The object with the Kubernetes objects its input came from (a refusal is reported on them alone). */
+const from = (object: DesiredAviObject, sources: ReadonlyArray<ObjectRef>): DesiredAviObject => ({
+  ...object,
+  sources
+})
+
 const groupBy = <A>(values: ReadonlyArray<A>, key: (a: A) => string): ReadonlyMap<string, ReadonlyArray<A>> => {
   const groups = new Map<string, Array<A>>()
   for (const value of values) {
@@ -395,7 +410,7 @@ export const translateShard = (
     if (seen.has(name)) continue
     seen.add(name)
     const label = priorityLabel(p.host, p.path).toLowerCase()
-    pools.push(poolObject(settings, name, p, insecurePoolMarkers(p), label))
+    pools.push(from(poolObject(settings, name, p, insecurePoolMarkers(p), label), [p.source]))
     members.push({ pool_ref: ref.pool(name), priority_label: label, ratio: p.ratio })
   }
   pools.sort(byName)
@@ -503,12 +518,16 @@ export const translateShard = (
       })
     )
     childNames.push(childName)
+    // Everything of one secure host comes from the Ingresses (or Routes) of that host, not from the whole shard.
+    const hostSources = ownersOf(hostPaths)
     children.push(
-      ...(certificate === undefined ? [] : [certificate]),
-      ...switching.pools,
-      ...switching.poolGroups,
-      ...policies,
-      child
+      ...[
+        ...(certificate === undefined ? [] : [certificate]),
+        ...switching.pools,
+        ...switching.poolGroups,
+        ...policies,
+        child
+      ].map((object) => object.sources === undefined ? from(object, hostSources) : object)
     )
     for (const source of ownersOf(hostPaths)) {
       statuses.push({ object: source, vsVip: vsName, virtualService: childName, hosts: [host] })

@@ -131,6 +131,9 @@ const SLOW_MESSAGES = [
 
 export const classifyError = (error: AviError): ErrorClass => {
   if (SLOW_MESSAGES.some((text) => error.message.includes(text))) return "slow"
+  // A certificate the controller cannot import (its 500 or 400 "Import error") stays refused until the Secret
+  // changes: a problem of that host, not a reason to retry the whole unit.
+  if (error.message.includes("Import error")) return "problem"
   switch (error._tag) {
     case "AviNoFreeIp":
       return "slow"
@@ -203,6 +206,10 @@ export const executeUnit = (
     const owners = plan.desired?.owners ?? []
     const slowDelay = Duration.decode(config.slowRetryDelay)
 
+    const desiredOf = (operation: Operation) =>
+      plan.desired?.objects.find((o) => o.type === operation.type && o.name === operation.name)
+
+    // Reported on the Kubernetes objects the Avi object came from, the whole unit's only when it came from all.
     const problemOf = (operation: Operation, error: AviError): UnitProblem => ({
       unit: plan.key,
       type: operation.type,
@@ -210,7 +217,7 @@ export const executeUnit = (
       op: operation.op,
       reason: error._tag,
       message: error.message,
-      owners
+      owners: desiredOf(operation)?.sources ?? owners
     })
 
     const record = (operation: Operation, result: string) => recordOperation(operation.type, operation.op, result)
@@ -239,9 +246,6 @@ export const executeUnit = (
         Effect.zipRight(record(operation, result)),
         Effect.as<Step>({ _tag: "Done", applied: { operation, result } })
       )
-
-    const desiredOf = (operation: Operation) =>
-      plan.desired?.objects.find((o) => o.type === operation.type && o.name === operation.name)
 
     /**
      * A 404 naming another model: a referenced object is missing (deleted out of band while the cache kept it).
@@ -376,6 +380,19 @@ export const executeUnit = (
           body = rest
         }
         operation = { ...operation, body }
+      }
+      // A host whose certificate the controller refused is not served at all (no SNI child without its
+      // certificate); its problem is already reported on the objects it came from.
+      const refusedCertificate = desiredOf(operation)?.dependsOn.find((dependency) =>
+        dependency.type === "sslkeyandcertificate" &&
+        failedCreates.some((failed) => failed.type === dependency.type && failed.name === dependency.name)
+      )
+      if (operation.op === "create" && refusedCertificate !== undefined) {
+        yield* Effect.logWarning("not created: its certificate was refused").pipe(
+          Effect.annotateLogs({ unit: plan.key, type: operation.type, name: operation.name })
+        )
+        failedCreates.push({ type: operation.type, name: operation.name })
+        continue
       }
       const step = yield* run(operation, 0)
       applied.push(step.applied)

@@ -86,8 +86,10 @@ export const desiredStatuses = (
         gathered = { object: intent.object, tenant: unit.tenant, ingress: [], uuids: new Map() }
         byObject.set(key, gathered)
       }
-      const vips = lookup.vips(unit.tenant, intent.vsVip)
       const uuid = lookup.vsUuid(unit.tenant, intent.virtualService)
+      // No status claims a VIP for a host or Service whose virtual service Avi does not hold (a refused
+      // certificate, a VS not created yet, objects lost in Avi).
+      const vips = uuid === undefined ? [] : lookup.vips(unit.tenant, intent.vsVip)
       if (intent.object.kind === "Service") {
         const hostname = intent.hosts[0]
         for (const ip of vips) gathered.ingress.push(hostname === undefined ? { ip } : { ip, hostname })
