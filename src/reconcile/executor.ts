@@ -150,6 +150,10 @@ export const classifyError = (error: AviError): ErrorClass => {
   }
 }
 
+/** The VIP network has no address left: the Service waits for one, and its owner hears why. */
+export const isNoFreeIp = (error: AviError): boolean =>
+  error._tag === "AviNoFreeIp" || error.message.includes("No available free IPs")
+
 /** A 404 on a PUT means the object itself is gone, unless the text names another model (a missing ref). */
 const objectItselfGone = (type: AviObjectType, error: AviError) =>
   error._tag === "AviNotFound" && (error.message === "" || error.message.includes(`${AviTypes[type].model} object`))
@@ -190,7 +194,13 @@ export const stripRefs = (body: AviBody, type: AviObjectType, name: string): Avi
 type Step =
   | { readonly _tag: "Done"; readonly applied: AppliedOperation }
   | { readonly _tag: "Problem"; readonly applied: AppliedOperation; readonly problem: UnitProblem }
-  | { readonly _tag: "Stop"; readonly applied: AppliedOperation; readonly outcome: UnitOutcome }
+  | {
+    readonly _tag: "Stop"
+    readonly applied: AppliedOperation
+    readonly outcome: UnitOutcome
+    /** A stop the user must hear about (no free VIP address): reported as well as retried. */
+    readonly problem?: UnitProblem
+  }
 
 /** Model bodies are plain records; the client types them per object type. They agree by construction. */
 const asBody = (body: AviBody): never => body as never
@@ -233,7 +243,12 @@ export const executeUnit = (
         ),
         Effect.succeed<Step>(
           kind === "slow"
-            ? { _tag: "Stop", applied, outcome: { _tag: "RetrySlow", delay: slowDelay, reason } }
+            ? {
+              _tag: "Stop",
+              applied,
+              outcome: { _tag: "RetrySlow", delay: slowDelay, reason },
+              ...(isNoFreeIp(error) ? { problem: problemOf(operation, error) } : {})
+            }
             : kind === "fast"
             ? { _tag: "Stop", applied, outcome: { _tag: "RetryFast", reason } }
             : { _tag: "Problem", applied, problem: problemOf(operation, error) }
@@ -398,6 +413,7 @@ export const executeUnit = (
       applied.push(step.applied)
       if (step._tag === "Stop") {
         stop = step.outcome
+        if (step.problem !== undefined) problems.push(step.problem)
         break
       }
       if (step._tag === "Problem") {
