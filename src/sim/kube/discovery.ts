@@ -27,6 +27,24 @@ const groupEntry = (group: string, versions: ReadonlyArray<string>) => {
   return { name: group, versions: entries, preferredVersion: entries[0]! }
 }
 
+/**
+ * Kubernetes' version priority (v1 > v1beta2 > v1beta1 > v1alpha1 > anything else, alphabetically): the order versions
+ * are listed in and the first is the preferred one, which kubectl uses for a resource served in several versions.
+ */
+const versionRank = (version: string): [number, number, number, string] => {
+  const match = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(version)
+  if (match === null) return [3, 0, 0, version]
+  const stage = match[2] === undefined ? 0 : match[2] === "beta" ? 1 : 2
+  return [stage, -Number(match[1]), -Number(match[3] ?? 0), version]
+}
+
+export const compareVersions = (a: string, b: string): number => {
+  const ra = versionRank(a)
+  const rb = versionRank(b)
+  for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return (ra[i] as number) - (rb[i] as number)
+  return ra[3] < rb[3] ? -1 : ra[3] > rb[3] ? 1 : 0
+}
+
 const groupsOf = (registry: Registry): Map<string, Array<string>> => {
   const groups = new Map<string, Array<string>>()
   for (const { group, version } of registry.apiVersions()) {
@@ -35,6 +53,7 @@ const groupsOf = (registry: Registry): Map<string, Array<string>> => {
     if (!versions.includes(version)) versions.push(version)
     groups.set(group, versions)
   }
+  for (const versions of groups.values()) versions.sort(compareVersions)
   return groups
 }
 
@@ -91,10 +110,23 @@ export const openApiV3Index = (registry: Registry) => ({
   paths: Object.fromEntries(
     registry.apiVersions().map(({ group, version }) => {
       const apiVersion = group === "" ? version : `${group}/${version}`
-      return [gvPath(apiVersion), { serverRelativeURL: `/openapi/v3/${gvPath(apiVersion)}?hash=ako-ts-sim-1` }]
+      return [gvPath(apiVersion), {
+        serverRelativeURL: `/openapi/v3/${gvPath(apiVersion)}?hash=${hashOf(registry, apiVersion)}`
+      }]
     })
   )
 })
+
+/**
+ * kubectl caches each document under its URL, so the hash changes with the kinds a group version serves: a CRD
+ * added to an existing group must not be hidden behind the cached document of the group without it.
+ */
+const hashOf = (registry: Registry, apiVersion: string): string => {
+  const kinds = registry.types.filter((t) => apiVersionOf(t) === apiVersion).map((t) => `${t.plural}:${t.kind}`).sort()
+  let hash = 0x811c9dc5
+  for (const char of kinds.join(",")) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0
+  return `ako-ts-sim-${hash.toString(16)}`
+}
 
 export const openApiV3Document = (registry: Registry, path: string) => {
   const types = registry.types.filter((t) => gvPath(apiVersionOf(t)) === path)

@@ -2,7 +2,9 @@
  * The resource table of the simulator. Everything the HTTP layer and the store need to know about a type lives in
  * one row, so serving a new type is one `defineResource` call in `builtinResources`.
  */
-import { type FieldError, required, requiredString, validateMicroTime } from "./validation.js"
+import { validateIngress, validateService } from "./rules.js"
+import { defaultFieldLabels, type FieldLabels } from "./selectors.js"
+import { type FieldError, type NameRule, required, requiredString, validateMicroTime } from "./validation.js"
 
 export type KubeObject = Record<string, unknown> & {
   apiVersion?: string
@@ -39,26 +41,56 @@ export interface ResourceType {
   readonly group: string
   readonly version: string
   readonly kind: string
+  readonly listKind: string
   readonly plural: string
   readonly singular: string
   readonly shortNames: ReadonlyArray<string>
   readonly namespaced: boolean
   readonly hasStatus: boolean
-  /** Top-level fields whose change bumps `metadata.generation`; undefined: the type has no generation. */
+  /**
+   * Top-level fields whose change bumps `metadata.generation`; `["*"]`: every field but metadata (and status when it
+   * is a subresource), as for custom resources; undefined: the type has no generation.
+   */
   readonly generationFields: ReadonlyArray<string> | undefined
   /** Name rule: most types use DNS-1123 subdomains; namespaces, services use DNS labels. */
-  readonly nameRule: "subdomain" | "label" | "dns1035"
+  readonly nameRule: NameRule
   readonly decode: (object: KubeObject) => DecodeError | undefined
+  /** Server-side defaulting of a decoded body (before validation); the store adds Service allocation itself. */
+  readonly defaults: (object: KubeObject) => KubeObject
   readonly validate: (object: KubeObject) => ReadonlyArray<FieldError>
+  /** Paths of fields the type's schema does not declare, for fieldValidation=Strict; undefined: no schema to ask. */
+  readonly unknownFields: ((object: KubeObject) => ReadonlyArray<string>) | undefined
+  /**
+   * The registry strategy's last word before a write is stored: fields the server owns (a CRD's status). Runs on
+   * creates and updates, after validation, with the stored object when there is one.
+   */
+  readonly prepare: ((object: KubeObject, previous: KubeObject | undefined, now: number) => KubeObject) | undefined
   readonly verbs: ReadonlyArray<string>
   readonly categories: ReadonlyArray<string>
-  /** Extra columns of `kubectl get` (server-side Table), between Name and Age. */
+  /** Extra columns of `kubectl get` (server-side Table), after Name. */
   readonly columns: ReadonlyArray<PrintColumn>
+  /** Whether the Table ends with the built-in Age column (custom resources declare their own columns instead). */
+  readonly ageColumn: boolean
+  /** What a fieldSelector may name, with the values it matches. */
+  readonly fieldLabels: FieldLabels
+  /** The version objects are stored in; reads through another served version only rewrite `apiVersion`. */
+  readonly storageVersion: string
+  /**
+   * Served from a CustomResourceDefinition: list items keep apiVersion and kind (unstructured lists do), and
+   * strategic merge patch is refused as the real server refuses it for custom resources.
+   */
+  readonly custom: boolean
 }
 
 export interface PrintColumn {
   readonly name: string
   readonly cell: (object: KubeObject) => string | number
+  /** Column type as in the Table's columnDefinitions (string, integer, number, boolean, date); default string. */
+  readonly type?: string
+  readonly format?: string
+  readonly description?: string
+  /** Columns with priority > 0 are printed only by `kubectl get -o wide`. */
+  readonly priority?: number
 }
 
 export const apiVersionOf = (type: Pick<ResourceType, "group" | "version">): string =>
@@ -74,20 +106,33 @@ export const qualifiedKind = (type: ResourceType): string =>
 
 export const resourceKey = (type: Pick<ResourceType, "group" | "plural">): string => `${type.group}/${type.plural}`
 
-interface ResourceSpec {
+/** The apiVersion objects of a type are stored with. */
+export const storageApiVersion = (type: ResourceType): string =>
+  type.group === "" ? type.storageVersion : `${type.group}/${type.storageVersion}`
+
+export interface ResourceSpec {
   readonly group: string
   readonly version: string
   readonly kind: string
   readonly plural: string
   readonly namespaced: boolean
+  readonly listKind?: string
+  readonly singular?: string
   readonly shortNames?: ReadonlyArray<string>
   readonly hasStatus?: boolean
   readonly generationFields?: ReadonlyArray<string>
   readonly nameRule?: ResourceType["nameRule"]
   readonly decode?: ResourceType["decode"]
+  readonly defaults?: ResourceType["defaults"]
   readonly validate?: ResourceType["validate"]
+  readonly unknownFields?: ResourceType["unknownFields"]
+  readonly prepare?: ResourceType["prepare"]
   readonly categories?: ReadonlyArray<string>
   readonly columns?: ReadonlyArray<PrintColumn>
+  readonly ageColumn?: boolean
+  readonly fieldLabels?: FieldLabels
+  readonly storageVersion?: string
+  readonly custom?: boolean
 }
 
 const standardVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
@@ -96,18 +141,26 @@ export const defineResource = (spec: ResourceSpec): ResourceType => ({
   group: spec.group,
   version: spec.version,
   kind: spec.kind,
+  listKind: spec.listKind ?? `${spec.kind}List`,
   plural: spec.plural,
-  singular: spec.kind.toLowerCase(),
+  singular: spec.singular ?? spec.kind.toLowerCase(),
   shortNames: spec.shortNames ?? [],
   namespaced: spec.namespaced,
   hasStatus: spec.hasStatus ?? false,
   generationFields: spec.generationFields,
   nameRule: spec.nameRule ?? "subdomain",
   decode: spec.decode ?? (() => undefined),
+  defaults: spec.defaults ?? ((object) => object),
   validate: spec.validate ?? (() => []),
+  unknownFields: spec.unknownFields,
+  prepare: spec.prepare,
   verbs: standardVerbs,
   categories: spec.categories ?? [],
-  columns: spec.columns ?? []
+  columns: spec.columns ?? [],
+  ageColumn: spec.ageColumn ?? true,
+  fieldLabels: spec.fieldLabels ?? defaultFieldLabels,
+  storageVersion: spec.storageVersion ?? spec.version,
+  custom: spec.custom ?? false
 })
 
 const field = (object: KubeObject, path: ReadonlyArray<string>): unknown => {
@@ -135,66 +188,6 @@ const leaseValidate = (object: KubeObject): ReadonlyArray<FieldError> => {
       field: "spec.leaseTransitions",
       type: "FieldValueInvalid",
       message: `Invalid value: ${JSON.stringify(transitions)}: must be greater than or equal to 0`
-    })
-  }
-  return errors
-}
-
-const serviceValidate = (object: KubeObject): ReadonlyArray<FieldError> => {
-  const errors: Array<FieldError> = []
-  const type = field(object, ["spec", "type"]) ?? "ClusterIP"
-  const ports = field(object, ["spec", "ports"])
-  if (type !== "ExternalName" && (!Array.isArray(ports) || ports.length === 0)) {
-    errors.push(required("spec.ports"))
-  }
-  if (Array.isArray(ports)) {
-    ports.forEach((port: unknown, index) => {
-      const number = field(port as KubeObject, ["port"])
-      if (typeof number !== "number" || number < 1 || number > 65535) {
-        errors.push({
-          field: `spec.ports[${index}].port`,
-          type: "FieldValueInvalid",
-          message: `Invalid value: ${JSON.stringify(number ?? 0)}: must be between 1 and 65535, inclusive`
-        })
-      }
-    })
-  }
-  const allowed = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]
-  if (typeof type !== "string" || !allowed.includes(type)) {
-    errors.push({
-      field: "spec.type",
-      type: "FieldValueNotSupported",
-      message: `Unsupported value: ${JSON.stringify(type)}: supported values: ${
-        allowed.map((a) => `"${a}"`).join(", ")
-      }`
-    })
-  }
-  return errors
-}
-
-const ingressValidate = (object: KubeObject): ReadonlyArray<FieldError> => {
-  const errors: Array<FieldError> = []
-  const rules = field(object, ["spec", "rules"])
-  const defaultBackend = field(object, ["spec", "defaultBackend"])
-  if ((!Array.isArray(rules) || rules.length === 0) && defaultBackend === undefined) {
-    errors.push({
-      field: "spec",
-      type: "FieldValueInvalid",
-      message: "Invalid value: \"\": either `defaultBackend` or `rules` must be specified"
-    })
-  }
-  if (Array.isArray(rules)) {
-    rules.forEach((rule: unknown, i) => {
-      const paths = field(rule as KubeObject, ["http", "paths"])
-      if (Array.isArray(paths)) {
-        paths.forEach((p: unknown, j) => {
-          const pathType = field(p as KubeObject, ["pathType"])
-          if (pathType === undefined) errors.push(required(`spec.rules[${i}].http.paths[${j}].pathType`))
-          if (field(p as KubeObject, ["backend"]) === undefined) {
-            errors.push(required(`spec.rules[${i}].http.paths[${j}].backend`))
-          }
-        })
-      }
     })
   }
   return errors
@@ -268,6 +261,153 @@ const endpointSliceValidate = (object: KubeObject): ReadonlyArray<FieldError> =>
   return errors
 }
 
+const fieldText = (object: KubeObject, path: ReadonlyArray<string>): string => {
+  const value = field(object, path)
+  return typeof value === "string" ? value : ""
+}
+
+/** A Go bool field as the selectable field set prints it (strconv.FormatBool of the zero value when unset). */
+const fieldBool = (object: KubeObject, path: ReadonlyArray<string>): string => String(field(object, path) === true)
+
+const metadataName = (o: KubeObject) => fieldText(o, ["metadata", "name"])
+const metadataNamespace = (o: KubeObject) => fieldText(o, ["metadata", "namespace"])
+
+/**
+ * Kinds with their own field label conversion answer this for anything else (core/v1 Pod, Node, Namespace, Event,
+ * Secret, Service; events.k8s.io Event; every custom resource).
+ */
+export const labelNotSupported = (label: string) => `field label not supported: ${label}`
+
+const podFieldLabels: FieldLabels = {
+  fields: {
+    "metadata.name": metadataName,
+    "metadata.namespace": metadataNamespace,
+    "spec.nodeName": (o) => fieldText(o, ["spec", "nodeName"]),
+    "spec.restartPolicy": (o) => fieldText(o, ["spec", "restartPolicy"]),
+    "spec.schedulerName": (o) => fieldText(o, ["spec", "schedulerName"]),
+    "spec.serviceAccountName": (o) => fieldText(o, ["spec", "serviceAccountName"]),
+    "spec.hostNetwork": (o) => fieldBool(o, ["spec", "hostNetwork"]),
+    "status.phase": (o) => fieldText(o, ["status", "phase"]),
+    // The internal type keeps only podIPs; podIP is its first entry.
+    "status.podIP": (o) => {
+      const ips = field(o, ["status", "podIPs"])
+      const first = Array.isArray(ips) ? fieldText(ips[0] as KubeObject, ["ip"]) : ""
+      return first !== "" ? first : fieldText(o, ["status", "podIP"])
+    },
+    // Accepted by the conversion function but absent from the field set, so it only ever equals "".
+    "status.podIPs": () => "",
+    "status.nominatedNodeName": (o) => fieldText(o, ["status", "nominatedNodeName"])
+  },
+  aliases: { "spec.host": "spec.nodeName" },
+  refuse: labelNotSupported
+}
+
+// Node and Namespace are cluster-scoped and their conversion functions do not even accept metadata.namespace.
+const nodeFieldLabels: FieldLabels = {
+  fields: { "metadata.name": metadataName, "spec.unschedulable": (o) => fieldBool(o, ["spec", "unschedulable"]) },
+  refuse: labelNotSupported
+}
+
+const namespaceFieldLabels: FieldLabels = {
+  fields: { "metadata.name": metadataName, "status.phase": (o) => fieldText(o, ["status", "phase"]) },
+  refuse: labelNotSupported
+}
+
+const secretFieldLabels: FieldLabels = {
+  fields: {
+    "metadata.name": metadataName,
+    "metadata.namespace": metadataNamespace,
+    type: (o) => fieldText(o, ["type"])
+  },
+  refuse: labelNotSupported
+}
+
+const serviceFieldLabels: FieldLabels = {
+  fields: {
+    "metadata.name": metadataName,
+    "metadata.namespace": metadataNamespace,
+    "spec.clusterIP": (o) => fieldText(o, ["spec", "clusterIP"]),
+    "spec.type": (o) => fieldText(o, ["spec", "type"])
+  },
+  refuse: labelNotSupported
+}
+
+const objectReferenceFields = ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"]
+
+/** `source` is the reporting component, or the new-style reporting controller when an event has no source. */
+const eventSource = (component: string, controller: string) => (component !== "" ? component : controller)
+
+const eventFieldLabels: FieldLabels = {
+  fields: {
+    "metadata.name": metadataName,
+    "metadata.namespace": metadataNamespace,
+    ...Object.fromEntries(
+      objectReferenceFields.map((f) => [`involvedObject.${f}`, (o: KubeObject) => fieldText(o, ["involvedObject", f])])
+    ),
+    reason: (o) => fieldText(o, ["reason"]),
+    reportingComponent: (o) => fieldText(o, ["reportingComponent"]),
+    source: (o) => eventSource(fieldText(o, ["source", "component"]), fieldText(o, ["reportingComponent"])),
+    type: (o) => fieldText(o, ["type"])
+  },
+  refuse: labelNotSupported
+}
+
+/**
+ * events.k8s.io/v1 names the same field set in its own terms: `regarding.*` for involvedObject.*,
+ * `reportingController` for reportingComponent, and `source` for deprecatedSource (there is no label for `note`).
+ */
+const eventsV1FieldLabels: FieldLabels = {
+  fields: {
+    "metadata.name": metadataName,
+    "metadata.namespace": metadataNamespace,
+    ...Object.fromEntries(
+      objectReferenceFields.map((f) => [`regarding.${f}`, (o: KubeObject) => fieldText(o, ["regarding", f])])
+    ),
+    reason: (o) => fieldText(o, ["reason"]),
+    reportingController: (o) => fieldText(o, ["reportingController"]),
+    source: (o) => eventSource(fieldText(o, ["deprecatedSource", "component"]), fieldText(o, ["reportingController"])),
+    type: (o) => fieldText(o, ["type"])
+  },
+  refuse: labelNotSupported
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value)
+
+/**
+ * Secret decoding folds `stringData` into `data` (base64, overwriting keys present in both) and drops it, so it is
+ * never stored or returned; `type` defaults to Opaque.
+ */
+const secretDefaults = (object: KubeObject): KubeObject => {
+  const { stringData, ...rest } = object
+  const secret: KubeObject = {
+    ...rest,
+    type: typeof rest["type"] === "string" && rest["type"] !== "" ? rest["type"] : "Opaque"
+  }
+  if (isRecord(stringData) && Object.keys(stringData).length > 0) {
+    const data: Record<string, unknown> = isRecord(rest["data"]) ? { ...rest["data"] } : {}
+    for (const [key, value] of Object.entries(stringData)) {
+      data[key] = Buffer.from(typeof value === "string" ? value : String(value), "utf8").toString("base64")
+    }
+    secret["data"] = data
+  }
+  return secret
+}
+
+/** The Pod defaults the selectable fields read: restartPolicy Always, the default scheduler. */
+const podDefaults = (object: KubeObject): KubeObject => {
+  if (!isRecord(object["spec"])) return object
+  const spec = object["spec"]
+  return {
+    ...object,
+    spec: {
+      ...spec,
+      restartPolicy: spec["restartPolicy"] ?? "Always",
+      schedulerName: spec["schedulerName"] ?? "default-scheduler"
+    }
+  }
+}
+
 const text = (object: KubeObject, path: ReadonlyArray<string>, fallback = "<none>"): string => {
   const value = field(object, path)
   return value === undefined || value === null || value === "" ? fallback : String(value)
@@ -334,6 +474,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     kind: "Namespace",
     plural: "namespaces",
     columns: [{ name: "Status", cell: (o) => text(o, ["status", "phase"], "Active") }],
+    fieldLabels: namespaceFieldLabels,
     namespaced: false,
     shortNames: ["ns"],
     hasStatus: true,
@@ -349,7 +490,8 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     shortNames: ["svc"],
     hasStatus: true,
     nameRule: "dns1035",
-    validate: serviceValidate,
+    validate: validateService,
+    fieldLabels: serviceFieldLabels,
     categories: ["all"]
   }),
   defineResource({
@@ -369,6 +511,8 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
       name: "Data",
       cell: (o) => count(o, ["data"])
     }],
+    defaults: secretDefaults,
+    fieldLabels: secretFieldLabels,
     namespaced: true
   }),
   defineResource({
@@ -394,6 +538,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Node",
     plural: "nodes",
+    fieldLabels: nodeFieldLabels,
     namespaced: false,
     shortNames: ["no"],
     hasStatus: true
@@ -407,6 +552,8 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
       name: "IP",
       cell: (o) => text(o, ["status", "podIP"])
     }],
+    defaults: podDefaults,
+    fieldLabels: podFieldLabels,
     namespaced: true,
     shortNames: ["po"],
     hasStatus: true,
@@ -418,6 +565,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Event",
     plural: "events",
+    fieldLabels: eventFieldLabels,
     namespaced: true,
     shortNames: ["ev"],
     decode: eventTimes,
@@ -428,6 +576,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     version: "v1",
     kind: "Event",
     plural: "events",
+    fieldLabels: eventsV1FieldLabels,
     namespaced: true,
     shortNames: ["ev"],
     decode: eventTimes,
@@ -451,7 +600,7 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
     shortNames: ["ing"],
     hasStatus: true,
     generationFields: ["spec"],
-    validate: ingressValidate
+    validate: validateIngress
   }),
   defineResource({
     group: "networking.k8s.io",
@@ -516,14 +665,39 @@ export const builtinResources: ReadonlyArray<ResourceType> = [
   })
 ]
 
-/** Lookup of the resource table by the keys HTTP paths and callers use. */
+/**
+ * Lookup of the resource table by the keys HTTP paths and callers use. Types come and go at run time as
+ * CustomResourceDefinitions are created, changed and deleted; listeners hear about every change.
+ */
 export class Registry {
-  readonly types: ReadonlyArray<ResourceType>
+  private current: ReadonlyArray<ResourceType>
   private readonly byPath = new Map<string, ResourceType>()
+  private readonly listeners = new Set<() => void>()
 
   constructor(types: ReadonlyArray<ResourceType>) {
-    this.types = types
-    for (const type of types) this.byPath.set(`${apiVersionOf(type)}/${type.plural}`, type)
+    this.current = types
+    this.index()
+  }
+
+  get types(): ReadonlyArray<ResourceType> {
+    return this.current
+  }
+
+  private index(): void {
+    this.byPath.clear()
+    for (const type of this.current) this.byPath.set(`${apiVersionOf(type)}/${type.plural}`, type)
+  }
+
+  /** Replaces the types `owns` selects with `types` (a CRD's served versions), then tells the listeners. */
+  replace(owns: (type: ResourceType) => boolean, types: ReadonlyArray<ResourceType>): void {
+    this.current = [...this.current.filter((t) => !owns(t)), ...types]
+    this.index()
+    for (const listener of this.listeners) listener()
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /** By apiVersion and plural, as in the URL. */
@@ -536,11 +710,12 @@ export class Registry {
    * "Lease", "ingresses.networking.k8s.io".
    */
   resolve(ref: string): ResourceType | undefined {
+    const types = this.current
     const slash = ref.lastIndexOf("/")
     if (slash > 0) {
       const apiVersion = ref.slice(0, slash)
       const name = ref.slice(slash + 1)
-      return this.types.find((t) =>
+      return types.find((t) =>
         apiVersionOf(t) === apiVersion && (t.kind === name || t.plural === name || t.singular === name)
       )
     }
@@ -548,18 +723,20 @@ export class Registry {
     if (dot > 0) {
       const head = ref.slice(0, dot)
       const group = ref.slice(dot + 1)
-      return this.types.find((t) => t.group === group && (t.plural === head || t.kind === head))
+      // Several served versions of a custom resource: the storage version stands for the resource.
+      const matches = types.filter((t) => t.group === group && (t.plural === head || t.kind === head))
+      return matches.find((t) => t.version === t.storageVersion) ?? matches[0]
     }
     // Bare names prefer the core group (as kubectl does), so "events" is core/v1 Event.
-    const matches = this.types.filter((t) =>
+    const matches = types.filter((t) =>
       t.plural === ref || t.kind === ref || t.singular === ref || t.shortNames.includes(ref)
     )
-    return matches.find((t) => t.group === "") ?? matches[0]
+    return matches.find((t) => t.group === "") ?? matches.find((t) => t.version === t.storageVersion) ?? matches[0]
   }
 
   apiVersions(): ReadonlyArray<{ group: string; version: string }> {
     const seen = new Map<string, { group: string; version: string }>()
-    for (const t of this.types) seen.set(apiVersionOf(t), { group: t.group, version: t.version })
+    for (const t of this.current) seen.set(apiVersionOf(t), { group: t.group, version: t.version })
     return [...seen.values()]
   }
 }

@@ -77,23 +77,114 @@ export const matches = (selector: Selector, labels: Readonly<Record<string, stri
     }
   })
 
-const supportedFields = new Set(["metadata.name", "metadata.namespace"])
+/**
+ * What a field selector may name for one resource type: the server's selectable field set (label → value read from
+ * the object) and the conversion function's answer for anything else.
+ */
+export interface FieldLabels {
+  readonly fields: Readonly<Record<string, (object: Record<string, unknown>) => string>>
+  /** Labels accepted under another name, as Pods still take the pre-v1 `spec.host` for `spec.nodeName`. */
+  readonly aliases?: Readonly<Record<string, string>>
+  /** The message of the 400 for a label outside the set. */
+  readonly refuse: (label: string) => string
+}
 
-/** Field selectors support equality and inequality on metadata.name and metadata.namespace. */
-export const parseFieldSelector = (text: string | undefined): Selector => {
-  if (text === undefined || text.trim() === "") return []
-  return splitTerms(text).map((term): Requirement => {
-    const m = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term)
-    if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`)
-    const key = m[1]!
-    if (!supportedFields.has(key)) {
-      throw badRequest(`field label not supported: ${key}`)
+/** apimachinery's default conversion, for kinds that register none of their own. */
+export const defaultFieldLabels: FieldLabels = {
+  fields: {
+    "metadata.name": (o) => metaString(o, "name"),
+    "metadata.namespace": (o) => metaString(o, "namespace")
+  },
+  refuse: (label) =>
+    `${JSON.stringify(label)} is not a known field selector: only "metadata.name", "metadata.namespace"`
+}
+
+const metaString = (object: Record<string, unknown>, key: string): string => {
+  const meta = object["metadata"]
+  if (meta === null || typeof meta !== "object") return ""
+  const value = (meta as Record<string, unknown>)[key]
+  return typeof value === "string" ? value : ""
+}
+
+/** Splits on commas not escaped with a backslash, as fields.ParseSelector does. */
+const splitFieldTerms = (text: string): Array<string> => {
+  const terms: Array<string> = []
+  let current = ""
+  let escaped = false
+  for (const c of text) {
+    if (escaped) {
+      current += c
+      escaped = false
+    } else if (c === "\\") {
+      current += c
+      escaped = true
+    } else if (c === ",") {
+      terms.push(current)
+      current = ""
+    } else {
+      current += c
     }
-    return m[2] === "!=" ? { op: "neq", key, value: m[3]! } : { op: "eq", key, value: m[3]! }
+  }
+  terms.push(current)
+  return terms
+}
+
+/** The first operator in the term wins, `!=` and `==` before `=` at the same position. */
+const splitFieldTerm = (term: string): [string, "!=" | "==" | "=", string] | undefined => {
+  for (let i = 0; i < term.length; i++) {
+    for (const op of ["!=", "==", "="] as const) {
+      if (term.startsWith(op, i)) return [term.slice(0, i), op, term.slice(i + op.length)]
+    }
+  }
+  return undefined
+}
+
+/** Values escape a backslash, `,` and `=` with a backslash; anything else escaped, or those unescaped, is refused. */
+const unescapeFieldValue = (value: string): string => {
+  if (!/[\\,=]/.test(value)) return value
+  let out = ""
+  let escaped = false
+  for (const c of value) {
+    if (escaped) {
+      if (c !== "\\" && c !== "," && c !== "=") {
+        throw badRequest(`invalid field selector: invalid escape sequence: \\${c}`)
+      }
+      out += c
+      escaped = false
+    } else if (c === "\\") {
+      escaped = true
+    } else if (c === "," || c === "=") {
+      throw badRequest(`invalid field selector: unescaped character in value: ${c}`)
+    } else {
+      out += c
+    }
+  }
+  if (escaped) throw badRequest("invalid field selector: invalid escape sequence: \\")
+  return out
+}
+
+/**
+ * Field selectors: `=`, `==` and `!=` terms joined by commas, labels checked against the type's selectable fields.
+ * Terms are not trimmed, as on the real server: `type != x` names the label "type ".
+ */
+export const parseFieldSelector = (text: string | undefined, labels: FieldLabels = defaultFieldLabels): Selector => {
+  if (text === undefined || text === "") return []
+  const terms = splitFieldTerms(text).filter((t) => t !== "").sort()
+  const parsed = terms.map((term) => {
+    const split = splitFieldTerm(term)
+    if (split === undefined) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`)
+    return { key: split[0], op: split[1], value: unescapeFieldValue(split[2]) }
+  })
+  return parsed.map(({ key, op, value }): Requirement => {
+    const label = labels.aliases?.[key] ?? key
+    if (labels.fields[label] === undefined) throw badRequest(labels.refuse(key))
+    return op === "!=" ? { op: "neq", key: label, value } : { op: "eq", key: label, value }
   })
 }
 
-export const objectFields = (metadata: { name?: string; namespace?: string } | undefined): Record<string, string> => ({
-  "metadata.name": metadata?.name ?? "",
-  "metadata.namespace": metadata?.namespace ?? ""
-})
+/** Whether an object is in a parsed field selection; values come from the type's field set. */
+export const matchesFields = (selector: Selector, labels: FieldLabels, object: Record<string, unknown>): boolean =>
+  selector.every((r) => {
+    const value = labels.fields[r.key]?.(object) ?? ""
+    return r.op === "eq" ? value === r.value : r.op === "neq" ? value !== r.value : false
+  })

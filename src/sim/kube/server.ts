@@ -3,6 +3,7 @@
  * paths to the store, watches, discovery and the `/_sim/` admin API.
  */
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { asServedVersion } from "./crd.js"
 import {
   apiGroup,
   apiGroupList,
@@ -26,7 +27,8 @@ import {
   pathNotFound,
   type StatusBody,
   unauthorized,
-  unsupportedMediaType
+  unsupportedMediaType,
+  unsupportedPatchType
 } from "./status.js"
 import type { DeleteOptions, Store } from "./store.js"
 import { table, tableEventObject, wantsTable } from "./table.js"
@@ -147,6 +149,13 @@ export class KubeSimServer {
     this.faults = new FaultTable(() => this.reevaluatePartitions())
     store.subscribe((event) => {
       for (const watch of this.watches) if (resourceKey(watch.filter.type) === event.key) watch.deliver(event)
+    })
+    // A deleted CustomResourceDefinition (or a version no longer served) ends the watches on its resource.
+    store.registry.onChange(() => {
+      for (const watch of [...this.watches]) {
+        const type = watch.filter.type
+        if (store.registry.byUrl(apiVersionOf(type), type.plural) === undefined) watch.end()
+      }
     })
   }
 
@@ -381,12 +390,14 @@ export class KubeSimServer {
     const { type, namespace, name, subresource } = route
     const status = subresource === "status" ? "status" : undefined
     const dryRun = params.getAll("dryRun").includes("All")
+    // kubectl sends fieldValidation=Strict by default; unknown fields can only be told for schema-backed types.
+    const write = { dryRun, strict: params.get("fieldValidation") === "Strict" }
     switch (method) {
       case "GET": {
         const watching = params.get("watch") === "true" || params.get("watch") === "1"
         const asTable = wantsTable(request.headers.accept)
         if (name !== undefined && !watching) {
-          const object = this.store.get(type, namespace, name)
+          const object = asServedVersion(type, this.store.get(type, namespace, name))
           json(
             response,
             200,
@@ -397,7 +408,7 @@ export class KubeSimServer {
         const labelSelector = parseLabelSelector(params.get("labelSelector") ?? undefined)
         // Watching one object by URL is the deprecated form of a metadata.name field selector.
         const fieldSelector = [
-          ...parseFieldSelector(params.get("fieldSelector") ?? undefined),
+          ...parseFieldSelector(params.get("fieldSelector") ?? undefined, type.fieldLabels),
           ...(name === undefined ? [] : [{ op: "eq" as const, key: "metadata.name", value: name }])
         ]
         if (watching) {
@@ -421,23 +432,24 @@ export class KubeSimServer {
           return
         }
         json(response, 200, {
-          kind: `${type.kind}List`,
+          kind: type.listKind,
           apiVersion: apiVersionOf(type),
           metadata: listMetadata,
-          items: result.items.map(withoutTypeMeta)
+          // Unstructured (custom resource) lists keep each item's apiVersion and kind; typed lists drop them.
+          items: result.items.map((o) => (type.custom ? asServedVersion(type, o) : withoutTypeMeta(o)))
         })
         return
       }
       case "POST": {
         if (name !== undefined || (type.namespaced && namespace === undefined)) throw methodNotAllowed(method)
         const body = await readObject(request, type)
-        json(response, 201, this.store.create(type, namespace, body, { dryRun }))
+        json(response, 201, asServedVersion(type, this.store.create(type, namespace, body, write)))
         return
       }
       case "PUT": {
         if (name === undefined) throw methodNotAllowed(method)
         const body = await readObject(request, type)
-        json(response, 200, this.store.replace(type, namespace, name, body, status, { dryRun }))
+        json(response, 200, asServedVersion(type, this.store.replace(type, namespace, name, body, status, write)))
         return
       }
       case "PATCH": {
@@ -445,12 +457,13 @@ export class KubeSimServer {
         const contentType = request.headers["content-type"] ?? ""
         const patchType = patchTypeOf(contentType)
         if (patchType === undefined) throw unsupportedMediaType(contentType)
+        if (patchType === "strategic" && type.custom) throw unsupportedPatchType()
         const body = parseJson(await readBody(request))
         const existed = this.store.find(type, namespace, name) !== undefined
         json(
           response,
           existed ? 200 : 201,
-          this.store.patch(type, namespace, name, patchType, body, status, { dryRun })
+          asServedVersion(type, this.store.patch(type, namespace, name, patchType, body, status, write))
         )
         return
       }
@@ -464,15 +477,14 @@ export class KubeSimServer {
         if (name === undefined) {
           this.store.deleteCollection(type, namespace, {
             labelSelector: parseLabelSelector(params.get("labelSelector") ?? undefined),
-            fieldSelector: parseFieldSelector(params.get("fieldSelector") ?? undefined),
+            fieldSelector: parseFieldSelector(params.get("fieldSelector") ?? undefined, type.fieldLabels),
             ...deleteOptions
           })
           json(response, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success" })
           return
         }
         const outcome = this.store.delete(type, namespace, name, deleteOptions)
-        if (outcome._tag === "Pending") json(response, 202, outcome.object)
-        else json(response, 200, outcome.object)
+        json(response, outcome._tag === "Pending" ? 202 : 200, asServedVersion(type, outcome.object))
         return
       }
       default:
@@ -518,7 +530,12 @@ export class KubeSimServer {
     }
     const backlog = since === undefined ? [] : this.store.eventsSince(filter.type, since)
     if (backlog instanceof ApiError) throw backlog
-    const render = asTable ? (object: KubeObject) => tableEventObject(filter.type, object, Date.now()) : undefined
+    const type = filter.type
+    const render = asTable
+      ? (object: KubeObject) => tableEventObject(type, object, Date.now())
+      : type.version !== type.storageVersion
+      ? (object: KubeObject) => asServedVersion(type, object)
+      : undefined
     const watch = new ActiveWatch(user, filter, response, () => this.watches.delete(watch), render)
     watch.start()
     if (forced === "stream") {
@@ -531,7 +548,7 @@ export class KubeSimServer {
         labelSelector: filter.labelSelector,
         fieldSelector: filter.fieldSelector
       })
-      for (const object of items) watch.added(object)
+      for (const object of items) watch.added(asServedVersion(type, object))
       // Streaming lists (WatchList) learn that the initial state is complete from this annotated bookmark.
       if (initialEvents && params.get("allowWatchBookmarks") === "true") {
         watch.bookmark(this.store.resourceVersion, { "k8s.io/initial-events-end": "true" })

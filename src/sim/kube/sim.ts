@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
+import { crdResource, installCrdController } from "./crd.js"
 import { renderKubeconfig } from "./kubeconfig.js"
 import { builtinResources, type KubeObject, Registry, type ResourceType } from "./registry.js"
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js"
@@ -125,8 +126,9 @@ export const startKubeSim = async (options: KubeSimOptions = {}): Promise<Runnin
   const host = options.host ?? "127.0.0.1"
   const tlsEnabled = options.tls ?? true
   const tokens = new Map<string, string>(Object.entries({ [ADMIN_TOKEN]: ADMIN_USER, ...options.tokens }))
-  const registry = new Registry([...builtinResources, ...(options.extraResources ?? [])])
+  const registry = new Registry([...builtinResources, crdResource, ...(options.extraResources ?? [])])
   const store = new Store({ registry, watchWindow: options.watchWindow ?? 1000 })
+  installCrdController(store, registry)
   let address = ""
   const core = new KubeSimServer(store, {
     tokens,
@@ -222,11 +224,13 @@ export const startKubeSim = async (options: KubeSimOptions = {}): Promise<Runnin
     openWatches: () => core.openWatches(),
     resource,
     get: (ref, namespace, name) => store.find(resource(ref), namespace, name),
-    list: (ref, namespace, filter) =>
-      store.list(resource(ref), namespace, {
+    list: (ref, namespace, filter) => {
+      const type = resource(ref)
+      return store.list(type, namespace, {
         labelSelector: parseLabelSelector(filter?.labelSelector),
-        fieldSelector: parseFieldSelector(filter?.fieldSelector)
-      }).items,
+        fieldSelector: parseFieldSelector(filter?.fieldSelector, type.fieldLabels)
+      }).items
+    },
     create: (object) => {
       const type = typeOfObject(registry, object)
       const namespace = namespaceOf(type, object)

@@ -118,6 +118,15 @@ export const unsupportedMediaType = (contentType: string) =>
     `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`
   )
 
+/** Custom resources take no strategic merge patch: they have no Go struct to carry the merge keys. */
+export const unsupportedPatchType = () =>
+  failure(
+    415,
+    "UnsupportedMediaType",
+    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, " +
+      "application/merge-patch+json, application/apply-patch+yaml"
+  )
+
 export const pathNotFound = () => failure(404, "NotFound", "the server could not find the requested resource")
 
 export const injected = (code: 500 | 503) =>

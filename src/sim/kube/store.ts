@@ -12,9 +12,10 @@ import {
   qualifiedResource,
   type Registry,
   resourceKey,
-  type ResourceType
+  type ResourceType,
+  storageApiVersion
 } from "./registry.js"
-import { matches, objectFields, type Selector } from "./selectors.js"
+import { matches, matchesFields, type Selector } from "./selectors.js"
 import {
   alreadyExists,
   type ApiError,
@@ -25,7 +26,14 @@ import {
   namespaceNotFound,
   notFound
 } from "./status.js"
-import { type FieldError, formatTime, labelProblems, nameProblems } from "./validation.js"
+import {
+  annotationProblems,
+  type FieldError,
+  formatTime,
+  invalid as fieldInvalid,
+  labelProblems,
+  nameProblems
+} from "./validation.js"
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED"
 
@@ -56,6 +64,8 @@ export interface WriteOptions {
   /** Direct (non-HTTP) writes may seed `status` on create; HTTP creates reset it as the real server does. */
   readonly keepStatus?: boolean
   readonly dryRun?: boolean
+  /** fieldValidation=Strict: fields the type's schema does not declare fail the request instead of being dropped. */
+  readonly strict?: boolean
 }
 
 export interface DeleteOptions {
@@ -111,6 +121,24 @@ const decodeContinue = (token: string): { rv: number; start: string } => {
   throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
 }
 
+/**
+ * What the CustomResourceDefinition machinery needs to hear from the store. Both run only for real (not dry-run)
+ * writes; `removing` runs before the object's own DELETED event is recorded, so anything it deletes is recorded
+ * first and the event log stays in resourceVersion order.
+ */
+export interface StoreHooks {
+  readonly removing?: (type: ResourceType, object: KubeObject) => void
+  readonly committed?: (type: ResourceType, eventType: EventType, object: KubeObject) => void
+}
+
+/** The top-level fields a type's generation follows; `*` is every field but metadata (and a status subresource). */
+const generationFieldsOf = (type: ResourceType, current: KubeObject, next: KubeObject): ReadonlyArray<string> => {
+  const fields = type.generationFields ?? []
+  if (!fields.includes("*")) return fields
+  const ignored = new Set(["apiVersion", "kind", "metadata", ...(type.hasStatus ? ["status"] : [])])
+  return [...new Set([...Object.keys(current), ...Object.keys(next)])].filter((f) => !ignored.has(f))
+}
+
 export interface StoreOptions {
   readonly registry: Registry
   /** Events retained for watch resumption; older resourceVersions get 410 Gone. */
@@ -131,12 +159,17 @@ export class Store {
   private readonly now: () => number
   private nextClusterIp = 1
   private nextNodePort = 0
+  private hooks: StoreHooks = {}
 
   constructor(options: StoreOptions) {
     this.registry = options.registry
     this.watchWindow = Math.max(1, options.watchWindow)
     this.now = options.now ?? Date.now
     for (const type of this.registry.types) this.tables.set(resourceKey(type), new Map())
+  }
+
+  setHooks(hooks: StoreHooks): void {
+    this.hooks = hooks
   }
 
   get resourceVersion(): number {
@@ -148,10 +181,21 @@ export class Store {
     return this.compactedRevision
   }
 
+  /** Tables appear with their first use, since custom resource types are registered at run time. */
   private table(type: ResourceType): Map<string, KubeObject> {
-    const table = this.tables.get(resourceKey(type))
-    if (table === undefined) throw new Error(`unregistered resource ${resourceKey(type)}`)
+    const key = resourceKey(type)
+    let table = this.tables.get(key)
+    if (table === undefined) {
+      table = new Map()
+      this.tables.set(key, table)
+    }
     return table
+  }
+
+  /** Forgets a custom resource's table once its definition is gone (its objects were deleted first). */
+  dropTable(type: Pick<ResourceType, "group" | "plural">): void {
+    this.tables.delete(resourceKey(type))
+    this.sortedKeys.delete(resourceKey(type))
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
@@ -199,6 +243,7 @@ export class Store {
       this.events = this.events.slice(dropped)
     }
     for (const listener of this.listeners) listener(event)
+    this.hooks.committed?.(type, eventType, object)
   }
 
   private requireNamespace(type: ResourceType, namespace: string | undefined): string | undefined {
@@ -216,17 +261,9 @@ export class Store {
     if (decodeError !== undefined) throw badRequest(decodeError.message)
     const meta = metaOf(object)
     const errors: Array<FieldError> = []
-    for (const problem of nameProblems(name, type.nameRule)) {
-      errors.push({
-        field: "metadata.name",
-        type: "FieldValueInvalid",
-        message: `Invalid value: "${name}": ${problem}`
-      })
-    }
+    for (const problem of nameProblems(name, type.nameRule)) errors.push(fieldInvalid("metadata.name", name, problem))
     errors.push(...labelProblems(meta.labels))
-    if (meta.annotations !== undefined && !isObject(meta.annotations)) {
-      errors.push({ field: "metadata.annotations", type: "FieldValueInvalid", message: "Invalid value: must be a map" })
-    }
+    errors.push(...annotationProblems(meta.annotations))
     errors.push(...type.validate(object))
     if (errors.length > 0) throw invalid(type, name, errors)
   }
@@ -236,7 +273,8 @@ export class Store {
    * node ports for NodePort/LoadBalancer services (AKO's NodePort mode reads them). On update, omitted cluster IPs
    * and node ports keep their allocated values.
    */
-  private applyDefaults(type: ResourceType, object: KubeObject, previous?: KubeObject): KubeObject {
+  private applyDefaults(type: ResourceType, input: KubeObject, previous?: KubeObject): KubeObject {
+    const object = type.defaults(input)
     if (type.group !== "" || type.kind !== "Service") return object
     const spec: Record<string, unknown> = isObject(object["spec"]) ? { ...object["spec"] } : {}
     const before: Record<string, unknown> = previous !== undefined && isObject(previous["spec"]) ? previous["spec"] : {}
@@ -288,6 +326,17 @@ export class Store {
     return undefined
   }
 
+  /** The strict decoder's refusal of fields a schema does not declare (only schema-backed types can tell). */
+  private checkStrict(type: ResourceType, object: KubeObject, options: WriteOptions): void {
+    if (!options.strict || type.unknownFields === undefined) return
+    const unknown = type.unknownFields(object)
+    if (unknown.length === 0) return
+    throw badRequest(
+      `${type.kind} in version ${JSON.stringify(type.version)} cannot be handled as a ${type.kind}: strict decoding ` +
+        `error: ${unknown.map((path) => `unknown field ${JSON.stringify(path)}`).join(", ")}`
+    )
+  }
+
   /** A body for another type than the URL names is refused before anything else, as the real decoder does. */
   private checkTypeMeta(type: ResourceType, body: KubeObject): void {
     if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(type)) {
@@ -305,6 +354,7 @@ export class Store {
   create(type: ResourceType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}): KubeObject {
     if (!isObject(body)) throw badRequest("Object 'Kind' is missing in 'null'")
     this.checkTypeMeta(type, body)
+    this.checkStrict(type, body, options)
     const meta: ObjectMeta = { ...metaOf(body) }
     if (type.namespaced) {
       const requested = namespace ?? meta.namespace
@@ -338,7 +388,7 @@ export class Store {
     this.revision++
     const stored: KubeObject = {
       ...candidate,
-      apiVersion: apiVersionOf(type),
+      apiVersion: storageApiVersion(type),
       kind: type.kind,
       metadata: {
         ...meta,
@@ -354,10 +404,11 @@ export class Store {
       if (status === undefined) delete stored["status"]
       else stored["status"] = status
     }
-    table.set(key, stored)
+    const prepared = type.prepare === undefined ? stored : type.prepare(stored, undefined, this.now())
+    table.set(key, prepared)
     this.sortedKeys.delete(resourceKey(type))
-    this.record(type, "ADDED", stored, undefined)
-    return stored
+    this.record(type, "ADDED", prepared, undefined)
+    return prepared
   }
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -404,7 +455,7 @@ export class Store {
       const meta = metaOf(object)
       if (namespace !== undefined && type.namespaced && meta.namespace !== namespace) continue
       if (!matches(labelSelector, meta.labels)) continue
-      if (!matches(fieldSelector, objectFields(meta))) continue
+      if (!matchesFields(fieldSelector, type.fieldLabels, object)) continue
       selected.push([key, object])
     }
     const limit = options.limit !== undefined && options.limit > 0 ? options.limit : undefined
@@ -442,6 +493,7 @@ export class Store {
   ): KubeObject {
     if (!isObject(body)) throw badRequest("Object 'Kind' is missing in 'null'")
     this.checkTypeMeta(type, body)
+    this.checkStrict(type, body, options)
     const current = this.get(type, namespace, name)
     const bodyMeta = metaOf(body)
     if (bodyMeta.name !== undefined && bodyMeta.name !== name) {
@@ -474,7 +526,7 @@ export class Store {
       const next: KubeObject = { ...current }
       if (body["status"] === undefined) delete next["status"]
       else next["status"] = body["status"]
-      return next
+      return this.applyDefaults(type, next, current)
     }
     const bodyMeta = metaOf(body)
     const meta: ObjectMeta = {
@@ -493,7 +545,7 @@ export class Store {
     if (currentMeta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds
     else meta.deletionGracePeriodSeconds = currentMeta.deletionGracePeriodSeconds
     const next: KubeObject = this.applyDefaults(type, { ...body, metadata: meta }, current)
-    next.apiVersion = apiVersionOf(type)
+    next.apiVersion = storageApiVersion(type)
     next.kind = type.kind
     if (type.hasStatus && !options.keepStatus) {
       if (current["status"] === undefined) delete next["status"]
@@ -521,18 +573,21 @@ export class Store {
       }
     }
     if (type.generationFields !== undefined) {
-      const changed = type.generationFields.some((f) => !same(current[f], next[f]))
+      const changed = generationFieldsOf(type, current, next).some((f) => !same(current[f], next[f]))
       nextMeta.generation = (currentMeta.generation ?? 1) + (changed ? 1 : 0)
     }
-    const candidate: KubeObject = { ...next, metadata: nextMeta }
+    const unprepared: KubeObject = { ...next, metadata: nextMeta }
+    const candidate = type.prepare === undefined ? unprepared : type.prepare(unprepared, current, this.now())
     // The real server skips the write (and keeps the resourceVersion) when nothing changed.
     if (same(candidate, current)) return current
     if (options.dryRun) return candidate
     const table = this.table(type)
     const key = keyOf(currentMeta.namespace, name)
+    const removed = nextMeta.deletionTimestamp !== undefined && (nextMeta.finalizers ?? []).length === 0
+    if (removed) this.hooks.removing?.(type, candidate)
     this.revision++
-    nextMeta.resourceVersion = String(this.revision)
-    if (nextMeta.deletionTimestamp !== undefined && (nextMeta.finalizers ?? []).length === 0) {
+    candidate.metadata = { ...metaOf(candidate), resourceVersion: String(this.revision) }
+    if (removed) {
       table.delete(key)
       this.sortedKeys.delete(resourceKey(type))
       this.record(type, "DELETED", candidate, current)
@@ -561,9 +616,11 @@ export class Store {
     }
     let patched: unknown
     try {
+      // Custom resources have no merge keys: an applied configuration replaces their lists whole, as the atomic
+      // lists of server-side apply do.
       patched = patchType === "json"
         ? jsonPatch(current, patch)
-        : patchType === "merge"
+        : patchType === "merge" || (patchType === "apply" && type.custom)
         ? mergePatch(current, patch)
         : strategicMergePatch(current, patch)
     } catch (error) {
@@ -573,6 +630,7 @@ export class Store {
       throw error
     }
     if (!isObject(patched)) throw badRequest("the patch produced an object that is not a JSON object")
+    this.checkStrict(type, patched, options)
     const patchedMeta = metaOf(patched)
     const requested = patchedMeta.resourceVersion
     if (requested !== undefined && requested !== "" && requested !== metaOf(current).resourceVersion) {
@@ -614,6 +672,7 @@ export class Store {
       return { _tag: "Pending", object: marked }
     }
     if (type.group === "" && type.kind === "Namespace") this.deleteNamespaceContents(name)
+    this.hooks.removing?.(type, current)
     this.revision++
     const deleted: KubeObject = { ...current, metadata: { ...meta, resourceVersion: String(this.revision) } }
     table.delete(key)

@@ -34,7 +34,7 @@ export const tableRow = (type: ResourceType, object: KubeObject, now: number) =>
     cells: [
       object.metadata?.name ?? "",
       ...type.columns.map((c) => c.cell(object)),
-      Number.isNaN(created) ? "<unknown>" : humanDuration(now - created)
+      ...(type.ageColumn ? [Number.isNaN(created) ? "<unknown>" : humanDuration(now - created)] : [])
     ],
     object: partialMetadata(object)
   }
@@ -51,8 +51,16 @@ export const table = (
   metadata,
   columnDefinitions: [
     { name: "Name", type: "string", format: "name", description: "Name of the object", priority: 0 },
-    ...type.columns.map((c) => ({ name: c.name, type: "string", format: "", description: c.name, priority: 0 })),
-    { name: "Age", type: "string", format: "", description: "Time since creation", priority: 0 }
+    ...type.columns.map((c) => ({
+      name: c.name,
+      type: c.type ?? "string",
+      format: c.format ?? "",
+      description: c.description ?? c.name,
+      priority: c.priority ?? 0
+    })),
+    ...(type.ageColumn
+      ? [{ name: "Age", type: "string", format: "", description: "Time since creation", priority: 0 }]
+      : [])
   ],
   rows: objects.map((o) => tableRow(type, o, now))
 })

@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from "node:http"
 import { apiVersionOf, type KubeObject, type ObjectMeta, type ResourceType } from "./registry.js"
-import { matches, objectFields, type Selector } from "./selectors.js"
+import { matches, matchesFields, type Selector } from "./selectors.js"
 import type { StatusBody } from "./status.js"
 import type { EventType, StoreEvent } from "./store.js"
 
@@ -19,7 +19,8 @@ const selected = (filter: WatchFilter, object: KubeObject | undefined): boolean 
   if (object === undefined) return false
   const meta = (object.metadata ?? {}) as ObjectMeta
   if (filter.type.namespaced && filter.namespace !== undefined && meta.namespace !== filter.namespace) return false
-  return matches(filter.labelSelector, meta.labels) && matches(filter.fieldSelector, objectFields(meta))
+  return matches(filter.labelSelector, meta.labels) &&
+    matchesFields(filter.fieldSelector, filter.type.fieldLabels, object)
 }
 
 /** The event a watcher with this filter sees, or undefined when the change is invisible to it. */

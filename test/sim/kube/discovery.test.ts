@@ -15,6 +15,7 @@ describe("kube sim discovery", () => {
     const groups = (await rawRequest(sim, "GET", "/apis")).json<{ kind: string; groups: Array<{ name: string }> }>()
     expect(groups.kind).toBe("APIGroupList")
     expect(groups.groups.map((g) => g.name).sort()).toEqual([
+      "apiextensions.k8s.io",
       "apps",
       "coordination.k8s.io",
       "discovery.k8s.io",
