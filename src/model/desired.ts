@@ -78,6 +78,7 @@ export type ProblemReason =
   | "InvalidStaticIP"
   | "Unsupported"
   | "NameConflict"
+  | "HostPathConflict"
 
 /** A per-object translation problem; the app turns it into a Kubernetes Event (type Warning) on `object`. */
 export interface Problem {

@@ -1,5 +1,6 @@
 export * from "./avi-fields.js"
 export * from "./checksum.js"
+export * from "./conflicts.js"
 export * from "./desired.js"
 export * from "./filters.js"
 export * from "./ingress.js"

@@ -51,6 +51,8 @@ export interface HostPath {
   readonly servicePort: number
   /** A Route's insecure companion of an edge host with `insecureEdgeTerminationPolicy: Allow`. */
   readonly insecureEdgeAllow: boolean
+  /** The source's creationTimestamp (RFC 3339, `""` when unknown): the oldest claim on a host path wins. */
+  readonly created: string
 }
 
 export interface ParsedIngress {
@@ -251,7 +253,8 @@ export const parseIngress = (
         portName,
         backendPort,
         servicePort: requestedPort,
-        insecureEdgeAllow: false
+        insecureEdgeAllow: false,
+        created: ingress.metadata?.creationTimestamp ?? ""
       })
     }
   }

@@ -125,6 +125,10 @@ const poolObject = (
     })
   )
 
+/** The pool a host path becomes on its VS (insecure shared, SNI, or dedicated). */
+export const poolNameOf = (settings: ModelSettings, p: HostPath, dedicated: boolean): string =>
+  p.certificate === undefined && !dedicated ? insecurePoolName(settings, p) : securePoolName(settings, p, dedicated)
+
 const insecurePoolName = (settings: ModelSettings, p: HostPath): string =>
   p.poolNameHasService ?
     routeInsecurePoolName(settings.clusterName, p.host, p.path, p.namespace, p.objectName, p.serviceName) :

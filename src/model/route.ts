@@ -144,7 +144,8 @@ export const parseRoute = (
       poolNameHasService: true,
       portName,
       backendPort,
-      servicePort
+      servicePort,
+      created: route.metadata?.creationTimestamp ?? ""
     }
     paths.push({
       ...base,

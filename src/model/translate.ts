@@ -1,6 +1,7 @@
 /**
  * Entry points: the whole cluster, one unit, and which units a changed Kubernetes object affects.
  */
+import { resolveConflicts } from "./conflicts.js"
 import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import type { HostPath } from "./ingress.js"
@@ -53,7 +54,8 @@ const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: st
   return { paths, problems }
 }
 
-const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): ReadonlyArray<DesiredUnit> => {
+/** The L7 units of these host paths, one per VS, after conflicting claims are settled (`resolveConflicts`). */
+const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): L7Units => {
   const byVs = new Map<string, Array<HostPath>>()
   for (const p of paths) {
     const vs = l7VsNameForHost(settings, p.host)
@@ -61,11 +63,25 @@ const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): Reado
     if (list === undefined) byVs.set(vs, [p])
     else list.push(p)
   }
-  return [...byVs.entries()].map(([vs, entries]) =>
-    settings.shardVSSize === "DEDICATED" ?
-      translateDedicated(settings, vs, entries[0]?.host ?? "", entries) :
-      translateShard(settings, vs, entries)
-  )
+  const dedicated = settings.shardVSSize === "DEDICATED"
+  const units: Array<DesiredUnit> = []
+  const problems: Array<Problem> = []
+  for (const [vs, entries] of byVs) {
+    const resolved = resolveConflicts(settings, entries, dedicated)
+    problems.push(...resolved.problems)
+    if (resolved.paths.length === 0 && dedicated) continue
+    units.push(
+      dedicated ?
+        translateDedicated(settings, vs, resolved.paths[0]?.host ?? "", resolved.paths) :
+        translateShard(settings, vs, resolved.paths)
+    )
+  }
+  return { units, problems }
+}
+
+interface L7Units {
+  readonly units: ReadonlyArray<DesiredUnit>
+  readonly problems: ReadonlyArray<Problem>
 }
 
 /** Everything: one pass over the snapshot. The result does not depend on the order of the snapshot's maps. */
@@ -79,8 +95,9 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
     problems.push(...result.problems)
   }
   const l7 = l7Input(snapshot, settings)
-  units.push(...l7Units(settings, l7.paths))
-  problems.push(...l7.problems)
+  const built = l7Units(settings, l7.paths)
+  units.push(...built.units)
+  problems.push(...l7.problems, ...built.problems)
   units.sort((a, b) => compareStrings(a.key, b.key))
   const desired = new Map<string, DesiredUnit>()
   for (const unit of units) {
@@ -135,7 +152,8 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
   const vsName = key.slice(prefix.length)
   if (isL7VsName(settings, vsName)) {
     const l7 = l7Input(snapshot, settings, vsName)
-    return { unit: l7Units(settings, l7.paths)[0], problems: l7.problems }
+    const built = l7Units(settings, l7.paths)
+    return { unit: built.units[0], problems: [...l7.problems, ...built.problems] }
   }
   // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
   let found: { key: string; service: Service } | undefined
