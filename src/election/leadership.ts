@@ -88,7 +88,8 @@ const stepClock = (
     )
     if (justEnded !== undefined) yield* Deferred.succeed(justEnded, undefined)
     return open
-  })
+    // latching and waking the waiters belong together, even if the caller (a write being cut) is interrupted
+  }).pipe(Effect.uninterruptible)
 
 /** Whether the current term is still open (before its renew deadline); latches `expired` if not. */
 export const termOpen = (state: LeadershipState): Effect.Effect<boolean> => stepClock(state, (clock) => clock)
