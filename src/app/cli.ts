@@ -1,6 +1,7 @@
 /** The `ako-ts` command line: `run` (the controller), `playground`, and `sim kube|avi`. */
-import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import { Command, CommandDescriptor, HelpDoc, Options, ValidationError } from "@effect/cli"
+import type { HashMap } from "effect"
+import { Effect, Redacted } from "effect"
 import { aviSimCommand } from "../sim/avi/cli.js"
 import { kubeSimCommand } from "../sim/kube/cli.js"
 import { runPlan } from "./plan.js"
@@ -47,3 +48,78 @@ export const rootCommand = Command.make("ako-ts", { kubeconfig }, runOrPlaygroun
 )
 
 export const cli = Command.run(rootCommand, { name: "ako-ts", version: VERSION })
+
+/** Every command and subcommand name, for telling which argument of a rejected command line is the stray one. */
+const commandNames = (): ReadonlySet<string> => {
+  const names = new Set<string>()
+  const visit = (subcommands: HashMap.HashMap<string, CommandDescriptor.Command<unknown>>) => {
+    for (const [name, descriptor] of subcommands) {
+      // a descriptor's subcommands include itself: stop at names already seen
+      if (names.has(name)) continue
+      names.add(name)
+      visit(CommandDescriptor.getSubcommands(descriptor))
+    }
+  }
+  visit(Command.getSubcommands(rootCommand))
+  return names
+}
+
+// Written out so the source holds no control character; @effect/cli may style its text for a terminal.
+const ANSI_STYLE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
+
+const helpText = (doc: HelpDoc.HelpDoc): string =>
+  HelpDoc.toAnsiText(doc).replace(ANSI_STYLE, "").replace(/\s*\n\s*/g, " ").trim()
+
+/** The first argument that is neither a command name nor a known option (or its value). */
+const strayArgument = (args: ReadonlyArray<string>): string | undefined => {
+  const names = commandNames()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--kubeconfig") {
+      i++
+      continue
+    }
+    if (arg.startsWith("--kubeconfig=") || names.has(arg)) continue
+    return arg
+  }
+  return undefined
+}
+
+const describeValidationError = (error: ValidationError.ValidationError, args: ReadonlyArray<string>): string => {
+  const text = helpText(error.error)
+  if (error._tag === "CommandMismatch") {
+    const stray = strayArgument(args)
+    if (stray !== undefined) return `invalid command line: unknown argument '${stray}' (${text})`
+  }
+  const named = args.some((arg) => text.includes(arg))
+  return named || args.length === 0 ?
+    `invalid command line: ${text}` :
+    `invalid command line: ${text} (arguments: ${args.join(" ")})`
+}
+
+const fieldText = (value: unknown): string =>
+  Redacted.isRedacted(value) ? "<redacted>" : typeof value === "object" && value !== null ?
+    JSON.stringify(value) :
+    String(value)
+
+/**
+ * One readable sentence for whatever ended the process, never `[object Object]` or an empty string: the error's
+ * own message; an @effect/cli validation error as the CLI words it, naming the argument at fault; a tagged error
+ * without a message as its tag and fields (`NotLeader: renew deadline passed …`).
+ */
+export const describeFailure = (error: unknown, args: ReadonlyArray<string>): string => {
+  if (ValidationError.isValidationError(error)) return describeValidationError(error, args)
+  if (error instanceof Error && error.message.trim() !== "") return error.message
+  if (typeof error === "object" && error !== null) {
+    const record = error as Record<string, unknown>
+    const tag = typeof record["_tag"] === "string" ? record["_tag"] : error instanceof Error ? error.name : "Error"
+    const fields = Object.entries(record).filter(([key]) =>
+      key !== "_tag" && key !== "message" && key !== "stack" && key !== "cause" && key !== "name"
+    )
+    if (fields.length === 0) return tag
+    const [only] = fields
+    if (fields.length === 1 && typeof only![1] === "string") return `${tag}: ${only![1]}`
+    return `${tag}: ${fields.map(([key, value]) => `${key}=${fieldText(value)}`).join(", ")}`
+  }
+  return String(error)
+}

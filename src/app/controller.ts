@@ -6,7 +6,7 @@
  * program (crash-only supervision); everything else retries on its own schedule.
  */
 import type * as k8s from "@kubernetes/client-node"
-import { Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Duration, Effect, Layer, Option, Schedule, Stream, SubscriptionRef } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviClientConfig } from "../avi/index.js"
 import { electionLayer, Elector, kubeLeaseApiLayer, makeElectionConfig, runWhileLeader } from "../election/index.js"
@@ -22,6 +22,7 @@ import type { ModelSettings } from "../model/index.js"
 import { akoUser } from "../model/index.js"
 import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
+import { AviLogins, followAviSecret } from "./avi-credentials.js"
 import { awaitAviEnvironment } from "./avi-environment.js"
 import type { AviEnvironment } from "./avi-environment.js"
 import { emitConfigWarnings } from "./config-warnings.js"
@@ -104,7 +105,11 @@ export const controllerLayer = (
       retryPeriod: config.retryPeriod
     })
     const kube = kubeClientLayer(kubeConfig)
-    const avi = AviClient.layer(aviClientConfig(settings, aviRequestTimeout))
+    // The client reads its login from AviLogins before every call, so a corrected avi-secret needs no restart.
+    const avi = Layer.unwrapEffect(
+      Effect.map(AviLogins, (logins) =>
+        AviClient.layer({ ...aviClientConfig(settings, aviRequestTimeout), credentials: SubscriptionRef.get(logins) }))
+    ).pipe(Layer.provideMerge(AviLogins.layer(settings.credentials)))
     const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))
     const passive = Layer.mergeAll(
       election,
@@ -135,8 +140,14 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
     yield* readiness.register("caches")
     yield* readiness.register("election")
 
+    const logins = yield* AviLogins
     const passive = Effect.gen(function*() {
-      const environment = yield* awaitAviEnvironment(settings.config.cloudName)
+      // Started again with fresh backoff when avi-secret changes: a corrected password is tried at once.
+      const environment = yield* logins.changes.pipe(
+        Stream.flatMap(() => Stream.fromEffect(awaitAviEnvironment(settings.config.cloudName)), { switch: true }),
+        Stream.runHead,
+        Effect.flatMap(Option.match({ onNone: () => Effect.never, onSome: Effect.succeed }))
+      )
       const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment))
       const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }
       // deleteConfig switches the leader's work: each change interrupts the current program and starts the other.
@@ -182,6 +193,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         reflectors.run,
         readiness.set("election", true).pipe(Effect.zipRight(elector.run)),
         followConfigMap(live, reflectors, options.env, settings.config),
+        followAviSecret(settings.identity.podNamespace, settings.credentials),
         runPeriodicRefresh(options.aviCacheRefresh),
         passive
       ],

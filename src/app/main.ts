@@ -5,14 +5,21 @@
  */
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Layer, Option } from "effect"
-import { cli } from "./cli.js"
+import { cli, describeFailure } from "./cli.js"
 import { jsonLogging } from "./logging.js"
 import { ReadinessLive } from "./readiness.js"
 
 const tagOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "Error"
 
-const describe = (error: unknown): string => error instanceof Error ? error.message : String(error)
+/** The failure report must not fail itself: a bug in rendering would swallow the one line that says what happened. */
+const describe = (error: unknown): string => {
+  try {
+    return describeFailure(error, process.argv.slice(2))
+  } catch {
+    return `${tagOf(error)} (the error could not be rendered)`
+  }
+}
 
 const program = cli(process.argv).pipe(
   // Logged here, inside the JSON logger, so a start-up failure reads like every other line (runMain's own report is off).

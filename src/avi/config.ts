@@ -2,17 +2,32 @@
  * Configuration of one Avi client. The application maps AKO's ConfigMap and `avi-secret` onto it; library users
  * build it directly.
  */
-import { Duration, Option } from "effect"
-import type { Redacted } from "effect"
+import { Duration, Effect, Option, Redacted } from "effect"
 
-export interface AviClientConfig {
-  /** `host`, `host:port`, or a URL with scheme (`http://127.0.0.1:8080`). HTTPS unless a scheme is given. */
-  readonly controller: string
+/** What the client logs in with. */
+export interface AviLogin {
   readonly username: string
   /** Password login (`POST /login {username,password}`). One of password or authToken is required. */
   readonly password?: Redacted.Redacted<string> | undefined
   /** Token login (`POST /login {username,token}`), used when no password is given. */
   readonly authToken?: Redacted.Redacted<string> | undefined
+}
+
+export interface AviClientConfig {
+  /** `host`, `host:port`, or a URL with scheme (`http://127.0.0.1:8080`). HTTPS unless a scheme is given. */
+  readonly controller: string
+  /** Required unless `credentials` is given. */
+  readonly username?: string | undefined
+  /** Password login (`POST /login {username,password}`). One of password or authToken is required. */
+  readonly password?: Redacted.Redacted<string> | undefined
+  /** Token login (`POST /login {username,token}`), used when no password is given. */
+  readonly authToken?: Redacted.Redacted<string> | undefined
+  /**
+   * Credentials that can change while the client runs, e.g. a Secret that is rotated or corrected. Read before
+   * every call; when they differ from the ones the current session logged in with, the client logs in again with
+   * the new ones (concurrent calls share that login). Given, it replaces `username`, `password` and `authToken`.
+   */
+  readonly credentials?: Effect.Effect<AviLogin> | undefined
   /** `X-Avi-Tenant` of every call unless a call names another. Default `admin`. */
   readonly tenant?: string | undefined
   /** `X-Avi-Version`. Absent: read from `/api/initial-data` after login and capped at {@link MAX_AVI_VERSION}. */
@@ -38,13 +53,38 @@ export const MAX_AVI_VERSION = "30.2.1"
 /** Version sent before the controller's own is known (the Go SDK's default). */
 export const BOOTSTRAP_AVI_VERSION = "18.2.6"
 
-export interface ResolvedConfig {
-  readonly baseUrl: string
+export interface ResolvedLogin {
   readonly username: string
   /** None when neither secret is configured: every login then fails with AviAuthError. */
   readonly credential: Option.Option<
     { readonly kind: "password" | "token"; readonly secret: Redacted.Redacted<string> }
   >
+}
+
+export const resolveLogin = (login: AviLogin): ResolvedLogin => {
+  const secret = login.password ?? login.authToken
+  return {
+    username: login.username,
+    credential: Option.fromNullable(secret).pipe(
+      Option.map((value) => ({
+        kind: login.password !== undefined ? "password" as const : "token" as const,
+        secret: value
+      }))
+    )
+  }
+}
+
+/** Whether two logins would send the same `/login` body (compared inside the process, never printed). */
+export const sameLogin = (a: ResolvedLogin, b: ResolvedLogin): boolean =>
+  a.username === b.username &&
+  Option.getEquivalence((x: { kind: string; secret: Redacted.Redacted<string> }, y) =>
+    x.kind === y.kind && Redacted.value(x.secret) === Redacted.value(y.secret)
+  )(a.credential, b.credential)
+
+export interface ResolvedConfig {
+  readonly baseUrl: string
+  /** The credentials to log in with now (fixed, or read from `credentials`). */
+  readonly login: Effect.Effect<ResolvedLogin>
   readonly tenant: string
   readonly version: Option.Option<string>
   readonly caData: Option.Option<string>
@@ -62,16 +102,14 @@ export const baseUrlOf = (controller: string): string => {
 }
 
 export const resolveConfig = (config: AviClientConfig): ResolvedConfig => {
-  const secret = config.password ?? config.authToken
+  const fixed = resolveLogin({
+    username: config.username ?? "",
+    password: config.password,
+    authToken: config.authToken
+  })
   return {
     baseUrl: baseUrlOf(config.controller),
-    username: config.username,
-    credential: Option.fromNullable(secret).pipe(
-      Option.map((value) => ({
-        kind: config.password !== undefined ? "password" as const : "token" as const,
-        secret: value
-      }))
-    ),
+    login: config.credentials === undefined ? Effect.succeed(fixed) : Effect.map(config.credentials, resolveLogin),
     tenant: config.tenant ?? "admin",
     version: Option.fromNullable(config.version).pipe(Option.filter((v) => v.length > 0)),
     caData: Option.fromNullable(config.caData).pipe(Option.filter((v) => v.length > 0)),

@@ -2,7 +2,7 @@
  * `ako-ts/avi`: an Effect client for the Avi Controller REST API (VMware NSX Advanced Load Balancer).
  * See README.md in this folder for an example.
  */
-export type { AviClientConfig } from "./config.js"
+export type { AviClientConfig, AviLogin } from "./config.js"
 export { BOOTSTRAP_AVI_VERSION, capVersion, MAX_AVI_VERSION } from "./config.js"
 export {
   AviAuthError,

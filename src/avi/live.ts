@@ -20,8 +20,8 @@ import {
   Stream
 } from "effect"
 import type { Scope } from "effect"
-import type { AviClientConfig, ResolvedConfig } from "./config.js"
-import { BOOTSTRAP_AVI_VERSION, capVersion, resolveConfig } from "./config.js"
+import type { AviClientConfig, ResolvedConfig, ResolvedLogin } from "./config.js"
+import { BOOTSTRAP_AVI_VERSION, capVersion, resolveConfig, sameLogin } from "./config.js"
 import type { AviError, AviNotFound } from "./errors.js"
 import { AviAuthError, AviDecodeError, AviUnavailable, controllerMessage, errorForStatus } from "./errors.js"
 import { recordRelogin, recordRequest } from "./metrics.js"
@@ -40,6 +40,8 @@ import type {
 interface Session {
   readonly generation: number
   readonly cookies: Cookies.Cookies
+  /** What this session logged in with: a session of other credentials than the current ones is replaced. */
+  readonly login: ResolvedLogin
 }
 
 interface Exchange {
@@ -197,16 +199,16 @@ export const makeLive = (
       )
     }
 
-    const login = (avVersion: string): Effect.Effect<Session, AviError> =>
+    const login = (avVersion: string, credentials: ResolvedLogin): Effect.Effect<Session, AviError> =>
       Effect.gen(function*() {
         const context = { method: "POST", path: "/login" }
-        if (Option.isNone(config.credential)) {
+        if (Option.isNone(credentials.credential)) {
           return yield* new AviAuthError({ ...context, status: 0, message: "no password or authToken configured" })
         }
-        const { kind, secret } = config.credential.value
+        const { kind, secret } = credentials.credential.value
         const body = kind === "password"
-          ? { username: config.username, password: Redacted.value(secret) }
-          : { username: config.username, token: Redacted.value(secret) }
+          ? { username: credentials.username, password: Redacted.value(secret) }
+          : { username: credentials.username, token: Redacted.value(secret) }
         const result = yield* retryTransient(
           exchange(
             { method: "POST", target: "/login", body, tenant: config.tenant },
@@ -216,7 +218,7 @@ export const makeLive = (
         )
         if (result.status >= 200 && result.status < 300) {
           const generation = yield* Ref.updateAndGet(generations, (n) => n + 1)
-          const fresh: Session = { generation, cookies: result.cookies }
+          const fresh: Session = { generation, cookies: result.cookies, login: credentials }
           yield* Ref.set(session, Option.some(fresh))
           yield* Effect.logDebug("avi login").pipe(Effect.annotateLogs({ controller: config.baseUrl, generation }))
           return fresh
@@ -230,19 +232,29 @@ export const makeLive = (
 
     const currentVersion = Effect.map(Ref.get(version), Option.getOrElse(() => BOOTSTRAP_AVI_VERSION))
 
-    const ensureSession: Effect.Effect<Session, AviError> = Effect.flatMap(
-      Ref.get(session),
-      Option.match({
-        onSome: Effect.succeed,
-        onNone: () =>
-          loginLock.withPermits(1)(
-            Effect.flatMap(
-              Ref.get(session),
-              Option.match({ onSome: Effect.succeed, onNone: () => Effect.flatMap(currentVersion, login) })
-            )
-          )
-      })
-    )
+    /** The session to use now: the current one if it logged in with the current credentials. */
+    const usable = (credentials: ResolvedLogin) =>
+      Effect.map(Ref.get(session), Option.filter((s) => sameLogin(s.login, credentials)))
+
+    const ensureSession: Effect.Effect<Session, AviError> = Effect.flatMap(config.login, (wanted) =>
+      Effect.flatMap(
+        usable(wanted),
+        Option.match({
+          onSome: Effect.succeed,
+          onNone: () =>
+            loginLock.withPermits(1)(Effect.gen(function*() {
+              // another caller may have logged in while this one waited, maybe with newer credentials still
+              const latest = yield* config.login
+              const ready = yield* usable(latest)
+              if (Option.isSome(ready)) return ready.value
+              // The old session is dropped, not kept as a fallback: the new credentials are what the owner wants,
+              // and a refused login then says so on every call instead of hiding behind a session that still works.
+              const stale = yield* Ref.getAndSet(session, Option.none())
+              if (Option.isSome(stale)) yield* Effect.logInfo("avi credentials changed, logging in with the new ones")
+              return yield* login(yield* currentVersion, latest)
+            }))
+        })
+      ))
 
     /** Logs in again unless another fiber already replaced the session that was refused. */
     const relogin = (stale: number): Effect.Effect<Session, AviError> =>
@@ -252,7 +264,7 @@ export const makeLive = (
             ? Effect.succeed(current.value)
             : Effect.logInfo("avi session refused, logging in again").pipe(
               Effect.zipRight(recordRelogin),
-              Effect.zipRight(Effect.flatMap(currentVersion, login))
+              Effect.zipRight(Effect.flatMap(Effect.zip(currentVersion, config.login), ([v, l]) => login(v, l)))
             ))
       )
 

@@ -23,13 +23,23 @@ import { EventRecorder } from "../k8s/event-types.js"
 import { WriteGuard } from "../k8s/write-guard.js"
 import type { ElectionConfig } from "./config.js"
 import type { LeadershipState } from "./leadership.js"
-import { Leadership, makeLeadership, makeLeadershipState, makeWriteGuard, Role } from "./leadership.js"
+import {
+  extendTerm,
+  Leadership,
+  makeLeadership,
+  makeLeadershipState,
+  makeWriteGuard,
+  Role,
+  startTerm,
+  termOpen,
+  untilExpired
+} from "./leadership.js"
 import { kubeLeaseApiLayer } from "./lease-api-kube.js"
 import type { LeaseApiShape, LeaseRecord, LeaseWrite } from "./lease-api.js"
 import { formatMicroTime, LeaseApi, LeaseApiError } from "./lease-api.js"
 import type { ElectionMetrics } from "./metrics.js"
 import { electionMetrics } from "./metrics.js"
-import { sleepMillis, sleepNanos } from "./sleep.js"
+import { sleepMillis } from "./sleep.js"
 
 /** Annotation with the holder's ako-ts version; valid only while `VERSION_HOLDER_ANNOTATION` names the holder. */
 export const VERSION_ANNOTATION = "ako-ts.io/version"
@@ -209,7 +219,8 @@ export const makeElector = (
       Effect.option
     )
 
-    type RenewOutcome = "renewed" | "failed" | "lost"
+    /** `expired`: the renew succeeded, but its answer came at or after the deadline, which ended the term. */
+    type RenewOutcome = "renewed" | "failed" | "lost" | "expired"
 
     const renewWrite = (record: LeaseRecord): Effect.Effect<LeaseWrite> =>
       Effect.map(wallNow, (stamp) => ({
@@ -231,8 +242,7 @@ export const makeElector = (
       )
       if (first._tag === "Right") {
         yield* observe(Option.some(first.right))
-        yield* Ref.set(state.lastRenew, sentAt)
-        return "renewed" as const
+        return (yield* extendTerm(state, sentAt)) ? "renewed" as const : "expired" as const
       }
       if (first.left._tag !== "LeaseConflict") return "failed" as const
       const fresh = yield* Effect.either(timed("get", api.get))
@@ -245,29 +255,27 @@ export const makeElector = (
       )
       if (second._tag === "Left") return "failed" as const
       yield* observe(Option.some(second.right))
-      yield* Ref.set(state.lastRenew, retriedAt)
-      return "renewed" as const
+      return (yield* extendTerm(state, retriedAt)) ? "renewed" as const : "expired" as const
     })
 
-    const deadlinePassed: Effect.Effect<"deadline"> = Effect.gen(function*() {
-      const last = yield* Ref.get(state.lastRenew)
-      const now = yield* Clock.currentTimeNanos
-      const remaining = last + state.renewDeadlineNanos - now
-      if (remaining <= 0n) return "deadline" as const
-      yield* sleepNanos(remaining)
-      return yield* deadlinePassed
-    })
+    // Ends the term the moment the deadline passes, however it is noticed: this timer, the guard refusing a write,
+    // or a renew answered too late. Nothing a renew answers afterwards can reopen it.
+    const deadlinePassed: Effect.Effect<"deadline"> = untilExpired(state).pipe(Effect.as("deadline" as const))
 
-    const renewLoop: Effect.Effect<"lost"> = Effect.sleep(config.retryPeriod).pipe(
+    const renewLoop: Effect.Effect<"lost" | "expired"> = Effect.sleep(config.retryPeriod).pipe(
       Effect.zipRight(renewOnce),
-      Effect.flatMap((outcome) => outcome === "lost" ? Effect.succeed("lost" as const) : renewLoop)
+      Effect.flatMap((outcome) => outcome === "lost" || outcome === "expired" ? Effect.succeed(outcome) : renewLoop)
     )
 
     const lead = (record: LeaseRecord, sentAt: bigint) =>
       Effect.gen(function*() {
+        yield* startTerm(state, sentAt)
+        // an acquire answered only after its own deadline wins no term (a later attempt renews the Lease we hold)
+        if (!(yield* termOpen(state))) {
+          return yield* Effect.logWarning("lease acquired too late to lead; trying again")
+        }
         const n = yield* Ref.updateAndGet(term, (t) => t + 1)
         const since = yield* Clock.currentTimeMillis
-        yield* Ref.set(state.lastRenew, sentAt)
         yield* SubscriptionRef.set(
           state.role,
           Role.Leader({ term: n, leaseTransitions: record.leaseTransitions, since })
@@ -286,7 +294,13 @@ export const makeElector = (
           renewLoop,
           Queue.take(overtaken).pipe(Effect.as("lost" as const))
         ])
-        yield* demote(outcome === "lost" ? "another replica holds the lease" : "renew deadline passed")
+        yield* demote(
+          outcome === "lost" ?
+            "another replica holds the lease" :
+            outcome === "expired" ?
+            "a renew was answered only after the renew deadline" :
+            "renew deadline passed"
+        )
       })
 
     const demote = (reason: string) =>
@@ -344,7 +358,7 @@ export const makeElector = (
     )
 
     const renewAge: Effect.Effect<never> = Effect.gen(function*() {
-      const last = yield* Ref.get(state.lastRenew)
+      const last = (yield* Ref.get(state.renew)).lastRenew
       const now = yield* Clock.currentTimeNanos
       if ((yield* Ref.get(term)) > 0) yield* Metric.set(metrics.lastRenewAge, Number(now - last) / 1e9)
     }).pipe(Effect.zipRight(Effect.sleep(config.retryPeriod)), Effect.forever)

@@ -5,7 +5,7 @@
  * (monotonic; only its origin is taken from the wall clock once), and `TestClock` drives it in tests, so
  * deadlines here never jump with NTP or wall-clock changes.
  */
-import { Clock, Context, Data, Duration, Effect, Metric, Ref, Stream, SubscriptionRef } from "effect"
+import { Clock, Context, Data, Deferred, Duration, Effect, Metric, Ref, Stream, SubscriptionRef } from "effect"
 import { NotLeader, WriteGuard } from "../k8s/write-guard.js"
 import type { ElectionMetrics } from "./metrics.js"
 import { sleepNanos } from "./sleep.js"
@@ -35,31 +35,96 @@ export interface LeadershipShape {
 
 export class Leadership extends Context.Tag("ako-ts/election/Leadership")<Leadership, LeadershipShape>() {}
 
+/**
+ * The current term's renew clock. `expired` latches: once anyone (the guard, the elector, a late renew) has seen
+ * `now >= lastRenew + renewDeadline`, the term is over, whatever a renew that was still in flight answers later.
+ */
+export interface RenewClock {
+  /** Monotonic nanos at which the last successful acquire/renew of this term was sent. */
+  readonly lastRenew: bigint
+  readonly expired: boolean
+  /** Completed when `expired` latches, so everyone waiting on the deadline (elector, fenced writes) wakes at once. */
+  readonly ended: Deferred.Deferred<void>
+}
+
 /** Mutable election state shared by the elector (writer) and Leadership/WriteGuard (readers). */
 export interface LeadershipState {
   readonly role: SubscriptionRef.SubscriptionRef<Role>
-  /** Monotonic nanos at which the last successful acquire/renew request was sent. */
-  readonly lastRenew: Ref.Ref<bigint>
+  readonly renew: Ref.Ref<RenewClock>
   /** Writes admitted and not yet finished; release waits for zero. */
   readonly inFlight: SubscriptionRef.SubscriptionRef<number>
   readonly renewDeadlineNanos: bigint
 }
 
 export const makeLeadershipState = (renewDeadline: Duration.Duration): Effect.Effect<LeadershipState> =>
-  Effect.all({
-    role: SubscriptionRef.make<Role>(Role.Candidate()),
-    lastRenew: Ref.make(0n),
-    inFlight: SubscriptionRef.make(0)
-  }).pipe(Effect.map((s) => ({ ...s, renewDeadlineNanos: Duration.unsafeToNanos(renewDeadline) })))
+  Effect.gen(function*() {
+    // no term yet: an expired clock
+    const ended = yield* Deferred.make<void>()
+    yield* Deferred.succeed(ended, undefined)
+    return {
+      role: yield* SubscriptionRef.make<Role>(Role.Candidate()),
+      renew: yield* Ref.make<RenewClock>({ lastRenew: 0n, expired: true, ended }),
+      inFlight: yield* SubscriptionRef.make(0),
+      renewDeadlineNanos: Duration.unsafeToNanos(renewDeadline)
+    }
+  })
+
+/**
+ * Latches `expired` if the deadline has passed at `now`, else applies `extend`. Returns whether the term is (still)
+ * open. The check and the change are one atomic step, so a renew can never reopen a term someone saw expire.
+ */
+const stepClock = (
+  state: LeadershipState,
+  extend: (clock: RenewClock) => RenewClock
+): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeNanos
+    const [open, justEnded] = yield* Ref.modify(
+      state.renew,
+      (clock): [readonly [boolean, Deferred.Deferred<void> | undefined], RenewClock] =>
+        clock.expired || now >= clock.lastRenew + state.renewDeadlineNanos ?
+          [[false, clock.expired ? undefined : clock.ended], { ...clock, expired: true }] :
+          [[true, undefined], extend(clock)]
+    )
+    if (justEnded !== undefined) yield* Deferred.succeed(justEnded, undefined)
+    return open
+    // latching and waking the waiters belong together, even if the caller (a write being cut) is interrupted
+  }).pipe(Effect.uninterruptible)
+
+/** Whether the current term is still open (before its renew deadline); latches `expired` if not. */
+export const termOpen = (state: LeadershipState): Effect.Effect<boolean> => stepClock(state, (clock) => clock)
+
+/** A new term's clock, starting at the send time of the acquire that won it. */
+export const startTerm = (state: LeadershipState, sentAt: bigint): Effect.Effect<void> =>
+  Effect.flatMap(Deferred.make<void>(), (ended) => Ref.set(state.renew, { lastRenew: sentAt, expired: false, ended }))
+
+/**
+ * Records a successful renew sent at `sentAt`, unless its answer came too late: a renew answered at or after the
+ * deadline does not extend the term (the guard may already have refused a write, and the active fiber is being
+ * stopped). Returns whether the term was extended.
+ */
+export const extendTerm = (state: LeadershipState, sentAt: bigint): Effect.Effect<boolean> =>
+  stepClock(state, (clock) => ({ ...clock, lastRenew: sentAt > clock.lastRenew ? sentAt : clock.lastRenew }))
+
+/** Completes when the current term's renew deadline passes, on the clock or as first seen by anyone. */
+export const untilExpired = (state: LeadershipState): Effect.Effect<void> =>
+  Effect.flatMap(Ref.get(state.renew), (current) => {
+    const sleepToDeadline: Effect.Effect<void> = Effect.gen(function*() {
+      if (!(yield* termOpen(state))) return
+      const clock = yield* Ref.get(state.renew)
+      const now = yield* Clock.currentTimeNanos
+      yield* sleepNanos(clock.lastRenew + state.renewDeadlineNanos - now)
+      return yield* sleepToDeadline
+    })
+    return Effect.raceFirst(sleepToDeadline, Deferred.await(current.ended))
+  })
 
 /** The term in which a write started now would be admitted, or a reason why none would be. */
 const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader> =>
   Effect.gen(function*() {
     const role = yield* SubscriptionRef.get(state.role)
     if (role._tag !== "Leader") return yield* new NotLeader({ reason: "this replica is not the leader" })
-    const last = yield* Ref.get(state.lastRenew)
-    const now = yield* Clock.currentTimeNanos
-    if (now >= last + state.renewDeadlineNanos) {
+    if (!(yield* termOpen(state))) {
       return yield* new NotLeader({ reason: "renew deadline passed without a successful renew" })
     }
     return role.term
@@ -67,14 +132,9 @@ const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader
 
 /** Completes (with NotLeader) once the term ends or its renew deadline passes. */
 const fence = (state: LeadershipState, term: number): Effect.Effect<never, NotLeader> => {
-  const deadline: Effect.Effect<never, NotLeader> = Effect.gen(function*() {
-    const last = yield* Ref.get(state.lastRenew)
-    const now = yield* Clock.currentTimeNanos
-    const remaining = last + state.renewDeadlineNanos - now
-    if (remaining <= 0n) return yield* new NotLeader({ reason: "renew deadline passed during the write" })
-    yield* sleepNanos(remaining)
-    return yield* deadline
-  })
+  const deadline: Effect.Effect<never, NotLeader> = untilExpired(state).pipe(
+    Effect.zipRight(Effect.fail(new NotLeader({ reason: "renew deadline passed during the write" })))
+  )
   const termEnded = state.role.changes.pipe(
     Stream.filter((role) => !(role._tag === "Leader" && role.term === term)),
     Stream.runHead,

@@ -3,6 +3,7 @@
  * AlreadyExists, watch), and per-client faults, for the level-2 tests.
  */
 import { Effect, Option, PubSub, Ref, Stream } from "effect"
+import type { Duration } from "effect"
 import type { LeaseApiShape, LeaseRecord, LeaseWrite } from "./lease-api.js"
 import { LeaseApiError, LeaseConflict, LeaseEvent } from "./lease-api.js"
 
@@ -11,6 +12,11 @@ export interface LeaseClientFaults {
   readonly blackhole: boolean
   /** Calls fail at once (HTTP 503). */
   readonly failing: boolean
+  /**
+   * Calls take effect on the Lease at once but answer only after this long on the Clock: a slow way back, so the
+   * caller learns of a successful write late (or never, if it gives up first). Absent or zero: no delay.
+   */
+  readonly latency?: Duration.DurationInput | undefined
 }
 
 export interface InMemoryLeaseClient extends LeaseApiShape {
@@ -84,7 +90,9 @@ export const makeInMemoryLease: Effect.Effect<InMemoryLease> = Effect.gen(functi
                 ? Effect.never
                 : f.failing
                 ? Effect.fail(new LeaseApiError({ message: "service unavailable", status: 503 }))
-                : op
+                : f.latency === undefined
+                ? op
+                : Effect.flatten(Effect.zipLeft(Effect.exit(op), Effect.sleep(f.latency)))
             )
           )
       )

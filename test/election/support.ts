@@ -73,7 +73,7 @@ export const startReplica = (
       Effect.forkScoped
     )
     // Teardown releases the lease with time-boxed calls; TestClock does not move then, so lift faults first.
-    yield* Effect.addFinalizer(() => client.setFaults({ blackhole: false, failing: false }))
+    yield* Effect.addFinalizer(() => client.setFaults({ blackhole: false, failing: false, latency: undefined }))
     yield* settle
     return {
       identity,
