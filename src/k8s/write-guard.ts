@@ -9,7 +9,11 @@ import type { Effect } from "effect"
 /** A write was refused, or cut off, because this replica does not hold a live lease in the current term. */
 export class NotLeader extends Data.TaggedError("NotLeader")<{
   readonly reason: string
-}> {}
+}> {
+  override get message(): string {
+    return `write refused: this replica is not the leader (${this.reason})`
+  }
+}
 
 export interface WriteGuardShape {
   /**
