@@ -6,7 +6,7 @@
  */
 import { Duration, Effect, Metric, Schedule, Stream } from "effect"
 import { NotLeader } from "../election/index.js"
-import { objectRef, refKey } from "../model/index.js"
+import { objectRef, refKey, usesUnsupportedFeature } from "../model/index.js"
 import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
 import {
   AviCache,
@@ -35,6 +35,7 @@ import { FULL_TRANSLATION_PROBLEMS } from "./desired-graph.js"
 import { emitProblems } from "./problem-events.js"
 import { syncStatuses } from "./status-sync.js"
 import { makeUnmodelledReporter } from "./unmodelled-report.js"
+import { makeUnsupportedCrdReporter } from "./unsupported-crds.js"
 
 export interface ActiveOptions {
   /** Units reconciled at once (one worker per unit at most). */
@@ -113,6 +114,8 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     yield* clearOrphanedStatuses(desired, yield* graph.snapshot, writeStatuses)
     const reportUnmodelled = yield* makeUnmodelledReporter(options.ownership)
     yield* reportUnmodelled(cache.view, yield* graph.snapshot)
+    const reportUnsupportedCrds = yield* makeUnsupportedCrdReporter
+    yield* reportUnsupportedCrds
     const problems = yield* graph.problems
     yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
     // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
@@ -166,6 +169,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       yield* graph.state.pipe(
         Effect.flatMap((state) => queue.addAll(state.keys())),
         Effect.zipRight(Effect.flatMap(graph.snapshot, (snapshot) => reportUnmodelled(cache.view, snapshot))),
+        Effect.zipRight(reportUnsupportedCrds),
         Effect.repeat(Schedule.spaced(options.resyncInterval)),
         Effect.delay(options.resyncInterval),
         Effect.forkScoped
@@ -209,7 +213,7 @@ const clearOrphanedStatuses = <E, R>(
   const orphans: Array<ObjectRef> = []
   const consider = (kind: "Service" | "Ingress" | "Route", object: AnnotatedObject & ObservedObject) => {
     const ref = objectRef(kind, object)
-    if (owned.has(refKey(ref))) return
+    if (owned.has(refKey(ref)) || usesUnsupportedFeature(kind, object)) return
     const staleService = kind === "Service" &&
       (object as Service).spec?.type !== "LoadBalancer" &&
       (object.status?.loadBalancer?.ingress ?? []).length > 0

@@ -46,3 +46,28 @@ export const isHandledIngress = (snapshot: ClusterSnapshot, settings: ModelSetti
   }
   return false
 }
+
+/**
+ * An object that uses a feature ako-ts does not implement yet (a shared VIP, TLS passthrough, a re-encrypt Route):
+ * ako-ts leaves whatever AKO made for it alone, its status included.
+ */
+export const usesUnsupportedFeature = (
+  kind: "Service" | "Ingress" | "Route",
+  object: {
+    readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> | undefined } | undefined
+    readonly spec?: unknown
+  }
+): boolean => {
+  const annotations = object.metadata?.annotations ?? {}
+  switch (kind) {
+    case "Service":
+      return annotations["ako.vmware.com/enable-shared-vip"] !== undefined
+    case "Ingress":
+      return annotations["passthrough.ako.vmware.com/enabled"] === "true"
+    case "Route": {
+      const termination = (object.spec as { readonly tls?: { readonly termination?: string } } | undefined)?.tls
+        ?.termination
+      return termination === "passthrough" || termination === "reencrypt"
+    }
+  }
+}

@@ -14,6 +14,7 @@ import { poolPort, poolServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
 export const ENABLE_TLS_ANNOTATION = "ako.vmware.com/enable-tls"
+export const PASSTHROUGH_ANNOTATION = "passthrough.ako.vmware.com/enabled"
 
 /** A certificate taken from a Secret, named as AKO names it. */
 export interface Certificate {
@@ -118,6 +119,18 @@ export const parseIngress = (
   const problems: Array<Problem> = []
   const paths: Array<HostPath> = []
 
+  if (ingress.metadata?.annotations?.[PASSTHROUGH_ANNOTATION] === "true") {
+    return {
+      paths: [],
+      problems: [{
+        object: source,
+        field: `metadata.annotations[${PASSTHROUGH_ANNOTATION}]`,
+        reason: "Unsupported",
+        message: "TLS passthrough is not supported by ako-ts yet; the Ingress is not programmed, and an existing " +
+          "passthrough virtual service is kept as it is"
+      }]
+    }
+  }
   const tlsSecretOf = new Map<string, string>()
   for (const tls of ingress.spec?.tls ?? []) {
     for (const host of tls.hosts ?? []) {

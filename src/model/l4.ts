@@ -117,6 +117,21 @@ export const translateService = (
   const tenant = settings.tenantName
   const vsName = l4VsName(cluster, namespace, name)
   const ports = service.spec?.ports ?? []
+  const sharedVip = annotations[SHARED_VIP_ANNOTATION]
+  if (sharedVip !== undefined) {
+    // A VIP of its own would be a second address for a Service its team means to share one: leave it to AKO's
+    // shared VS, which ako-ts keeps as it is until it implements shared VIPs.
+    return {
+      unit: undefined,
+      problems: [{
+        object: owner,
+        field: `metadata.annotations[${SHARED_VIP_ANNOTATION}]`,
+        reason: "Unsupported",
+        message: `shared VIPs (${sharedVip}) are not supported by ako-ts yet; the Service is not programmed, and ` +
+          `an existing shared virtual service ${cluster}--${namespace}-${sharedVip} is kept as it is`
+      }]
+    }
+  }
 
   const staticIp = [service.spec?.loadBalancerIP, annotations[LOAD_BALANCER_IP_ANNOTATION]]
     .find((ip) => ip !== undefined && ip !== "")

@@ -290,19 +290,35 @@ const asRecords = (value: unknown): ReadonlyArray<Record<string, unknown>> =>
  * VIPs are merged by `vip_id`, so the address the controller allocated stays (a PUT without it could move the
  * VIP). `_last_modified` is left out: no 412 round trip for a body we just read from the cache.
  */
-export const updateBody = (type: AviObjectType, desired: AviBody, cached: AviBody): AviBody => {
+export const updateBody = (
+  type: AviObjectType,
+  desired: AviBody,
+  cached: AviBody,
+  isOwned: (ref: string) => boolean = () => true
+): AviBody => {
   const { _last_modified: _stale, ...rest } = cached
   const current: Record<string, unknown> = rest
   for (const key of MANAGED_OPTIONAL) if (!(key in desired)) delete current[key]
-  if (type !== "vsvip") return { ...current, ...desired }
+  const merged: Record<string, unknown> = { ...current, ...desired }
+  // Entries that point at objects ako-ts does not own (a HostRule's policy set or datascript) stay after ours.
+  for (const key of FOREIGN_ENTRY_LISTS) {
+    const foreign = asRecords(cached[key]).filter((entry) =>
+      Object.entries(entry).some(([k, v]) => isRefKey(k) && typeof v === "string" && !isOwned(v))
+    )
+    if (foreign.length > 0) merged[key] = [...asRecords(desired[key]), ...foreign]
+  }
+  if (type !== "vsvip") return merged
   const cachedVips = asRecords(current["vip"])
   const vip = asRecords(desired["vip"]).map((entry, index) => {
     const id = String(entry["vip_id"] ?? index)
     const previous = cachedVips.find((c, i) => String(c["vip_id"] ?? i) === id)
     return previous === undefined ? entry : { ...previous, ...entry }
   })
-  return { ...current, ...desired, vip }
+  return { ...merged, vip }
 }
+
+/** List fields whose entries may point at objects of others (HostRule policy sets and datascripts). */
+const FOREIGN_ENTRY_LISTS: ReadonlyArray<string> = ["http_policies", "vs_datascripts"]
 
 const deleteOp = (object: CachedObject): Operation => ({
   op: "delete",
@@ -342,7 +358,7 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
         name: object.name,
         tenant: object.tenant,
         uuid: current.uuid,
-        body: updateBody(object.type, object.body, current.body),
+        body: updateBody(object.type, object.body, current.body, (ref) => ownedRef(cached, ref)),
         checksum: object.checksum
       })
     }
@@ -358,6 +374,16 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
     desired,
     operations
   }
+}
+
+/** Whether a ref names an object this cluster owns (the cache holds only owned objects). */
+const ownedRef = (cached: UnitCacheView, ref: string): boolean => {
+  const parsed = Option.getOrUndefined(AviRef.parse(ref))
+  if (parsed === undefined || parsed.name === undefined || !OWNED.has(parsed.type)) return false
+  // Every unit's VS is `<cluster>--…`: a name with that prefix is ours even when the cache has not seen it.
+  const prefix = cached.virtualService.slice(0, cached.virtualService.indexOf("--") + 2)
+  return (prefix.length > 2 && parsed.name.startsWith(prefix)) ||
+    cached.lookup(parsed.type as AviObjectType, cached.tenant, parsed.name) !== undefined
 }
 
 /** Units the cache knows: one per parent VS (SNI children belong to their parent's unit). */

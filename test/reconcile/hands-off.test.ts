@@ -142,3 +142,32 @@ describe("parents of features ako-ts does not model", () => {
     expect(plan.operations.map((o) => o.op)).toEqual(["create", "create", "create", "create"])
   })
 })
+
+describe("list entries of others", () => {
+  it("a HostRule's policy set and datascript on a VS survive an update; a policy of ours that went is dropped", () => {
+    const cached = {
+      name: "c1--Shared-L7-3",
+      http_policies: [
+        { index: 11, http_policy_set_ref: "https://avi.test/api/httppolicyset/a#c1--Shared-L7-3" },
+        { index: 17, http_policy_set_ref: "https://avi.test/api/httppolicyset/b#team-rewrite" }
+      ],
+      vs_datascripts: [
+        { index: 0, vs_datascript_set_ref: "https://avi.test/api/vsdatascriptset/c#c1--Shared-L7-3" },
+        { index: 1, vs_datascript_set_ref: "https://avi.test/api/vsdatascriptset/d#team-ds" }
+      ]
+    }
+    const desired = {
+      name: "c1--Shared-L7-3",
+      vs_datascripts: [{ index: 0, vs_datascript_set_ref: "/api/vsdatascriptset/?name=c1--Shared-L7-3" }]
+    }
+    const owned = (ref: string) => ref.includes("#c1--") || ref.includes("name=c1--")
+    expect(updateBody("virtualservice", desired, cached, owned)).toEqual({
+      name: "c1--Shared-L7-3",
+      http_policies: [{ index: 17, http_policy_set_ref: "https://avi.test/api/httppolicyset/b#team-rewrite" }],
+      vs_datascripts: [
+        { index: 0, vs_datascript_set_ref: "/api/vsdatascriptset/?name=c1--Shared-L7-3" },
+        { index: 1, vs_datascript_set_ref: "https://avi.test/api/vsdatascriptset/d#team-ds" }
+      ]
+    })
+  })
+})
