@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { loadYaml } from "@kubernetes/client-node"
 import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -47,9 +48,11 @@ const readBack = async (target: Cluster, objects: ReadonlyArray<Manifest>) => {
     const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion]
     const type = group === "" ? object.kind.toLowerCase() : `${object.kind.toLowerCase()}.${version}.${group}`
     const namespace = object.metadata.namespace
-    const served = JSON.parse(
+    // Read as the manifests were (support.ts): client-node's typed loader, so both sides have the same shape (it
+    // renames some fields, e.g. a CRD schema's `enum` to `_enum`). JSON is YAML.
+    const served = loadYaml<Manifest>(
       await target.kubectl(["get", type, object.metadata.name, ...(namespace ? ["-n", namespace] : []), "-o", "json"])
-    ) as Manifest
+    )
     expect(served.kind, identify(object)).toBe(object.kind)
     expect(served.metadata.uid, identify(object)).toBeTypeOf("string")
     for (const field of ["spec", "data", "rules", "roleRef", "subjects"]) {
@@ -72,6 +75,9 @@ describe("kubectl against the Kubernetes simulator", () => {
     const target = await cluster("plain")
     const applied = await target.kubectl(["apply", "-k", BASE])
     expect(applied).toContain("deployment.apps/ako-ts created")
+    // The base includes deploy/crds: AKO's resources are served right away.
+    expect(applied).toContain("customresourcedefinition.apiextensions.k8s.io/hostrules.ako.vmware.com created")
+    expect(await target.kubectl(["get", "hostrules,aviinfrasettings", "-A", "-o", "name"])).toBe("")
     await target.kubectl(["apply", "-f", join(BASE, "secret.yaml")])
     const secret = JSON.parse(await target.kubectl(["get", "secret", "avi-secret", "-n", "avi-system", "-o", "json"]))
     // A real API server folds stringData into data; the simulator keeps stringData as sent.

@@ -106,7 +106,48 @@ const allDeclared = () => declaredCalls().map((call) => requestOf(call))
 describe("the manifests' RBAC against the controller's API calls (deploy/api-calls.yaml)", () => {
   it("lists the calls of every part of the controller", () => {
     const by = new Set(declaredCalls().map((call) => call.by))
-    expect([...by].sort()).toEqual(["bootstrap", "deleteConfig", "election", "events", "reflector", "writers"])
+    expect([...by].sort()).toEqual([
+      "bootstrap",
+      "crds",
+      "deleteConfig",
+      "election",
+      "events",
+      "reflector",
+      "writers"
+    ])
+  })
+
+  it("grants AKO's custom resources as AKO does: reads everywhere and status writes, never a write of the resource", () => {
+    const namespaced = ["hostrules", "httprules", "l4rules", "l7rules", "ssorules"]
+    const resource = (verb: string, plural: string, extra: Partial<ApiRequest> = {}): ApiRequest => ({
+      verb,
+      group: "ako.vmware.com",
+      resource: plural,
+      ...(namespaced.includes(plural) ? { namespace: "shop" } : {}),
+      ...extra
+    })
+    const granted = [...namespaced, "aviinfrasettings"].flatMap((plural) => [
+      { verb: "list", group: "ako.vmware.com", resource: plural },
+      { verb: "watch", group: "ako.vmware.com", resource: plural },
+      resource("get", plural, { name: "r" }),
+      resource("patch", plural, { subresource: "status", name: "r" }),
+      resource("update", plural, { subresource: "status", name: "r" })
+    ])
+    const denied = [...namespaced, "aviinfrasettings"].flatMap((plural) => [
+      resource("create", plural),
+      resource("update", plural, { name: "r" }),
+      resource("patch", plural, { name: "r" }),
+      resource("delete", plural, { name: "r" })
+    ])
+    for (const policy of [rbacPolicyFrom(plainObjects()), rbacPolicyFrom(chartObjects())]) {
+      expect(ungranted(policy, sa, granted)).toEqual([])
+      expect(denied.filter((request) => allows(policy, sa, request)).map(describeRequest)).toEqual([])
+    }
+    // The CRDs the plain manifests and the chart install are these six resources.
+    for (const objects of [plainObjects(), chartObjects()]) {
+      expect(objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name).sort())
+        .toEqual([...namespaced, "aviinfrasettings"].map((plural) => `${plural}.ako.vmware.com`).sort())
+    }
   })
 
   it("the plain manifests grant every call", () => {

@@ -12,6 +12,7 @@ import type { ApiRequest } from "./rbac.js"
 export const REPO = fileURLToPath(new URL("../../", import.meta.url))
 export const DEPLOY = join(REPO, "deploy")
 export const BASE = join(DEPLOY, "base")
+export const CRDS = join(DEPLOY, "crds")
 export const CHART = join(DEPLOY, "helm", "ako-ts")
 export const NAMESPACE = "avi-system"
 export const SERVICE_ACCOUNT = { namespace: NAMESPACE, name: "ako-ts" }
@@ -31,8 +32,18 @@ const parseDocuments = (text: string): ReadonlyArray<Manifest> =>
 export const plainManifestFiles = (): ReadonlyArray<string> =>
   readdirSync(BASE).filter((file) => file.endsWith(".yaml") && file !== "kustomization.yaml").sort()
 
-export const plainObjects = (): ReadonlyArray<Manifest> =>
-  plainManifestFiles().flatMap((file) => parseDocuments(readFileSync(join(BASE, file), "utf8")))
+/** The CustomResourceDefinition files of deploy/crds, in a stable order. */
+export const crdManifestFiles = (): ReadonlyArray<string> =>
+  readdirSync(CRDS).filter((file) => file.endsWith(".yaml")).sort()
+
+export const crdObjects = (): ReadonlyArray<Manifest> =>
+  crdManifestFiles().flatMap((file) => parseDocuments(readFileSync(join(CRDS, file), "utf8")))
+
+/** What `kubectl apply -k deploy/base` installs: the base's own files and the CRDs it includes (`../crds`). */
+export const plainObjects = (): ReadonlyArray<Manifest> => [
+  ...crdObjects(),
+  ...plainManifestFiles().flatMap((file) => parseDocuments(readFileSync(join(BASE, file), "utf8")))
+]
 
 const helmHome = join(tmpdir(), "ako-ts-helm")
 
@@ -56,6 +67,7 @@ export const INSTALL_VALUES = join(REPO, "test", "deploy", "fixtures", "install-
 /**
  * `helm template` of the chart; `set` are --set pairs, `values` values files (later ones win, --set wins over all).
  * INSTALL_VALUES comes first unless `bare`, since the chart refuses to render without its required values.
+ * The chart's crds/ are included, as `helm install` installs them.
  */
 export const renderChart = (
   options: {
@@ -71,6 +83,7 @@ export const renderChart = (
     CHART,
     "--namespace",
     options.namespace ?? NAMESPACE,
+    "--include-crds",
     ...Object.entries(options.set ?? {}).flatMap(([key, value]) => ["--set", `${key}=${value}`]),
     ...[...(options.bare === true ? [] : [INSTALL_VALUES]), ...[options.values ?? []].flat()]
       .flatMap((file) => ["--values", file])

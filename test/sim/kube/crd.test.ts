@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RunningKubeSim, startKubeSim } from "../../../src/sim/kube/index.js"
 import { apiError, eventually, kubeConfigFor, rawRequest } from "./_support.js"
 
-const crdDir = join(import.meta.dirname, "..", "..", "fixtures", "ako-crds")
+// ako-ts's own CRD manifests, schema-compatible with AKO 2.2.1's (deploy/crds/README.md).
+const crdDir = join(import.meta.dirname, "..", "..", "..", "deploy", "crds")
 
 let sim: RunningKubeSim
 let kc: k8s.KubeConfig
@@ -58,7 +59,7 @@ const watch = async (path: string, query: Record<string, string | boolean | numb
 }
 
 describe("CustomResourceDefinitions in the kube sim, through client-node", () => {
-  it("accepts AKO's CRD manifests and reports them established, with their names and stored version", async () => {
+  it("accepts the CRD manifests and reports them established, with their names and stored version", async () => {
     const crd = await extensions.readCustomResourceDefinition({ name: "hostrules.ako.vmware.com" })
     const conditions = Object.fromEntries((crd.status?.conditions ?? []).map((c) => [c.type, c]))
     expect(conditions["Established"]).toMatchObject({ status: "True", reason: "InitialNamesAccepted" })
@@ -69,10 +70,12 @@ describe("CustomResourceDefinitions in the kube sim, through client-node", () =>
       shortNames: ["hostrule", "hr"]
     })
     expect(crd.status?.storedVersions).toEqual(["v1beta1"])
-    // The manifest's own empty status (L4Rule ships one) is the server's to write, not the client's.
     const l4 = await extensions.readCustomResourceDefinition({ name: "l4rules.ako.vmware.com" })
-    expect(l4.status?.acceptedNames?.kind).toBe("L4Rule")
-    expect(l4.spec.names.singular).toBe("l4rule")
+    expect(l4.status?.acceptedNames).toMatchObject({ kind: "L4Rule", singular: "l4rule", shortNames: ["l4rule"] })
+    expect(l4.status?.storedVersions).toEqual(["v1alpha2"])
+    const infra = await extensions.readCustomResourceDefinition({ name: "aviinfrasettings.ako.vmware.com" })
+    expect(infra.spec.scope).toBe("Cluster")
+    expect(infra.status?.acceptedNames?.shortNames ?? []).toEqual([])
   })
 
   it("serves discovery for the new group: preferred version, resources, status subresources per version", async () => {
@@ -93,7 +96,9 @@ describe("CustomResourceDefinitions in the kube sim, through client-node", () =>
       "aviinfrasettings",
       "aviinfrasettings/status",
       "hostrules",
-      "hostrules/status"
+      "hostrules/status",
+      "httprules",
+      "httprules/status"
     ])
     expect(v1beta1.resources.find((r) => r.name === "hostrules")).toMatchObject({
       kind: "HostRule",
@@ -101,7 +106,7 @@ describe("CustomResourceDefinitions in the kube sim, through client-node", () =>
       shortNames: ["hostrule", "hr"]
     })
     expect(v1beta1.resources.find((r) => r.name === "aviinfrasettings")?.namespaced).toBe(false)
-    // HostRule v1alpha1 declares no status subresource.
+    // v1alpha1 of HostRule and AviInfraSetting declares no status subresource; HTTPRule's does.
     const v1alpha1 = (await rawRequest(sim, "GET", "/apis/ako.vmware.com/v1alpha1")).json<{
       resources: Array<{ name: string }>
     }>()
@@ -224,6 +229,52 @@ describe("CustomResourceDefinitions in the kube sim, through client-node", () =>
       "/apis/ako.vmware.com/v1alpha1/namespaces/default/hostrules/legacy/status"
     )
     expect(missing.status).toBe(404)
+  })
+
+  it("has the v1beta1-only fields in v1beta1 alone: writes through v1alpha1 prune them, as AKO's schemas do", async () => {
+    const extras = {
+      networkSecurityPolicy: "nsp",
+      l7Rule: "tuning",
+      useRegex: true,
+      applicationRootPath: "/home",
+      analyticsPolicy: { fullClientLogs: { enabled: true, duration: 15 } }
+    }
+    const beta = await custom.createNamespacedCustomObject({
+      ...hostRules,
+      body: hostRule("beta-fields", { fqdn: "beta.example.com", ...extras })
+    }) as Obj
+    expect(beta.spec?.["virtualhost"]).toEqual({
+      fqdn: "beta.example.com",
+      fqdnType: "Exact",
+      ...extras,
+      analyticsPolicy: { fullClientLogs: { enabled: true, duration: 15, throttle: "HIGH" }, logAllHeaders: false }
+    })
+    const alpha = await custom.createNamespacedCustomObject({
+      ...hostRules,
+      version: "v1alpha1",
+      body: hostRule("alpha-fields", { fqdn: "alpha.example.com", ...extras }, "ako.vmware.com/v1alpha1")
+    }) as Obj
+    expect(alpha.spec?.["virtualhost"]).toEqual({
+      fqdn: "alpha.example.com",
+      fqdnType: "Exact",
+      analyticsPolicy: { fullClientLogs: { enabled: true, throttle: "HIGH" }, logAllHeaders: false }
+    })
+
+    const httpRule = (version: string) =>
+      custom.createNamespacedCustomObject({
+        group: "ako.vmware.com",
+        version,
+        namespace: "default",
+        plural: "httprules",
+        body: {
+          apiVersion: `ako.vmware.com/${version}`,
+          kind: "HTTPRule",
+          metadata: { name: `h2-${version}` },
+          spec: { fqdn: "a.example.com", paths: [{ target: "/", enableHTTP2: true }] }
+        }
+      }) as Promise<Obj>
+    expect((await httpRule("v1beta1")).spec?.["paths"]).toEqual([{ target: "/", enableHTTP2: true }])
+    expect((await httpRule("v1alpha1")).spec?.["paths"]).toEqual([{ target: "/" }])
   })
 
   it("applies schema defaults, prunes unknown fields and keeps null only where the schema allows it", async () => {
@@ -468,7 +519,7 @@ describe("CustomResourceDefinitions in the kube sim, through client-node", () =>
     expect(resources.resources.map((r) => r.name)).not.toContain("l7rules")
     // Re-creating the definition serves an empty resource: the old objects are really gone.
     const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(
-      readFileSync(join(crdDir, "ako_vmware.com_l7rules.yaml"), "utf8")
+      readFileSync(join(crdDir, "l7rules.yaml"), "utf8")
     )
     await extensions.createCustomResourceDefinition({ body: crd })
     expect(((await custom.listNamespacedCustomObject(l7rules)) as { items: Array<unknown> }).items).toEqual([])

@@ -9,7 +9,8 @@ import { kubectlPath } from "../../support/kube-tools.js"
 
 const run = promisify(execFile)
 
-const crdDir = join(import.meta.dirname, "..", "..", "fixtures", "ako-crds")
+// ako-ts's own CRD manifests, schema-compatible with AKO 2.2.1's (deploy/crds/README.md).
+const crdDir = join(import.meta.dirname, "..", "..", "..", "deploy", "crds")
 
 let sim: RunningKubeSim
 let dir: string
@@ -54,24 +55,47 @@ const file = (name: string, lines: ReadonlyArray<string>): string => {
 }
 
 describe("kubectl against CustomResourceDefinitions and field selectors in the kube sim", () => {
-  it("installs AKO's CRD manifests with apply, then applies, lists and reads a HostRule", async () => {
+  it("installs all six CRDs with `kubectl apply -f deploy/crds/`, established, with AKO's names", async () => {
     expect(await kubectl("get", "namespaces")).toContain("default")
-    const manifests = readdirSync(crdDir).filter((f) => f.endsWith(".yaml")).sort()
-    expect(manifests).toHaveLength(6)
-    const applied = await kubectl("apply", ...manifests.flatMap((f) => ["-f", join(crdDir, f)]))
-    for (
-      const name of ["aviinfrasettings", "hostrules", "httprules", "l4rules", "l7rules", "ssorules"]
-    ) expect(applied).toContain(`customresourcedefinition.apiextensions.k8s.io/${name}.ako.vmware.com created`)
-
+    // The directory as a user applies it: only the six manifests are objects (README.md and the extensionless
+    // Kustomization are not read by -f).
+    expect(readdirSync(crdDir).filter((f) => f.endsWith(".yaml"))).toHaveLength(6)
+    const applied = await kubectl("apply", "-f", `${crdDir}/`)
+    expect(applied.trim().split("\n").sort()).toEqual(
+      ["aviinfrasettings", "hostrules", "httprules", "l4rules", "l7rules", "ssorules"].map((name) =>
+        `customresourcedefinition.apiextensions.k8s.io/${name}.ako.vmware.com created`
+      )
+    )
     const established = await kubectl(
       "get",
       "crd",
-      "hostrules.ako.vmware.com",
       "-o",
-      "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"
+      "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Established\")].status}{\"\\n\"}{end}"
     )
-    expect(established).toBe("True")
+    expect(established.trim().split("\n").filter((line) => line.includes(".ako.vmware.com=")).sort()).toEqual(
+      ["aviinfrasettings", "hostrules", "httprules", "l4rules", "l7rules", "ssorules"].map((name) =>
+        `${name}.ako.vmware.com=True`
+      )
+    )
+    // Names, short names and scope as kubectl discovers them.
+    const resources = await kubectl("api-resources", "--api-group=ako.vmware.com", "--no-headers")
+    const rows = resources.trim().split("\n").map((line) => line.trim().split(/\s+/)).sort((a, b) =>
+      a[0]!.localeCompare(b[0]!)
+    )
+    expect(rows).toEqual([
+      ["aviinfrasettings", "ako.vmware.com/v1beta1", "false", "AviInfraSetting"],
+      ["hostrules", "hostrule,hr", "ako.vmware.com/v1beta1", "true", "HostRule"],
+      ["httprules", "httprule", "ako.vmware.com/v1beta1", "true", "HTTPRule"],
+      ["l4rules", "l4rule", "ako.vmware.com/v1alpha2", "true", "L4Rule"],
+      ["l7rules", "l7rule", "ako.vmware.com/v1alpha2", "true", "L7Rule"],
+      ["ssorules", "ssorule", "ako.vmware.com/v1alpha2", "true", "SSORule"]
+    ])
+    // Applying the same directory again changes nothing.
+    expect((await kubectl("apply", "-f", `${crdDir}/`)).trim().split("\n").every((line) => line.endsWith(" unchanged")))
+      .toBe(true)
+  })
 
+  it("applies, lists and reads a HostRule", async () => {
     const hostRule = file("hostrule.yaml", [
       "apiVersion: ako.vmware.com/v1beta1",
       "kind: HostRule",
@@ -111,6 +135,110 @@ describe("kubectl against CustomResourceDefinitions and field selectors in the k
       "The HostRule \"bad\" is invalid: spec.virtualhost.fqdnType: Unsupported value: \"Regex\": supported values: " +
         "\"Exact\", \"Wildcard\", \"Contains\""
     )
+  })
+
+  it("accepts a HostRule and an AviInfraSetting with typical fields, defaulted as AKO's schemas default them", async () => {
+    const hostRule = file("shop-hostrule.yaml", [
+      "apiVersion: ako.vmware.com/v1beta1",
+      "kind: HostRule",
+      "metadata: {name: shop, namespace: default}",
+      "spec:",
+      "  virtualhost:",
+      "    fqdn: shop.example.com",
+      "    enableVirtualHost: true",
+      "    tls:",
+      "      sslKeyCertificate:",
+      "        name: shop-cert",
+      "        type: secret",
+      "        alternateCertificate: {name: shop-ec-cert, type: ref}",
+      "      sslProfile: System-Standard-PFS",
+      "      termination: edge",
+      "    httpPolicy: {policySets: [shop-redirects], overwrite: false}",
+      "    datascripts: [shop-rate-limit]",
+      "    wafPolicy: shop-waf",
+      "    applicationProfile: System-Secure-HTTP",
+      "    analyticsProfile: System-Analytics-Profile",
+      "    errorPageProfile: shop-errors",
+      "    gslb: {fqdn: shop.global.example.com}",
+      "    analyticsPolicy: {fullClientLogs: {enabled: true, throttle: LOW}, logAllHeaders: true}",
+      "    tcpSettings: {listeners: [{port: 8443, enableSSL: true}, {port: 8080}], loadBalancerIP: 10.10.10.5}",
+      "    aliases: [www.shop.example.com]"
+    ])
+    expect(await kubectl("apply", "-f", hostRule)).toBe("hostrule.ako.vmware.com/shop created\n")
+    const virtualhost = JSON.parse(await kubectl("get", "hr", "shop", "-o", "jsonpath={.spec.virtualhost}"))
+    expect(virtualhost).toMatchObject({
+      fqdn: "shop.example.com",
+      fqdnType: "Exact",
+      tls: { sslKeyCertificate: { name: "shop-cert", type: "secret", alternateCertificate: { type: "ref" } } },
+      gslb: { fqdn: "shop.global.example.com", includeAliases: false },
+      analyticsPolicy: { fullClientLogs: { enabled: true, throttle: "LOW", duration: 0 }, logAllHeaders: true },
+      tcpSettings: { listeners: [{ port: 8443, enableSSL: true }, { port: 8080 }], loadBalancerIP: "10.10.10.5" },
+      aliases: ["www.shop.example.com"]
+    })
+
+    const infra = file("infra.yaml", [
+      "apiVersion: ako.vmware.com/v1beta1",
+      "kind: AviInfraSetting",
+      "metadata: {name: prod-infra}",
+      "spec:",
+      "  seGroup: {name: prod-seg}",
+      "  network:",
+      "    vipNetworks:",
+      "      - {networkName: vip-net, cidr: 10.10.0.0/24}",
+      "      - {networkUUID: dvportgroup-42-cloud-1234, v6cidr: '2001:db8::/64'}",
+      "    nodeNetworks: [{networkName: node-net, cidrs: [10.0.0.0/24, 10.0.1.0/24]}]",
+      "    enableRhi: true",
+      "    bgpPeerLabels: [rack-1]",
+      "    listeners: [{port: 443, enableSSL: true, enableHTTP2: true}, {port: 80}]",
+      "  l7Settings: {shardSize: MEDIUM}",
+      "  nsxSettings: {t1lr: /infra/tier-1s/avi-t1}"
+    ])
+    expect(await kubectl("apply", "-f", infra)).toBe("aviinfrasetting.ako.vmware.com/prod-infra created\n")
+    const stored = sim.get("ako.vmware.com/v1beta1/AviInfraSetting", "", "prod-infra")
+    expect((stored?.["spec"] as { network: { vipNetworks: Array<unknown> } }).network.vipNetworks).toEqual([
+      { networkName: "vip-net", cidr: "10.10.0.0/24" },
+      { networkUUID: "dvportgroup-42-cloud-1234", v6cidr: "2001:db8::/64" }
+    ])
+    sim.updateStatus({ ...stored!, status: { status: "Accepted", error: "" } })
+    expect(await kubectl("get", "aviinfrasettings")).toMatch(/^NAME\s+STATUS\s+AGE\nprod-infra\s+Accepted\s+\d+s\n$/)
+  })
+
+  it("refuses wrong enum values and a network named twice with the server's messages, and stores nothing", async () => {
+    const badInfra = file("bad-infra.yaml", [
+      "apiVersion: ako.vmware.com/v1beta1",
+      "kind: AviInfraSetting",
+      "metadata: {name: bad-infra}",
+      "spec: {seGroup: {name: prod-seg}, l7Settings: {shardSize: HUGE}}"
+    ])
+    expect(await failure("apply", "-f", badInfra)).toContain(
+      "The AviInfraSetting \"bad-infra\" is invalid: spec.l7Settings.shardSize: Unsupported value: \"HUGE\": " +
+        "supported values: \"SMALL\", \"MEDIUM\", \"LARGE\", \"DEDICATED\""
+    )
+    const badCert = file("bad-cert.yaml", [
+      "apiVersion: ako.vmware.com/v1beta1",
+      "kind: HostRule",
+      "metadata: {name: bad-cert, namespace: default}",
+      "spec: {virtualhost: {fqdn: a.example.com, tls: {sslKeyCertificate: {name: c, type: file}}}}"
+    ])
+    expect(await failure("apply", "-f", badCert)).toContain(
+      "The HostRule \"bad-cert\" is invalid: spec.virtualhost.tls.sslKeyCertificate.type: Unsupported value: " +
+        "\"file\": supported values: \"ref\", \"secret\""
+    )
+    // A VIP network by name and by UUID at once: the schema wants exactly one of the two.
+    const twice = file("twice.yaml", [
+      "apiVersion: ako.vmware.com/v1beta1",
+      "kind: AviInfraSetting",
+      "metadata: {name: twice}",
+      "spec: {network: {vipNetworks: [{networkName: vip-net, networkUUID: dvportgroup-42}]}}"
+    ])
+    expect(await failure("apply", "-f", twice)).toContain(
+      "must validate one and only one schema (oneOf). Found 2 valid alternatives"
+    )
+    for (
+      const [kind, name] of [["AviInfraSetting", "bad-infra"], ["HostRule", "bad-cert"], ["AviInfraSetting", "twice"]]
+    ) {
+      expect(sim.get(`ako.vmware.com/v1beta1/${kind}`, kind === "HostRule" ? "default" : "", name!)).toBeUndefined()
+    }
   })
 
   it("describes a Service with the Events found by its uid", async () => {
