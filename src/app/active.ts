@@ -89,6 +89,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     const others = memoWantedBy()
     const ownersByUnit = new Map<string, ReadonlyArray<ObjectRef>>()
     const reportedProblems = new Map<string, string>()
+    const waitingForAddress = new Set<string>()
 
     const report = (key: string, problems: ReadonlyArray<Problem>, unitProblems: ReadonlyArray<UnitProblem>) =>
       Effect.flatMap(
@@ -187,6 +188,16 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         yield* writeStatuses([...before, ...(unit?.owners ?? [])], state)
         const unitProblems = (yield* graph.problems).get(key) ?? []
         yield* report(key, unitProblems, unitResult.problems)
+        // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.
+        if (unitResult.problems.some(waitsForAddress)) waitingForAddress.add(key)
+        else waitingForAddress.delete(key)
+        const freed = unitResult.applied.some((a) =>
+          a.operation.op === "delete" && a.operation.type === "vsvip" && a.result !== "failed"
+        )
+        if (freed && waitingForAddress.size > 0) {
+          yield* queue.addAll([...waitingForAddress])
+          waitingForAddress.clear()
+        }
         return yield* workQueueOutcome(unitResult)
       })
 
@@ -236,6 +247,9 @@ const clearOrphanedStatuses = <E, R>(
     )
   )
 }
+
+const waitsForAddress = (problem: UnitProblem): boolean =>
+  problem.reason === "AviNoFreeIp" || problem.message.includes("No available free IPs")
 
 /** Units of `state` with this object among theirs (its own unit, for a parent VS). */
 const unitsWanting = (state: DesiredState, type: string, tenant: string, name: string): ReadonlyArray<string> => {

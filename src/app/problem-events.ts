@@ -61,7 +61,7 @@ const reportsOf = (problems: ReadonlyArray<Problem>, unitProblems: ReadonlyArray
   ...unitProblems.flatMap((problem) =>
     problem.owners.map((owner) => ({
       object: owner,
-      reason: "AviObjectRejected",
+      reason: problem.reason === "AviNoFreeIp" ? "AviNoFreeIp" : "AviObjectRejected",
       message: `Avi refused ${problem.op} of ${problem.type} ${problem.name}: ${problem.message}`
     }))
   )
