@@ -15,6 +15,18 @@ export const owned = (settings: ModelSettings, name: string, markerList: ReturnT
   markers: markerList
 })
 
+/**
+ * What every parent virtual service (L4, shared L7, dedicated) starts with: the envelope, the cloud, SE group,
+ * VsVip of the same name and the VRF.
+ */
+export const parentVsFields = (settings: ModelSettings, vsName: string, markerList: ReturnType<typeof markers>) => ({
+  ...owned(settings, vsName, markerList),
+  cloud_ref: ref.cloud(settings.cloudName),
+  se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
+  vsvip_ref: ref.vsVip(vsName),
+  vrf_context_ref: ref.vrf(GLOBAL_VRF)
+})
+
 const ipv4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 const ipv6 = /^[0-9a-fA-F:.]+$/
 

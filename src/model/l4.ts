@@ -5,7 +5,7 @@
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import { l4PolicySetChecksum, poolChecksum, virtualServiceChecksum } from "./checksum.js"
-import { isIpAddress, owned, preferredSubDomain, vsVipObject } from "./common.js"
+import { isIpAddress, owned, parentVsFields, preferredSubDomain, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
@@ -233,11 +233,7 @@ export const translateService = (
     vsName,
     tenant,
     {
-      ...owned(settings, vsName, markers(cluster, vsMarkers)),
-      cloud_ref: ref.cloud(settings.cloudName),
-      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-      vsvip_ref: ref.vsVip(vsName),
-      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      ...parentVsFields(settings, vsName, markers(cluster, vsMarkers)),
       application_profile_ref: ref.applicationProfile(applicationProfile),
       network_profile_ref: ref.networkProfile(networkProfile),
       services: ports.map((port) => {

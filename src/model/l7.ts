@@ -14,7 +14,7 @@ import {
   sortedStrings,
   virtualServiceChecksum
 } from "./checksum.js"
-import { autoFqdn, owned, unique, vsVipObject } from "./common.js"
+import { autoFqdn, owned, parentVsFields, unique, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, StatusIntent } from "./desired.js"
 import type { HostPath } from "./ingress.js"
 import type { ObjectRef } from "./kube.js"
@@ -553,11 +553,7 @@ export const translateShard = (
     vsName,
     tenant,
     {
-      ...owned(settings, vsName, markers(cluster)),
-      cloud_ref: ref.cloud(settings.cloudName),
-      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-      vsvip_ref: ref.vsVip(vsName),
-      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      ...parentVsFields(settings, vsName, markers(cluster)),
       type: "VS_TYPE_VH_PARENT",
       application_profile_ref: ref.applicationProfile(HTTP_PROFILE),
       network_profile_ref: ref.networkProfile(TCP_PROXY),
@@ -640,11 +636,7 @@ export const translateDedicated = (
     vsName,
     tenant,
     {
-      ...owned(settings, vsName, markers(cluster, vsMarkers)),
-      cloud_ref: ref.cloud(settings.cloudName),
-      se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-      vsvip_ref: ref.vsVip(vsName),
-      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      ...parentVsFields(settings, vsName, markers(cluster, vsMarkers)),
       type: "VS_TYPE_NORMAL",
       east_west_placement: false,
       application_profile_ref: ref.applicationProfile(applicationProfile),

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "@effect/vitest"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { OWNED_TYPES } from "../../src/reconcile/index.js"
 import type { AviSim } from "../../src/sim/avi/index.js"
 import { goldenDir, goldenInputs, goldenObjects } from "../golden/golden.js"
 import { startCluster } from "../support/e2e.js"
@@ -51,22 +52,12 @@ const asCreated = (value: unknown): unknown => {
   return out
 }
 
-const SEED_ORDER = [
-  "vsvip",
-  "sslkeyandcertificate",
-  "pool",
-  "poolgroup",
-  "httppolicyset",
-  "vsdatascriptset",
-  "l4policyset",
-  "virtualservice"
-]
-
 /** Seeds AKO's objects; returns the recording's uuid of each object → the simulator's uuid. */
 const seedAvi = (avi: AviSim): ReadonlyMap<string, string> => {
   const objects = goldenObjects()
   const uuids = new Map<string, string>()
-  for (const type of SEED_ORDER) {
+  // In dependency order, as the reconciler writes them.
+  for (const type of OWNED_TYPES) {
     const list = [...(objects[type] ?? [])]
     // SNI children after their parents.
     list.sort((a, b) => Number(a["type"] === "VS_TYPE_VH_CHILD") - Number(b["type"] === "VS_TYPE_VH_CHILD"))

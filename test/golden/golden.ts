@@ -20,6 +20,7 @@ import type {
   Service
 } from "../../src/model/index.js"
 import { makeSnapshot } from "../../src/model/index.js"
+import { settings } from "../model/fixtures/builders.js"
 
 export const goldenDir = fileURLToPath(new URL("../fixtures/ako-golden/", import.meta.url))
 
@@ -91,27 +92,10 @@ export const goldenSnapshot = (): ClusterSnapshot =>
   })
 
 /** The recording's configuration (its README): c1, Default-Cloud, vip-network, LARGE, ClusterIP, ENTERPRISE tier. */
-export const goldenSettings: ModelSettings = {
-  clusterName: "c1",
-  cloudName: "Default-Cloud",
-  tenantName: "admin",
-  serviceEngineGroupName: "Default-Group",
+export const goldenSettings: ModelSettings = settings({
   vipNetworkList: [{ networkName: "vip-network", cidr: "10.50.0.0/16" }],
-  shardVSSize: "LARGE",
-  serviceType: "ClusterIP",
-  nodeKey: undefined,
-  nodeValue: undefined,
-  defaultDomain: undefined,
-  autoFQDN: "default",
-  defaultLBController: true,
-  layer7Only: false,
-  blockedNamespaceList: [],
-  namespaceSyncLabelKey: undefined,
-  namespaceSyncLabelValue: undefined,
-  dnsSubDomains: [],
-  enterpriseLicense: true,
-  akoNamespace: "avi-system"
-}
+  autoFQDN: "default"
+})
 
 const REF_PATTERNS: ReadonlyArray<RegExp> = [
   // https://host/api/pool/pool-uuid#name (as the controller renders refs)

@@ -12,7 +12,7 @@ import {
   type AviSimRequestLogEntry,
   startAviSim
 } from "../../../src/sim/avi/index.js"
-import { scaled } from "../../support/time-scale.js"
+import { waitFor as waitForCondition } from "../../support/process.js"
 import { AviSession, request } from "./raw-client.js"
 
 type Sim = Awaited<ReturnType<typeof startAviSim>>
@@ -29,15 +29,9 @@ const start = async (abortedRequests?: AbortedRequests) => {
   return { sim, avi }
 }
 
-const waitFor = async <A>(probe: () => A | undefined | false, what: string, timeoutMs = 5000): Promise<A> => {
-  const deadline = Date.now() + scaled(timeoutMs)
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+/** The shared deadline-scaled wait, with the probe first as these tests read it. */
+const waitFor = <A>(probe: () => A | undefined | false, what: string, timeoutMs = 5000): Promise<A> =>
+  waitForCondition(what, probe, timeoutMs, 10)
 
 const entryOf = (sim: Sim, method: string, path: string): AviSimRequestLogEntry | undefined =>
   sim.requestLog().find((e) => e.method === method && e.path === path)

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AVI_SIM_DEFAULT_PASSWORD, startAviSim } from "../../../src/sim/avi/index.js"
-import { scaled } from "../../support/time-scale.js"
+import { waitFor as waitForCondition } from "../../support/process.js"
 import { AviSession, request } from "./raw-client.js"
 
 type Sim = Awaited<ReturnType<typeof startAviSim>>
@@ -16,15 +16,9 @@ beforeAll(async () => {
 })
 afterAll(() => sim.close())
 
-const waitFor = async <A>(probe: () => A | undefined | false, what: string, timeoutMs = 5000): Promise<A> => {
-  const deadline = Date.now() + scaled(timeoutMs)
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+/** The shared deadline-scaled wait, with the probe first as these tests read it. */
+const waitFor = <A>(probe: () => A | undefined | false, what: string, timeoutMs = 5000): Promise<A> =>
+  waitForCondition(what, probe, timeoutMs, 10)
 
 describe("reset-connections over HTTPS", () => {
   it("injected over the admin endpoint: the client's connection is reset, then the simulator serves on with its state", async () => {
