@@ -38,9 +38,9 @@ describe("command-line errors", () => {
 class Bare extends Data.TaggedError("Bare")<{ readonly detail: string; readonly attempts: number }> {}
 
 describe("describeFailure", () => {
-  it("renders NotLeader, whose message is empty, with its reason", () => {
+  it("renders NotLeader as what happened, with its reason", () => {
     const text = describeFailure(new NotLeader({ reason: "renew deadline passed during the write" }), [])
-    expect(text).toBe("NotLeader: renew deadline passed during the write")
+    expect(text).toBe("write refused: this replica is not the leader (renew deadline passed during the write)")
   })
 
   it("renders a tagged error without a message from its tag and fields", () => {
