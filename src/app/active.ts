@@ -117,6 +117,12 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     yield* reportUnmodelled(cache.view, yield* graph.snapshot)
     const reportUnsupportedCrds = yield* makeUnsupportedCrdReporter
     yield* reportUnsupportedCrds
+    // A rule created later is reported within a minute, not at the next full resync.
+    yield* reportUnsupportedCrds.pipe(
+      Effect.repeat(Schedule.spaced("1 minute")),
+      Effect.delay("1 minute"),
+      Effect.forkScoped
+    )
     const problems = yield* graph.problems
     yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
     // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
@@ -170,7 +176,6 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       yield* graph.state.pipe(
         Effect.flatMap((state) => queue.addAll(state.keys())),
         Effect.zipRight(Effect.flatMap(graph.snapshot, (snapshot) => reportUnmodelled(cache.view, snapshot))),
-        Effect.zipRight(reportUnsupportedCrds),
         Effect.repeat(Schedule.spaced(options.resyncInterval)),
         Effect.delay(options.resyncInterval),
         Effect.forkScoped

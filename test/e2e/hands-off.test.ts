@@ -4,6 +4,10 @@
  * counted in `ako_unmanaged_objects` and reported with an Event on its Services.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
+import { loadAllYaml } from "@kubernetes/client-node"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { CLUSTER, loadBalancerService, serviceVips, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -16,6 +20,7 @@ afterEach(async () => {
 })
 
 const cloud = "/api/cloud/?name=Default-Cloud"
+const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url))
 
 /** A shared-VIP virtual service as AKO builds it for Services annotated `enable-shared-vip: shared` in `red`. */
 const seedSharedVip = (c: E2eCluster) => {
@@ -99,5 +104,32 @@ describe("hands off what ako-ts does not model", () => {
     expect(c.avi.findByName("virtualservice", `${CLUSTER}--red-shared`)).toBeDefined()
     expect(c.avi.findByName("vsvip", `${CLUSTER}--red-shared`)).toBeDefined()
     expect(c.avi.findByName("virtualservice", `${CLUSTER}--red-a`)).toBeUndefined()
+  })
+
+  it("reports objects of AKO's CRDs it does not implement yet: a warning, an Event on the object, the metric", async () => {
+    const c = (cluster = await startCluster())
+    for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, "hostrules.yaml"), "utf8"))) {
+      c.kube.apply(document as never)
+    }
+    c.kube.ensureNamespace("red")
+    c.kube.apply({
+      apiVersion: "ako.vmware.com/v1beta1",
+      kind: "HostRule",
+      metadata: { name: "shop", namespace: "red" },
+      spec: { virtualhost: { fqdn: "shop.example.com", wafPolicy: "team-waf" } }
+    })
+    const replica = await c.startReplica("ako-0")
+    await waitFor(
+      "the HostRule counted",
+      async () => (await replica.metric("ako_unsupported_crd_objects", { kind: "HostRule" })) === 1
+    )
+    await waitFor(
+      "an Event on the HostRule",
+      () =>
+        (c.kube.list("v1/Event", "red") as ReadonlyArray<{ reason?: string; involvedObject?: { kind?: string } }>)
+          .some((event) => event.reason === "UnsupportedAkoResource" && event.involvedObject?.kind === "HostRule")
+    )
+    expect(replica.messages().filter((m) => m.startsWith("HostRule red/shop is not supported by ako-ts yet")))
+      .toHaveLength(1)
   })
 })
