@@ -9,6 +9,22 @@ import { cacheConfig, memoryLayer } from "./support.js"
 
 const cloud = "/api/cloud?name=Default-Cloud"
 
+/** The simulator with 250 owned pools (three pages of 100), and a cache over the real client. */
+const simWith250Pools = Effect.gen(function*() {
+  const sim = yield* makeAviSim()
+  for (let i = 0; i < 250; i++) {
+    sim.insert("pool", { name: `c1--svc${i}-TCP-80`, created_by: "ako-c1", cloud_ref: cloud })
+  }
+  const client = AviClient.layer({
+    controller: `127.0.0.1:${sim.port}`,
+    username: AVI_SIM_DEFAULT_USER,
+    password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
+    caData: sim.caPem
+  })
+  const cache = yield* Effect.provide(AviCache, AviCache.layer(cacheConfig).pipe(Layer.provide(client)))
+  return { sim, cache }
+})
+
 describe("AviCache", () => {
   it.effect("holds owned objects only: created_by for most types, the name prefix for VsVips", () =>
     Effect.gen(function*() {
@@ -77,17 +93,7 @@ describe("AviCache", () => {
 
   it.scoped("follows pages against the simulator (250 owned pools at 100 per page)", () =>
     Effect.gen(function*() {
-      const sim = yield* makeAviSim()
-      for (let i = 0; i < 250; i++) {
-        sim.insert("pool", { name: `c1--svc${i}-TCP-80`, created_by: "ako-c1", cloud_ref: cloud })
-      }
-      const client = AviClient.layer({
-        controller: `127.0.0.1:${sim.port}`,
-        username: AVI_SIM_DEFAULT_USER,
-        password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
-        caData: sim.caPem
-      })
-      const cache = yield* Effect.provide(AviCache, AviCache.layer(cacheConfig).pipe(Layer.provide(client)))
+      const { sim, cache } = yield* simWith250Pools
       sim.clearRequestLog()
       yield* cache.refresh
       expect((yield* cache.counts)["pool"]).toBe(250)
@@ -98,17 +104,7 @@ describe("AviCache", () => {
 
   it.scoped("keeps objects a listing missed because its pages shifted, and reports the ones really gone", () =>
     Effect.gen(function*() {
-      const sim = yield* makeAviSim()
-      for (let i = 0; i < 250; i++) {
-        sim.insert("pool", { name: `c1--svc${i}-TCP-80`, created_by: "ako-c1", cloud_ref: cloud })
-      }
-      const client = AviClient.layer({
-        controller: `127.0.0.1:${sim.port}`,
-        username: AVI_SIM_DEFAULT_USER,
-        password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
-        caData: sim.caPem
-      })
-      const cache = yield* Effect.provide(AviCache, AviCache.layer(cacheConfig).pipe(Layer.provide(client)))
+      const { sim, cache } = yield* simWith250Pools
       yield* cache.refresh
       const vanished = yield* cache.vanished
       const gone = yield* vanished.pipe(Stream.take(100), Stream.runCollect, Effect.fork)

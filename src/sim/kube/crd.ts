@@ -9,6 +9,7 @@
  * instead of reaching it a moment later. Deleting a CRD deletes its objects (finalizers of those objects are dropped,
  * as when the cleanup is forced), then the types disappear and their open watches end.
  */
+import { isObject, type Json, objectAt } from "./json.js"
 import {
   apiVersionOf,
   defineResource,
@@ -31,12 +32,6 @@ import {
   notSupported,
   required
 } from "./validation.js"
-
-type Json = Record<string, unknown>
-
-const isObject = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value)
-
-const objectAt = (object: unknown, key: string): Json => (isObject(object) && isObject(object[key]) ? object[key] : {})
 
 const listAt = (object: unknown, key: string): Array<unknown> =>
   isObject(object) && Array.isArray(object[key]) ? object[key] : []

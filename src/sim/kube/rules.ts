@@ -3,6 +3,7 @@
  * and with the messages of `ValidateService` (pkg/apis/core/validation) and `ValidateIngressSpec`
  * (pkg/apis/networking/validation). Objects arrive defaulted (port protocol, targetPort, type, sessionAffinity).
  */
+import { isObject, type Json, objectAt } from "./json.js"
 import {
   duplicate,
   type FieldError,
@@ -19,12 +20,6 @@ import {
   notSupported,
   required
 } from "./validation.js"
-
-type Json = Record<string, unknown>
-
-const isObject = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value)
-
-const objectAt = (object: unknown, key: string): Json => (isObject(object) && isObject(object[key]) ? object[key] : {})
 
 const str = (value: unknown): string => (typeof value === "string" ? value : "")
 
