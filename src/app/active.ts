@@ -164,11 +164,9 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     // Objects Avi lost behind our back (a restore, a wipe): every unit that wants one is written again now, not at
     // the next full resync.
     yield* vanished.pipe(
-      Stream.runForEach((object) =>
-        Effect.flatMap(
-          graph.state,
-          (state) => queue.addAll(unitsWanting(state, object.type, object.tenant, object.name))
-        )
+      Stream.groupedWithin(10_000, "100 millis"),
+      Stream.runForEach((objects) =>
+        Effect.flatMap(graph.state, (state) => queue.addAll(unitsWanting(state, objects)))
       ),
       Effect.forkScoped
     )
@@ -256,13 +254,13 @@ const clearOrphanedStatuses = <E, R>(
 const waitsForAddress = (problem: UnitProblem): boolean =>
   problem.reason === "AviNoFreeIp" || problem.message.includes("No available free IPs")
 
-/** Units of `state` with this object among theirs (its own unit, for a parent VS). */
-const unitsWanting = (state: DesiredState, type: string, tenant: string, name: string): ReadonlyArray<string> => {
+/** Units of `state` that want any of these objects (one pass over the units, however many vanished). */
+const unitsWanting = (state: DesiredState, objects: Iterable<CachedObject>): ReadonlyArray<string> => {
+  const gone = new Set<string>()
+  for (const object of objects) gone.add(`${object.type}|${object.tenant}|${object.name}`)
   const keys: Array<string> = []
   for (const unit of state.values()) {
-    if (unit.objects.some((object) => object.type === type && object.tenant === tenant && object.name === name)) {
-      keys.push(unit.key)
-    }
+    if (unit.objects.some((object) => gone.has(`${object.type}|${object.tenant}|${object.name}`))) keys.push(unit.key)
   }
   return keys
 }
