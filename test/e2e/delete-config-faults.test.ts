@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { KubeObject } from "../../src/sim/kube/index.js"
-import { CLUSTER, loadBalancerService, NAMESPACE, serviceVips, withCluster } from "../support/e2e.js"
+import {
+  applyControllerDeployment,
+  CLUSTER,
+  loadBalancerService,
+  NAMESPACE,
+  serviceVips,
+  withCluster
+} from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 
@@ -22,19 +29,7 @@ const deletionStatus = (cluster: E2eCluster) =>
   ]
 
 const seed = async (cluster: E2eCluster) => {
-  cluster.kube.apply({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "ako-ts", namespace: NAMESPACE },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: "ako-ts" } },
-      template: {
-        metadata: { labels: { app: "ako-ts" } },
-        spec: { containers: [{ name: "ako-ts", image: "ako-ts:test" }] }
-      }
-    }
-  })
+  applyControllerDeployment(cluster.kube)
   loadBalancerService(cluster.kube, "red", "one")
   loadBalancerService(cluster.kube, "red", "two")
   const replica = await cluster.startReplica("ako-0")

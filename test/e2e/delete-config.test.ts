@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import type { KubeObject } from "../../src/sim/kube/index.js"
-import { CLUSTER, loadBalancerService, NAMESPACE, serviceVips, startCluster } from "../support/e2e.js"
+import {
+  applyControllerDeployment,
+  CLUSTER,
+  loadBalancerService,
+  NAMESPACE,
+  serviceVips,
+  startCluster
+} from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -26,19 +33,7 @@ const deletionStatus = () =>
 
 beforeAll(async () => {
   cluster = await startCluster()
-  cluster.kube.apply({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "ako-ts", namespace: NAMESPACE },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: "ako-ts" } },
-      template: {
-        metadata: { labels: { app: "ako-ts" } },
-        spec: { containers: [{ name: "ako-ts", image: "ako-ts:test" }] }
-      }
-    }
-  })
+  applyControllerDeployment(cluster.kube)
   loadBalancerService(cluster.kube, "red", "one")
   loadBalancerService(cluster.kube, "red", "two")
   replica = await cluster.startReplica("ako-0")

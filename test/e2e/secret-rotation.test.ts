@@ -3,23 +3,13 @@
  * ako-ts follows the Secret, logs in again with the new credentials and becomes ready in-process.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { AVI_PASSWORD, loadBalancerService, NAMESPACE, serviceVips, withCluster } from "../support/e2e.js"
+import { applyAviSecret, AVI_PASSWORD, loadBalancerService, serviceVips, withCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 
 const WRONG_PASSWORD = "not-the-avi-password-7f3e"
 
-const putSecret = (cluster: E2eCluster, password: string) =>
-  cluster.kube.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "avi-secret", namespace: NAMESPACE },
-    type: "Opaque",
-    data: {
-      username: Buffer.from("admin").toString("base64"),
-      password: Buffer.from(password).toString("base64")
-    }
-  })
+const putSecret = (cluster: E2eCluster, password: string) => applyAviSecret(cluster.kube, password)
 
 const loginsOf = (cluster: E2eCluster, status: number) =>
   cluster.aviRequestsOf("ako-0").filter((entry) => entry.path === "/login" && entry.status === status)

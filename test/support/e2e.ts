@@ -76,6 +76,35 @@ export const baseConfig = (aviUrl: string): Record<string, string> => ({
   retryPeriod: "500ms"
 })
 
+/** `avi-secret` as a user creates it, with the simulator's user `admin` and this password. */
+export const applyAviSecret = (kube: RunningKubeSim, password: string) =>
+  kube.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "avi-secret", namespace: NAMESPACE },
+    type: "Opaque",
+    data: {
+      username: Buffer.from("admin").toString("base64"),
+      password: Buffer.from(password).toString("base64")
+    }
+  })
+
+/** The controller's Deployment `ako-ts`, which carries deleteConfig's progress annotation. */
+export const applyControllerDeployment = (kube: RunningKubeSim) =>
+  kube.apply({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "ako-ts", namespace: NAMESPACE },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: "ako-ts" } },
+      template: {
+        metadata: { labels: { app: "ako-ts" } },
+        spec: { containers: [{ name: "ako-ts", image: "ako-ts:test" }] }
+      }
+    }
+  })
+
 export const startCluster = async (options: ClusterOptions = {}): Promise<E2eCluster> => {
   const kube = await startKubeSim()
   const avi = await startAviSim({
@@ -86,16 +115,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<E2eClu
   const dir = mkdtempSync(join(tmpdir(), "ako-ts-e2e-"))
   const replicas: Array<Replica> = []
   kube.ensureNamespace(NAMESPACE)
-  kube.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "avi-secret", namespace: NAMESPACE },
-    type: "Opaque",
-    data: {
-      username: Buffer.from("admin").toString("base64"),
-      password: Buffer.from(AVI_PASSWORD).toString("base64")
-    }
-  })
+  applyAviSecret(kube, AVI_PASSWORD)
   let configMap: Record<string, string> = { ...baseConfig(avi.url), ...options.config }
   const setConfig = (data: Readonly<Record<string, string>>) => {
     configMap = { ...data }

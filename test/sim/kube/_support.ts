@@ -1,7 +1,16 @@
 import * as k8s from "@kubernetes/client-node"
+import { execFile } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
-import type { KubeSim } from "../../../src/sim/kube/index.js"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import type { KubeSim, RunningKubeSim } from "../../../src/sim/kube/index.js"
+import { startKubeSim } from "../../../src/sim/kube/index.js"
+import { kubectlPath } from "../../support/kube-tools.js"
+
+const run = promisify(execFile)
 
 export const kubeConfigFor = (sim: KubeSim, userOrToken?: string): k8s.KubeConfig => {
   const kc = new k8s.KubeConfig()
@@ -78,3 +87,38 @@ export const rawRequest = (
     request.on("error", reject)
     request.end(payload)
   })
+
+/** A simulator with a kubeconfig written for kubectl, and a private work directory (discovery cache included). */
+export interface KubectlSim {
+  readonly sim: RunningKubeSim
+  readonly dir: string
+  readonly kubeconfig: string
+  /** kubectl with this kubeconfig and cache directory; rejects with the process's stderr on a non-zero exit. */
+  readonly kubectl: (...args: Array<string>) => Promise<{ readonly stdout: string; readonly stderr: string }>
+  readonly close: () => Promise<void>
+}
+
+export const startKubectlSim = async (
+  prefix: string,
+  options: { readonly tokens?: Readonly<Record<string, string>>; readonly user?: string; readonly timeoutMs?: number } =
+    {}
+): Promise<KubectlSim> => {
+  const sim = await startKubeSim(options.tokens === undefined ? {} : { tokens: options.tokens })
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const kubeconfig = join(dir, "kubeconfig")
+  sim.writeKubeconfig(kubeconfig, options.user)
+  const kubectl = (...args: Array<string>) =>
+    run(kubectlPath(), ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args], {
+      timeout: options.timeoutMs ?? 20_000
+    })
+  return {
+    sim,
+    dir,
+    kubeconfig,
+    kubectl,
+    close: async () => {
+      await sim.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}

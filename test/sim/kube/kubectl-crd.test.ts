@@ -1,44 +1,25 @@
-import { execFile } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningKubeSim, startKubeSim } from "../../../src/sim/kube/index.js"
-import { kubectlPath } from "../../support/kube-tools.js"
-
-const run = promisify(execFile)
+import type { RunningKubeSim } from "../../../src/sim/kube/index.js"
+import { type KubectlSim, startKubectlSim } from "./_support.js"
 
 // ako-ts's own CRD manifests, schema-compatible with AKO 2.2.1's (deploy/crds/README.md).
 const crdDir = join(import.meta.dirname, "..", "..", "..", "deploy", "crds")
 
 let sim: RunningKubeSim
 let dir: string
-let kubeconfig: string
+let env: KubectlSim
 
 beforeAll(async () => {
-  sim = await startKubeSim()
-  dir = mkdtempSync(join(tmpdir(), "kube-sim-kubectl-crd-"))
-  kubeconfig = join(dir, "kubeconfig")
-  sim.writeKubeconfig(kubeconfig)
+  env = await startKubectlSim("kube-sim-kubectl-crd-", { timeoutMs: 30_000 })
+  ;({ sim, dir } = env)
 })
-afterAll(async () => {
-  await sim.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => env.close())
 
 // One cache directory for the whole file, as one user's kubectl would have: discovery learned before a CRD existed
 // must not hide the new resource afterwards.
-const kubectl = async (...args: Array<string>): Promise<string> => {
-  const { stdout } = await run(
-    kubectlPath(),
-    ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args],
-    {
-      timeout: 30_000
-    }
-  )
-  return stdout
-}
+const kubectl = async (...args: Array<string>): Promise<string> => (await env.kubectl(...args)).stdout
 
 const failure = (...args: Array<string>): Promise<string> =>
   kubectl(...args).then(

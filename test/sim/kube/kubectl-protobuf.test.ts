@@ -1,32 +1,21 @@
-import { execFile } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningKubeSim, startKubeSim } from "../../../src/sim/kube/index.js"
-import { kubectlPath } from "../../support/kube-tools.js"
-
-const run = promisify(execFile)
+import type { RunningKubeSim } from "../../../src/sim/kube/index.js"
+import { type KubectlSim, startKubectlSim } from "./_support.js"
 
 let sim: RunningKubeSim
 let dir: string
-let kubeconfig: string
+let env: KubectlSim
 
 beforeAll(async () => {
-  sim = await startKubeSim({ tokens: { "operator-token": "operator" } })
-  dir = mkdtempSync(join(tmpdir(), "kube-sim-kubectl-pb-"))
-  kubeconfig = join(dir, "kubeconfig")
-  sim.writeKubeconfig(kubeconfig, "operator")
+  env = await startKubectlSim("kube-sim-kubectl-pb-", { tokens: { "operator-token": "operator" }, user: "operator" })
+  ;({ sim, dir } = env)
 })
-afterAll(async () => {
-  await sim.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => env.close())
 
 // A private cache directory keeps kubectl's discovery cache from leaking between test runs.
-const kubectl = async (...args: Array<string>): Promise<{ stdout: string; stderr: string }> =>
-  run(kubectlPath(), ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args], { timeout: 20_000 })
+const kubectl = (...args: Array<string>): Promise<{ stdout: string; stderr: string }> => env.kubectl(...args)
 
 const getJson = async (...args: Array<string>) => JSON.parse((await kubectl("get", ...args, "-o", "json")).stdout)
 

@@ -1,41 +1,24 @@
-import { execFile, spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningKubeSim, startKubeSim } from "../../../src/sim/kube/index.js"
+import type { RunningKubeSim } from "../../../src/sim/kube/index.js"
 import { kubectlPath } from "../../support/kube-tools.js"
-import { eventually } from "./_support.js"
-
-const run = promisify(execFile)
+import { eventually, type KubectlSim, startKubectlSim } from "./_support.js"
 
 let sim: RunningKubeSim
 let dir: string
 let kubeconfig: string
+let env: KubectlSim
 
 beforeAll(async () => {
-  sim = await startKubeSim({ tokens: { "operator-token": "operator" } })
-  dir = mkdtempSync(join(tmpdir(), "kube-sim-kubectl-"))
-  kubeconfig = join(dir, "kubeconfig")
-  sim.writeKubeconfig(kubeconfig, "operator")
+  env = await startKubectlSim("kube-sim-kubectl-", { tokens: { "operator-token": "operator" }, user: "operator" })
+  ;({ sim, dir, kubeconfig } = env)
 })
-afterAll(async () => {
-  await sim.close()
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => env.close())
 
 // A private cache directory keeps kubectl's discovery cache from leaking between test runs.
-const kubectl = async (...args: Array<string>): Promise<string> => {
-  const { stdout } = await run(
-    kubectlPath(),
-    ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args],
-    {
-      timeout: 20_000
-    }
-  )
-  return stdout
-}
+const kubectl = async (...args: Array<string>): Promise<string> => (await env.kubectl(...args)).stdout
 
 const manifest = (name: string, data: Record<string, string>): string => {
   const file = join(dir, `${name}.yaml`)
