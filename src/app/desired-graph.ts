@@ -90,7 +90,9 @@ export const makeDesiredGraph = (
         secrets: yield* reflectors.secrets.snapshot,
         namespaces: yield* reflectors.namespaces.snapshot,
         nodes: yield* reflectors.nodes.snapshot,
-        routes: reflectors.routes._tag === "Some" ? yield* reflectors.routes.value.snapshot : new Map()
+        routes: reflectors.routes._tag === "Some" ? yield* reflectors.routes.value.snapshot : new Map(),
+        hostRules: new Map(),
+        httpRules: new Map()
       }
       return snapshot
     })

@@ -18,7 +18,10 @@ const API_VERSIONS: Readonly<Record<string, string>> = {
   EndpointSlice: "discovery.k8s.io/v1",
   Ingress: "networking.k8s.io/v1",
   IngressClass: "networking.k8s.io/v1",
-  Route: "route.openshift.io/v1"
+  Route: "route.openshift.io/v1",
+  HostRule: "ako.vmware.com/v1beta1",
+  HTTPRule: "ako.vmware.com/v1beta1",
+  L7Rule: "ako.vmware.com/v1alpha2"
 }
 
 const involved = (object: ObjectRef): ObjectReference => ({
@@ -36,12 +39,17 @@ const SNAPSHOT_MAPS = {
   Secret: "secrets",
   Namespace: "namespaces",
   Node: "nodes",
-  Route: "routes"
-} as const satisfies Record<ObjectRef["kind"], keyof ClusterSnapshot>
+  Route: "routes",
+  HostRule: "hostRules",
+  HTTPRule: "httpRules",
+  // Not in the model's snapshot (no effect in SNI mode); its Events carry no uid.
+  L7Rule: undefined
+} as const satisfies Record<ObjectRef["kind"], keyof ClusterSnapshot | undefined>
 
 /** The Event's object reference with its uid from the snapshot, so `kubectl describe` (which selects by uid) shows it. */
 export const involvedObject = (object: ObjectRef, snapshot: ClusterSnapshot): ObjectReference => {
-  const found = snapshot[SNAPSHOT_MAPS[object.kind]].get(keyOf(object.kind, object.namespace, object.name))
+  const map = SNAPSHOT_MAPS[object.kind]
+  const found = map === undefined ? undefined : snapshot[map].get(keyOf(object.kind, object.namespace, object.name))
   const uid = found?.metadata?.uid
   return uid === undefined ? involved(object) : { ...involved(object), uid }
 }

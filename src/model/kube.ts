@@ -145,6 +145,105 @@ export interface Route {
   } | undefined
 }
 
+/** AKO's CRD status (`status.status` is `Accepted` or `Rejected`; `error` says why). */
+export interface CrdStatus {
+  readonly status?: string | undefined
+  readonly error?: string | undefined
+}
+
+export interface CertificateRef {
+  readonly name?: string | undefined
+  /** `ref`: an Avi sslkeyandcertificate by name; `secret`: a Secret in the rule's namespace. */
+  readonly type?: string | undefined
+}
+
+export interface AnalyticsPolicySpec {
+  readonly fullClientLogs?: {
+    readonly enabled?: boolean | undefined
+    readonly throttle?: string | undefined
+    readonly duration?: number | undefined
+  } | undefined
+  readonly logAllHeaders?: boolean | undefined
+}
+
+/** `spec.virtualhost` of a HostRule (ako.vmware.com/v1beta1), reference/ako-crds.md §1.1. */
+export interface HostRuleVirtualHost {
+  readonly fqdn?: string | undefined
+  readonly fqdnType?: string | undefined
+  readonly enableVirtualHost?: boolean | undefined
+  readonly tls?: {
+    readonly sslKeyCertificate?: CertificateRef & {
+      readonly alternateCertificate?: CertificateRef | undefined
+    } | undefined
+    readonly sslProfile?: string | undefined
+    readonly termination?: string | undefined
+  } | undefined
+  readonly httpPolicy?: {
+    readonly policySets?: ReadonlyArray<string> | undefined
+    readonly overwrite?: boolean | undefined
+  } | undefined
+  readonly wafPolicy?: string | undefined
+  readonly applicationProfile?: string | undefined
+  readonly analyticsProfile?: string | undefined
+  readonly errorPageProfile?: string | undefined
+  readonly networkSecurityPolicy?: string | undefined
+  readonly l7Rule?: string | undefined
+  readonly applicationRootPath?: string | undefined
+  readonly icapProfile?: ReadonlyArray<string> | undefined
+  readonly datascripts?: ReadonlyArray<string> | undefined
+  readonly aliases?: ReadonlyArray<string> | undefined
+  readonly useRegex?: boolean | undefined
+  readonly gslb?: { readonly fqdn?: string | undefined; readonly includeAliases?: boolean | undefined } | undefined
+  readonly analyticsPolicy?: AnalyticsPolicySpec | undefined
+  readonly tcpSettings?: {
+    readonly listeners?:
+      | ReadonlyArray<{ readonly port?: number | undefined; readonly enableSSL?: boolean | undefined }>
+      | undefined
+    readonly loadBalancerIP?: string | undefined
+  } | undefined
+}
+
+export interface HostRule {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: { readonly virtualhost?: HostRuleVirtualHost | undefined } | undefined
+  readonly status?: CrdStatus | undefined
+}
+
+/** One `spec.paths[]` entry of an HTTPRule (ako.vmware.com/v1beta1), reference/ako-crds.md §2.1. */
+export interface HTTPRulePath {
+  readonly target?: string | undefined
+  readonly loadBalancerPolicy?: {
+    readonly algorithm?: string | undefined
+    readonly hash?: string | undefined
+    readonly hostHeader?: string | undefined
+  } | undefined
+  readonly healthMonitors?: ReadonlyArray<string> | undefined
+  readonly applicationPersistence?: string | undefined
+  readonly enableHTTP2?: boolean | undefined
+  readonly tls?: {
+    readonly type?: string | undefined
+    readonly sslProfile?: string | undefined
+    readonly pkiProfile?: string | undefined
+    readonly destinationCA?: string | undefined
+  } | undefined
+}
+
+export interface HTTPRule {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly fqdn?: string | undefined
+    readonly paths?: ReadonlyArray<HTTPRulePath> | undefined
+  } | undefined
+  readonly status?: CrdStatus | undefined
+}
+
+/** An L7Rule (ako.vmware.com/v1alpha2): only validated in SNI mode (reference/ako-crds.md §5), so its spec is opaque. */
+export interface L7Rule {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: Readonly<Record<string, unknown>> | undefined
+  readonly status?: CrdStatus | undefined
+}
+
 /** Every Kubernetes object the model reads, keyed `ns/name` (cluster-scoped kinds: `name`). */
 export interface ClusterSnapshot {
   readonly services: ReadonlyMap<string, Service>
@@ -155,6 +254,12 @@ export interface ClusterSnapshot {
   readonly namespaces: ReadonlyMap<string, Namespace>
   readonly nodes: ReadonlyMap<string, Node>
   readonly routes: ReadonlyMap<string, Route>
+  /**
+   * HostRules and HTTPRules in effect: only those validation accepted, each with the spec it accepted (a rule
+   * edited into something invalid keeps its previous spec in effect, as in AKO). Validation lives outside the model.
+   */
+  readonly hostRules: ReadonlyMap<string, HostRule>
+  readonly httpRules: ReadonlyMap<string, HTTPRule>
 }
 
 export type ObjectKind =
@@ -166,6 +271,9 @@ export type ObjectKind =
   | "Namespace"
   | "Node"
   | "Route"
+  | "HostRule"
+  | "HTTPRule"
+  | "L7Rule"
 
 /** A Kubernetes object by kind and name (namespace absent for cluster-scoped kinds). */
 export interface ObjectRef {
@@ -199,6 +307,8 @@ export interface SnapshotParts {
   readonly namespaces?: Iterable<Namespace>
   readonly nodes?: Iterable<Node>
   readonly routes?: Iterable<Route>
+  readonly hostRules?: Iterable<HostRule>
+  readonly httpRules?: Iterable<HTTPRule>
 }
 
 const byKey = <T extends { readonly metadata?: ObjectMeta | undefined }>(
@@ -221,7 +331,9 @@ export const makeSnapshot = (parts: SnapshotParts): ClusterSnapshot => ({
   secrets: byKey("Secret", parts.secrets),
   namespaces: byKey("Namespace", parts.namespaces),
   nodes: byKey("Node", parts.nodes),
-  routes: byKey("Route", parts.routes)
+  routes: byKey("Route", parts.routes),
+  hostRules: byKey("HostRule", parts.hostRules),
+  httpRules: byKey("HTTPRule", parts.httpRules)
 })
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"
