@@ -92,6 +92,8 @@ export interface ServiceMetadata {
   readonly namespaceSvcName?: ReadonlyArray<string>
   readonly poolRatio?: number
   readonly insecureEdgeTermAllow?: boolean
+  /** Which AKO rule (HostRule, HTTPRule) applies to the object; empty when none does. */
+  readonly crdStatus?: { readonly type: string; readonly value: string; readonly status: string } | undefined
 }
 
 /**
@@ -107,7 +109,7 @@ export const serviceMetadata = (metadata: ServiceMetadata): string => {
     namespace: metadata.namespace ?? "",
     hostnames: list(metadata.hostnames),
     namespace_svc_name: list(metadata.namespaceSvcName),
-    crd_status: { type: "", value: "", status: "" },
+    crd_status: metadata.crdStatus ?? { type: "", value: "", status: "" },
     pool_ratio: metadata.poolRatio ?? 0,
     passthrough_parent_ref: "",
     passthrough_child_ref: "",

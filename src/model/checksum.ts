@@ -121,9 +121,23 @@ export interface PoolChecksumInput {
   readonly namespaceServiceNames: ReadonlyArray<string>
   readonly hostnames: ReadonlyArray<string>
   readonly markers: MarkerFields
+  /** What an HTTPRule set on the pool model (absent: nothing). */
+  readonly crd?: PoolCrdFields | undefined
 }
 
-/** `AviPoolNode.CalculateCheckSum` for the fields ako-ts sets (no CRD-set algorithm, profiles or placement). */
+/** The pool model fields an HTTPRule sets (refs as `/api/<type>?name=<name>`). */
+export interface PoolCrdFields {
+  readonly lbAlgorithm?: string | undefined
+  readonly lbAlgorithmHash?: string | undefined
+  readonly lbAlgorithmConsistentHashHdr?: string | undefined
+  readonly sslProfileRef?: string | undefined
+  readonly pkiProfileRef?: string | undefined
+  readonly healthMonitorRefs?: ReadonlyArray<string> | undefined
+  readonly applicationPersistenceProfileRef?: string | undefined
+  readonly enableHttp2?: boolean | undefined
+}
+
+/** `AviPoolNode.CalculateCheckSum`; optional fields enter only when set, as AKO skips nil and empty ones. */
 export const poolChecksum = (input: PoolChecksumInput): number => {
   const servers = input.servers.length === 0 ?
     undefined :
@@ -133,20 +147,36 @@ export const poolChecksum = (input: PoolChecksumInput): number => {
       Port: s.port,
       Enabled: s.enabled
     }))
+  const crd = input.crd
+  const optional = (value: string | undefined) => value === undefined || value === "" ? [] : [value]
   const fields = [
     input.protocol,
     String(input.port),
     input.portName,
     goJson(servers),
+    ...optional(crd?.lbAlgorithm),
+    ...optional(crd?.lbAlgorithmHash),
+    ...optional(crd?.lbAlgorithmConsistentHashHdr),
     goJson(input.sniEnabled),
+    ...optional(crd?.sslProfileRef),
     input.priorityLabel,
     // NetworkPlacementSettings: nil without nodeNetworkList.
     "null",
+    ...optional(crd?.pkiProfileRef),
     ...(input.namespaceServiceNames.length > 0 ? [goJson(sortedStrings(input.namespaceServiceNames))] : []),
-    ...(input.hostnames.length > 0 ? [goJson(sortedStrings(input.hostnames))] : [])
+    ...(input.hostnames.length > 0 ? [goJson(sortedStrings(input.hostnames))] : []),
+    ...(crd?.enableHttp2 === undefined ? [] : [goJson(crd.enableHttp2)])
   ]
+  const monitors = crd?.healthMonitorRefs ?? []
+  const persistence = crd?.applicationPersistenceProfileRef ?? ""
   // The generated fields (analytics policy, enabled, min servers up) are all unset: `H("")`.
-  return sum32(H(fields.join(":")), markersChecksum(input.clusterName, input.markers), H(""))
+  return sum32(
+    H(fields.join(":")),
+    monitors.length === 0 ? 0 : H(goJson(monitors)),
+    persistence === "" ? 0 : H(persistence),
+    markersChecksum(input.clusterName, input.markers),
+    H("")
+  )
 }
 
 export interface PoolGroupMemberInput {
@@ -239,18 +269,47 @@ export interface VirtualServiceChecksumInput {
   readonly trafficEnabled: boolean | undefined
   readonly enableRhi: boolean | undefined
   readonly markers: MarkerFields
+  /** What a HostRule set on the VS model (absent: nothing). */
+  readonly crd?: VirtualServiceCrdFields | undefined
 }
 
-/** `AviVsNode.CalculateCheckSum` for the fields ako-ts sets (no CRD refs, analytics or generated fields). */
+/** The VS model fields a HostRule sets, as AKO's model holds them (refs as `/api/<type>?name=<name>`). */
+export interface VirtualServiceCrdFields {
+  readonly wafPolicyRef?: string | undefined
+  readonly applicationProfileRef?: string | undefined
+  readonly analyticsProfileRef?: string | undefined
+  readonly errorPageProfileRef: string
+  readonly sslProfileRef?: string | undefined
+  readonly datascriptRefs: ReadonlyArray<string>
+  readonly httpPolicySetRefs: ReadonlyArray<string>
+  readonly icapProfileRefs: ReadonlyArray<string>
+  readonly enabled?: boolean | undefined
+  /** The avi-sdk `AnalyticsPolicy`, already in Go's field order. */
+  readonly analyticsPolicy?: unknown
+}
+
+/**
+ * `AviVsNode.CalculateCheckSum`: the sorted ref names, profiles and listeners, plus the CRD refs (`R`: WAF, app,
+ * analytics, error-page and SSL profile refs, then the non-empty lists of datascripts, policy sets, ICAP profiles and
+ * hostnames), `enabled`, traffic, markers, RHI and the analytics policy.
+ */
 export const virtualServiceChecksum = (input: VirtualServiceChecksumInput): number => {
   const refs = sortedStrings(input.refs).join(":")
-  const crdRefs = input.hostnames.length > 0 ? goJson(sortedStrings(input.hostnames)) : ""
+  const crd = input.crd
+  const list = (values: ReadonlyArray<string> | undefined) =>
+    values === undefined || values.length === 0 ? "" : goJson(values)
+  const crdRefs = (crd?.wafPolicyRef ?? "") + (crd?.applicationProfileRef ?? "") + (crd?.analyticsProfileRef ?? "") +
+    (crd?.errorPageProfileRef ?? "") + (crd?.sslProfileRef ?? "") + list(crd?.datascriptRefs) +
+    list(crd?.httpPolicySetRefs) + list(crd?.icapProfileRefs) +
+    (input.hostnames.length > 0 ? goJson(sortedStrings(input.hostnames)) : "")
   return sum32(
     H(refs + input.applicationProfile + input.serviceEngineGroup + input.networkProfile + portProtoJson(input.ports)),
     crdRefs === "" ? 0 : H(crdRefs),
+    crd?.enabled === undefined ? 0 : H(goJson(crd.enabled)),
     input.trafficEnabled === undefined ? 0 : H(goJson(input.trafficEnabled)),
     markersChecksum(input.clusterName, input.markers),
     input.enableRhi === undefined ? 0 : H(goJson(input.enableRhi)),
+    crd?.analyticsPolicy === undefined ? 0 : sum32(H(goJson(crd.analyticsPolicy)), clusterLabelChecksum(input.clusterName)),
     H("")
   )
 }

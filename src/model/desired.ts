@@ -79,6 +79,7 @@ export type ProblemReason =
   | "Unsupported"
   | "NameConflict"
   | "HostPathConflict"
+  | "InvalidConfiguration"
 
 /** A per-object translation problem; the app turns it into a Kubernetes Event (type Warning) on `object`. */
 export interface Problem {

@@ -7,6 +7,7 @@ import { Either, Encoding } from "effect"
 import { sortedSubDomains } from "./common.js"
 import type { Problem } from "./desired.js"
 import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from "./kube.js"
+import { hostRuleFor } from "./hostrule.js"
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
 import type { PoolServer } from "./servers.js"
@@ -22,6 +23,8 @@ export interface Certificate {
   readonly certificate: string
   readonly key: string
   readonly secret: ObjectRef
+  /** Set when a HostRule names an Avi certificate (type `ref`) instead: nothing is read from a Secret. */
+  readonly aviRef?: string | undefined
 }
 
 /** One path of one host of one Ingress (or Route), ready to become a pool. */
@@ -69,6 +72,34 @@ const decodeBase64 = (value: string | undefined): string | undefined => {
 
 const looksLikePem = (text: string | undefined): text is string =>
   text !== undefined && /-----BEGIN [A-Z0-9 ]+-----/.test(text)
+
+/**
+ * The certificate a HostRule gives a host: an Avi certificate by name (type `ref`), or one AKO builds from a Secret
+ * in the HostRule's namespace (type `secret`), named like an Ingress certificate.
+ */
+export const hostRuleCertificate = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  host: string,
+  source: ObjectRef
+): Either.Either<Certificate, Problem> | undefined => {
+  const matched = hostRuleFor(snapshot.hostRules, host)
+  const certificate = matched?.rule.spec?.virtualhost?.tls?.sslKeyCertificate
+  const name = certificate?.name ?? ""
+  if (matched === undefined || name === "") return undefined
+  const namespace = matched.ref.namespace ?? ""
+  const secret: ObjectRef = { kind: "Secret", namespace, name }
+  if (certificate?.type !== "secret") return Either.right({ name: "", certificate: "", key: "", secret, aviRef: name })
+  return Either.mapLeft(
+    certificateFromSecret(snapshot.secrets.get(`${namespace}/${name}`), secret, tlsCertName(settings.clusterName, host)),
+    (e) => ({
+      object: source,
+      field: "spec.rules[].host",
+      reason: e.reason,
+      message: `${e.message} (named by HostRule ${matched.key}); host ${host} is not served`
+    })
+  )
+}
 
 /** The cert and key of a TLS Secret (`tls.crt`, `tls.key`), or the reason it cannot be used. */
 export const certificateFromSecret = (
@@ -146,7 +177,11 @@ export const parseIngress = (
     if (cached !== undefined) return cached
     const secretName = tlsSecretOf.get(host)
     let result: Either.Either<Certificate, Problem> | undefined
-    if (secretName !== undefined) {
+    const ruled = hostRuleCertificate(snapshot, settings, host, source)
+    if (ruled !== undefined) {
+      // A HostRule's certificate makes the host secure, with or without a `spec.tls` entry (which it overrides).
+      result = ruled
+    } else if (secretName !== undefined) {
       const ref: ObjectRef = { kind: "Secret", namespace, name: secretName }
       result = Either.mapLeft(
         certificateFromSecret(

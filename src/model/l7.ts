@@ -16,8 +16,12 @@ import {
 } from "./checksum.js"
 import { autoFqdn, owned, parentVsFields, unique, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, StatusIntent } from "./desired.js"
+import type { HostRuleSettings, HostRuleTarget, Listener } from "./hostrule.js"
+import { dataScriptEntries, hostRuleSettings, hostRuleVsFields, httpPolicyEntries } from "./hostrule.js"
+import type { PoolRuleSettings } from "./httprule.js"
+import { httpRuleForPool } from "./httprule.js"
 import type { HostPath } from "./ingress.js"
-import type { ObjectRef } from "./kube.js"
+import type { HostRule, HTTPRule, ObjectRef } from "./kube.js"
 import { compareStrings, refKey } from "./kube.js"
 import {
   akoUser,
@@ -53,14 +57,42 @@ export const sharedDataScript = (poolGroup: string): string =>
 const HTTP_PROFILE = "System-HTTP"
 const SECURE_HTTP_PROFILE = "System-Secure-HTTP"
 const TCP_PROXY = "System-TCP-Proxy"
-/** AKO attaches its own HTTP policy sets from index 11 on. */
-const FIRST_POLICY_INDEX = 11
 
 const service = (port: number, ssl: boolean) => ({ port, port_range_end: port, enable_ssl: ssl, enable_http2: false })
 
 /** The listeners of an L7 VS as AKO's model holds them (they enter the VS checksum). */
 const HTTP_LISTENER: PortProtoInput = { port: 80, targetPort: 0, protocol: "HTTP", enableSsl: false, name: "" }
 const HTTPS_LISTENER: PortProtoInput = { port: 443, targetPort: 0, protocol: "HTTP", enableSsl: true, name: "" }
+const HTTP_SERVICE: Listener = { port: 80, enableSsl: false }
+const HTTPS_SERVICE: Listener = { port: 443, enableSsl: true }
+
+/** The rules in effect that shape L7 objects. */
+export interface L7Rules {
+  readonly hostRules: ReadonlyMap<string, HostRule>
+  readonly httpRules: ReadonlyMap<string, HTTPRule>
+}
+
+export const NO_RULES: L7Rules = { hostRules: new Map(), httpRules: new Map() }
+
+/** The listeners of a parent or dedicated VS: a HostRule's, else AKO's defaults. */
+const listenersOf = (hostRule: HostRuleSettings, defaults: ReadonlyArray<Listener>): ReadonlyArray<Listener> =>
+  hostRule.listeners ?? defaults
+
+const servicesOf = (listeners: ReadonlyArray<Listener>) => listeners.map((l) => service(l.port, l.enableSsl))
+
+const portProtosOf = (listeners: ReadonlyArray<Listener>): ReadonlyArray<PortProtoInput> =>
+  listeners.map((l) => ({ port: l.port, targetPort: 0, protocol: "HTTP", enableSsl: l.enableSsl, name: "" }))
+
+/** The `SslKeyAndCertificate<ref>` entries a HostRule's Avi certificates add to the VS checksum's ref list. */
+const certificateRefEntries = (hostRule: HostRuleSettings) =>
+  hostRule.certificateRefs.map((r) => `SslKeyAndCertificate${r}`)
+
+/** Rule-driven VS fields: the HostRule's own, and `service_metadata.crd_status`. */
+const ruleFields = (hostRule: HostRuleSettings, target: HostRuleTarget) => hostRuleVsFields(hostRule, target)
+
+/** The HostRule settings for each VS kind, looked up once per VS. */
+export const vsHostRule = (rules: L7Rules, host: string, target: HostRuleTarget): HostRuleSettings =>
+  hostRuleSettings(rules.hostRules, host, target)
 
 const byName = (a: { readonly name: string }, b: { readonly name: string }) => compareStrings(a.name, b.name)
 
@@ -87,7 +119,8 @@ const poolObject = (
   name: string,
   p: HostPath,
   markerFields: MarkerFields,
-  priorityLabel: string
+  priorityLabel: string,
+  rule: PoolRuleSettings
 ): DesiredAviObject =>
   desiredObject(
     "pool",
@@ -102,13 +135,17 @@ const poolObject = (
         namespace: p.namespace,
         hostnames: [p.host],
         poolRatio: p.ratio,
-        insecureEdgeTermAllow: p.insecureEdgeAllow
+        insecureEdgeTermAllow: p.insecureEdgeAllow,
+        crdStatus: rule.crdStatus
       }),
-      sni_enabled: false,
+      sni_enabled: rule.sniEnabled,
+      ...rule.fields,
       graceful_disable_timeout: 1,
       servers: p.servers,
       // AKO gives every pool without a CRD health monitor the protocol default; L7 backends are TCP.
-      health_monitor_refs: [ref.healthMonitor("System-TCP")]
+      health_monitor_refs: rule.healthMonitorRefs.length > 0 ?
+        rule.healthMonitorRefs :
+        [ref.healthMonitor("System-TCP")]
     },
     [],
     poolChecksum({
@@ -117,13 +154,25 @@ const poolObject = (
       port: p.backendPort,
       portName: p.portName,
       servers: checksumServers(p.servers),
-      sniEnabled: false,
+      sniEnabled: rule.sniEnabled,
       priorityLabel,
       namespaceServiceNames: [],
       hostnames: [p.host],
-      markers: markerFields
+      markers: markerFields,
+      crd: rule.crd
     })
   )
+
+/** The HTTPRule settings of a host path's pool. */
+const poolRule = (settings: ModelSettings, rules: L7Rules, p: HostPath, poolName: string, secure: boolean) =>
+  httpRuleForPool(rules.httpRules, {
+    clusterName: settings.clusterName,
+    namespace: p.namespace,
+    host: p.host,
+    objectName: p.objectName,
+    poolName,
+    secure
+  })
 
 /** The pool a host path becomes on its VS (insecure shared, SNI, or dedicated). */
 export const poolNameOf = (settings: ModelSettings, p: HostPath, dedicated: boolean): string =>
@@ -203,7 +252,8 @@ const pathSwitching = (
   settings: ModelSettings,
   host: string,
   paths: ReadonlyArray<HostPath>,
-  dedicated: boolean
+  dedicated: boolean,
+  crdRules: L7Rules
 ) => {
   const cluster = settings.clusterName
   const pools: Array<DesiredAviObject> = []
@@ -230,7 +280,8 @@ const pathSwitching = (
             Path: [p.path],
             IngressName: [p.objectName]
           },
-          priorityLabel(host, p.path)
+          priorityLabel(host, p.path),
+          poolRule(settings, crdRules, p, name, true)
         ),
         [p.source]
       ))
@@ -343,7 +394,8 @@ const childPolicyOrder = (
 
 const certificateObject = (settings: ModelSettings, host: string, p: HostPath): DesiredAviObject | undefined => {
   const cert = p.certificate
-  if (cert === undefined) return undefined
+  // A HostRule's Avi certificate (type `ref`) is the controller's object, not one ako-ts writes.
+  if (cert === undefined || cert.aviRef !== undefined) return undefined
   // The shared router-certs-default certificate serves many hosts, so AKO gives it no Host marker.
   const isDefault = cert.name === defaultRouterCertName(settings.clusterName)
   const certMarkers: MarkerFields = isDefault ? {} : { Host: [host] }
@@ -388,7 +440,8 @@ const namespaceIngressNames = (paths: ReadonlyArray<HostPath>): ReadonlyArray<st
 export const translateShard = (
   settings: ModelSettings,
   vsName: string,
-  hostPaths: ReadonlyArray<HostPath>
+  hostPaths: ReadonlyArray<HostPath>,
+  rules: L7Rules = NO_RULES
 ): DesiredUnit => {
   const tenant = settings.tenantName
   const cluster = settings.clusterName
@@ -396,14 +449,25 @@ export const translateShard = (
   const insecure = paths.filter((p) => p.certificate === undefined)
   const secure = paths.filter((p) => p.certificate !== undefined)
   const secureHosts = unique(secure.map((p) => p.host))
-  const redirectHosts = unique(secure.filter((p) => p.redirect).map((p) => p.host))
+  const childRules = new Map(secureHosts.map((host) => [host, vsHostRule(rules, host, "child")]))
+  const domainsOf = (host: string): ReadonlyArray<string> => {
+    const hostRule = childRules.get(host)
+    return unique([host, ...(hostRule?.aliases ?? []), ...(hostRule?.gslbFqdn === undefined ? [] : [hostRule.gslbFqdn])])
+  }
+  const redirectHosts = unique(secure.filter((p) => p.redirect).flatMap((p) => domainsOf(p.host)))
 
   const auto = autoFqdn(settings, vsName, tenant)
+  // A HostRule reaches the parent through the parent's FQDN (or its name without one), `Contains` through any part.
+  const parentRule = vsHostRule(rules, auto ?? vsName, "parent")
   const vsVip = vsVipObject(
     settings,
     vsName,
-    [...(auto === undefined ? [] : [auto]), ...paths.map((p) => p.host)],
-    undefined
+    [
+      ...(auto === undefined ? [] : [auto]),
+      ...paths.map((p) => p.host),
+      ...secureHosts.flatMap((host) => childRules.get(host)?.aliases ?? [])
+    ],
+    parentRule.loadBalancerIP
   )
 
   const pools: Array<DesiredAviObject> = []
@@ -414,7 +478,8 @@ export const translateShard = (
     if (seen.has(name)) continue
     seen.add(name)
     const label = priorityLabel(p.host, p.path).toLowerCase()
-    pools.push(from(poolObject(settings, name, p, insecurePoolMarkers(p), label), [p.source]))
+    const rule = poolRule(settings, rules, p, name, false)
+    pools.push(from(poolObject(settings, name, p, insecurePoolMarkers(p), label, rule), [p.source]))
     members.push({ pool_ref: ref.pool(name), priority_label: label, ratio: p.ratio })
   }
   pools.sort(byName)
@@ -463,11 +528,15 @@ export const translateShard = (
     const hostPaths = secureByHost.get(host) ?? []
     const first = hostPaths[0]
     if (first === undefined) continue
-    const certificate = certificateObject(settings, host, first)
-    const switching = pathSwitching(settings, host, hostPaths, false)
-    const policies = childPolicyOrder(switching.policies)
+    const hostRule = childRules.get(host) ?? vsHostRule(rules, host, "child")
+    // A HostRule's Avi certificates replace the one from the Secret.
+    const certificate = hostRule.certificateRefs.length > 0 ? undefined : certificateObject(settings, host, first)
+    const switching = pathSwitching(settings, host, hostPaths, false, rules)
+    const policies = hostRule.overwrite ? [] : childPolicyOrder(switching.policies)
     const childName = sniChildVsName(cluster, host)
     const childMarkers: MarkerFields = { Namespace: first.namespace, Host: [host] }
+    const domains = domainsOf(host)
+    const dataScripts = dataScriptEntries(hostRule)
     const child = desiredObject(
       "virtualservice",
       childName,
@@ -476,25 +545,28 @@ export const translateShard = (
         name: childName,
         type: "VS_TYPE_VH_CHILD",
         vh_parent_vs_ref: ref.virtualService(vsName),
-        vh_domain_name: [host],
+        vh_domain_name: domains,
         created_by: akoUser(cluster),
         cloud_ref: ref.cloud(settings.cloudName),
         se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
         vrf_context_ref: ref.vrf(GLOBAL_VRF),
-        application_profile_ref: ref.applicationProfile(SECURE_HTTP_PROFILE),
+        application_profile_ref: hostRule.crd.applicationProfileRef ?? ref.applicationProfile(SECURE_HTTP_PROFILE),
         network_profile_ref: ref.networkProfile(TCP_PROXY),
         east_west_placement: false,
         ign_pool_net_reach: false,
-        error_page_profile_ref: "",
-        ssl_key_and_certificate_refs: certificate === undefined ? [] : [ref.certificate(certificate.name)],
-        http_policies: policies.map((policy, i) => ({
-          index: FIRST_POLICY_INDEX + i,
-          http_policy_set_ref: ref.httpPolicySet(policy.name)
-        })),
+        ...ruleFields(hostRule, "child"),
+        ssl_key_and_certificate_refs: hostRule.certificateRefs.length > 0 ?
+          hostRule.certificateRefs :
+          certificate === undefined ?
+          [] :
+          [ref.certificate(certificate.name)],
+        http_policies: httpPolicyEntries(policies.map((policy) => ref.httpPolicySet(policy.name)), hostRule),
+        ...(dataScripts.length > 0 ? { vs_datascripts: dataScripts } : {}),
         service_metadata: serviceMetadata({
           namespaceIngressName: namespaceIngressNames(hostPaths),
           namespace: first.namespace,
-          hostnames: [host]
+          hostnames: [host],
+          crdStatus: hostRule.crdStatus
         }),
         markers: markers(cluster, childMarkers)
       },
@@ -509,7 +581,8 @@ export const translateShard = (
         refs: [
           ...policies.map((policy) => `HttpPolicy${policy.name}`),
           ...(certificate === undefined ? [] : [`SSLKeyCert${certificate.name}`]),
-          `VHDomain${host}`
+          ...certificateRefEntries(hostRule),
+          ...domains.map((domain) => `VHDomain${domain}`)
         ],
         applicationProfile: "",
         serviceEngineGroup: settings.serviceEngineGroupName,
@@ -518,7 +591,8 @@ export const translateShard = (
         hostnames: [host],
         trafficEnabled: undefined,
         enableRhi: undefined,
-        markers: childMarkers
+        markers: childMarkers,
+        crd: hostRule.crd
       })
     )
     childNames.push(childName)
@@ -548,6 +622,13 @@ export const translateShard = (
     .sort((a, b) => compareStrings(a.key, b.key))
     .map(({ status }) => status)
 
+  const parentListeners = listenersOf(parentRule, [HTTP_SERVICE, HTTPS_SERVICE])
+  const parentPolicies = httpPolicyEntries(
+    redirect === undefined || parentRule.overwrite ? [] : [ref.httpPolicySet(redirect.name)],
+    parentRule
+  )
+  const parentDataScripts = dataScriptEntries(parentRule)
+  const parentRedirect = parentRule.overwrite ? undefined : redirect
   const parent = desiredObject(
     "virtualservice",
     vsName,
@@ -555,37 +636,41 @@ export const translateShard = (
     {
       ...parentVsFields(settings, vsName, markers(cluster)),
       type: "VS_TYPE_VH_PARENT",
-      application_profile_ref: ref.applicationProfile(HTTP_PROFILE),
+      application_profile_ref: parentRule.crd.applicationProfileRef ?? ref.applicationProfile(HTTP_PROFILE),
       network_profile_ref: ref.networkProfile(TCP_PROXY),
-      services: [service(80, false), service(443, true)],
-      vs_datascripts: [{ index: 0, vs_datascript_set_ref: ref.dataScript(dsName) }],
-      ...(redirect === undefined ?
-        {} :
-        { http_policies: [{ index: FIRST_POLICY_INDEX, http_policy_set_ref: ref.httpPolicySet(redirect.name) }] }),
-      error_page_profile_ref: "",
-      service_metadata: serviceMetadata({})
+      services: servicesOf(parentListeners),
+      // A HostRule's datascripts replace the shard's own (which stays, unused, for when the rule goes).
+      vs_datascripts: parentDataScripts.length > 0 ?
+        parentDataScripts :
+        [{ index: 0, vs_datascript_set_ref: ref.dataScript(dsName) }],
+      ...(parentPolicies.length === 0 ? {} : { http_policies: parentPolicies }),
+      ...(parentRule.certificateRefs.length === 0 ? {} : { ssl_key_and_certificate_refs: parentRule.certificateRefs }),
+      ...ruleFields(parentRule, "parent"),
+      service_metadata: serviceMetadata({ crdStatus: parentRule.crdStatus })
     },
     [
       { type: "vsvip", name: vsName },
-      ...(redirect === undefined ? [] : [objectId(redirect)]),
+      ...(parentRedirect === undefined ? [] : [objectId(parentRedirect)]),
       objectId(dataScript)
     ],
     virtualServiceChecksum({
       clusterName: cluster,
       refs: [
         `HTTPDS${dsName}`,
-        ...(redirect === undefined ? [] : [`HttpPolicy${redirect.name}`]),
+        ...(parentRedirect === undefined ? [] : [`HttpPolicy${parentRedirect.name}`]),
+        ...certificateRefEntries(parentRule),
         `VSVIP${vsName}`,
         ...childNames.map((child) => `SNINode${child}`)
       ],
       applicationProfile: HTTP_PROFILE,
       serviceEngineGroup: settings.serviceEngineGroupName,
       networkProfile: TCP_PROXY,
-      ports: [HTTP_LISTENER, HTTPS_LISTENER],
+      ports: portProtosOf(parentListeners),
       hostnames: [],
       trafficEnabled: undefined,
       enableRhi: false,
-      markers: {}
+      markers: {},
+      crd: parentRule.crd
     })
   )
 
@@ -599,7 +684,7 @@ export const translateShard = (
       vsVip,
       ...pools,
       poolGroup,
-      ...(redirect === undefined ? [] : [redirect]),
+      ...(parentRedirect === undefined ? [] : [parentRedirect]),
       dataScript,
       parent,
       ...children
@@ -613,7 +698,8 @@ export const translateDedicated = (
   settings: ModelSettings,
   vsName: string,
   host: string,
-  hostPaths: ReadonlyArray<HostPath>
+  hostPaths: ReadonlyArray<HostPath>,
+  rules: L7Rules = NO_RULES
 ): DesiredUnit => {
   const tenant = settings.tenantName
   const cluster = settings.clusterName
@@ -621,16 +707,35 @@ export const translateDedicated = (
   const first = paths[0]
   const namespace = first?.namespace ?? ""
   const securePath = paths.find((p) => p.certificate !== undefined)
-  const vsVip = vsVipObject(settings, vsName, [host], undefined)
-  const certificate = securePath === undefined ? undefined : certificateObject(settings, host, securePath)
+  const secure = securePath !== undefined
+  const hostRule = vsHostRule(rules, host, "dedicated")
+  const domains = unique([host, ...hostRule.aliases])
+  const vsVip = vsVipObject(settings, vsName, domains, hostRule.loadBalancerIP)
+  const certificate = securePath === undefined || hostRule.certificateRefs.length > 0 ?
+    undefined :
+    certificateObject(settings, host, securePath)
+  const certificateRefs = hostRule.certificateRefs.length > 0 ?
+    hostRule.certificateRefs :
+    certificate === undefined ?
+    [] :
+    [ref.certificate(certificate.name)]
   const vsMarkers: MarkerFields = { Namespace: namespace, Host: [host] }
   // The dedicated redirect policy carries the host's markers, unlike the shared one (AKO re-appends it last).
   const redirect = securePath !== undefined && securePath.redirect ?
-    redirectPolicy(settings, sharedRedirectPolicyName(vsName), [host], vsMarkers) :
+    redirectPolicy(
+      settings,
+      sharedRedirectPolicyName(vsName),
+      unique([...domains, ...(hostRule.gslbFqdn === undefined ? [] : [hostRule.gslbFqdn])]),
+      vsMarkers
+    ) :
     undefined
-  const switching = pathSwitching(settings, host, paths, true)
-  const allPolicies = [...switching.policies.map(({ policy }) => policy), ...(redirect === undefined ? [] : [redirect])]
-  const applicationProfile = certificate === undefined ? HTTP_PROFILE : SECURE_HTTP_PROFILE
+  const switching = pathSwitching(settings, host, paths, true, rules)
+  const allPolicies = hostRule.overwrite ?
+    [] :
+    [...switching.policies.map(({ policy }) => policy), ...(redirect === undefined ? [] : [redirect])]
+  const applicationProfile = secure ? SECURE_HTTP_PROFILE : HTTP_PROFILE
+  const listeners = listenersOf(hostRule, secure ? [HTTP_SERVICE, HTTPS_SERVICE] : [HTTP_SERVICE])
+  const dataScripts = dataScriptEntries(hostRule)
   const virtualService = desiredObject(
     "virtualservice",
     vsName,
@@ -639,19 +744,18 @@ export const translateDedicated = (
       ...parentVsFields(settings, vsName, markers(cluster, vsMarkers)),
       type: "VS_TYPE_NORMAL",
       east_west_placement: false,
-      application_profile_ref: ref.applicationProfile(applicationProfile),
+      application_profile_ref: hostRule.crd.applicationProfileRef ?? ref.applicationProfile(applicationProfile),
       network_profile_ref: ref.networkProfile(TCP_PROXY),
-      services: certificate === undefined ? [service(80, false)] : [service(80, false), service(443, true)],
-      ...(certificate === undefined ? {} : { ssl_key_and_certificate_refs: [ref.certificate(certificate.name)] }),
-      http_policies: allPolicies.map((policy, i) => ({
-        index: FIRST_POLICY_INDEX + i,
-        http_policy_set_ref: ref.httpPolicySet(policy.name)
-      })),
-      error_page_profile_ref: "",
+      services: servicesOf(listeners),
+      ...(certificateRefs.length === 0 ? {} : { ssl_key_and_certificate_refs: certificateRefs }),
+      http_policies: httpPolicyEntries(allPolicies.map((policy) => ref.httpPolicySet(policy.name)), hostRule),
+      ...(dataScripts.length > 0 ? { vs_datascripts: dataScripts } : {}),
+      ...ruleFields(hostRule, "dedicated"),
       service_metadata: serviceMetadata({
         namespaceIngressName: namespaceIngressNames(paths),
         namespace,
-        hostnames: [host]
+        hostnames: [host],
+        crdStatus: hostRule.crdStatus
       })
     },
     [
@@ -664,16 +768,18 @@ export const translateDedicated = (
       refs: [
         ...allPolicies.map((policy) => `HttpPolicy${policy.name}`),
         ...(certificate === undefined ? [] : [`SSLKeyCert${certificate.name}`]),
+        ...certificateRefEntries(hostRule),
         `VSVIP${vsName}`
       ],
       applicationProfile,
       serviceEngineGroup: settings.serviceEngineGroupName,
       networkProfile: TCP_PROXY,
-      ports: certificate === undefined ? [HTTP_LISTENER] : [HTTP_LISTENER, HTTPS_LISTENER],
+      ports: portProtosOf(listeners),
       hostnames: [host],
       trafficEnabled: undefined,
       enableRhi: false,
-      markers: vsMarkers
+      markers: vsMarkers,
+      crd: hostRule.crd
     })
   )
   return {

@@ -6,10 +6,13 @@ import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import type { HostPath } from "./ingress.js"
 import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
-import type { ClusterSnapshot, Ingress, ObjectRef, Service } from "./kube.js"
+import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Service } from "./kube.js"
 import { compareStrings, keyOf, refKey, SERVICE_NAME_LABEL } from "./kube.js"
 import { translateService } from "./l4.js"
-import { translateDedicated, translateShard } from "./l7.js"
+import { autoFqdn } from "./common.js"
+import { hostRuleMatches } from "./hostrule.js"
+import type { L7Rules } from "./l7.js"
+import { NO_RULES, translateDedicated, translateShard, vsHostRule } from "./l7.js"
 import {
   DEDICATED_SUFFIX,
   dedicatedVsName,
@@ -54,8 +57,35 @@ const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: st
   return { paths, problems }
 }
 
+const rulesOf = (snapshot: ClusterSnapshot): L7Rules => ({
+  hostRules: snapshot.hostRules,
+  httpRules: snapshot.httpRules
+})
+
+/** Problems of the HostRules and HTTPRules that shape a unit (reported on the rules themselves). */
+const ruleProblems = (
+  settings: ModelSettings,
+  rules: L7Rules,
+  unit: DesiredUnit,
+  paths: ReadonlyArray<HostPath>
+): ReadonlyArray<Problem> => {
+  if (rules.hostRules.size === 0) return []
+  const problems: Array<Problem> = []
+  if (unit.kind === "L7Dedicated") {
+    const host = paths[0]?.host
+    if (host !== undefined) problems.push(...vsHostRule(rules, host, "dedicated").problems)
+  } else {
+    problems.push(...vsHostRule(rules, autoFqdn(settings, unit.virtualService, unit.tenant) ?? unit.virtualService, "parent")
+      .problems)
+    for (const host of new Set(paths.filter((p) => p.certificate !== undefined).map((p) => p.host))) {
+      problems.push(...vsHostRule(rules, host, "child").problems)
+    }
+  }
+  return problems
+}
+
 /** The L7 units of these host paths, one per VS, after conflicting claims are settled (`resolveConflicts`). */
-const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): L7Units => {
+const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>, rules: L7Rules): L7Units => {
   const byVs = new Map<string, Array<HostPath>>()
   for (const p of paths) {
     const vs = l7VsNameForHost(settings, p.host)
@@ -70,11 +100,11 @@ const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>): L7Uni
     const resolved = resolveConflicts(settings, entries, dedicated)
     problems.push(...resolved.problems)
     if (resolved.paths.length === 0 && dedicated) continue
-    units.push(
-      dedicated ?
-        translateDedicated(settings, vs, resolved.paths[0]?.host ?? "", resolved.paths) :
-        translateShard(settings, vs, resolved.paths)
-    )
+    const unit = dedicated ?
+      translateDedicated(settings, vs, resolved.paths[0]?.host ?? "", resolved.paths, rules) :
+      translateShard(settings, vs, resolved.paths, rules)
+    units.push(unit)
+    problems.push(...ruleProblems(settings, rules, unit, resolved.paths))
   }
   return { units, problems }
 }
@@ -95,7 +125,7 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
     problems.push(...result.problems)
   }
   const l7 = l7Input(snapshot, settings)
-  const built = l7Units(settings, l7.paths)
+  const built = l7Units(settings, l7.paths, rulesOf(snapshot))
   units.push(...built.units)
   problems.push(...l7.problems, ...built.problems)
   units.sort((a, b) => compareStrings(a.key, b.key))
@@ -130,8 +160,8 @@ export const isSharedL7VsName = (settings: ModelSettings, vsName: string): boole
  * What a shared VS looks like once its last host is gone: AKO keeps the parent VS, its VsVip (auto FQDN only, so the
  * IP stays), an empty pool group and the datascript. The reconciler uses this instead of deleting an existing shard.
  */
-export const emptyShardUnit = (settings: ModelSettings, vsName: string): DesiredUnit =>
-  translateShard(settings, vsName, [])
+export const emptyShardUnit = (settings: ModelSettings, vsName: string, rules: L7Rules = NO_RULES): DesiredUnit =>
+  translateShard(settings, vsName, [], rules)
 
 export interface UnitTranslation {
   /** Undefined: nothing should exist under this key any more (the reconciler deletes what it has). */
@@ -152,7 +182,7 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
   const vsName = key.slice(prefix.length)
   if (isL7VsName(settings, vsName)) {
     const l7 = l7Input(snapshot, settings, vsName)
-    const built = l7Units(settings, l7.paths)
+    const built = l7Units(settings, l7.paths, rulesOf(snapshot))
     return { unit: built.units[0], problems: [...l7.problems, ...built.problems] }
   }
   // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
@@ -292,4 +322,53 @@ export const unitsOwnedBy = (state: DesiredState, object: ObjectRef): ReadonlyAr
     if (unit.owners.some(matches)) keys.push(unit.key)
   }
   return keys.sort(compareStrings)
+}
+
+/** Every host of a handled Ingress or Route, with the unit it lands on. */
+const l7Hosts = (snapshot: ClusterSnapshot, settings: ModelSettings, namespace?: string): ReadonlyMap<string, string> => {
+  const hosts = new Map<string, string>()
+  const record = (host: string) => {
+    if (!hosts.has(host)) hosts.set(host, unitKey(settings.tenantName, l7VsNameForHost(settings, host)))
+    return false
+  }
+  for (const ingress of sortedValues(snapshot.ingresses)) {
+    if (namespace !== undefined && ingress.metadata?.namespace !== namespace) continue
+    if (!isHandledIngress(snapshot, settings, ingress)) continue
+    parseIngress(snapshot, settings, ingress, record)
+  }
+  for (const route of sortedValues(snapshot.routes)) {
+    if (namespace !== undefined && route.metadata?.namespace !== namespace) continue
+    parseRoute(snapshot, settings, route, record)
+  }
+  return hosts
+}
+
+/**
+ * The units a HostRule (as it was, or as it is) shapes: those of every Ingress or Route host it matches, and shared
+ * parents whose FQDN it matches. `shardUnits`: the shard units that exist (their parents can match by FQDN).
+ * Unlike AKO (reference §1.10, a quirk), a `Contains` rule re-processes the hosts it matches at once.
+ */
+export const unitKeysForHostRule = (
+  rule: HostRule,
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  shardUnits: Iterable<string>
+): ReadonlyArray<string> => {
+  const keys = new Set<string>()
+  for (const [host, key] of l7Hosts(snapshot, settings)) if (hostRuleMatches(rule, host)) keys.add(key)
+  for (const key of shardUnits) {
+    const vsName = key.slice(settings.tenantName.length + 1)
+    if (hostRuleMatches(rule, autoFqdn(settings, vsName, settings.tenantName) ?? vsName)) keys.add(key)
+  }
+  return [...keys].sort(compareStrings)
+}
+
+/** The units of an HTTPRule's host, from Ingresses and Routes in the rule's namespace. */
+export const unitKeysForHttpRule = (
+  rule: HTTPRule,
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings
+): ReadonlyArray<string> => {
+  const key = l7Hosts(snapshot, settings, rule.metadata?.namespace ?? "").get(rule.spec?.fqdn ?? "")
+  return key === undefined ? [] : [key]
 }

@@ -202,8 +202,65 @@ const MANAGED_OPTIONAL: ReadonlyArray<string> = [
   "members"
 ]
 
-const noExtraManaged = (desired: Record<string, unknown>, cached: Record<string, unknown>): boolean =>
-  MANAGED_OPTIONAL.every((key) => key in desired || isEmpty(cached[key]))
+/**
+ * Fields a HostRule (on a VS) or an HTTPRule (on a pool) sets. They are ako-ts's to remove only where a rule put
+ * them: AKO marks such an object in `service_metadata.crd_status`. Elsewhere (a WAF policy a team set by hand) they
+ * are left alone.
+ */
+const RULE_FIELDS: Readonly<Record<string, { readonly rule: string; readonly fields: ReadonlyArray<string> }>> = {
+  virtualservice: {
+    rule: "HostRule",
+    fields: [
+      "waf_policy_ref",
+      "analytics_profile_ref",
+      "ssl_profile_ref",
+      "icap_request_profile_refs",
+      "enabled",
+      "analytics_policy",
+      "network_security_policy_ref"
+    ]
+  },
+  pool: {
+    rule: "HTTPRule",
+    fields: [
+      "lb_algorithm",
+      "lb_algorithm_hash",
+      "lb_algorithm_consistent_hash_hdr",
+      "ssl_profile_ref",
+      "pki_profile_ref",
+      "application_persistence_profile_ref",
+      "enable_http2"
+    ]
+  }
+}
+
+interface CrdStatusValue {
+  readonly type?: string
+  readonly value?: string
+  readonly status?: string
+}
+
+const crdStatusOf = (body: Record<string, unknown>): CrdStatusValue | undefined => {
+  const metadata = body["service_metadata"]
+  if (typeof metadata !== "string") return undefined
+  const parsed = parseJson(metadata) as { readonly crd_status?: CrdStatusValue } | string
+  return typeof parsed === "object" && parsed !== null ? parsed.crd_status : undefined
+}
+
+/** The rule-set fields that are ako-ts's on this cached object (none unless a rule of the right kind marked it). */
+const ruleManaged = (type: string | undefined, cached: Record<string, unknown>): ReadonlyArray<string> => {
+  const spec = type === undefined ? undefined : RULE_FIELDS[type]
+  if (spec === undefined || crdStatusOf(cached)?.type !== spec.rule) return []
+  return spec.fields
+}
+
+const noExtraManaged = (
+  desired: Record<string, unknown>,
+  cached: Record<string, unknown>,
+  type?: AviObjectType
+): boolean =>
+  MANAGED_OPTIONAL.every((key) => key in desired || isEmpty(cached[key])) &&
+  ruleManaged(type, cached).every((key) => key in desired || cached[key] === undefined)
 
 const isEmpty = (value: unknown) =>
   value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
@@ -244,7 +301,7 @@ const covers = (desired: unknown, cached: unknown, key: string | undefined): boo
 /** The significant content of a desired body is already in Avi: envelope, checksum and (certificates) key ignored. */
 export const contentMatches = (type: AviObjectType, desired: AviBody, cached: AviBody): boolean => {
   const checksumField = CHECKSUM_FIELD[type]
-  return noExtraManaged(desired, cached) && Object.entries(desired).every(([key, value]) => {
+  return noExtraManaged(desired, cached, type) && Object.entries(desired).every(([key, value]) => {
     if (ENVELOPE.has(key) || key === checksumField) return true
     // Avi never returns a private key (`<sensitive>`).
     if (type === "sslkeyandcertificate" && key === "key") return true
@@ -298,10 +355,19 @@ export const updateBody = (
 ): AviBody => {
   const { _last_modified: _stale, ...rest } = cached
   const current: Record<string, unknown> = rest
-  for (const key of MANAGED_OPTIONAL) if (!(key in desired)) delete current[key]
+  const byRule = ruleManaged(type, current)
+  for (const key of [...MANAGED_OPTIONAL, ...byRule]) if (!(key in desired)) delete current[key]
   const merged: Record<string, unknown> = { ...current, ...desired }
-  // Entries that point at objects ako-ts does not own (a HostRule's policy set or datascript) stay after ours.
-  for (const key of FOREIGN_ENTRY_LISTS) {
+  const previous = crdStatusOf(current)
+  const next = crdStatusOf(merged)
+  if (previous?.status === "ACTIVE" && (next?.value ?? "") === "" && typeof merged["service_metadata"] === "string") {
+    // The rule went: AKO keeps its name with status INACTIVE, so whoever reads the VS sees it was detached.
+    const metadata = parseJson(merged["service_metadata"]) as Record<string, unknown>
+    merged["service_metadata"] = JSON.stringify({ ...metadata, crd_status: { ...previous, status: "INACTIVE" } })
+  }
+  // Entries that point at objects ako-ts does not own (a policy set a team attached by hand) stay after ours; where
+  // a HostRule marked the VS, its entries are the rule's, and the desired body says which it still wants.
+  for (const key of byRule.length > 0 ? [] : FOREIGN_ENTRY_LISTS) {
     const foreign = asRecords(cached[key]).filter((entry) =>
       Object.entries(entry).some(([k, v]) => isRefKey(k) && typeof v === "string" && !isOwned(v))
     )
