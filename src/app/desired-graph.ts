@@ -14,12 +14,16 @@ import {
   translate,
   translateUnit,
   unitKeysFor,
+  unitKeysForHostRule,
+  unitKeysForHttpRule,
   unitsOwnedBy
 } from "../model/index.js"
 import type {
   ClusterSnapshot,
   DesiredState,
   DesiredUnit,
+  HostRule,
+  HTTPRule,
   ModelSettings,
   ObjectKind,
   ObjectRef,
@@ -60,6 +64,23 @@ export interface DesiredGraph {
 
 export const FULL_TRANSLATION_PROBLEMS = "*"
 
+/** The AKO rules in effect (validated elsewhere), and which of them may have changed. */
+export interface RuleSource {
+  readonly effective: Effect.Effect<{
+    readonly hostRules: ReadonlyMap<string, HostRule>
+    readonly httpRules: ReadonlyMap<string, HTTPRule>
+  }>
+  /** Keys `HostRule/<ns>/<name>` and `HTTPRule/<ns>/<name>`, from the moment this runs (in the caller's scope). */
+  readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
+}
+
+const NO_RULE_SOURCE: RuleSource = {
+  effective: Effect.succeed({ hostRules: new Map(), httpRules: new Map() }),
+  subscribe: Effect.succeed(Stream.never)
+}
+
+const RULE_KINDS: ReadonlySet<string> = new Set(["HostRule", "HTTPRule"])
+
 const refOf = (kind: string, key: string): ObjectRef => {
   const slash = key.indexOf("/")
   return slash < 0 ?
@@ -69,7 +90,8 @@ const refOf = (kind: string, key: string): ObjectRef => {
 
 export const makeDesiredGraph = (
   reflectors: ReflectorsShape,
-  settings: ModelSettings
+  settings: ModelSettings,
+  rules: RuleSource = NO_RULE_SOURCE
 ): Effect.Effect<DesiredGraph> =>
   Effect.gen(function*() {
     const state = yield* Ref.make<DesiredState>(new Map())
@@ -82,6 +104,7 @@ export const makeDesiredGraph = (
     // The reflectors' stores are immutable maps keyed as the model keys its snapshot (`ns/name`, or `name` for
     // cluster-scoped kinds), so a snapshot shares them instead of copying the cluster on every change.
     const readSnapshot: Effect.Effect<ClusterSnapshot> = Effect.gen(function*() {
+      const inEffect = yield* rules.effective
       const snapshot: ClusterSnapshot = {
         services: yield* reflectors.services.snapshot,
         endpointSlices: yield* reflectors.endpointSlices.snapshot,
@@ -91,8 +114,8 @@ export const makeDesiredGraph = (
         namespaces: yield* reflectors.namespaces.snapshot,
         nodes: yield* reflectors.nodes.snapshot,
         routes: reflectors.routes._tag === "Some" ? yield* reflectors.routes.value.snapshot : new Map(),
-        hostRules: new Map(),
-        httpRules: new Map()
+        hostRules: inEffect.hostRules,
+        httpRules: inEffect.httpRules
       }
       return snapshot
     })
@@ -163,10 +186,33 @@ export const makeDesiredGraph = (
     }
 
     /** A shard that lost its last host keeps its VS and VIP, as AKO does. */
-    const unitOrEmptyShard = (key: string, unit: DesiredUnit | undefined): DesiredUnit | undefined => {
+    const unitOrEmptyShard = (
+      snapshot: ClusterSnapshot,
+      key: string,
+      unit: DesiredUnit | undefined
+    ): DesiredUnit | undefined => {
       if (unit !== undefined) return unit
       const vsName = key.slice(settings.tenantName.length + 1)
-      return isSharedL7VsName(settings, vsName) ? emptyShardUnit(settings, vsName) : undefined
+      return isSharedL7VsName(settings, vsName) ? emptyShardUnit(settings, vsName, snapshot) : undefined
+    }
+
+    /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
+    let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules"> = { hostRules: new Map(), httpRules: new Map() }
+    const unitsOfRule = (
+      snapshot: ClusterSnapshot,
+      state: DesiredState,
+      kind: string,
+      key: string
+    ): ReadonlyArray<string> => {
+      const shards = [...state.values()].filter((unit) => unit.kind === "L7Shard").map((unit) => unit.key)
+      if (kind === "HostRule") {
+        return [rulesSeen.hostRules.get(key), snapshot.hostRules.get(key)].flatMap((rule) =>
+          rule === undefined ? [] : unitKeysForHostRule(rule, snapshot, settings, shards)
+        )
+      }
+      return [rulesSeen.httpRules.get(key), snapshot.httpRules.get(key)].flatMap((rule) =>
+        rule === undefined ? [] : unitKeysForHttpRule(rule, snapshot, settings)
+      )
     }
 
     const recomputeAll = Effect.gen(function*() {
@@ -175,9 +221,10 @@ export const makeDesiredGraph = (
       rememberAll(snapshot)
       const previous = yield* Ref.get(state)
       const translation = translate(snapshot, settings)
+      rulesSeen = snapshot
       const next = new Map(translation.desired)
       for (const key of previous.keys()) {
-        const kept = next.has(key) ? undefined : unitOrEmptyShard(key, undefined)
+        const kept = next.has(key) ? undefined : unitOrEmptyShard(snapshot, key, undefined)
         if (kept !== undefined) next.set(key, kept)
       }
       yield* Ref.set(state, next)
@@ -194,6 +241,10 @@ export const makeDesiredGraph = (
         const current = yield* Ref.get(state)
         const affected = new Set<string>()
         for (const change of changes) {
+          if (RULE_KINDS.has(change.kind)) {
+            for (const key of unitsOfRule(snapshot, current, change.kind, change.key)) affected.add(key)
+            continue
+          }
           if (!UNIT_KINDS.has(change.kind) || !changed(snapshot, change.kind, change.key)) continue
           const ref = refOf(change.kind, change.key)
           for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
@@ -215,12 +266,13 @@ export const makeDesiredGraph = (
             else sliceService.set(change.key, service)
           }
         }
+        rulesSeen = snapshot
         if (affected.size === 0) return
         const next = new Map(current)
         const nextProblems = new Map(yield* Ref.get(problems))
         for (const key of affected) {
           const translation = translateUnit(key, snapshot, settings)
-          const unit = unitOrEmptyShard(key, translation.unit)
+          const unit = unitOrEmptyShard(snapshot, key, translation.unit)
           if (unit === undefined) next.delete(key)
           else next.set(key, unit)
           nextProblems.set(key, translation.problems)
@@ -236,7 +288,13 @@ export const makeDesiredGraph = (
       // Subscribed (not merely described) before the first translation, so no change between the listing and the
       // first pull is lost; a change seen twice only recomputes a unit twice.
       const subscribed = yield* reflectors.subscribe
-      const changes = yield* Stream.toPull(subscribed.pipe(Stream.groupedWithin(1000, "20 millis")))
+      const ruleChanges = (yield* rules.subscribe).pipe(Stream.map((tagged) => {
+        const slash = tagged.indexOf("/")
+        return { kind: tagged.slice(0, slash), key: tagged.slice(slash + 1) }
+      }))
+      const changes = yield* Stream.toPull(
+        Stream.merge(subscribed, ruleChanges).pipe(Stream.groupedWithin(1000, "20 millis"))
+      )
       yield* reflectors.ready
       yield* recomputeAll
       yield* Deferred.succeed(ready, undefined)

@@ -309,7 +309,9 @@ export const virtualServiceChecksum = (input: VirtualServiceChecksumInput): numb
     input.trafficEnabled === undefined ? 0 : H(goJson(input.trafficEnabled)),
     markersChecksum(input.clusterName, input.markers),
     input.enableRhi === undefined ? 0 : H(goJson(input.enableRhi)),
-    crd?.analyticsPolicy === undefined ? 0 : sum32(H(goJson(crd.analyticsPolicy)), clusterLabelChecksum(input.clusterName)),
+    crd?.analyticsPolicy === undefined
+      ? 0
+      : sum32(H(goJson(crd.analyticsPolicy)), clusterLabelChecksum(input.clusterName)),
     H("")
   )
 }

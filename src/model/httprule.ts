@@ -128,7 +128,8 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
       lbAlgorithmHash = policy?.hash || undefined
       if (lbAlgorithmHash === CUSTOM_HEADER_HASH && policy?.hostHeader) hashHeader = policy.hostHeader
     }
-    persistence = m.path.applicationPersistence ? crdRef("applicationpersistenceprofile", m.path.applicationPersistence) :
+    persistence = m.path.applicationPersistence ?
+      crdRef("applicationpersistenceprofile", m.path.applicationPersistence) :
       undefined
     if (m.path.enableHTTP2 !== undefined) enableHttp2 = m.path.enableHTTP2
     for (const monitor of m.path.healthMonitors ?? []) {

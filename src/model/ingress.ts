@@ -6,8 +6,8 @@
 import { Either, Encoding } from "effect"
 import { sortedSubDomains } from "./common.js"
 import type { Problem } from "./desired.js"
-import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from "./kube.js"
 import { hostRuleFor } from "./hostrule.js"
+import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
 import type { PoolServer } from "./servers.js"
@@ -91,7 +91,11 @@ export const hostRuleCertificate = (
   const secret: ObjectRef = { kind: "Secret", namespace, name }
   if (certificate?.type !== "secret") return Either.right({ name: "", certificate: "", key: "", secret, aviRef: name })
   return Either.mapLeft(
-    certificateFromSecret(snapshot.secrets.get(`${namespace}/${name}`), secret, tlsCertName(settings.clusterName, host)),
+    certificateFromSecret(
+      snapshot.secrets.get(`${namespace}/${name}`),
+      secret,
+      tlsCertName(settings.clusterName, host)
+    ),
     (e) => ({
       object: source,
       field: "spec.rules[].host",

@@ -172,9 +172,11 @@ export interface HostRuleVirtualHost {
   readonly fqdnType?: string | undefined
   readonly enableVirtualHost?: boolean | undefined
   readonly tls?: {
-    readonly sslKeyCertificate?: CertificateRef & {
-      readonly alternateCertificate?: CertificateRef | undefined
-    } | undefined
+    readonly sslKeyCertificate?:
+      | CertificateRef & {
+        readonly alternateCertificate?: CertificateRef | undefined
+      }
+      | undefined
     readonly sslProfile?: string | undefined
     readonly termination?: string | undefined
   } | undefined

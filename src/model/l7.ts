@@ -452,7 +452,11 @@ export const translateShard = (
   const childRules = new Map(secureHosts.map((host) => [host, vsHostRule(rules, host, "child")]))
   const domainsOf = (host: string): ReadonlyArray<string> => {
     const hostRule = childRules.get(host)
-    return unique([host, ...(hostRule?.aliases ?? []), ...(hostRule?.gslbFqdn === undefined ? [] : [hostRule.gslbFqdn])])
+    return unique([
+      host,
+      ...(hostRule?.aliases ?? []),
+      ...(hostRule?.gslbFqdn === undefined ? [] : [hostRule.gslbFqdn])
+    ])
   }
   const redirectHosts = unique(secure.filter((p) => p.redirect).flatMap((p) => domainsOf(p.host)))
 

@@ -1,16 +1,16 @@
 /**
  * Entry points: the whole cluster, one unit, and which units a changed Kubernetes object affects.
  */
+import { autoFqdn } from "./common.js"
 import { resolveConflicts } from "./conflicts.js"
 import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
+import { hostRuleMatches } from "./hostrule.js"
 import type { HostPath } from "./ingress.js"
 import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
 import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Service } from "./kube.js"
 import { compareStrings, keyOf, refKey, SERVICE_NAME_LABEL } from "./kube.js"
 import { translateService } from "./l4.js"
-import { autoFqdn } from "./common.js"
-import { hostRuleMatches } from "./hostrule.js"
 import type { L7Rules } from "./l7.js"
 import { NO_RULES, translateDedicated, translateShard, vsHostRule } from "./l7.js"
 import {
@@ -75,8 +75,10 @@ const ruleProblems = (
     const host = paths[0]?.host
     if (host !== undefined) problems.push(...vsHostRule(rules, host, "dedicated").problems)
   } else {
-    problems.push(...vsHostRule(rules, autoFqdn(settings, unit.virtualService, unit.tenant) ?? unit.virtualService, "parent")
-      .problems)
+    problems.push(
+      ...vsHostRule(rules, autoFqdn(settings, unit.virtualService, unit.tenant) ?? unit.virtualService, "parent")
+        .problems
+    )
     for (const host of new Set(paths.filter((p) => p.certificate !== undefined).map((p) => p.host))) {
       problems.push(...vsHostRule(rules, host, "child").problems)
     }
@@ -285,6 +287,15 @@ export const unitKeysFor = (
           (ingress.spec?.tls ?? []).some((tls) => tls.secretName === object.name)) ||
         (isDefault && ingress.metadata?.annotations?.[ENABLE_TLS_ANNOTATION] === "true")
       )
+      // A HostRule's certificate of type `secret` comes from a Secret in the rule's namespace.
+      for (const rule of snapshot.hostRules.values()) {
+        const certificate = rule.spec?.virtualhost?.tls?.sslKeyCertificate
+        if (
+          rule.metadata?.namespace === namespace && certificate?.type === "secret" && certificate.name === object.name
+        ) {
+          for (const key of unitKeysForHostRule(rule, snapshot, settings, [])) keys.add(key)
+        }
+      }
       break
     }
     case "Namespace":
@@ -325,7 +336,11 @@ export const unitsOwnedBy = (state: DesiredState, object: ObjectRef): ReadonlyAr
 }
 
 /** Every host of a handled Ingress or Route, with the unit it lands on. */
-const l7Hosts = (snapshot: ClusterSnapshot, settings: ModelSettings, namespace?: string): ReadonlyMap<string, string> => {
+const l7Hosts = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  namespace?: string
+): ReadonlyMap<string, string> => {
   const hosts = new Map<string, string>()
   const record = (host: string) => {
     if (!hosts.has(host)) hosts.set(host, unitKey(settings.tenantName, l7VsNameForHost(settings, host)))
