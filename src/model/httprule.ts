@@ -23,7 +23,6 @@ export interface PoolRuleSettings {
   /** `health_monitor_refs` from the rule; empty: the protocol default. */
   readonly healthMonitorRefs: ReadonlyArray<string>
   readonly crdStatus: { readonly type: string; readonly value: string; readonly status: string } | undefined
-  readonly problems: ReadonlyArray<Problem>
 }
 
 export const NO_POOL_RULE: PoolRuleSettings = {
@@ -31,8 +30,7 @@ export const NO_POOL_RULE: PoolRuleSettings = {
   fields: {},
   sniEnabled: false,
   healthMonitorRefs: [],
-  crdStatus: undefined,
-  problems: []
+  crdStatus: undefined
 }
 
 /** What identifies a pool for HTTPRule matching: AKO matches rule targets against the pool's name. */
@@ -100,7 +98,6 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
   let persistence: string | undefined
   let enableHttp2: boolean | undefined
   const monitors: Array<string> = []
-  const problems: Array<Problem> = []
   let last: MatchedPath | undefined
   for (const m of matched) {
     last = m
@@ -109,15 +106,6 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
       sniEnabled = true
       sslProfileRef = crdRef("sslprofile", tls.sslProfile || DEFAULT_POOL_SSL_PROFILE)
       if (tls.pkiProfile) pkiProfileRef = crdRef("pkiprofile", tls.pkiProfile)
-      if (tls.destinationCA) {
-        problems.push({
-          object: refOf(m.rule),
-          field: `spec.paths[target=${m.target}].tls.destinationCA`,
-          reason: "Unsupported",
-          message: "destinationCA is not supported by ako-ts yet (name a pkiProfile instead); the backend " +
-            "certificate is not verified"
-        })
-      }
     }
     const policy = m.path.loadBalancerPolicy
     lbAlgorithm = policy?.algorithm || undefined
@@ -162,13 +150,16 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
     healthMonitorRefs: monitors,
     crdStatus: last === undefined ?
       undefined :
-      { type: "HTTPRule", value: `${last.key}/${last.target}`, status: "ACTIVE" },
-    problems
+      { type: "HTTPRule", value: `${last.key}/${last.target}`, status: "ACTIVE" }
   }
 }
 
-const refOf = (rule: HTTPRule) => ({
-  kind: "HTTPRule" as const,
-  namespace: rule.metadata?.namespace ?? "",
-  name: rule.metadata?.name ?? ""
-})
+/** What of an HTTPRule ako-ts cannot apply yet, reported on the rule. */
+export const httpRuleProblems = (rule: HTTPRule): ReadonlyArray<Problem> =>
+  (rule.spec?.paths ?? []).filter((path) => (path.tls?.destinationCA ?? "") !== "").map((path) => ({
+    object: { kind: "HTTPRule", namespace: rule.metadata?.namespace ?? "", name: rule.metadata?.name ?? "" },
+    field: `spec.paths[target=${path.target ?? ""}].tls.destinationCA`,
+    reason: "Unsupported",
+    message: "destinationCA is not supported by ako-ts yet (name a pkiProfile instead); the backend certificate " +
+      "is not verified"
+  }))
