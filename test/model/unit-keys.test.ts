@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest"
-import { makeSnapshot, translate, unitKeysFor, unitsOwnedBy } from "../../src/model/index.js"
+import {
+  makeSnapshot,
+  translate,
+  unitKeysFor,
+  unitKeysForHostRule,
+  unitKeysForHttpRule,
+  unitsOwnedBy
+} from "../../src/model/index.js"
 import {
   aviIngressClass,
   clusterIpService,
@@ -104,5 +111,55 @@ describe("which units a changed Kubernetes object affects", () => {
     expect(unitsOwnedBy(previous, ref)).toEqual(["admin/c1--Shared-L7-3"])
     expect(unitKeysFor(ref, moved, settings())).toEqual(["admin/c1--Shared-L7-6"])
     expect(unitsOwnedBy(previous, { kind: "Namespace", name: "default" })).toEqual([...previous.keys()])
+  })
+})
+
+describe("which units a HostRule or HTTPRule shapes", () => {
+  const rule = (fqdn: string, fqdnType?: string) => ({
+    metadata: { name: "r", namespace: "team" },
+    spec: { virtualhost: { fqdn, ...(fqdnType === undefined ? {} : { fqdnType }) } }
+  })
+  const shards = ["admin/c1--Shared-L7-3", "admin/c1--Shared-L7-6", "admin/c1--Shared-L7-7"]
+
+  it("an Exact rule: the unit of its host only", () => {
+    expect(unitKeysForHostRule(rule("shop.example.com"), snapshot, settings(), shards)).toEqual([
+      "admin/c1--Shared-L7-6"
+    ])
+  })
+
+  it("a Contains or Wildcard rule: every unit with a host it matches, at once (AKO waits for the next change)", () => {
+    expect(unitKeysForHostRule(rule("p.example", "Contains"), snapshot, settings(), shards)).toEqual([
+      "admin/c1--Shared-L7-3",
+      "admin/c1--Shared-L7-6"
+    ])
+    expect(unitKeysForHostRule(rule("*.example.com", "Wildcard"), snapshot, settings(), shards)).toEqual(shards)
+  })
+
+  it("a rule for a shared parent's FQDN: that shard", () => {
+    expect(unitKeysForHostRule(rule("Shared-L7-6", "Contains"), snapshot, settings(), shards)).toEqual([
+      "admin/c1--Shared-L7-6"
+    ])
+  })
+
+  it("an HTTPRule: the unit of its host, for Ingresses in its namespace only", () => {
+    const httpRule = (namespace: string) => ({ metadata: { name: "h", namespace }, spec: { fqdn: "app.example.com" } })
+    expect(unitKeysForHttpRule(httpRule("default"), snapshot, settings())).toEqual(["admin/c1--Shared-L7-3"])
+    expect(unitKeysForHttpRule(httpRule("team"), snapshot, settings())).toEqual([])
+  })
+
+  it("a Secret named by a HostRule's certificate affects the hosts of that rule", () => {
+    const withRule = makeSnapshot({
+      ...parts,
+      secrets: [...parts.secrets, tlsSecret("team", "team-cert")],
+      hostRules: [{
+        metadata: { name: "r", namespace: "team" },
+        spec: {
+          virtualhost: { fqdn: "app.example.com", tls: { sslKeyCertificate: { name: "team-cert", type: "secret" } } }
+        }
+      }]
+    })
+    expect(unitKeysFor({ kind: "Secret", namespace: "team", name: "team-cert" }, withRule, settings())).toEqual([
+      "admin/c1--Shared-L7-3"
+    ])
   })
 })
