@@ -150,12 +150,14 @@ export const makeRuleValidation = (
 
     const effectiveOne = <R extends Rule>(id: string, rule: R): R | undefined => {
       const mine = judged.get(id)
-      const previous = lastAccepted.get(id) as R | undefined
       const sameObject = (uid: string | undefined) => uid === rule.metadata?.uid
+      // a rule deleted and created again under the same name starts afresh
+      const kept = lastAccepted.get(id) as R | undefined
+      const previous = kept !== undefined && sameObject(kept.metadata?.uid) ? kept : undefined
       if (mine !== undefined && sameObject(mine.uid) && mine.spec === canonicalJson(rule.spec)) {
         return mine.verdict.status === ACCEPTED ? rule : previous
       }
-      if (previous !== undefined && sameObject(previous.metadata?.uid)) return previous
+      if (previous !== undefined) return previous
       return rule.status?.status === ACCEPTED ? rule : undefined
     }
 
@@ -469,13 +471,18 @@ export const makeRuleValidation = (
         if (verdict.status === ACCEPTED) lastAccepted.set(id, rule)
         yield* Ref.update(version, (n) => n + 1)
         if (kind !== "L7Rule" && (yield* effectiveSpecOf(kind, key)) !== before) yield* PubSub.publish(hub, id)
-        if (previous?.verdict.status !== verdict.status || previous.verdict.error !== verdict.error) {
+        const stored = rule.status
+        const asStored = stored?.status === verdict.status && (stored.error ?? "") === verdict.error
+        // a takeover that finds every status as it would write it logs nothing
+        const changed = previous === undefined ?
+          !asStored :
+          previous.verdict.status !== verdict.status || previous.verdict.error !== verdict.error
+        if (changed) {
           yield* Effect.logInfo(`${kind} ${key}: ${verdict.status}`).pipe(
             Effect.annotateLogs(verdict.error === "" ? {} : { error: verdict.error })
           )
         }
-        const stored = rule.status
-        if (stored?.status === verdict.status && (stored.error ?? "") === verdict.error) return
+        if (asStored) return
         yield* writeStatus(kind, key, verdict).pipe(
           Effect.zipRight(emitEvent(kind, rule, verdict)),
           Effect.catchIf(

@@ -509,6 +509,49 @@ describe("the rules in effect", () => {
   )
 
   it.live(
+    "a spec edited since this replica accepted the rule: the accepted spec stays in effect until judged",
+    () =>
+      withEnv(({ kube, start }) =>
+        Effect.gen(function*() {
+          kube.create(hostRule("shop", { fqdn: "shop.example.com", wafPolicy: "System-WAF-Policy" }))
+          const { reflectors, rules } = yield* start
+          yield* rules.validateAll
+          // edited; the status still says Accepted, but this replica judged the earlier spec
+          kube.apply({
+            ...hostRule("shop", { wafPolicy: "team-waf", fqdn: "shop.example.com" }),
+            status: { status: "Accepted", error: "" }
+          })
+          yield* eventually(
+            Effect.map(
+              reflectors.hostRules.get("red/shop"),
+              (r) => when(Option.getOrUndefined(r)?.spec?.virtualhost?.wafPolicy === "team-waf")
+            ),
+            "the edit"
+          )
+          const effective = yield* rules.effective
+          expect(effective.hostRules.get("red/shop")?.spec?.virtualhost?.wafPolicy).toBe("System-WAF-Policy")
+          // back to the judged spec, written with its keys in another order: it counts as judged, nothing to write
+          kube.apply({
+            ...hostRule("shop", { wafPolicy: "System-WAF-Policy", fqdn: "shop.example.com" }),
+            status: { status: "Accepted", error: "" }
+          })
+          yield* eventually(
+            Effect.map(
+              reflectors.hostRules.get("red/shop"),
+              (r) => when(Option.getOrUndefined(r)?.spec?.virtualhost?.wafPolicy === "System-WAF-Policy")
+            ),
+            "the second edit"
+          )
+          const current = Option.getOrThrow(yield* reflectors.hostRules.get("red/shop"))
+          expect((yield* rules.effective).hostRules.get("red/shop")).toBe(current)
+          yield* rules.validateAll
+          expect(statusPatches(kube)).toHaveLength(1)
+        })
+      ),
+    30_000
+  )
+
+  it.live(
     "a replica that has judged nothing trusts the status the leader wrote",
     () =>
       withEnv(({ another, kube, start }) =>
