@@ -33,11 +33,14 @@ import type {
 import type { DesiredGraph } from "./desired-graph.js"
 import { FULL_TRANSLATION_PROBLEMS } from "./desired-graph.js"
 import { emitProblems } from "./problem-events.js"
+import type { RuleValidation } from "./rule-validation.js"
 import { syncStatuses } from "./status-sync.js"
 import { makeUnmodelledReporter } from "./unmodelled-report.js"
 import { makeUnsupportedCrdReporter } from "./unsupported-crds.js"
 
 export interface ActiveOptions {
+  /** HostRules, HTTPRules and L7Rules: the leader validates them and writes their status. */
+  readonly rules: RuleValidation
   /** Units reconciled at once (one worker per unit at most). */
   readonly workers: number
   /** Every unit is looked at again this often (0: never), in case a change was missed. */
@@ -104,6 +107,13 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       )
 
     const started = yield* Effect.sync(() => performance.now())
+    // AKO validates its rules before anything else on becoming leader (reference/ako-crds.md §0.3), so the
+    // takeover diffs against the rules in effect; afterwards they are validated as they change.
+    yield* options.rules.validateAll
+    yield* options.rules.run.pipe(
+      Effect.catchIf((error): error is NotLeader => error instanceof NotLeader, () => Effect.never),
+      Effect.forkScoped
+    )
     const desired = yield* graph.state
     const result = yield* takeover(desired).pipe(
       Effect.tapError((error) =>

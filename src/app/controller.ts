@@ -31,6 +31,7 @@ import type { DeploymentRef } from "./delete-config.js"
 import { makeDesiredGraph } from "./desired-graph.js"
 import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
 import { Readiness } from "./readiness.js"
+import { makeRuleValidation } from "./rule-validation.js"
 import type { Settings } from "./settings.js"
 import { VERSION } from "./version.js"
 
@@ -148,6 +149,15 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         Stream.runHead,
         Effect.flatMap(Option.match({ onNone: () => Effect.never, onSome: Effect.succeed }))
       )
+      // Every replica keeps the rules in effect; only the leader validates them (activeProgram).
+      const rules = yield* makeRuleValidation(reflectors, {
+        clusterName: settings.config.clusterName,
+        tenantName: settings.config.tenantName
+      })
+      // TODO(hostrule/httprule model): feed `rules.effective` into the snapshot the desired graph translates
+      // (ClusterSnapshot.hostRules/httpRules) and recompute the units a rule touches for every key `rules.subscribe`
+      // publishes (`HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>`). The takeover reads `graph.state` right after
+      // `rules.validateAll`, so the graph must have taken those verdicts in by then (or be awaited there).
       const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment))
       const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }
       // deleteConfig switches the leader's work: each change interrupts the current program and starts the other.
@@ -161,6 +171,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
                 clearDeletionStatus(options.deployment).pipe(
                   Effect.zipRight(emitConfigWarnings(settings.config.warnings, options.deployment)),
                   Effect.zipRight(activeProgram(graph, {
+                    rules,
                     workers: options.workers,
                     resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
                     statusContext,

@@ -30,7 +30,12 @@ export {
 } from "./reflectors.js"
 export * as Resources from "./resources.js"
 export { objectKey } from "./resources.js"
-export { kubeListWatchSource, type Selectors } from "./source-kube.js"
+export {
+  kubeListWatchSource,
+  optionalListWatchSource,
+  type OptionalResourceOptions,
+  type Selectors
+} from "./source-kube.js"
 export { type InMemorySource, makeInMemorySource } from "./source-memory.js"
 export { NotLeader, WriteGuard, type WriteGuardShape } from "./write-guard.js"
 export {

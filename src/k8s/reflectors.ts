@@ -6,7 +6,7 @@ import { KubeClient } from "./client.js"
 import type { Reflector } from "./reflector.js"
 import { makeReflector } from "./reflector.js"
 import * as R from "./resources.js"
-import { kubeListWatchSource } from "./source-kube.js"
+import { kubeListWatchSource, optionalListWatchSource } from "./source-kube.js"
 
 export interface K8sConfig {
   /** The controller's namespace (`POD_NAMESPACE`), where `avi-k8s-config` lives. */
@@ -15,6 +15,8 @@ export interface K8sConfig {
   readonly openshift: boolean
   readonly configMapName?: string | undefined
   readonly pageSize?: number | undefined
+  /** How often the CRDs of AKO's rules are looked for again while the cluster does not serve them; default 60 s. */
+  readonly crdRecheckMillis?: number | undefined
 }
 
 export const AKO_CONFIGMAP = "avi-k8s-config"
@@ -30,6 +32,10 @@ export interface ReflectorsShape {
   /** Only `avi-k8s-config` in the controller's namespace. */
   readonly configMap: Reflector<R.ConfigMap>
   readonly routes: Option.Option<Reflector<R.Route>>
+  /** AKO's rules; empty (and ready) while their CRDs are not installed. */
+  readonly hostRules: Reflector<R.HostRule>
+  readonly httpRules: Reflector<R.HTTPRule>
+  readonly l7Rules: Reflector<R.L7Rule>
   /** Completes once every reflector has listed. */
   readonly ready: Effect.Effect<void>
   readonly isReady: Effect.Effect<boolean>
@@ -72,6 +78,23 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       R.ConfigMap,
       `metadata.name=${config.configMapName ?? AKO_CONFIGMAP}`
     )
+    const makeRule = <A extends { readonly metadata?: R.ObjectMetaType | undefined }, I>(
+      kind: string,
+      path: string,
+      schema: Schema.Schema<A, I>
+    ) =>
+      makeReflector({
+        kind,
+        schema,
+        pageSize,
+        source: optionalListWatchSource(kubeListWatchSource(client, path), {
+          kind,
+          recheckMillis: config.crdRecheckMillis
+        })
+      })
+    const hostRules = yield* makeRule("HostRule", "/apis/ako.vmware.com/v1beta1/hostrules", R.HostRule)
+    const httpRules = yield* makeRule("HTTPRule", "/apis/ako.vmware.com/v1beta1/httprules", R.HTTPRule)
+    const l7Rules = yield* makeRule("L7Rule", "/apis/ako.vmware.com/v1alpha2/l7rules", R.L7Rule)
     const routes = config.openshift
       ? Option.some(yield* make("Route", "/apis/route.openshift.io/v1/routes", R.Route))
       : Option.none()
@@ -84,6 +107,9 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       namespaces,
       nodes,
       configMap,
+      hostRules,
+      httpRules,
+      l7Rules,
       ...Option.toArray(routes)
     ]
     return {
@@ -96,6 +122,9 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       nodes,
       configMap,
       routes,
+      hostRules,
+      httpRules,
+      l7Rules,
       ready: Effect.forEach(all, (r) => r.ready, { discard: true }),
       isReady: Effect.map(Effect.forEach(all, (r) => r.isReady), (states) => states.every((s) => s)),
       changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {

@@ -151,3 +151,82 @@ export const objectKey = (metadata: { readonly name?: string | undefined; readon
     : `${metadata.namespace}/${metadata.name ?? ""}`
 
 export type ObjectMetaType = typeof ObjectMeta.Type
+
+// AKO's CRDs (reference/ako-crds.md §1.1, §2.1, §5.1). The status is kept: a replica that has not validated a rule
+// itself trusts the verdict the leader wrote there.
+const CrdStatus = Schema.Struct({ status: opt(Str), error: opt(Str) })
+const CertificateRef = { name: opt(Str), type: opt(Str) }
+const AnalyticsPolicy = Schema.Struct({
+  fullClientLogs: opt(Schema.Struct({ enabled: opt(Bool), throttle: opt(Str), duration: opt(Num) })),
+  logAllHeaders: opt(Bool)
+})
+const StrList = Schema.Array(Str)
+
+export const HostRule = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    virtualhost: opt(Schema.Struct({
+      fqdn: opt(Str),
+      fqdnType: opt(Str),
+      enableVirtualHost: opt(Bool),
+      tls: opt(Schema.Struct({
+        sslKeyCertificate: opt(Schema.Struct({
+          ...CertificateRef,
+          alternateCertificate: opt(Schema.Struct(CertificateRef))
+        })),
+        sslProfile: opt(Str),
+        termination: opt(Str)
+      })),
+      httpPolicy: opt(Schema.Struct({ policySets: opt(StrList), overwrite: opt(Bool) })),
+      wafPolicy: opt(Str),
+      applicationProfile: opt(Str),
+      analyticsProfile: opt(Str),
+      errorPageProfile: opt(Str),
+      networkSecurityPolicy: opt(Str),
+      l7Rule: opt(Str),
+      applicationRootPath: opt(Str),
+      icapProfile: opt(StrList),
+      datascripts: opt(StrList),
+      aliases: opt(StrList),
+      useRegex: opt(Bool),
+      gslb: opt(Schema.Struct({ fqdn: opt(Str), includeAliases: opt(Bool) })),
+      analyticsPolicy: opt(AnalyticsPolicy),
+      tcpSettings: opt(Schema.Struct({
+        listeners: opt(Schema.Array(Schema.Struct({ port: opt(Num), enableSSL: opt(Bool) }))),
+        loadBalancerIP: opt(Str)
+      }))
+    }))
+  })),
+  status: opt(CrdStatus)
+})
+export type HostRule = typeof HostRule.Type
+
+export const HTTPRule = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    fqdn: opt(Str),
+    paths: opt(Schema.Array(Schema.Struct({
+      target: opt(Str),
+      loadBalancerPolicy: opt(Schema.Struct({ algorithm: opt(Str), hash: opt(Str), hostHeader: opt(Str) })),
+      healthMonitors: opt(StrList),
+      applicationPersistence: opt(Str),
+      enableHTTP2: opt(Bool),
+      tls: opt(Schema.Struct({
+        type: opt(Str),
+        sslProfile: opt(Str),
+        pkiProfile: opt(Str),
+        destinationCA: opt(Str)
+      }))
+    })))
+  })),
+  status: opt(CrdStatus)
+})
+export type HTTPRule = typeof HTTPRule.Type
+
+/** In SNI mode an L7Rule is only validated (reference/ako-crds.md §5.3), so its spec is kept whole, undecoded. */
+export const L7Rule = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Record({ key: Str, value: Schema.Unknown })),
+  status: opt(CrdStatus)
+})
+export type L7Rule = typeof L7Rule.Type

@@ -1,6 +1,7 @@
-import { Effect, Schema } from "effect"
+import { Effect, Schema, Stream } from "effect"
 import type { KubeClientShape } from "./client.js"
-import { KubeTransportError } from "./errors.js"
+import type { KubeError } from "./errors.js"
+import { KubeApiError, KubeTransportError } from "./errors.js"
 import type { ListWatchSource } from "./reflector.js"
 
 const ListJson = Schema.Struct({
@@ -44,3 +45,67 @@ export const kubeListWatchSource = (
   watch: ({ resourceVersion, timeoutSeconds }) =>
     client.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds, ...selectors })
 })
+
+export interface OptionalResourceOptions {
+  /** Label for the log line, e.g. "HostRule". */
+  readonly kind: string
+  /** How often a resource that is not served is looked for again; default 60 s. */
+  readonly recheckMillis?: number | undefined
+}
+
+const notServed = (error: KubeError) => error._tag === "KubeApiError" && error.status === 404
+
+const gone = (message: string) =>
+  new KubeApiError({ status: 410, reason: "Expired", message, method: "GET", path: "(watch)" })
+
+/**
+ * A resource the cluster may not serve yet (a CRD installed later, or never): a list answering 404 is an empty list,
+ * so the reflector becomes ready instead of retrying forever, and the watch that follows waits `recheckMillis`,
+ * then looks again. Once the resource is served the watch fails with 410 Gone, which makes the reflector relist at
+ * once; a resource that disappears (404 on the watch) is relisted the same way, which empties the store.
+ */
+export const optionalListWatchSource = (inner: ListWatchSource, options: OptionalResourceOptions): ListWatchSource => {
+  const recheckMillis = options.recheckMillis ?? 60_000
+  // One log line per transition to "not served", not one per re-check.
+  let served = true
+  return {
+    list: (request) =>
+      inner.list(request).pipe(
+        Effect.tap(() =>
+          Effect.sync(() => {
+            served = true
+          })
+        ),
+        Effect.catchIf(notServed, () =>
+          Effect.gen(function*() {
+            if (served) {
+              served = false
+              yield* Effect.logInfo(
+                `${options.kind}: not served by the API server (CRD not installed); treated as empty, looked for ` +
+                  `again every ${recheckMillis / 1000} s`
+              )
+            }
+            return { items: [], resourceVersion: "", continueToken: undefined }
+          }))
+      ),
+    watch: (request) =>
+      served ?
+        inner.watch(request).pipe(
+          Stream.catchAll((error) =>
+            notServed(error) ? Stream.fail(gone(`${options.kind} is no longer served`)) : Stream.fail(error)
+          )
+        ) :
+        Stream.unwrap(
+          Effect.sleep(recheckMillis).pipe(
+            Effect.zipRight(inner.list({ limit: 1, continueToken: undefined })),
+            Effect.matchEffect({
+              onFailure: (error) => notServed(error) ? Effect.succeed(Stream.empty) : Effect.fail(error),
+              onSuccess: () =>
+                Effect.logInfo(`${options.kind}: now served by the API server; listing`).pipe(
+                  Effect.zipRight(Effect.fail(gone(`${options.kind} is now served`)))
+                )
+            })
+          )
+        )
+  }
+}

@@ -108,28 +108,28 @@ describe("hands off what ako-ts does not model", () => {
 
   it("reports objects of AKO's CRDs it does not implement yet: a warning, an Event on the object, the metric", async () => {
     const c = (cluster = await startCluster())
-    for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, "hostrules.yaml"), "utf8"))) {
+    for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, "l4rules.yaml"), "utf8"))) {
       c.kube.apply(document as never)
     }
     c.kube.ensureNamespace("red")
     c.kube.apply({
-      apiVersion: "ako.vmware.com/v1beta1",
-      kind: "HostRule",
+      apiVersion: "ako.vmware.com/v1alpha2",
+      kind: "L4Rule",
       metadata: { name: "shop", namespace: "red" },
-      spec: { virtualhost: { fqdn: "shop.example.com", wafPolicy: "team-waf" } }
+      spec: { applicationProfileRef: "team-l4" }
     })
     const replica = await c.startReplica("ako-0")
     await waitFor(
-      "the HostRule counted",
-      async () => (await replica.metric("ako_unsupported_crd_objects", { kind: "HostRule" })) === 1
+      "the L4Rule counted",
+      async () => (await replica.metric("ako_unsupported_crd_objects", { kind: "L4Rule" })) === 1
     )
     await waitFor(
-      "an Event on the HostRule",
+      "an Event on the L4Rule",
       () =>
         (c.kube.list("v1/Event", "red") as ReadonlyArray<{ reason?: string; involvedObject?: { kind?: string } }>)
-          .some((event) => event.reason === "UnsupportedAkoResource" && event.involvedObject?.kind === "HostRule")
+          .some((event) => event.reason === "UnsupportedAkoResource" && event.involvedObject?.kind === "L4Rule")
     )
-    expect(replica.messages().filter((m) => m.startsWith("HostRule red/shop is not supported by ako-ts yet")))
+    expect(replica.messages().filter((m) => m.startsWith("L4Rule red/shop is not supported by ako-ts yet")))
       .toHaveLength(1)
   })
 })

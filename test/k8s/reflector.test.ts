@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, Ref, Stream, TestClock } from "effect"
+import { KubeApiError } from "../../src/k8s/errors.js"
 import { makeReflector } from "../../src/k8s/reflector.js"
-import { Service } from "../../src/k8s/resources.js"
+import type { ListWatchSource } from "../../src/k8s/reflector.js"
+import { HostRule, Service } from "../../src/k8s/resources.js"
+import { optionalListWatchSource } from "../../src/k8s/source-kube.js"
 import { makeInMemorySource } from "../../src/k8s/source-memory.js"
 
 const settle = Effect.repeatN(Effect.yieldNow(), 100)
@@ -197,5 +200,96 @@ describe("reflector list timeout", () => {
       yield* settle
       expect(yield* reflector.isReady).toBe(true)
       expect(calls).toBe(2)
+    }))
+})
+
+describe("reflector of a resource the cluster may not serve (optionalListWatchSource)", () => {
+  const notFound = (op: string) =>
+    new KubeApiError({
+      status: 404,
+      reason: "NotFound",
+      message: "the server could not find the requested resource",
+      method: "GET",
+      path: op
+    })
+
+  /** The in-memory source behind a switch: while `installed` is false every call answers 404, as for a missing CRD. */
+  const setupOptional = Effect.gen(function*() {
+    const memory = yield* makeInMemorySource()
+    let installed = false
+    let calls = 0
+    const inner: ListWatchSource = {
+      list: (options) =>
+        Effect.suspend(() => {
+          calls += 1
+          return installed ? memory.source.list(options) : Effect.fail(notFound("list"))
+        }),
+      watch: (options) =>
+        Stream.unwrap(Effect.sync(() => installed ? memory.source.watch(options) : Stream.fail(notFound("watch"))))
+    }
+    const reflector = yield* makeReflector({
+      kind: "HostRule",
+      schema: HostRule,
+      source: optionalListWatchSource(inner, { kind: "HostRule" })
+    })
+    yield* Effect.forkScoped(reflector.run)
+    yield* settle
+    return {
+      memory,
+      reflector,
+      calls: () => calls,
+      setInstalled: (value: boolean) =>
+        Effect.sync(() => {
+          installed = value
+        })
+    }
+  })
+
+  const hostRule = (name: string) => ({
+    apiVersion: "ako.vmware.com/v1beta1",
+    kind: "HostRule",
+    metadata: { name, namespace: "red" },
+    spec: { virtualhost: { fqdn: `${name}.example.com`, unknownField: 1 } },
+    status: { status: "Accepted", error: "" }
+  })
+
+  it.scoped("a 404 lists as empty and ready; it is looked for again every 60 s, without a busy loop", () =>
+    Effect.gen(function*() {
+      const { calls, reflector } = yield* setupOptional
+      expect(yield* reflector.isReady).toBe(true)
+      expect(yield* reflector.size).toBe(0)
+      expect(calls()).toBe(1)
+      yield* TestClock.adjust(59_000)
+      yield* settle
+      expect(calls()).toBe(1)
+      yield* TestClock.adjust(1_000)
+      yield* settle
+      expect(calls()).toBe(2)
+      yield* TestClock.adjust(60_000)
+      yield* settle
+      expect(calls()).toBe(3)
+    }))
+
+  it.scoped("a CRD installed later is listed at the next re-check and watched from then on; removed, it empties", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, setInstalled } = yield* setupOptional
+      yield* memory.upsert(hostRule("shop"))
+      yield* setInstalled(true)
+      yield* TestClock.adjust(60_000)
+      yield* settle
+      const shop = Option.getOrThrow(yield* reflector.get("red/shop"))
+      expect(shop.spec?.virtualhost?.fqdn).toBe("shop.example.com")
+      expect(shop.status).toEqual({ status: "Accepted", error: "" })
+      expect("unknownField" in (shop.spec?.virtualhost ?? {})).toBe(false)
+      // now a watch is open: a new rule arrives without waiting for a re-check
+      yield* memory.upsert(hostRule("cart"))
+      yield* settle
+      expect(yield* reflector.size).toBe(2)
+      // the CRD is deleted: the watch ends with 404, the relist answers 404, the store empties
+      yield* setInstalled(false)
+      yield* memory.cutWatches
+      yield* settle
+      expect(yield* reflector.size).toBe(0)
+      expect(yield* reflector.isReady).toBe(true)
     }))
 })

@@ -1,7 +1,11 @@
 /** Level 3: reflectors, writers and Events with the real client-node against the Kubernetes simulator. */
 import { describe, expect, it } from "@effect/vitest"
+import { loadAllYaml } from "@kubernetes/client-node"
 import { Effect, Fiber, Layer, Option, Ref, Schedule, Stream } from "effect"
 import type { Scope } from "effect"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import {
   EventRecorder,
   eventRecorderLayer,
@@ -20,6 +24,7 @@ import type { KubeSim } from "../../src/sim/kube/index.js"
 import { makeKubeSim } from "../../src/sim/kube/index.js"
 
 const TOKENS = { "token-ako": "ako-0" }
+const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url))
 
 const eventually = <A, E, R>(check: Effect.Effect<Option.Option<A>, E, R>, what: string, timeoutMs = 15_000) =>
   check.pipe(
@@ -192,6 +197,68 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
             "secrets",
             "services"
           ])
+          // AKO's rule CRDs are not installed here: their lists answer 404, and that did not hold up `ready`
+          const ruleLists = sim.requestLog().filter((e) => e.path.startsWith("/apis/ako.vmware.com/"))
+          expect(new Set(ruleLists.map((e) => `${e.path} ${e.code}`))).toEqual(
+            new Set([
+              "/apis/ako.vmware.com/v1beta1/hostrules 404",
+              "/apis/ako.vmware.com/v1beta1/httprules 404",
+              "/apis/ako.vmware.com/v1alpha2/l7rules 404"
+            ])
+          )
+        })
+      ),
+    30_000
+  )
+
+  it.live(
+    "AKO's rule CRDs not installed: the reflectors are ready and empty; installed later, their objects arrive",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          const reflectors = yield* makeReflectors({ namespace: "avi-system", openshift: false, crdRecheckMillis: 200 })
+          yield* Effect.forkScoped(reflectors.run)
+          yield* reflectors.ready
+          expect(yield* reflectors.hostRules.size).toBe(0)
+          for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml"]) {
+            for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, file), "utf8"))) {
+              sim.apply(document as never)
+            }
+          }
+          sim.create({
+            apiVersion: "ako.vmware.com/v1beta1",
+            kind: "HostRule",
+            metadata: { name: "shop", namespace: "default" },
+            spec: { virtualhost: { fqdn: "shop.example.com", wafPolicy: "team-waf" } },
+            status: { status: "Accepted", error: "" }
+          })
+          sim.create({
+            apiVersion: "ako.vmware.com/v1beta1",
+            kind: "HTTPRule",
+            metadata: { name: "shop", namespace: "default" },
+            spec: { fqdn: "shop.example.com", paths: [{ target: "/", healthMonitors: ["System-HTTP"] }] }
+          })
+          sim.create({
+            apiVersion: "ako.vmware.com/v1alpha2",
+            kind: "L7Rule",
+            metadata: { name: "l7", namespace: "default" },
+            spec: { minPoolsUp: 2 }
+          })
+          const hostRule = yield* eventually(reflectors.hostRules.get("default/shop"), "the HostRule")
+          expect(hostRule.spec?.virtualhost?.wafPolicy).toBe("team-waf")
+          expect(hostRule.status?.status).toBe("Accepted")
+          const httpRule = yield* eventually(reflectors.httpRules.get("default/shop"), "the HTTPRule")
+          expect(httpRule.spec?.paths?.[0]?.healthMonitors).toEqual(["System-HTTP"])
+          const l7Rule = yield* eventually(reflectors.l7Rules.get("default/l7"), "the L7Rule")
+          expect(l7Rule.spec?.["minPoolsUp"]).toBe(2)
+          // one watch per kind now; a rule created next arrives by it
+          sim.create({
+            apiVersion: "ako.vmware.com/v1beta1",
+            kind: "HostRule",
+            metadata: { name: "cart", namespace: "default" },
+            spec: { virtualhost: { fqdn: "cart.example.com" } }
+          })
+          yield* eventually(reflectors.hostRules.get("default/cart"), "the second HostRule")
         })
       ),
     30_000

@@ -1,0 +1,635 @@
+/**
+ * Validation of AKO's rules (HostRule, HTTPRule, L7Rule) as AKO does it (reference/ako-crds.md §0, §1.2, §2.2, §5.2),
+ * and the rules in effect that follow from it.
+ *
+ * Only the leader validates and writes `status` (a merge patch of the status subresource, through the WriteGuard);
+ * every replica reads `effective`. A verdict is remembered with the spec it judged, so a rule edited into something
+ * invalid keeps the spec it last had accepted in effect, as AKO keeps the last applied config on the VS. A replica
+ * that never judged a rule (a passive one) trusts the verdict the leader wrote into its status.
+ *
+ * References on the controller are checked in a fixed order (AKO's is a Go map's random order, so with several
+ * missing references the reported one varies there):
+ *   HostRule: wafPolicy, applicationProfile, tls.sslProfile, analyticsProfile, errorPageProfile,
+ *             tls.sslKeyCertificate (type ref), its alternateCertificate (type ref), icapProfile[0], policySets…,
+ *             datascripts…, networkSecurityPolicy
+ *   HTTPRule: per path in order: tls.sslProfile, applicationPersistence, tls.pkiProfile, healthMonitors…
+ *   L7Rule:   wafPolicy, applicationProfile, analyticsProfile, errorPageProfile, icapProfile (those when
+ *             `kind: AviRef`), httpPolicy.policySets…, botPolicyRef, securityPolicyRef, trafficCloneProfileRef
+ * A name is checked once per type. A controller that cannot be reached gives no verdict: the rule is validated
+ * again later, with backoff, and keeps its status meanwhile.
+ */
+import { Data, Effect, Option, PubSub, Queue, Ref, Stream } from "effect"
+import type { Scope } from "effect"
+import { AviClient } from "../avi/index.js"
+import type { AviError } from "../avi/index.js"
+import { EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
+import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
+import type { HostRule, HTTPRule, L7Rule } from "../model/index.js"
+import { LiveConfig } from "./live-config.js"
+
+export interface RuleValidationSettings {
+  /** AKO's `clusterName`: objects created by `ako-<clusterName>` may not be referred to. */
+  readonly clusterName: string
+  /** The tenant of namespaces without the `ako.vmware.com/tenant-name` annotation. */
+  readonly tenantName: string
+}
+
+export interface EffectiveRules {
+  /** Keyed `ns/name`. */
+  readonly hostRules: ReadonlyMap<string, HostRule>
+  readonly httpRules: ReadonlyMap<string, HTTPRule>
+}
+
+export interface RuleValidation {
+  /** The rules in effect now (see the module comment). */
+  readonly effective: Effect.Effect<EffectiveRules>
+  /**
+   * Keys `HostRule/<ns>/<name>` and `HTTPRule/<ns>/<name>` whose effective entry may have changed from now on
+   * (subscribed when this runs, in the caller's scope).
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
+  /** Leader only: validates every L7Rule, then every HostRule, then every HTTPRule (AKO's boot order). */
+  readonly validateAll: Effect.Effect<void, NotLeader>
+  /** Leader only: validates rules again as they, or what they refer to, change; forever. */
+  readonly run: Effect.Effect<never, NotLeader>
+}
+
+/** The controller could not be asked (transport error, 5xx, timeout): no verdict, try again later. */
+export class RuleCheckUnavailable extends Data.TaggedError("RuleCheckUnavailable")<{
+  readonly rule: string
+  readonly cause: AviError
+}> {
+  override get message(): string {
+    return `cannot validate ${this.rule}: the Avi controller did not answer (${this.cause._tag})`
+  }
+}
+
+type RuleKind = "HostRule" | "HTTPRule" | "L7Rule"
+
+const ACCEPTED = "Accepted"
+const REJECTED = "Rejected"
+const TENANT_ANNOTATION = "ako.vmware.com/tenant-name"
+const HTTP_PROFILE = "APPLICATION_PROFILE_TYPE_HTTP"
+
+const API: Record<RuleKind, { readonly version: string; readonly plural: string }> = {
+  HostRule: { version: "v1beta1", plural: "hostrules" },
+  HTTPRule: { version: "v1beta1", plural: "httprules" },
+  L7Rule: { version: "v1alpha2", plural: "l7rules" }
+}
+
+interface Verdict {
+  readonly status: typeof ACCEPTED | typeof REJECTED
+  readonly error: string
+}
+
+interface Judged {
+  readonly uid: string | undefined
+  /** Canonical JSON of the spec this verdict is about. */
+  readonly spec: string
+  readonly verdict: Verdict
+  /** HostRules: the fqdn judged, to re-validate the rules that shared it when this one changes. */
+  readonly fqdn?: string | undefined
+  /** HostRules rejected because another rule holds their fqdn or an alias: re-validated when HostRules change. */
+  readonly conflict: boolean
+}
+
+type Rule = HostRule | HTTPRule | L7Rule
+
+/** JSON with object keys sorted, so two specs that differ only in key order compare equal. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ?
+      Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) :
+      v) ?? "null"
+
+// Unanchored, IPv4 only, as AKO's check (reference/ako-crds.md §1.2 #2).
+const IPV4 = /(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}/
+
+const splitKey = (key: string) => {
+  const slash = key.indexOf("/")
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) }
+}
+
+interface RefCheck {
+  readonly type: string
+  readonly name: string
+  /** applicationprofile refs of HostRules and L7Rules must be of type HTTP. */
+  readonly httpProfile?: boolean | undefined
+}
+
+/** The result of one rule's validation: a verdict, or none when the controller could not be asked. */
+type Outcome = Verdict & { readonly conflict?: boolean }
+
+const accepted: Outcome = { status: ACCEPTED, error: "" }
+const rejected = (error: string, conflict = false): Outcome => ({ status: REJECTED, error, conflict })
+
+const isUnavailable = (error: AviError) => error._tag === "AviUnavailable"
+
+export const makeRuleValidation = (
+  reflectors: ReflectorsShape,
+  settings: RuleValidationSettings
+): Effect.Effect<RuleValidation, never, AviClient | KubeClient | WriteGuard | EventRecorder | LiveConfig> =>
+  Effect.gen(function*() {
+    const avi = yield* AviClient
+    const kube = yield* KubeClient
+    const guard = yield* WriteGuard
+    const recorder = yield* EventRecorder
+    const live = yield* LiveConfig
+    const akoUser = `ako-${settings.clusterName}`
+
+    // What this process judged, per `<Kind>/<ns>/<name>`, and the rule as it was when last accepted.
+    const judged = new Map<string, Judged>()
+    const lastAccepted = new Map<string, Rule>()
+    const hub = yield* PubSub.unbounded<string>()
+    const version = yield* Ref.make(0)
+
+    const reflectorOf = (kind: RuleKind) =>
+      kind === "HostRule" ? reflectors.hostRules : kind === "HTTPRule" ? reflectors.httpRules : reflectors.l7Rules
+
+    // ---- the rules in effect ----
+
+    const effectiveOne = <R extends Rule>(id: string, rule: R): R | undefined => {
+      const mine = judged.get(id)
+      const sameObject = (uid: string | undefined) => uid === rule.metadata?.uid
+      // a rule deleted and created again under the same name starts afresh
+      const kept = lastAccepted.get(id) as R | undefined
+      const previous = kept !== undefined && sameObject(kept.metadata?.uid) ? kept : undefined
+      if (mine !== undefined && sameObject(mine.uid) && mine.spec === canonicalJson(rule.spec)) {
+        return mine.verdict.status === ACCEPTED ? rule : previous
+      }
+      if (previous !== undefined) return previous
+      return rule.status?.status === ACCEPTED ? rule : undefined
+    }
+
+    const effectiveOf = <R extends Rule>(kind: RuleKind, store: ReadonlyMap<string, R>) => {
+      const result = new Map<string, R>()
+      for (const [key, rule] of store) {
+        const value = effectiveOne(`${kind}/${key}`, rule)
+        if (value !== undefined) result.set(key, value)
+      }
+      return result
+    }
+
+    let memo:
+      | {
+        readonly hostRules: ReadonlyMap<string, HostRule>
+        readonly httpRules: ReadonlyMap<string, HTTPRule>
+        readonly version: number
+        readonly value: EffectiveRules
+      }
+      | undefined
+    const effective = Effect.gen(function*() {
+      const hostRules = yield* reflectors.hostRules.snapshot
+      const httpRules = yield* reflectors.httpRules.snapshot
+      const current = yield* Ref.get(version)
+      if (memo?.hostRules !== hostRules || memo.httpRules !== httpRules || memo.version !== current) {
+        memo = {
+          hostRules,
+          httpRules,
+          version: current,
+          value: { hostRules: effectiveOf("HostRule", hostRules), httpRules: effectiveOf("HTTPRule", httpRules) }
+        }
+      }
+      return memo.value
+    })
+
+    const subscribe = Effect.gen(function*() {
+      const own = yield* PubSub.subscribe(hub)
+      const hostRules = yield* reflectors.hostRules.subscribe
+      const httpRules = yield* reflectors.httpRules.subscribe
+      return Stream.mergeAll([
+        Stream.fromQueue(own),
+        Stream.map(hostRules, (key) => `HostRule/${key}`),
+        Stream.map(httpRules, (key) => `HTTPRule/${key}`)
+      ], { concurrency: "unbounded" })
+    })
+
+    // ---- checks ----
+
+    const tenantOf = (namespace: string) =>
+      Effect.map(
+        reflectors.namespaces.get(namespace),
+        (ns) => Option.getOrUndefined(ns)?.metadata?.annotations?.[TENANT_ANNOTATION] || settings.tenantName
+      )
+
+    /** One reference on the controller (§0.4): a rejection text, none, or no answer. */
+    const checkRef = (ref: RefCheck, tenant: string, rule: string) =>
+      avi.request({
+        method: "GET",
+        path: `/api/${ref.type}`,
+        query: { name: ref.name, fields: "name,type,labels,created_by" },
+        tenant
+      }).pipe(
+        Effect.map((body): string | undefined => {
+          const { count, results } = (body ?? {}) as { count?: unknown; results?: unknown }
+          const first = Array.isArray(results) ? results[0] as unknown : undefined
+          if (count === 0 || first === undefined) return `${ref.type} "${ref.name}" not found on controller`
+          if (
+            first === null || typeof first !== "object"
+          ) return `${ref.type} "${ref.name}" found on controller is invalid`
+          const object = first as { type?: unknown; created_by?: unknown }
+          if (ref.httpProfile === true && object.type !== undefined && object.type !== HTTP_PROFILE) {
+            return `${ref.type} "${ref.name}" found on controller is invalid, must be of type: ${HTTP_PROFILE}`
+          }
+          if (object.created_by === akoUser) {
+            return `${ref.type} "${ref.name}" Invalid operation, object referred is created by current AKO instance`
+          }
+          return undefined
+        }),
+        Effect.catchAll((error) =>
+          isUnavailable(error) ?
+            Effect.fail(new RuleCheckUnavailable({ rule, cause: error })) :
+            Effect.succeed(`${ref.type} "${ref.name}" not found on controller`)
+        )
+      )
+
+    const checkRefs = (refs: ReadonlyArray<RefCheck>, namespace: string, rule: string) =>
+      Effect.gen(function*() {
+        const tenant = yield* tenantOf(namespace)
+        const seen = new Set<string>()
+        for (const ref of refs) {
+          if (ref.name === "" || seen.has(`${ref.type}/${ref.name}`)) continue
+          seen.add(`${ref.type}/${ref.name}`)
+          const error = yield* checkRef(ref, tenant, rule)
+          if (error !== undefined) return Option.some(error)
+        }
+        return Option.none<string>()
+      })
+
+    const fromRefs = (refs: ReadonlyArray<RefCheck>, namespace: string, rule: string) =>
+      Effect.map(checkRefs(refs, namespace, rule), Option.match({ onNone: () => accepted, onSome: (e) => rejected(e) }))
+
+    const validateHostRule = (key: string, rule: HostRule) =>
+      Effect.gen(function*() {
+        const { namespace } = splitKey(key)
+        const vh = rule.spec?.virtualhost ?? {}
+        const fqdn = vh.fqdn ?? ""
+        const all = yield* reflectors.hostRules.snapshot
+        // #1: the oldest HostRule (creationTimestamp, then ns/name) owns an fqdn; AKO's winner depends on event order
+        const owner = [...all].filter(([, other]) => (other.spec?.virtualhost?.fqdn ?? "") === fqdn)
+          .sort(([ka, a], [kb, b]) => {
+            const ta = a.metadata?.creationTimestamp ?? ""
+            const tb = b.metadata?.creationTimestamp ?? ""
+            return ta !== tb ? (ta < tb ? -1 : 1) : ka < kb ? -1 : ka > kb ? 1 : 0
+          })[0]
+        if (owner !== undefined && owner[0] !== key) {
+          return rejected(`duplicate fqdn ${fqdn} found in ${owner[0]}`, true)
+        }
+        const lbIp = vh.tcpSettings?.loadBalancerIP
+        if (lbIp !== undefined && lbIp !== "" && !IPV4.test(lbIp)) {
+          return rejected(`loadBalancerIP ${lbIp} is not a valid IP`)
+        }
+        const gslbFqdn = vh.gslb?.fqdn
+        if (gslbFqdn !== undefined && gslbFqdn === fqdn) return rejected("GSLB FQDN and local FQDN are same")
+        const listeners = vh.tcpSettings?.listeners ?? []
+        if (listeners.length > 0 && !listeners.some((l) => l.enableSSL === true)) {
+          return rejected("Hosting parent virtualservice must have SSL enabled")
+        }
+        const aliases = vh.aliases
+        if (aliases !== undefined) {
+          if ((vh.fqdnType ?? "Exact") !== "Exact") {
+            return rejected("Aliases is supported only when FQDN type is set as Exact")
+          }
+          if (aliases.includes(fqdn)) {
+            return rejected("Duplicate entry found. Aliases field has same entry as the FQDN field")
+          }
+          if (new Set(aliases).size !== aliases.length) return rejected("Aliases must be unique")
+          if (gslbFqdn !== undefined && gslbFqdn !== "" && aliases.includes(gslbFqdn)) {
+            return rejected("Aliases must not contain GSLB FQDN")
+          }
+          // #9: the domains of the other HostRules in effect (their fqdn and aliases)
+          const inEffect = (yield* effective).hostRules
+          for (const alias of aliases) {
+            for (const [otherKey, other] of inEffect) {
+              if (otherKey === key) continue
+              const ovh = other.spec?.virtualhost
+              if (ovh?.fqdn === alias || (ovh?.aliases ?? []).includes(alias)) {
+                return rejected(`${alias} is already in use by hostrule ${ovh?.fqdn ?? ""}`, true)
+              }
+            }
+          }
+        }
+        const certificate = vh.tls?.sslKeyCertificate
+        const secrets = yield* reflectors.secrets.snapshot
+        for (const cert of [certificate, certificate?.alternateCertificate]) {
+          if (cert?.type === "secret" && !secrets.has(`${namespace}/${cert.name ?? ""}`)) {
+            return rejected(`secret "${cert.name ?? ""}" not found`)
+          }
+        }
+        const icap = vh.icapProfile ?? []
+        if (icap.length > 1) return rejected("Can only have 1 ICAP profile associated with VS")
+        const refs: Array<RefCheck> = [
+          { type: "wafpolicy", name: vh.wafPolicy ?? "" },
+          { type: "applicationprofile", name: vh.applicationProfile ?? "", httpProfile: true },
+          { type: "sslprofile", name: vh.tls?.sslProfile ?? "" },
+          { type: "analyticsprofile", name: vh.analyticsProfile ?? "" },
+          { type: "errorpageprofile", name: vh.errorPageProfile ?? "" },
+          ...[certificate, certificate?.alternateCertificate].filter((c) => c?.type === "ref").map((c) => ({
+            type: "sslkeyandcertificate",
+            name: c?.name ?? ""
+          })),
+          { type: "icapprofile", name: icap[0] ?? "" },
+          ...(vh.httpPolicy?.policySets ?? []).map((name) => ({ type: "httppolicyset", name })),
+          ...(vh.datascripts ?? []).map((name) => ({ type: "vsdatascriptset", name })),
+          { type: "networksecuritypolicy", name: vh.networkSecurityPolicy ?? "" }
+        ]
+        const refError = yield* checkRefs(refs, namespace, `HostRule ${key}`)
+        if (Option.isSome(refError)) return rejected(refError.value)
+        if (vh.l7Rule !== undefined && vh.l7Rule !== "") {
+          if (Option.isNone(yield* reflectors.l7Rules.get(`${namespace}/${vh.l7Rule}`))) {
+            return rejected(`l7rule.ako.vmware.com "${vh.l7Rule}" not found`)
+          }
+        }
+        if (fqdn.includes("Shared-") && vh.useRegex === true) {
+          return rejected(`hostrule useRegex with fqdn ${fqdn} cannot be applied to shared virtualservices`)
+        }
+        if (fqdn.includes("Shared-") && vh.applicationRootPath !== undefined && vh.applicationRootPath !== "") {
+          return rejected(`hostrule applicationRootPath with fqdn ${fqdn} cannot be applied to shared virtualservices`)
+        }
+        return accepted
+      })
+
+    const validateHttpRule = (key: string, rule: HTTPRule) => {
+      const paths = rule.spec?.paths ?? []
+      if (paths.some((p) => (p.tls?.pkiProfile ?? "") !== "" && (p.tls?.destinationCA ?? "") !== "")) {
+        return Effect.succeed(
+          rejected("PKIProfile and DestinationCA fields are set in the HTTPRule. Only one of the field should be set.")
+        )
+      }
+      const refs = paths.flatMap((p): Array<RefCheck> => [
+        { type: "sslprofile", name: p.tls?.sslProfile ?? "" },
+        { type: "applicationpersistenceprofile", name: p.applicationPersistence ?? "" },
+        { type: "pkiprofile", name: p.tls?.pkiProfile ?? "" },
+        ...(p.healthMonitors ?? []).map((name) => ({ type: "healthmonitor", name }))
+      ])
+      return fromRefs(refs, splitKey(key).namespace, `HTTPRule ${key}`)
+    }
+
+    const validateL7Rule = (key: string, rule: L7Rule) => {
+      const spec = rule.spec ?? {}
+      const text = (value: unknown) => typeof value === "string" ? value : ""
+      const aviRef = (field: string, type: string, httpProfile = false): Array<RefCheck> => {
+        const value = spec[field] as { kind?: unknown; name?: unknown } | undefined
+        if (value === undefined || value === null || typeof value !== "object") return []
+        // `kind` defaults to AviRef, its only value
+        if (value.kind !== undefined && value.kind !== "AviRef") return []
+        return [{ type, name: text(value.name), httpProfile }]
+      }
+      const policySets = (spec["httpPolicy"] as { policySets?: unknown } | undefined)?.policySets
+      const refs: Array<RefCheck> = [
+        ...aviRef("wafPolicy", "wafpolicy"),
+        ...aviRef("applicationProfile", "applicationprofile", true),
+        ...aviRef("analyticsProfile", "analyticsprofile"),
+        ...aviRef("errorPageProfile", "errorpageprofile"),
+        ...aviRef("icapProfile", "icapprofile"),
+        ...(Array.isArray(policySets) ? policySets : []).map((name) => ({ type: "httppolicyset", name: text(name) })),
+        { type: "botdetectionpolicy", name: text(spec["botPolicyRef"]) },
+        { type: "securitypolicy", name: text(spec["securityPolicyRef"]) },
+        { type: "trafficcloneprofile", name: text(spec["trafficCloneProfileRef"]) }
+      ]
+      return fromRefs(refs, splitKey(key).namespace, `L7Rule ${key}`)
+    }
+
+    // ---- verdicts: status, Event, log ----
+
+    const writeStatus = (kind: RuleKind, key: string, verdict: Verdict) => {
+      const { name, namespace } = splitKey(key)
+      const api = API[kind]
+      const path = `/apis/ako.vmware.com/${api.version}/namespaces/${encodeURIComponent(namespace)}/${api.plural}/` +
+        `${encodeURIComponent(name)}/status`
+      return guard.admit(kube.request({
+        method: "PATCH",
+        path,
+        body: { status: { status: verdict.status, error: verdict.error } },
+        contentType: MERGE_PATCH
+      })).pipe(
+        // AKO tries three times; a rule deleted meanwhile needs no status
+        Effect.retry({
+          times: 2,
+          while: (error: KubeError | NotLeader) =>
+            error._tag !== "NotLeader" && !(error._tag === "KubeApiError" && error.status === 404)
+        })
+      )
+    }
+
+    const emitEvent = (kind: RuleKind, rule: Rule, verdict: Verdict) =>
+      Effect.gen(function*() {
+        if (!(yield* Ref.get(live.enableEvents))) return
+        yield* recorder.emit({
+          involvedObject: {
+            apiVersion: `ako.vmware.com/${API[kind].version}`,
+            kind,
+            name: rule.metadata?.name ?? "",
+            namespace: rule.metadata?.namespace,
+            ...(rule.metadata?.uid === undefined ? {} : { uid: rule.metadata.uid })
+          },
+          reason: verdict.status,
+          message: verdict.status === ACCEPTED ? `${kind} is valid and accepted` : verdict.error,
+          type: verdict.status === ACCEPTED ? "Normal" : "Warning"
+        })
+      }).pipe(
+        Effect.catchIf(
+          (error) => error._tag !== "NotLeader",
+          (error) => Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message))
+        )
+      )
+
+    const effectiveSpecOf = (kind: RuleKind, key: string) =>
+      Effect.map(reflectorOf(kind).get(key), (rule) =>
+        Option.match(rule as Option.Option<Rule>, {
+          onNone: () => "",
+          onSome: (r) => canonicalJson(effectiveOne(`${kind}/${key}`, r)?.spec ?? null)
+        }))
+
+    /** Validates the rule as the store has it now; records, writes and reports the verdict. */
+    const validate = (kind: RuleKind, key: string): Effect.Effect<void, NotLeader | RuleCheckUnavailable> =>
+      Effect.gen(function*() {
+        const id = `${kind}/${key}`
+        const current = yield* reflectorOf(kind).get(key) as Effect.Effect<Option.Option<Rule>>
+        if (Option.isNone(current)) {
+          judged.delete(id)
+          lastAccepted.delete(id)
+          yield* Ref.update(version, (n) => n + 1)
+          return
+        }
+        const rule = current.value
+        const outcome: Outcome = kind === "HostRule" ?
+          yield* validateHostRule(key, rule as HostRule) :
+          kind === "HTTPRule" ?
+          yield* validateHttpRule(key, rule as HTTPRule) :
+          yield* validateL7Rule(key, rule as L7Rule)
+        const verdict: Verdict = { status: outcome.status, error: outcome.error }
+        const before = kind === "L7Rule" ? "" : yield* effectiveSpecOf(kind, key)
+        const previous = judged.get(id)
+        judged.set(id, {
+          uid: rule.metadata?.uid,
+          spec: canonicalJson(rule.spec),
+          verdict,
+          fqdn: (rule as HostRule).spec?.virtualhost?.fqdn,
+          conflict: outcome.conflict === true
+        })
+        if (verdict.status === ACCEPTED) lastAccepted.set(id, rule)
+        yield* Ref.update(version, (n) => n + 1)
+        if (kind !== "L7Rule" && (yield* effectiveSpecOf(kind, key)) !== before) yield* PubSub.publish(hub, id)
+        const stored = rule.status
+        const asStored = stored?.status === verdict.status && (stored.error ?? "") === verdict.error
+        // a takeover that finds every status as it would write it logs nothing
+        const changed = previous === undefined ?
+          !asStored :
+          previous.verdict.status !== verdict.status || previous.verdict.error !== verdict.error
+        if (changed) {
+          yield* Effect.logInfo(`${kind} ${key}: ${verdict.status}`).pipe(
+            Effect.annotateLogs(verdict.error === "" ? {} : { error: verdict.error })
+          )
+        }
+        if (asStored) return
+        yield* writeStatus(kind, key, verdict).pipe(
+          Effect.zipRight(emitEvent(kind, rule, verdict)),
+          Effect.catchIf(
+            (error): error is KubeError => error._tag !== "NotLeader",
+            (error) =>
+              Effect.logWarning(`could not write the status of ${kind} ${key}`).pipe(
+                Effect.annotateLogs("error", error.message)
+              )
+          )
+        )
+      })
+
+    const rulesReady = Effect.all(
+      [reflectors.hostRules.ready, reflectors.httpRules.ready, reflectors.l7Rules.ready, reflectors.secrets.ready],
+      { discard: true }
+    )
+
+    const validateAll = Effect.gen(function*() {
+      yield* rulesReady
+      for (const kind of ["L7Rule", "HostRule", "HTTPRule"] as const) {
+        // oldest first, so duplicate-fqdn owners are judged before the rules they reject
+        const keys = [...(yield* reflectorOf(kind).snapshot).keys()].sort()
+        for (const key of keys) {
+          yield* validate(kind, key).pipe(
+            Effect.catchTag("RuleCheckUnavailable", (error) =>
+              // `run` finds the rule unjudged and tries again with backoff
+              Effect.logWarning(error.message))
+          )
+        }
+      }
+    }).pipe(Effect.annotateLogs("component", "rule-validation"))
+
+    // ---- the leader loop ----
+
+    interface Work {
+      readonly kind: RuleKind
+      readonly key: string
+      /** Validate even if this spec was judged and its status is as judged (something it depends on changed). */
+      readonly force: boolean
+    }
+
+    const upToDate = (kind: RuleKind, key: string) =>
+      Effect.map(reflectorOf(kind).get(key) as Effect.Effect<Option.Option<Rule>>, (current) => {
+        const mine = judged.get(`${kind}/${key}`)
+        if (Option.isNone(current)) return mine === undefined
+        const rule = current.value
+        return mine !== undefined && mine.uid === rule.metadata?.uid && mine.spec === canonicalJson(rule.spec) &&
+          rule.status?.status === mine.verdict.status && (rule.status.error ?? "") === mine.verdict.error
+      })
+
+    const run = Effect.gen(function*() {
+      const queue = yield* Queue.unbounded<Work>()
+      const pending = new Map<string, boolean>()
+      const attempts = new Map<string, number>()
+      const enqueue = (work: Work) =>
+        Effect.suspend(() => {
+          const id = `${work.kind}/${work.key}`
+          const queued = pending.get(id)
+          if (queued !== undefined) {
+            if (work.force && !queued) pending.set(id, true)
+            return Effect.void
+          }
+          pending.set(id, work.force)
+          return Queue.offer(queue, work)
+        })
+      const enqueueAll = (works: Iterable<Work>) => Effect.forEach(works, enqueue, { discard: true })
+
+      // Subscribed before the catch-up pass, so nothing changed after it is missed.
+      const changes = yield* reflectors.subscribe
+
+      const dependents = (kind: string, key: string) =>
+        Effect.gen(function*() {
+          const works: Array<Work> = []
+          const hostRules = yield* reflectors.hostRules.snapshot
+          const { name, namespace } = splitKey(key)
+          if (kind === "HostRule") {
+            works.push({ kind: "HostRule", key, force: false })
+            const fqdns = new Set<string | undefined>([judged.get(`HostRule/${key}`)?.fqdn])
+            fqdns.add(hostRules.get(key)?.spec?.virtualhost?.fqdn)
+            for (const [other, rule] of hostRules) {
+              if (other === key) continue
+              const mine = judged.get(`HostRule/${other}`)
+              if (mine?.conflict === true || fqdns.has(rule.spec?.virtualhost?.fqdn)) {
+                works.push({ kind: "HostRule", key: other, force: true })
+              }
+            }
+          } else if (kind === "HTTPRule") {
+            works.push({ kind: "HTTPRule", key, force: false })
+          } else if (kind === "L7Rule") {
+            works.push({ kind: "L7Rule", key, force: false })
+            for (const [other, rule] of hostRules) {
+              if (other.startsWith(`${namespace}/`) && rule.spec?.virtualhost?.l7Rule === name) {
+                works.push({ kind: "HostRule", key: other, force: true })
+              }
+            }
+          } else if (kind === "Secret") {
+            for (const [other, rule] of hostRules) {
+              const cert = rule.spec?.virtualhost?.tls?.sslKeyCertificate
+              const named = [cert, cert?.alternateCertificate].some((c) => c?.type === "secret" && c.name === name)
+              if (other.startsWith(`${namespace}/`) && named) works.push({ kind: "HostRule", key: other, force: true })
+            }
+          }
+          return works
+        })
+
+      const retryLater = (work: Work, error: RuleCheckUnavailable) =>
+        Effect.gen(function*() {
+          const id = `${work.kind}/${work.key}`
+          const n = attempts.get(id) ?? 0
+          attempts.set(id, n + 1)
+          const delay = Math.min(30_000, 1000 * 2 ** n)
+          yield* Effect.logWarning(`${error.message}; trying again in ${delay / 1000} s`)
+          yield* enqueue({ ...work, force: true }).pipe(Effect.delay(delay), Effect.forkScoped)
+        })
+
+      const worker = Queue.take(queue).pipe(
+        Effect.flatMap((work) =>
+          Effect.gen(function*() {
+            const id = `${work.kind}/${work.key}`
+            const force = pending.get(id) ?? work.force
+            pending.delete(id)
+            if (!force && (yield* upToDate(work.kind, work.key))) return
+            yield* validate(work.kind, work.key).pipe(
+              Effect.tap(() => Effect.sync(() => attempts.delete(id))),
+              Effect.catchTag("RuleCheckUnavailable", (error) => retryLater(work, error))
+            )
+          })
+        ),
+        Effect.forever
+      )
+
+      // Catch-up: whatever changed between validateAll and the subscription, or had no answer from the controller.
+      for (const kind of ["L7Rule", "HostRule", "HTTPRule"] as const) {
+        for (const key of [...(yield* reflectorOf(kind).snapshot).keys()].sort()) {
+          if (!(yield* upToDate(kind, key))) yield* enqueue({ kind, key, force: false })
+        }
+      }
+      yield* changes.pipe(
+        Stream.filter(({ kind }) =>
+          kind === "HostRule" || kind === "HTTPRule" || kind === "L7Rule" || kind === "Secret"
+        ),
+        Stream.runForEach(({ key, kind }) => Effect.flatMap(dependents(kind, key), enqueueAll)),
+        Effect.forkScoped
+      )
+      return yield* worker
+    }).pipe(Effect.scoped, Effect.annotateLogs("component", "rule-validation"))
+
+    const service: RuleValidation = { effective, subscribe, validateAll, run }
+    return service
+  })
