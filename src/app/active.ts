@@ -110,6 +110,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     // AKO validates its rules before anything else on becoming leader (reference/ako-crds.md §0.3), so the
     // takeover diffs against the rules in effect; afterwards they are validated as they change.
     yield* options.rules.validateAll
+    yield* graph.settleRules
     yield* options.rules.run.pipe(
       Effect.catchIf((error): error is NotLeader => error instanceof NotLeader, () => Effect.never),
       Effect.forkScoped

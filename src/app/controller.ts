@@ -154,11 +154,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         clusterName: settings.config.clusterName,
         tenantName: settings.config.tenantName
       })
-      // TODO(hostrule/httprule model): feed `rules.effective` into the snapshot the desired graph translates
-      // (ClusterSnapshot.hostRules/httpRules) and recompute the units a rule touches for every key `rules.subscribe`
-      // publishes (`HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>`). The takeover reads `graph.state` right after
-      // `rules.validateAll`, so the graph must have taken those verdicts in by then (or be awaited there).
-      const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment))
+      const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), rules)
       const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }
       // deleteConfig switches the leader's work: each change interrupts the current program and starts the other.
       const leaderWork = live.deleteConfig.changes.pipe(

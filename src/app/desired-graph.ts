@@ -5,7 +5,7 @@
  * recomputed units are published for the active work queue.
  */
 import { Deferred, Effect, Metric, PubSub, Ref, Stream } from "effect"
-import type { Chunk, Scope } from "effect"
+import type { Scope } from "effect"
 import type { ReflectorsShape } from "../k8s/index.js"
 import {
   emptyShardUnit,
@@ -58,6 +58,11 @@ export interface DesiredGraph {
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
   /** Recomputes everything from the current stores (a full resync); publishes every key that changed or exists. */
   readonly recomputeAll: Effect.Effect<ReadonlyArray<string>>
+  /**
+   * Takes in the rules in effect now, at once: the units of every rule that is or was in effect are recomputed
+   * before this completes (a leader calls it after validating, before its takeover diff).
+   */
+  readonly settleRules: Effect.Effect<void>
   /** The maintenance loop; runs forever. */
   readonly run: Effect.Effect<never>
 }
@@ -97,6 +102,8 @@ export const makeDesiredGraph = (
     const state = yield* Ref.make<DesiredState>(new Map())
     const problems = yield* Ref.make<ReadonlyMap<string, ReadonlyArray<Problem>>>(new Map())
     const hub = yield* PubSub.unbounded<string>()
+    // One computation at a time: each reads the state, recomputes some units and writes the state back.
+    const lock = yield* Effect.makeSemaphore(1)
     const ready = yield* Deferred.make<void>()
     // An EndpointSlice that is deleted no longer says which Service it served; remember it while it exists.
     const sliceService = new Map<string, string>()
@@ -215,7 +222,7 @@ export const makeDesiredGraph = (
       )
     }
 
-    const recomputeAll = Effect.gen(function*() {
+    const recomputeAll = lock.withPermits(1)(Effect.gen(function*() {
       const snapshot = yield* readSnapshot
       rememberSlices(snapshot)
       rememberAll(snapshot)
@@ -233,10 +240,10 @@ export const makeDesiredGraph = (
       const keys = [...new Set([...previous.keys(), ...next.keys()])]
       yield* PubSub.publishAll(hub, keys)
       return keys
-    })
+    }))
 
-    const applyChanges = (changes: Chunk.Chunk<{ readonly kind: string; readonly key: string }>) =>
-      Effect.gen(function*() {
+    const applyChanges = (changes: Iterable<{ readonly kind: string; readonly key: string }>) =>
+      lock.withPermits(1)(Effect.gen(function*() {
         const snapshot = yield* readSnapshot
         const current = yield* Ref.get(state)
         const affected = new Set<string>()
@@ -282,7 +289,24 @@ export const makeDesiredGraph = (
         yield* Metric.set(unitsGauge, next.size)
         yield* Metric.incrementBy(recomputed, affected.size)
         yield* PubSub.publishAll(hub, affected)
-      })
+      }))
+
+    const settleRules = Effect.gen(function*() {
+      const now = yield* rules.effective
+      const keys = new Set<string>()
+      for (
+        const [kind, seen, current] of [
+          ["HostRule", rulesSeen.hostRules, now.hostRules],
+          ["HTTPRule", rulesSeen.httpRules, now.httpRules]
+        ] as const
+      ) {
+        for (const key of [...seen.keys(), ...current.keys()]) keys.add(`${kind}|${key}`)
+      }
+      yield* applyChanges([...keys].map((id) => {
+        const bar = id.indexOf("|")
+        return { kind: id.slice(0, bar), key: id.slice(bar + 1) }
+      }))
+    })
 
     const run = Effect.gen(function*() {
       // Subscribed (not merely described) before the first translation, so no change between the listing and the
@@ -315,6 +339,7 @@ export const makeDesiredGraph = (
       snapshot: readSnapshot,
       subscribe: PubSub.subscribe(hub).pipe(Effect.map(Stream.fromQueue)),
       recomputeAll,
+      settleRules,
       run
     }
   })

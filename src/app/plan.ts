@@ -32,6 +32,7 @@ import { readAviEnvironment } from "./avi-environment.js"
 import { aviClientConfig, modelSettings, servesRoutes } from "./controller.js"
 import { makeDesiredGraph } from "./desired-graph.js"
 import { loadKubeConfig } from "./kube-bootstrap.js"
+import { acceptedRules } from "./rule-validation.js"
 import { ClusterBootstrap, loadSettings } from "./settings.js"
 import type { Settings } from "./settings.js"
 
@@ -108,7 +109,7 @@ const planWith = (settings: Settings) =>
     const cache = yield* AviCache
     yield* Effect.forkScoped(reflectors.run)
     const environment = yield* readAviEnvironment(settings.config.cloudName)
-    const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment))
+    const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), acceptedRules(reflectors))
     yield* Effect.forkScoped(graph.run)
     yield* graph.ready
     yield* cache.refresh

@@ -633,3 +633,28 @@ export const makeRuleValidation = (
     const service: RuleValidation = { effective, subscribe, validateAll, run }
     return service
   })
+
+const acceptedOnly = <R extends { readonly status?: { readonly status?: string | undefined } | undefined }>(
+  store: ReadonlyMap<string, R>
+): ReadonlyMap<string, R> => new Map([...store].filter(([, rule]) => rule.status?.status === "Accepted"))
+
+/**
+ * The rules in effect as their stored status says, without validating anything: what a replica that never led
+ * assumes, and what `ako-ts plan` (read-only) diffs against.
+ */
+export const acceptedRules = (reflectors: ReflectorsShape) => ({
+  effective: Effect.gen(function*() {
+    return {
+      hostRules: acceptedOnly(yield* reflectors.hostRules.snapshot),
+      httpRules: acceptedOnly(yield* reflectors.httpRules.snapshot)
+    }
+  }),
+  subscribe: Effect.map(
+    Effect.all([reflectors.hostRules.subscribe, reflectors.httpRules.subscribe]),
+    ([hostRules, httpRules]) =>
+      Stream.merge(
+        Stream.map(hostRules, (key) => `HostRule/${key}`),
+        Stream.map(httpRules, (key) => `HTTPRule/${key}`)
+      )
+  )
+})
