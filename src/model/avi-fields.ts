@@ -7,6 +7,7 @@ import {
   observedCertificateChecksum,
   observedDataScriptChecksum,
   observedL4PolicySetChecksum,
+  observedPkiProfileChecksum,
   sortedStrings
 } from "./checksum.js"
 import type { AviBody, AviObjectType, DesiredAviObject, ObjectId } from "./desired.js"
@@ -168,6 +169,8 @@ export const observedChecksum = (type: AviObjectType, body: AviBody, clusterName
       return String(observedDataScriptChecksum(clusterName, body))
     case "sslkeyandcertificate":
       return String(observedCertificateChecksum(clusterName, body))
+    case "pkiprofile":
+      return String(observedPkiProfileChecksum(clusterName, body))
     default: {
       const stored = body[CHECKSUM_FIELD[type] ?? ""]
       return typeof stored === "string" ? stored : undefined

@@ -393,6 +393,14 @@ export const certificateChecksum = (
   markerFields: MarkerFields
 ): number => sum32(H(name + certificate + caName), markersChecksum(clusterName, markerFields))
 
+/** `AviPkiProfileNode` (nodes.go:1587): the name and the CA certificate. */
+export const pkiProfileChecksum = (
+  clusterName: string,
+  name: string,
+  caCertificate: string,
+  markerFields: MarkerFields
+): number => sum32(H(name + "" + caCertificate), markersChecksum(clusterName, markerFields))
+
 // ---- the GET side: what AKO recomputes from an object it reads (types without a checksum field) -------------------
 
 const asRecord = (value: unknown): Record<string, unknown> =>
@@ -434,6 +442,13 @@ export const observedDataScriptChecksum = (clusterName: string, body: Readonly<R
 }
 
 /** AKO's boot-time value for an SSLKeyAndCertificate it reads (the CA named by `ca_certs[0]`). */
+/** A PKI profile read at boot: its name and first CA certificate (`controller_obj_cache.go`). */
+export const observedPkiProfileChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number =>
+  sum32(
+    H(asString(body["name"]) + asString(asRecord(asArray(body["ca_certs"])[0])["certificate"])),
+    observedMarkersChecksum(clusterName, body["markers"])
+  )
+
 export const observedCertificateChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number => {
   const ca = asRecord(asArray(body["ca_certs"])[0])
   const caName = asString(ca["name"]) !== "" ? asString(ca["name"]) : refName(asString(ca["ca_ref"]))

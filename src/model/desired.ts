@@ -13,6 +13,7 @@ export type AviObjectType =
   | "httppolicyset"
   | "vsdatascriptset"
   | "sslkeyandcertificate"
+  | "pkiprofile"
 
 export type AviBody = Readonly<Record<string, unknown>>
 

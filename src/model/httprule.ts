@@ -3,7 +3,6 @@
  * (reference/ako-crds.md §2.3–2.4). Validation happens outside the model: the snapshot holds only rules in effect.
  */
 import type { PoolCrdFields } from "./checksum.js"
-import type { Problem } from "./desired.js"
 import type { HTTPRule, HTTPRulePath } from "./kube.js"
 import { compareStrings } from "./kube.js"
 
@@ -23,6 +22,8 @@ export interface PoolRuleSettings {
   /** `health_monitor_refs` from the rule; empty: the protocol default. */
   readonly healthMonitorRefs: ReadonlyArray<string>
   readonly crdStatus: { readonly type: string; readonly value: string; readonly status: string } | undefined
+  /** A CA (PEM) to verify the backend with: AKO builds a PKI profile of its own for the pool from it. */
+  readonly destinationCA: string | undefined
 }
 
 export const NO_POOL_RULE: PoolRuleSettings = {
@@ -30,7 +31,8 @@ export const NO_POOL_RULE: PoolRuleSettings = {
   fields: {},
   sniEnabled: false,
   healthMonitorRefs: [],
-  crdStatus: undefined
+  crdStatus: undefined,
+  destinationCA: undefined
 }
 
 /** What identifies a pool for HTTPRule matching: AKO matches rule targets against the pool's name. */
@@ -97,6 +99,7 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
   let hashHeader: string | undefined
   let persistence: string | undefined
   let enableHttp2: boolean | undefined
+  let destinationCA: string | undefined
   const monitors: Array<string> = []
   let last: MatchedPath | undefined
   for (const m of matched) {
@@ -106,6 +109,8 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
       sniEnabled = true
       sslProfileRef = crdRef("sslprofile", tls.sslProfile || DEFAULT_POOL_SSL_PROFILE)
       if (tls.pkiProfile) pkiProfileRef = crdRef("pkiprofile", tls.pkiProfile)
+      // Validation refuses a path with both; AKO's own profile wins over a named one.
+      if (tls.destinationCA) destinationCA = tls.destinationCA
     }
     const policy = m.path.loadBalancerPolicy
     lbAlgorithm = policy?.algorithm || undefined
@@ -130,7 +135,7 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
     ...(lbAlgorithmHash === undefined ? {} : { lbAlgorithmHash }),
     ...(hashHeader === undefined ? {} : { lbAlgorithmConsistentHashHdr: hashHeader }),
     ...(sslProfileRef === undefined ? {} : { sslProfileRef }),
-    ...(pkiProfileRef === undefined ? {} : { pkiProfileRef }),
+    ...(pkiProfileRef === undefined || destinationCA !== undefined ? {} : { pkiProfileRef }),
     ...(monitors.length === 0 ? {} : { healthMonitorRefs: monitors }),
     ...(persistence === undefined ? {} : { applicationPersistenceProfileRef: persistence }),
     ...(enableHttp2 === undefined ? {} : { enableHttp2 })
@@ -142,7 +147,7 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
       ...(lbAlgorithmHash === undefined ? {} : { lb_algorithm_hash: lbAlgorithmHash }),
       ...(hashHeader === undefined ? {} : { lb_algorithm_consistent_hash_hdr: hashHeader }),
       ...(sslProfileRef === undefined ? {} : { ssl_profile_ref: sslProfileRef }),
-      ...(pkiProfileRef === undefined ? {} : { pki_profile_ref: pkiProfileRef }),
+      ...(pkiProfileRef === undefined || destinationCA !== undefined ? {} : { pki_profile_ref: pkiProfileRef }),
       ...(persistence === undefined ? {} : { application_persistence_profile_ref: persistence }),
       ...(enableHttp2 === undefined ? {} : { enable_http2: enableHttp2 })
     },
@@ -150,16 +155,7 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
     healthMonitorRefs: monitors,
     crdStatus: last === undefined ?
       undefined :
-      { type: "HTTPRule", value: `${last.key}/${last.target}`, status: "ACTIVE" }
+      { type: "HTTPRule", value: `${last.key}/${last.target}`, status: "ACTIVE" },
+    destinationCA
   }
 }
-
-/** What of an HTTPRule ako-ts cannot apply yet, reported on the rule. */
-export const httpRuleProblems = (rule: HTTPRule): ReadonlyArray<Problem> =>
-  (rule.spec?.paths ?? []).filter((path) => (path.tls?.destinationCA ?? "") !== "").map((path) => ({
-    object: { kind: "HTTPRule", namespace: rule.metadata?.namespace ?? "", name: rule.metadata?.name ?? "" },
-    field: `spec.paths[target=${path.target ?? ""}].tls.destinationCA`,
-    reason: "Unsupported",
-    message: "destinationCA is not supported by ako-ts yet (name a pkiProfile instead); the backend certificate " +
-      "is not verified"
-  }))

@@ -8,6 +8,7 @@ import {
   certificateChecksum,
   dataScriptChecksum,
   httpPolicySetChecksum,
+  pkiProfileChecksum,
   poolChecksum,
   poolGroupChecksum,
   sortedMembers,
@@ -120,7 +121,8 @@ const poolObject = (
   p: HostPath,
   markerFields: MarkerFields,
   priorityLabel: string,
-  rule: PoolRuleSettings
+  rule: PoolRuleSettings,
+  pki: DesiredAviObject | undefined
 ): DesiredAviObject =>
   desiredObject(
     "pool",
@@ -140,6 +142,7 @@ const poolObject = (
       }),
       sni_enabled: rule.sniEnabled,
       ...rule.fields,
+      ...(pki === undefined ? {} : { pki_profile_ref: `/api/pkiprofile?name=${pki.name}` }),
       graceful_disable_timeout: 1,
       servers: p.servers,
       // AKO gives every pool without a CRD health monitor the protocol default; L7 backends are TCP.
@@ -147,8 +150,8 @@ const poolObject = (
         rule.healthMonitorRefs :
         [ref.healthMonitor("System-TCP")]
     },
-    [],
-    poolChecksum({
+    pki === undefined ? [] : [{ type: "pkiprofile", name: pki.name }],
+    (pki === undefined ? 0 : Number(pki.checksum)) + poolChecksum({
       clusterName: settings.clusterName,
       protocol: "",
       port: p.backendPort,
@@ -162,6 +165,38 @@ const poolObject = (
       crd: rule.crd
     })
   )
+
+/**
+ * A pool with, for an HTTPRule `destinationCA`, the PKI profile AKO builds for it (`<pool>-pkiprofile`, the pool's
+ * markers), which the pool refers to and which is written first.
+ */
+const poolObjects = (
+  settings: ModelSettings,
+  name: string,
+  p: HostPath,
+  markerFields: MarkerFields,
+  priorityLabel: string,
+  rule: PoolRuleSettings
+): { readonly pki: DesiredAviObject | undefined; readonly pool: DesiredAviObject } => {
+  const ca = rule.destinationCA
+  const pkiName = `${name}-pkiprofile`
+  const pki = ca === undefined ? undefined : from(
+    desiredObject(
+      "pkiprofile",
+      pkiName,
+      settings.tenantName,
+      {
+        ...owned(settings, pkiName, markers(settings.clusterName, markerFields)),
+        crl_check: false,
+        ca_certs: [{ certificate: ca }]
+      },
+      [],
+      pkiProfileChecksum(settings.clusterName, pkiName, ca, markerFields)
+    ),
+    [p.source]
+  )
+  return { pki, pool: poolObject(settings, name, p, markerFields, priorityLabel, rule, pki) }
+}
 
 /** The HTTPRule settings of a host path's pool. */
 const poolRule = (settings: ModelSettings, rules: L7Rules, p: HostPath, poolName: string, secure: boolean) =>
@@ -256,6 +291,7 @@ const pathSwitching = (
   crdRules: L7Rules
 ) => {
   const cluster = settings.clusterName
+  const pkiProfiles: Array<DesiredAviObject> = []
   const pools: Array<DesiredAviObject> = []
   const poolGroups: Array<DesiredAviObject> = []
   const policies: Array<{ readonly policy: DesiredAviObject; readonly firstPath: string }> = []
@@ -268,23 +304,22 @@ const pathSwitching = (
     for (const p of inNamespace) {
       const name = securePoolName(settings, p, dedicated)
       if (pools.some((pool) => pool.name === name)) continue
-      pools.push(from(
-        poolObject(
-          settings,
-          name,
-          p,
-          {
-            Namespace: namespace,
-            Host: [host],
-            ServiceName: p.serviceName,
-            Path: [p.path],
-            IngressName: [p.objectName]
-          },
-          priorityLabel(host, p.path),
-          poolRule(settings, crdRules, p, name, true)
-        ),
-        [p.source]
-      ))
+      const built = poolObjects(
+        settings,
+        name,
+        p,
+        {
+          Namespace: namespace,
+          Host: [host],
+          ServiceName: p.serviceName,
+          Path: [p.path],
+          IngressName: [p.objectName]
+        },
+        priorityLabel(host, p.path),
+        poolRule(settings, crdRules, p, name, true)
+      )
+      if (built.pki !== undefined) pkiProfiles.push(built.pki)
+      pools.push(from(built.pool, [p.source]))
       const pgName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated)
       const group = groups.get(pgName)
       if (group === undefined) {
@@ -377,7 +412,7 @@ const pathSwitching = (
     )
     policies.push({ policy, firstPath: rules[0]?.path ?? "" })
   }
-  return { pools, poolGroups, policies }
+  return { pkiProfiles, pools, poolGroups, policies }
 }
 
 /**
@@ -474,6 +509,7 @@ export const translateShard = (
     parentRule.loadBalancerIP
   )
 
+  const pkiProfiles: Array<DesiredAviObject> = []
   const pools: Array<DesiredAviObject> = []
   const members: Array<{ pool_ref: string; priority_label: string; ratio: number }> = []
   const seen = new Set<string>()
@@ -483,10 +519,13 @@ export const translateShard = (
     seen.add(name)
     const label = priorityLabel(p.host, p.path).toLowerCase()
     const rule = poolRule(settings, rules, p, name, false)
-    pools.push(from(poolObject(settings, name, p, insecurePoolMarkers(p), label, rule), [p.source]))
+    const built = poolObjects(settings, name, p, insecurePoolMarkers(p), label, rule)
+    if (built.pki !== undefined) pkiProfiles.push(built.pki)
+    pools.push(from(built.pool, [p.source]))
     members.push({ pool_ref: ref.pool(name), priority_label: label, ratio: p.ratio })
   }
   pools.sort(byName)
+  pkiProfiles.sort(byName)
   const sortedPoolMembers = sortedMembers(members)
 
   const pgName = sharedPoolGroupName(vsName)
@@ -605,6 +644,7 @@ export const translateShard = (
     children.push(
       ...[
         ...(certificate === undefined ? [] : [certificate]),
+        ...switching.pkiProfiles,
         ...switching.pools,
         ...switching.poolGroups,
         ...policies,
@@ -686,6 +726,7 @@ export const translateShard = (
     owners: ownersOf(paths),
     objects: [
       vsVip,
+      ...pkiProfiles,
       ...pools,
       poolGroup,
       ...(parentRedirect === undefined ? [] : [parentRedirect]),
@@ -795,6 +836,7 @@ export const translateDedicated = (
     objects: [
       vsVip,
       ...(certificate === undefined ? [] : [certificate]),
+      ...switching.pkiProfiles,
       ...switching.pools,
       ...switching.poolGroups,
       ...allPolicies,

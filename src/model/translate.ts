@@ -6,7 +6,6 @@ import { resolveConflicts } from "./conflicts.js"
 import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import { hostRuleMatches } from "./hostrule.js"
-import { httpRuleProblems } from "./httprule.js"
 import type { HostPath } from "./ingress.js"
 import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
 import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Service } from "./kube.js"
@@ -71,12 +70,6 @@ const ruleProblems = (
   paths: ReadonlyArray<HostPath>
 ): ReadonlyArray<Problem> => {
   const problems: Array<Problem> = []
-  for (const rule of rules.httpRules.values()) {
-    const namespace = rule.metadata?.namespace ?? ""
-    if (paths.some((p) => p.namespace === namespace && p.host === rule.spec?.fqdn)) {
-      problems.push(...httpRuleProblems(rule))
-    }
-  }
   if (rules.hostRules.size === 0) return problems
   if (unit.kind === "L7Dedicated") {
     const host = paths[0]?.host

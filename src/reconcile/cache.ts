@@ -26,6 +26,7 @@ export interface AviCacheConfig {
 export const OWNED_TYPES: ReadonlyArray<AviObjectType> = [
   "vsvip",
   "sslkeyandcertificate",
+  "pkiprofile",
   "pool",
   "poolgroup",
   "httppolicyset",

@@ -324,7 +324,9 @@ const DELETE_RANK: Readonly<Record<AviObjectType, number>> = {
   httppolicyset: 4,
   l4policyset: 5,
   poolgroup: 6,
-  pool: 7
+  pool: 7,
+  // Referenced by pools (HTTPRule `destinationCA`): after them.
+  pkiprofile: 8
 }
 
 /** Deletes in a safe order: what refers comes before what is referred to. */

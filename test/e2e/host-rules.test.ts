@@ -204,6 +204,41 @@ describe("HTTPRule", () => {
     })
     expect(refNames(restored["health_monitor_refs"])).toEqual(["System-TCP"])
   }, scaled(90_000))
+
+  it("re-encrypts to the backend and verifies it with a PKI profile built from destinationCA", async () => {
+    const c = (cluster = await startShop())
+    await c.startReplica("ako-0")
+    const pool = `${CLUSTER}--shop-${HOST}_cart-shop`
+    const pki = `${pool}-pkiprofile`
+    await waitFor("the pool", () => c.avi.findByName("pool", pool))
+    const ca = await generate([{ name: "commonName", value: "backend-ca" }], { keySize: 2048, algorithm: "sha256" })
+    c.kube.apply({
+      apiVersion: "ako.vmware.com/v1beta1",
+      kind: "HTTPRule",
+      metadata: { name: "cart", namespace: "shop" },
+      spec: { fqdn: HOST, paths: [{ target: "/cart", tls: { type: "reencrypt", destinationCA: ca.cert } }] }
+    })
+    const verified = await waitFor("the pool verifying its backend", () => {
+      const current = c.avi.findByName("pool", pool)
+      return current?.["pki_profile_ref"] === undefined ? undefined : current
+    })
+    expect(refNames(verified["pki_profile_ref"])).toEqual([pki])
+    expect(verified["sni_enabled"]).toBe(true)
+    expect(refNames(verified["ssl_profile_ref"])).toEqual(["System-Standard"])
+    expect(
+      (c.avi.findByName("pkiprofile", pki)?.["ca_certs"] as ReadonlyArray<{ certificate?: string }>)[0]?.certificate
+    )
+      .toBe(ca.cert)
+
+    c.kube.delete("ako.vmware.com/v1beta1/HTTPRule", "shop", "cart")
+    await waitFor(
+      "plain HTTP to the backend again, and the PKI profile gone",
+      () =>
+        c.avi.findByName("pool", pool)?.["sni_enabled"] === false &&
+        c.avi.findByName("pool", pool)?.["pki_profile_ref"] === undefined &&
+        c.avi.findByName("pkiprofile", pki) === undefined
+    )
+  }, scaled(90_000))
 })
 
 describe("a takeover with rules in place", () => {

@@ -149,14 +149,36 @@ describe("HTTPRule on pools", () => {
     expect(securePool([rule], "_").body["ssl_profile_ref"]).toBe("/api/sslprofile?name=team-ssl")
   })
 
-  it("reports destinationCA as not supported yet, on the HTTPRule", () => {
-    const rule = httpRule("ca", "secure.example.com", [{
+  it("builds a PKI profile from destinationCA, written before the pool that verifies the backend with it", () => {
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
+    const rule = httpRule("ca", "secure.example.com", [{ target: "/", tls: { type: "reencrypt", destinationCA: ca } }])
+    const unit = run([rule]).desired.get("admin/c1--Shared-L7-7")
+    const pool = "c1--default-secure.example.com_foo-secure"
+    const pki = find(unit, "pkiprofile", `${pool}-pkiprofile`)!
+    expect(pki.body).toMatchObject({
+      name: `${pool}-pkiprofile`,
+      created_by: "ako-c1",
+      crl_check: false,
+      ca_certs: [{ certificate: ca }],
+      markers: [
+        { key: "clustername", values: ["c1"] },
+        { key: "Namespace", values: ["default"] },
+        { key: "Host", values: ["secure.example.com"] },
+        { key: "ServiceName", values: ["web"] },
+        { key: "Path", values: ["/foo"] },
+        { key: "IngressName", values: ["secure"] }
+      ]
+    })
+    const poolObject = find(unit, "pool", pool)!
+    expect(poolObject.body["pki_profile_ref"]).toBe(`/api/pkiprofile?name=${pool}-pkiprofile`)
+    expect(poolObject.dependsOn).toContainEqual({ type: "pkiprofile", name: `${pool}-pkiprofile` })
+    const order = unit!.objects.map((o) => `${o.type}:${o.name}`)
+    expect(order.indexOf(`pkiprofile:${pool}-pkiprofile`)).toBeLessThan(order.indexOf(`pool:${pool}`))
+    // The CA is part of the pool's checksum: a new CA rewrites both.
+    const other = run([httpRule("ca", "secure.example.com", [{
       target: "/",
-      tls: { type: "reencrypt", destinationCA: "PEM" }
-    }])
-    expect(run([rule]).problems).toContainEqual(expect.objectContaining({
-      object: { kind: "HTTPRule", namespace: "default", name: "ca" },
-      reason: "Unsupported"
-    }))
+      tls: { type: "reencrypt", destinationCA: ca.replace("MIIBca", "MIIBcb") }
+    }])]).desired.get("admin/c1--Shared-L7-7")
+    expect(find(other, "pool", pool)!.checksum).not.toBe(poolObject.checksum)
   })
 })
