@@ -18,12 +18,14 @@ import {
   refreshAndCleanStale,
   statusesFor,
   takeover,
+  unitView,
   wantedBy,
   workQueueOutcome
 } from "../reconcile/index.js"
 import type {
   AnnotatedObject,
   CachedObject,
+  CacheView,
   ObservedObject,
   Ownership,
   UnitProblem,
@@ -33,6 +35,7 @@ import type {
 import type { DesiredGraph } from "./desired-graph.js"
 import { FULL_TRANSLATION_PROBLEMS } from "./desired-graph.js"
 import { emitProblems } from "./problem-events.js"
+import { emitAttachmentEvents } from "./rule-events.js"
 import type { RuleValidation } from "./rule-validation.js"
 import { syncStatuses } from "./status-sync.js"
 import { makeUnmodelledReporter } from "./unmodelled-report.js"
@@ -195,7 +198,16 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       Effect.gen(function*() {
         const state = yield* graph.state
         const unit: DesiredUnit | undefined = state.get(key)
+        const carriers = ruleCarriers(cache.view, key, unit)
         const unitResult = yield* reconcileUnit(key, unit, { others: others(state) })
+        yield* Effect.flatMap(graph.snapshot, (snapshot) =>
+          emitAttachmentEvents(
+            unitResult.applied.filter((a) => a.result !== "failed" && RULE_CARRIERS.has(a.operation.type)).map((a) => ({
+              before: carriers.get(`${a.operation.type}|${a.operation.name}`),
+              object: cache.view.get(a.operation.type, a.operation.tenant, a.operation.name)
+            })),
+            snapshot
+          ))
         const before = ownersByUnit.get(key) ?? []
         if (unit === undefined) ownersByUnit.delete(key)
         else ownersByUnit.set(key, unit.owners)
@@ -260,6 +272,20 @@ const clearOrphanedStatuses = <E, R>(
       )
     )
   )
+}
+
+/** The object types that say which rule shaped them (`service_metadata.crd_status`). */
+const RULE_CARRIERS: ReadonlySet<string> = new Set(["virtualservice", "pool"])
+
+/** A unit's virtual services and pools as the cache holds them before a reconcile, keyed `type|name`. */
+const ruleCarriers = (view: CacheView, key: string, unit: DesiredUnit | undefined) => {
+  const found = new Map<string, CachedObject>()
+  const add = (object: CachedObject | undefined) => {
+    if (object !== undefined && RULE_CARRIERS.has(object.type)) found.set(`${object.type}|${object.name}`, object)
+  }
+  for (const object of unitView(view, key).linked) add(object)
+  for (const object of unit?.objects ?? []) add(view.get(object.type, object.tenant, object.name))
+  return found
 }
 
 const waitsForAddress = (problem: UnitProblem): boolean =>

@@ -125,6 +125,17 @@ describe("HostRule", () => {
         value: "shop/shop",
         status: "ACTIVE"
       })
+      const attached = (message: string) =>
+        (c.kube.list("v1/Event", "shop") as ReadonlyArray<
+          { reason?: string; message?: string; involvedObject?: { kind?: string; uid?: string } }
+        >).some((event) =>
+          event.reason === "Attached" && event.message === message && event.involvedObject?.kind === "HostRule" &&
+          event.involvedObject.uid !== undefined
+        )
+      await waitFor(
+        "the Attached Event on the HostRule",
+        () => attached(`configuration applied to VirtualService ${CHILD}`)
+      )
       // The Secret's certificate is no longer used: AKO deletes it.
       await waitFor(
         "the Secret's certificate gone",
@@ -162,10 +173,12 @@ describe("HostRule", () => {
       return current?.status === "Rejected" ? current : undefined
     })
     expect(status.error).toBe(`wafpolicy "missing-waf" not found on controller`)
-    const events = c.kube.list("v1/Event", "shop") as ReadonlyArray<
-      { reason?: string; involvedObject?: { kind?: string } }
-    >
-    expect(events.some((event) => event.involvedObject?.kind === "HostRule" && event.reason === "Rejected")).toBe(true)
+    await waitFor(
+      "a Rejected Event on the HostRule",
+      () =>
+        (c.kube.list("v1/Event", "shop") as ReadonlyArray<{ reason?: string; involvedObject?: { kind?: string } }>)
+          .some((event) => event.involvedObject?.kind === "HostRule" && event.reason === "Rejected")
+    )
     expect(child(c)?.["waf_policy_ref"]).toBeUndefined()
     expect(JSON.parse(String(child(c)?.["service_metadata"])).crd_status.type).toBe("")
   }, scaled(90_000))
