@@ -6,7 +6,7 @@
  */
 import { Effect, Ref } from "effect"
 import type { ConfigWarning } from "../config/index.js"
-import { EventRecorder } from "../k8s/index.js"
+import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { DeploymentRef } from "./delete-config.js"
 import { LiveConfig } from "./live-config.js"
 
@@ -22,12 +22,6 @@ export const emitConfigWarnings = (warnings: ReadonlyArray<ConfigWarning>, deplo
         reason: warning.reason,
         message: warning.message,
         type: "Warning"
-      }).pipe(
-        // A warning that cannot be written must not keep the leader from working; losing the lead still ends it.
-        Effect.catchIf(
-          (error) => error._tag !== "NotLeader",
-          (error) => Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message))
-        )
-      )
+      }).pipe(bestEffort)
     }
   })

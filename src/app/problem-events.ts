@@ -3,7 +3,7 @@
  * A unit's problems are reported when they change, not on every reconcile, so a steady state writes no Events.
  */
 import { Effect, Ref } from "effect"
-import { EventRecorder } from "../k8s/index.js"
+import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { ObjectReference } from "../k8s/index.js"
 import type { ClusterSnapshot, ObjectRef, Problem } from "../model/index.js"
 import { keyOf } from "../model/index.js"
@@ -106,10 +106,6 @@ export const emitProblems = (
         reason: report.reason,
         message: report.message,
         type: "Warning"
-      }).pipe(
-        // An Event that cannot be written must not fail the reconcile; a lost leadership still ends it.
-        Effect.catchIf((error) => error._tag !== "NotLeader", (error) =>
-          Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message)))
-      )
+      }).pipe(bestEffort)
     }
   })

@@ -4,7 +4,7 @@
  * applied to, or removed from, that object. `kubectl describe hostrule` shows where a rule is in effect.
  */
 import { Effect, Ref } from "effect"
-import { EventRecorder } from "../k8s/index.js"
+import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { AviBody, AviObjectType, ClusterSnapshot } from "../model/index.js"
 import type { CachedObject } from "../reconcile/index.js"
 import { LiveConfig } from "./live-config.js"
@@ -121,11 +121,6 @@ export const emitAttachmentEvents = (
         reason: "Attached",
         message: event.message,
         type: "Normal"
-      }).pipe(
-        Effect.catchIf(
-          (error) => error._tag !== "NotLeader",
-          (error) => Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message))
-        )
-      )
+      }).pipe(bestEffort)
     }
   })

@@ -22,7 +22,7 @@ import { Data, Effect, Option, PubSub, Queue, Ref, Stream } from "effect"
 import type { Scope } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviError } from "../avi/index.js"
-import { EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
+import { bestEffort, EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
 import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
 import type { HostRule, HTTPRule, L7Rule } from "../model/index.js"
 import { LiveConfig } from "./live-config.js"
@@ -427,12 +427,7 @@ export const makeRuleValidation = (
           message: verdict.status === ACCEPTED ? `${kind} is valid and accepted` : verdict.error,
           type: verdict.status === ACCEPTED ? "Normal" : "Warning"
         })
-      }).pipe(
-        Effect.catchIf(
-          (error) => error._tag !== "NotLeader",
-          (error) => Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message))
-        )
-      )
+      }).pipe(bestEffort)
 
     const effectiveSpecOf = (kind: RuleKind, key: string) =>
       Effect.map(reflectorOf(kind).get(key), (rule) =>

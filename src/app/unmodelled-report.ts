@@ -4,7 +4,7 @@
  * Kubernetes objects it belongs to where they can be found. Nothing here writes to Avi.
  */
 import { Effect, Metric, Ref } from "effect"
-import { EventRecorder } from "../k8s/index.js"
+import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { ClusterSnapshot, ObjectRef } from "../model/index.js"
 import { objectRef, SHARED_VIP_ANNOTATION } from "../model/index.js"
 import type { CacheView, Ownership, UnmodelledParent } from "../reconcile/index.js"
@@ -90,10 +90,7 @@ export const makeUnmodelledReporter = (ownership: Ownership) =>
               reason: "UnmanagedAviObject",
               message,
               type: "Warning"
-            }).pipe(
-              Effect.catchIf((error) => error._tag !== "NotLeader", (error) =>
-                Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message)))
-            )
+            }).pipe(bestEffort)
           }
         }
       })

@@ -7,7 +7,7 @@
  * Reads only; run by the leader (Events are writes).
  */
 import { Effect, Metric, Ref } from "effect"
-import { EventRecorder, KubeClient } from "../k8s/index.js"
+import { bestEffort, EventRecorder, KubeClient } from "../k8s/index.js"
 import { LiveConfig } from "./live-config.js"
 
 interface AkoResource {
@@ -90,12 +90,7 @@ export const makeUnsupportedCrdReporter = Effect.gen(function*() {
           reason: "UnsupportedAkoResource",
           message,
           type: "Warning"
-        }).pipe(
-          Effect.catchIf(
-            (error) => error._tag !== "NotLeader",
-            (error) => Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message))
-          )
-        )
+        }).pipe(bestEffort)
       }
     }
   })

@@ -1,5 +1,4 @@
-import { Context } from "effect"
-import type { Effect } from "effect"
+import { Context, Effect } from "effect"
 import type { KubeError } from "./errors.js"
 import type { NotLeader } from "./write-guard.js"
 
@@ -31,3 +30,14 @@ export interface EventRecorderShape {
 }
 
 export class EventRecorder extends Context.Tag("ako-ts/k8s/EventRecorder")<EventRecorder, EventRecorderShape>() {}
+
+/**
+ * Events inform; they are not the work. One that cannot be written is logged and the caller goes on, but a lost
+ * lead (`NotLeader`) still ends the caller.
+ */
+export const bestEffort = <R>(emit: Effect.Effect<void, KubeError | NotLeader, R>): Effect.Effect<void, NotLeader, R> =>
+  Effect.catchIf(
+    emit,
+    (error): error is KubeError => error._tag !== "NotLeader",
+    (error) => Effect.logWarning("could not write Event").pipe(Effect.annotateLogs("error", error.message))
+  )

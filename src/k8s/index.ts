@@ -10,7 +10,13 @@ export {
   type RawWatchEvent
 } from "./client.js"
 export { isStatus, KubeApiError, type KubeError, KubeTransportError } from "./errors.js"
-export { EventRecorder, type EventRecorderShape, type EventSpec, type ObjectReference } from "./event-types.js"
+export {
+  bestEffort,
+  EventRecorder,
+  type EventRecorderShape,
+  type EventSpec,
+  type ObjectReference
+} from "./event-types.js"
 export { type EventRecorderConfig, eventRecorderLayer, makeEventRecorder } from "./events.js"
 export {
   type ListPage,

@@ -8,8 +8,7 @@ import { loadAllYaml } from "@kubernetes/client-node"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { generate } from "selfsigned"
-import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
+import { applyTlsSecret, CLUSTER, loadBalancerService, selfSigned, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -42,24 +41,14 @@ const startShop = async (): Promise<E2eCluster> => {
     metadata: { name: "avi-lb" },
     spec: { controller: "ako.vmware.com/avi-lb" }
   })
-  const pem = await generate([{ name: "commonName", value: HOST }], { keySize: 2048, algorithm: "sha256" })
-  c.kube.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "shop-tls", namespace: "shop" },
-    type: "kubernetes.io/tls",
-    data: {
-      "tls.crt": Buffer.from(pem.cert).toString("base64"),
-      "tls.key": Buffer.from(pem.private).toString("base64")
-    }
-  })
+  const pem = await applyTlsSecret(c.kube, "shop", "shop-tls", HOST)
   loadBalancerService(c.kube, "shop", "cart", { addresses: ["10.3.0.2"], type: "ClusterIP" })
   // The team's own objects on the controller: a certificate and an HTTP policy set (not created by AKO).
   c.avi.insert("sslkeyandcertificate", {
     name: "team-cert",
     type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
     certificate: { certificate: pem.cert },
-    key: pem.private
+    key: pem.key
   })
   c.avi.insert("httppolicyset", { name: "team-headers", http_request_policy: { rules: [] } })
   c.kube.apply({
@@ -224,7 +213,7 @@ describe("HTTPRule", () => {
     const pool = `${CLUSTER}--shop-${HOST}_cart-shop`
     const pki = `${pool}-pkiprofile`
     await waitFor("the pool", () => c.avi.findByName("pool", pool))
-    const ca = await generate([{ name: "commonName", value: "backend-ca" }], { keySize: 2048, algorithm: "sha256" })
+    const ca = await selfSigned("backend-ca")
     c.kube.apply({
       apiVersion: "ako.vmware.com/v1beta1",
       kind: "HTTPRule",

@@ -3,8 +3,7 @@
  * SNI child with its certificate and policies in Avi, and the VIP per host in the Ingress status.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { generate } from "selfsigned"
-import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
+import { applyTlsSecret, CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
 import type { E2eCluster, Replica } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -30,20 +29,7 @@ beforeAll(async () => {
     metadata: { name: "avi-lb" },
     spec: { controller: "ako.vmware.com/avi-lb" }
   })
-  const pem = await generate([{ name: "commonName", value: "secure.shop.example.com" }], {
-    keySize: 2048,
-    algorithm: "sha256"
-  })
-  kube.apply({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "shop-tls", namespace: "shop" },
-    type: "kubernetes.io/tls",
-    data: {
-      "tls.crt": Buffer.from(pem.cert).toString("base64"),
-      "tls.key": Buffer.from(pem.private).toString("base64")
-    }
-  })
+  await applyTlsSecret(kube, "shop", "shop-tls", "secure.shop.example.com")
   loadBalancerService(kube, "shop", "front", { addresses: ["10.3.0.1"], type: "ClusterIP" })
   loadBalancerService(kube, "shop", "cart", { addresses: ["10.3.0.2"], type: "ClusterIP" })
   replica = await cluster.startReplica("ako-0")

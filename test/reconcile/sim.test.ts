@@ -93,6 +93,7 @@ describe("reconcile against the Avi simulator", () => {
           new Set([
             "vsvip",
             "sslkeyandcertificate",
+            "pkiprofile",
             "pool",
             "poolgroup",
             "httppolicyset",

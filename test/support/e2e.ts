@@ -6,6 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { generate } from "selfsigned"
 import { startAviSim } from "../../src/sim/avi/index.js"
 import type { AviSim, AviSimOptions, AviSimRequestLogEntry } from "../../src/sim/avi/index.js"
 import { startKubeSim } from "../../src/sim/kube/index.js"
@@ -104,6 +105,25 @@ export const applyControllerDeployment = (kube: RunningKubeSim) =>
       }
     }
   })
+
+/** A self-signed certificate for `commonName`, as PEM. */
+export const selfSigned = async (commonName: string): Promise<{ readonly cert: string; readonly key: string }> => {
+  const pem = await generate([{ name: "commonName", value: commonName }], { keySize: 2048, algorithm: "sha256" })
+  return { cert: pem.cert, key: pem.private }
+}
+
+/** A `kubernetes.io/tls` Secret with a self-signed certificate for `host`; returns the PEM it holds. */
+export const applyTlsSecret = async (kube: RunningKubeSim, namespace: string, name: string, host: string) => {
+  const pem = await selfSigned(host)
+  kube.apply({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace },
+    type: "kubernetes.io/tls",
+    data: { "tls.crt": Buffer.from(pem.cert).toString("base64"), "tls.key": Buffer.from(pem.key).toString("base64") }
+  })
+  return pem
+}
 
 export const startCluster = async (options: ClusterOptions = {}): Promise<E2eCluster> => {
   const kube = await startKubeSim()
