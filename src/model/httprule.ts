@@ -24,6 +24,8 @@ export interface PoolRuleSettings {
   readonly crdStatus: { readonly type: string; readonly value: string; readonly status: string } | undefined
   /** A CA (PEM) to verify the backend with: AKO builds a PKI profile of its own for the pool from it. */
   readonly destinationCA: string | undefined
+  /** The target whose `destinationCA` it is: AKO puts it, not the pool's path, into the PKI profile's markers. */
+  readonly destinationCATarget: string
 }
 
 export const NO_POOL_RULE: PoolRuleSettings = {
@@ -32,7 +34,8 @@ export const NO_POOL_RULE: PoolRuleSettings = {
   sniEnabled: false,
   healthMonitorRefs: [],
   crdStatus: undefined,
-  destinationCA: undefined
+  destinationCA: undefined,
+  destinationCATarget: ""
 }
 
 /** What identifies a pool for HTTPRule matching: AKO matches rule targets against the pool's name. */
@@ -43,6 +46,8 @@ export interface PoolIdentity {
   /** The Ingress or Route name. */
   readonly objectName: string
   readonly poolName: string
+  /** The pool's path (`""` for a Route without one, which a `/` target covers). */
+  readonly path: string
   /** SNI child or dedicated pools are named `<cluster>--<ns>-<host><path>-<ing>`, shared ones `<cluster>--<host><path>-<ns>-<ing>`. */
   readonly secure: boolean
 }
@@ -52,7 +57,7 @@ export interface PoolIdentity {
  * the target (regex-matched, unescaped, as AKO does: `/foo` covers `/foo`, `/foo/bar` and `/foobar`).
  */
 const targetMatches = (pool: PoolIdentity, target: string): boolean => {
-  const prefix = target.replaceAll("/", "_")
+  const prefix = pool.path === "" && target === "/" ? "" : target.replaceAll("/", "_")
   const pattern = pool.secure ?
     `^${pool.clusterName}--${pool.namespace}-${pool.host}${prefix}.*-${pool.objectName}` :
     `^${pool.clusterName}--${pool.host}${prefix}.*-${pool.namespace}-${pool.objectName}`
@@ -100,6 +105,7 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
   let persistence: string | undefined
   let enableHttp2: boolean | undefined
   let destinationCA: string | undefined
+  let caTarget = ""
   const monitors: Array<string> = []
   let last: MatchedPath | undefined
   for (const m of matched) {
@@ -110,13 +116,14 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
       sslProfileRef = crdRef("sslprofile", tls.sslProfile || DEFAULT_POOL_SSL_PROFILE)
       if (tls.pkiProfile) pkiProfileRef = crdRef("pkiprofile", tls.pkiProfile)
       // Validation refuses a path with both; AKO's own profile wins over a named one.
-      if (tls.destinationCA) destinationCA = tls.destinationCA
+      destinationCA = tls.destinationCA || undefined
+      if (destinationCA !== undefined) caTarget = pool.path === "" && m.target === "/" ? "" : m.target
     }
     const policy = m.path.loadBalancerPolicy
-    lbAlgorithm = policy?.algorithm || undefined
-    lbAlgorithmHash = undefined
-    hashHeader = undefined
+    // An unset algorithm keeps the one a less specific target set (AKO only overwrites with a value).
+    if (policy?.algorithm) lbAlgorithm = policy.algorithm
     if (lbAlgorithm === CONSISTENT_HASH) {
+      hashHeader = undefined
       // AKO sends an empty hash too (a quirk a controller may refuse); ako-ts leaves an unset hash out.
       lbAlgorithmHash = policy?.hash || undefined
       if (lbAlgorithmHash === CUSTOM_HEADER_HASH && policy?.hostHeader) hashHeader = policy.hostHeader
@@ -156,6 +163,7 @@ export const httpRuleForPool = (rules: ReadonlyMap<string, HTTPRule>, pool: Pool
     crdStatus: last === undefined ?
       undefined :
       { type: "HTTPRule", value: `${last.key}/${last.target}`, status: "ACTIVE" },
-    destinationCA
+    destinationCA,
+    destinationCATarget: caTarget
   }
 }

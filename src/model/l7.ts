@@ -180,18 +180,20 @@ const poolObjects = (
 ): { readonly pki: DesiredAviObject | undefined; readonly pool: DesiredAviObject } => {
   const ca = rule.destinationCA
   const pkiName = `${name}-pkiprofile`
+  // AKO marks the profile with the rule's target as its path, not the pool's.
+  const pkiMarkers: MarkerFields = { ...markerFields, Path: [rule.destinationCATarget] }
   const pki = ca === undefined ? undefined : from(
     desiredObject(
       "pkiprofile",
       pkiName,
       settings.tenantName,
       {
-        ...owned(settings, pkiName, markers(settings.clusterName, markerFields)),
+        ...owned(settings, pkiName, markers(settings.clusterName, pkiMarkers)),
         crl_check: false,
         ca_certs: [{ certificate: ca }]
       },
       [],
-      pkiProfileChecksum(settings.clusterName, pkiName, ca, markerFields)
+      pkiProfileChecksum(settings.clusterName, pkiName, ca, pkiMarkers)
     ),
     [p.source]
   )
@@ -206,6 +208,7 @@ const poolRule = (settings: ModelSettings, rules: L7Rules, p: HostPath, poolName
     host: p.host,
     objectName: p.objectName,
     poolName,
+    path: p.path,
     secure
   })
 

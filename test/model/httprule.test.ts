@@ -115,6 +115,16 @@ describe("HTTPRule on pools", () => {
     }
   })
 
+  it("keeps the algorithm a less specific target set when a more specific one sets none", () => {
+    const rule = httpRule("keep", "secure.example.com", [
+      { target: "/", loadBalancerPolicy: { algorithm: "LB_ALGORITHM_ROUND_ROBIN" } },
+      { target: "/foo", healthMonitors: ["System-HTTP"] }
+    ])
+    const body = securePool([rule], "_foo").body
+    expect(body["lb_algorithm"]).toBe("LB_ALGORITHM_ROUND_ROBIN")
+    expect(body["health_monitor_refs"]).toEqual(["/api/healthmonitor?name=System-HTTP"])
+  })
+
   it("applies only to Ingresses in its own namespace", () => {
     const elsewhere = httpRule("rr", "secure.example.com", [full], "other")
     expect(securePool([elsewhere], "_foo").body).not.toHaveProperty("lb_algorithm")
@@ -165,7 +175,8 @@ describe("HTTPRule on pools", () => {
         { key: "Namespace", values: ["default"] },
         { key: "Host", values: ["secure.example.com"] },
         { key: "ServiceName", values: ["web"] },
-        { key: "Path", values: ["/foo"] },
+        // AKO marks the profile with the rule's target, not the pool's own path.
+        { key: "Path", values: ["/"] },
         { key: "IngressName", values: ["secure"] }
       ]
     })
@@ -180,5 +191,29 @@ describe("HTTPRule on pools", () => {
       tls: { type: "reencrypt", destinationCA: ca.replace("MIIBca", "MIIBcb") }
     }])]).desired.get("admin/c1--Shared-L7-7")
     expect(find(other, "pool", pool)!.checksum).not.toBe(poolObject.checksum)
+  })
+})
+
+describe("HTTPRule on a Route without a path", () => {
+  it("a `/` target covers it, as AKO treats the empty path as `/`", () => {
+    const route = {
+      metadata: { name: "r1", namespace: "default" },
+      spec: { host: "app.example.com", to: { kind: "Service", name: "web", weight: 100 }, port: { targetPort: "http" } }
+    }
+    const { desired } = translate(
+      makeSnapshot({
+        services: [web],
+        endpointSlices: [webSlice],
+        routes: [route],
+        httpRules: [httpRule("rr", "app.example.com", [{
+          target: "/",
+          loadBalancerPolicy: { algorithm: "LB_ALGORITHM_ROUND_ROBIN" }
+        }])]
+      }),
+      settings()
+    )
+    const pool = desired.get("admin/c1--Shared-L7-3")?.objects.find((o) => o.type === "pool")
+    expect(pool?.name).toBe("c1--app.example.com-default-r1-web")
+    expect(pool?.body["lb_algorithm"]).toBe("LB_ALGORITHM_ROUND_ROBIN")
   })
 })
