@@ -134,6 +134,11 @@ export interface HostRuleSettings {
   /** The GSLB FQDN: a domain name of the host that is not put into DNS. */
   readonly gslbFqdn: string | undefined
   readonly crdStatus: CrdStatusMetadata | undefined
+  /**
+   * The rule asks for what ako-ts does not build yet (`useRegex`, `applicationRootPath`): rather than undo what AKO
+   * built for it, the host's virtual service is held, left in Avi as it is.
+   */
+  readonly hold: boolean
   readonly problems: ReadonlyArray<Problem>
 }
 
@@ -155,6 +160,7 @@ export const NO_HOST_RULE: HostRuleSettings = {
   aliases: [],
   gslbFqdn: undefined,
   crdStatus: undefined,
+  hold: false,
   problems: []
 }
 
@@ -195,12 +201,16 @@ export const hostRuleSettings = (
         "Configuration is ignored"
     })
   }
-  if (vh.useRegex === true || (vh.applicationRootPath ?? "") !== "") {
+  // AKO applies them only where it switches paths: not on a shared parent, and not with `overwrite`.
+  const unbuilt = target !== "parent" && vh.httpPolicy?.overwrite !== true &&
+    (vh.useRegex === true || (vh.applicationRootPath ?? "") !== "")
+  if (unbuilt) {
     problems.push({
       object: matched.ref,
       field: vh.useRegex === true ? "spec.virtualhost.useRegex" : "spec.virtualhost.applicationRootPath",
       reason: "Unsupported",
-      message: "useRegex and applicationRootPath are not supported by ako-ts yet; the rest of the rule is applied"
+      message: `useRegex and applicationRootPath are not supported by ako-ts yet; the virtual service of ${host} ` +
+        "is left in Avi as it is (neither updated nor deleted) while this rule asks for them"
     })
   }
   const icap = vh.icapProfile ?? []
@@ -226,6 +236,7 @@ export const hostRuleSettings = (
     aliases: target === "parent" ? [] : [...new Set(vh.aliases ?? [])],
     gslbFqdn: (vh.gslb?.fqdn ?? "") === "" ? undefined : vh.gslb?.fqdn,
     crdStatus: { type: "HostRule", value: matched.key, status: "ACTIVE" },
+    hold: unbuilt,
     problems
   }
 }

@@ -568,6 +568,7 @@ export const translateShard = (
 
   const children: Array<DesiredAviObject> = []
   const childNames: Array<string> = []
+  const heldChildren: Array<string> = []
   const statuses: Array<StatusIntent> = []
   const secureByHost = groupBy(secure, (p) => p.host)
   for (const host of secureHosts) {
@@ -575,6 +576,16 @@ export const translateShard = (
     const first = hostPaths[0]
     if (first === undefined) continue
     const hostRule = childRules.get(host) ?? vsHostRule(rules, host, "child")
+    if (hostRule.hold) {
+      // Left in Avi as it is; the parent still counts it among its children, as AKO's model does.
+      const heldName = sniChildVsName(cluster, host)
+      childNames.push(heldName)
+      heldChildren.push(heldName)
+      for (const source of ownersOf(hostPaths)) {
+        statuses.push({ object: source, vsVip: vsName, virtualService: heldName, hosts: [host] })
+      }
+      continue
+    }
     // A HostRule's Avi certificates replace the one from the Secret.
     const certificate = hostRule.certificateRefs.length > 0 ? undefined : certificateObject(settings, host, first)
     const switching = pathSwitching(settings, host, hostPaths, false, rules)
@@ -737,7 +748,8 @@ export const translateShard = (
       parent,
       ...children
     ],
-    statuses: sortedStatuses
+    statuses: sortedStatuses,
+    ...(heldChildren.length === 0 ? {} : { heldVirtualServices: heldChildren })
   }
 }
 
@@ -757,6 +769,25 @@ export const translateDedicated = (
   const securePath = paths.find((p) => p.certificate !== undefined)
   const secure = securePath !== undefined
   const hostRule = vsHostRule(rules, host, "dedicated")
+  const statuses = ownersOf(paths.filter((p) => !p.insecureEdgeAllow)).map((source) => ({
+    object: source,
+    vsVip: vsName,
+    virtualService: vsName,
+    hosts: [host]
+  }))
+  // AKO applies regex and app-root paths to a secure dedicated VS only; ako-ts holds such a VS as it is.
+  if (hostRule.hold && secure) {
+    return {
+      key: unitKey(tenant, vsName),
+      kind: "L7Dedicated",
+      tenant,
+      virtualService: vsName,
+      owners: ownersOf(paths),
+      objects: [],
+      statuses,
+      heldVirtualServices: [vsName]
+    }
+  }
   const domains = unique([host, ...hostRule.aliases])
   const vsVip = vsVipObject(settings, vsName, domains, hostRule.loadBalancerIP)
   const certificate = securePath === undefined || hostRule.certificateRefs.length > 0 ?
@@ -845,11 +876,6 @@ export const translateDedicated = (
       ...allPolicies,
       virtualService
     ],
-    statuses: ownersOf(paths.filter((p) => !p.insecureEdgeAllow)).map((source) => ({
-      object: source,
-      vsVip: vsName,
-      virtualService: vsName,
-      hosts: [host]
-    }))
+    statuses
   }
 }

@@ -199,16 +199,35 @@ describe("HostRule on an SNI child", () => {
     }))
   })
 
-  it("reports useRegex as not supported yet on the HostRule and applies the rest", () => {
-    const rule = hostRule("regex", { fqdn: "secure.example.com", useRegex: true, wafPolicy: "System-WAF-Policy" })
+  it("with useRegex or applicationRootPath holds the host's child as AKO built it, and reports that on the rule", () => {
+    const plain = translateWith([]).desired.get("admin/c1--Shared-L7-7")!
+    for (
+      const virtualhost of [
+        { fqdn: "secure.example.com", useRegex: true },
+        { fqdn: "secure.example.com", applicationRootPath: "/app" }
+      ]
+    ) {
+      const { desired, problems } = translateWith([hostRule("regex", virtualhost)])
+      const unit = desired.get("admin/c1--Shared-L7-7")!
+      expect(unit.heldVirtualServices).toEqual(["c1--secure.example.com"])
+      // Nothing of the host is written (or, being unwanted, deleted): its child, certificate, pools, policies.
+      expect(unit.objects.filter((o) => o.name.includes("secure.example.com"))).toEqual([])
+      // The parent still counts the child, as AKO's model does: its checksum does not change.
+      expect(find(unit, "virtualservice", "c1--Shared-L7-7")!.checksum)
+        .toBe(find(plain, "virtualservice", "c1--Shared-L7-7")!.checksum)
+      expect(unit.statuses.map((s) => s.virtualService)).toEqual(["c1--secure.example.com"])
+      expect(problems).toContainEqual(expect.objectContaining({
+        object: { kind: "HostRule", namespace: "team", name: "regex" },
+        reason: "Unsupported"
+      }))
+    }
+  })
+
+  it("with httpPolicy.overwrite, useRegex has no effect in AKO: nothing is held", () => {
+    const rule = hostRule("ow", { fqdn: "secure.example.com", useRegex: true, httpPolicy: { overwrite: true } })
     const { desired, problems } = translateWith([rule])
-    expect(
-      find(desired.get("admin/c1--Shared-L7-7"), "virtualservice", "c1--secure.example.com")!.body["waf_policy_ref"]
-    )
-      .toBe("/api/wafpolicy?name=System-WAF-Policy")
-    expect(problems).toContainEqual(
-      expect.objectContaining({ field: "spec.virtualhost.useRegex", reason: "Unsupported" })
-    )
+    expect(desired.get("admin/c1--Shared-L7-7")!.heldVirtualServices).toBeUndefined()
+    expect(problems).toEqual([])
   })
 })
 
