@@ -359,6 +359,10 @@ export const httpPolicySetChecksum = (
     markersChecksum(clusterName, markerFields)
   )
 
+/** An HTTPPolicySet that rewrites the Host header (`AviHostHeaderRewrite`, a HostRule's GSLB FQDN), no markers. */
+export const hostRewritePolicySetChecksum = (clusterName: string, sourceHost: string, targetHost: string): number =>
+  sum32(H(goJson({ SourceHost: sourceHost, TargetHost: targetHost })), markersChecksum(clusterName, {}))
+
 /** `AviL4PolicyNode.CalculateCheckSum`: ports, protocols and pools of the rules, each sorted. */
 export const l4PolicySetChecksum = (
   clusterName: string,

@@ -7,6 +7,7 @@ import type { MarkerFields, PortProtoInput } from "./checksum.js"
 import {
   certificateChecksum,
   dataScriptChecksum,
+  hostRewritePolicySetChecksum,
   httpPolicySetChecksum,
   pkiProfileChecksum,
   poolChecksum,
@@ -265,6 +266,36 @@ const redirectPolicy = (
     },
     [],
     httpPolicySetChecksum(settings.clusterName, [], [sortedHosts], markerFields)
+  )
+}
+
+/** `<vs>--host-hdr-re-write--<host>`: the Host header of requests for `gslbFqdn` becomes `host`. */
+const hostRewritePolicy = (
+  settings: ModelSettings,
+  vsName: string,
+  gslbFqdn: string,
+  host: string
+): DesiredAviObject => {
+  const name = `${vsName}--host-hdr-re-write--${host}`
+  return desiredObject(
+    "httppolicyset",
+    name,
+    settings.tenantName,
+    {
+      ...owned(settings, name, markers(settings.clusterName)),
+      http_security_policy: {},
+      http_request_policy: {
+        rules: [{
+          name: `${name}-0`,
+          index: 0,
+          enable: true,
+          match: { host_hdr: { match_criteria: "HDR_EQUALS", value: [gslbFqdn] } },
+          hdr_action: [{ action: "HTTP_REPLACE_HDR", hdr: { name: "Host", value: { val: host } } }]
+        }]
+      }
+    },
+    [],
+    hostRewritePolicySetChecksum(settings.clusterName, gslbFqdn, host)
   )
 }
 
@@ -551,6 +582,13 @@ export const translateShard = (
     redirectPolicy(settings, sharedRedirectPolicyName(vsName), redirectHosts, {}) :
     undefined
 
+  // An insecure host with a HostRule GSLB FQDN: requests for the GSLB name reach it with its own Host header.
+  const rewrites = unique(insecure.filter((p) => !p.insecureEdgeAllow).map((p) => p.host)).sort(compareStrings)
+    .flatMap((host) => {
+      const gslb = vsHostRule(rules, host, "child").gslbFqdn
+      return gslb === undefined ? [] : [hostRewritePolicy(settings, vsName, gslb, host)]
+    })
+
   const dsName = sharedDataScriptName(vsName)
   const script = sharedDataScript(pgName)
   const dataScript = desiredObject(
@@ -681,12 +719,11 @@ export const translateShard = (
     .map(({ status }) => status)
 
   const parentListeners = listenersOf(parentRule, [HTTP_SERVICE, HTTPS_SERVICE])
-  const parentPolicies = httpPolicyEntries(
-    redirect === undefined || parentRule.overwrite ? [] : [ref.httpPolicySet(redirect.name)],
-    parentRule
-  )
+  const parentOwnPolicies = parentRule.overwrite ?
+    [] :
+    [...(redirect === undefined ? [] : [redirect]), ...rewrites]
+  const parentPolicies = httpPolicyEntries(parentOwnPolicies.map((p) => ref.httpPolicySet(p.name)), parentRule)
   const parentDataScripts = dataScriptEntries(parentRule)
-  const parentRedirect = parentRule.overwrite ? undefined : redirect
   const parent = desiredObject(
     "virtualservice",
     vsName,
@@ -708,14 +745,14 @@ export const translateShard = (
     },
     [
       { type: "vsvip", name: vsName },
-      ...(parentRedirect === undefined ? [] : [objectId(parentRedirect)]),
+      ...parentOwnPolicies.map(objectId),
       objectId(dataScript)
     ],
     virtualServiceChecksum({
       clusterName: cluster,
       refs: [
         `HTTPDS${dsName}`,
-        ...(parentRedirect === undefined ? [] : [`HttpPolicy${parentRedirect.name}`]),
+        ...parentOwnPolicies.map((policy) => `HttpPolicy${policy.name}`),
         ...certificateRefEntries(parentRule),
         `VSVIP${vsName}`,
         ...childNames.map((child) => `SNINode${child}`)
@@ -743,7 +780,7 @@ export const translateShard = (
       ...pkiProfiles,
       ...pools,
       poolGroup,
-      ...(parentRedirect === undefined ? [] : [parentRedirect]),
+      ...parentOwnPolicies,
       dataScript,
       parent,
       ...children

@@ -330,3 +330,33 @@ describe("HostRule on a dedicated VS", () => {
     })
   })
 })
+
+describe("HostRule GSLB FQDN on an insecure host", () => {
+  it("adds a Host-header rewrite policy set to the shared parent, after its own policies", () => {
+    const plain = ingress("default", "plain", [{
+      host: "app.example.com",
+      paths: [{ path: "/", service: "web", port: 80 }]
+    }])
+    const rule = hostRule("gslb", { fqdn: "app.example.com", gslb: { fqdn: "app.global.example.com" } })
+    const unit = translateWith([rule], { ingresses: [plain] }).desired.get("admin/c1--Shared-L7-3")
+    const name = "c1--Shared-L7-3--host-hdr-re-write--app.example.com"
+    expect(find(unit, "httppolicyset", name)!.body["http_request_policy"]).toEqual({
+      rules: [{
+        name: `${name}-0`,
+        index: 0,
+        enable: true,
+        match: { host_hdr: { match_criteria: "HDR_EQUALS", value: ["app.global.example.com"] } },
+        hdr_action: [{ action: "HTTP_REPLACE_HDR", hdr: { name: "Host", value: { val: "app.example.com" } } }]
+      }]
+    })
+    expect(find(unit, "virtualservice", "c1--Shared-L7-3")!.body["http_policies"]).toEqual([
+      { index: 11, http_policy_set_ref: `/api/httppolicyset/?name=${name}` }
+    ])
+    // Not a DNS name of the VIP: GSLB answers for it.
+    expect(find(unit, "vsvip", "c1--Shared-L7-3")!.body["dns_info"]).toEqual([{ fqdn: "app.example.com" }])
+    const without = translateWith([], { ingresses: [plain] }).desired.get("admin/c1--Shared-L7-3")
+    expect(find(without, "httppolicyset", name)).toBeUndefined()
+    expect(find(without, "virtualservice", "c1--Shared-L7-3")!.checksum)
+      .not.toBe(find(unit, "virtualservice", "c1--Shared-L7-3")!.checksum)
+  })
+})
