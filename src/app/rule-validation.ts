@@ -18,7 +18,7 @@
  * A name is checked once per type. A controller that cannot be reached gives no verdict: the rule is validated
  * again later, with backoff, and keeps its status meanwhile.
  */
-import { Data, Effect, Option, PubSub, Queue, Ref, Stream } from "effect"
+import { Data, Deferred, Effect, FiberId, Option, PubSub, Queue, Ref, Stream } from "effect"
 import type { Scope } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviError } from "../avi/index.js"
@@ -212,8 +212,31 @@ export const makeRuleValidation = (
         (ns) => Option.getOrUndefined(ns)?.metadata?.annotations?.[TENANT_ANNOTATION] || settings.tenantName
       )
 
+    /**
+     * Answers of the controller during one `validateAll` pass, by tenant, type and name: many rules name the same WAF
+     * policy or profile, and one look-up per pass serves them all (AKO asks once per rule).
+     */
+    let passAnswers: Map<string, Deferred.Deferred<string | undefined, RuleCheckUnavailable>> | undefined
+
     /** One reference on the controller (§0.4): a rejection text, none, or no answer. */
     const checkRef = (ref: RefCheck, tenant: string, rule: string) =>
+      Effect.gen(function*() {
+        const answers = passAnswers
+        if (answers === undefined) return yield* lookUpRef(ref, tenant, rule)
+        const id = `${tenant}|${ref.type}|${ref.name}|${ref.httpProfile === true}`
+        // Claimed in one step, so rules judged side by side wait for the one request instead of sending their own.
+        const slot = yield* Effect.sync(() => {
+          const pending = answers.get(id)
+          if (pending !== undefined) return { answer: pending, mine: false }
+          const answer = Deferred.unsafeMake<string | undefined, RuleCheckUnavailable>(FiberId.none)
+          answers.set(id, answer)
+          return { answer, mine: true }
+        })
+        if (slot.mine) yield* Deferred.complete(slot.answer, lookUpRef(ref, tenant, rule))
+        return yield* Deferred.await(slot.answer)
+      })
+
+    const lookUpRef = (ref: RefCheck, tenant: string, rule: string) =>
       avi.request({
         method: "GET",
         path: `/api/${ref.type}`,
@@ -497,18 +520,24 @@ export const makeRuleValidation = (
 
     const validateAll = Effect.gen(function*() {
       yield* rulesReady
+      passAnswers = new Map()
       for (const kind of ["L7Rule", "HostRule", "HTTPRule"] as const) {
-        // oldest first, so duplicate-fqdn owners are judged before the rules they reject
         const keys = [...(yield* reflectorOf(kind).snapshot).keys()].sort()
-        for (const key of keys) {
-          yield* validate(kind, key).pipe(
+        // A takeover waits for this pass: rules are judged a few at a time (which rule owns a duplicate fqdn does not
+        // depend on the order, only on creation times).
+        yield* Effect.forEach(keys, (key) =>
+          validate(kind, key).pipe(
             Effect.catchTag("RuleCheckUnavailable", (error) =>
               // `run` finds the rule unjudged and tries again with backoff
               Effect.logWarning(error.message))
-          )
-        }
+          ), { concurrency: 8, discard: true })
       }
-    }).pipe(Effect.annotateLogs("component", "rule-validation"))
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        passAnswers = undefined
+      })),
+      Effect.annotateLogs("component", "rule-validation")
+    )
 
     // ---- the leader loop ----
 

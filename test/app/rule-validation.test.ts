@@ -286,6 +286,29 @@ describe("rule validation (HostRule §1.2, HTTPRule §2.2, L7Rule §5.2)", () =>
   )
 
   it.live(
+    "asks the controller once per pass for a policy many rules name, and judges every rule",
+    () =>
+      withEnv(({ avi, kube, start }) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 20; i++) {
+            kube.create(hostRule(`shop-${i}`, { fqdn: `shop-${i}.example.com`, wafPolicy: "System-WAF-Policy" }))
+          }
+          kube.create(hostRule("odd", { fqdn: "odd.example.com", wafPolicy: "missing-waf" }))
+          const { rules } = yield* start
+          yield* rules.validateAll
+          const gets = avi.requestLog().filter((e) => e.method === "GET" && e.objectType === "wafpolicy")
+          expect(gets).toHaveLength(2)
+          for (let i = 0; i < 20; i++) expect(statusOf(kube, "hostrules", `shop-${i}`)?.status).toBe("Accepted")
+          expect(statusOf(kube, "hostrules", "odd")?.error).toBe(`wafpolicy "missing-waf" not found on controller`)
+          // A later pass asks again: the controller may have changed since.
+          yield* rules.validateAll
+          expect(avi.requestLog().filter((e) => e.method === "GET" && e.objectType === "wafpolicy")).toHaveLength(4)
+        })
+      ),
+    30_000
+  )
+
+  it.live(
     "asks the controller in the tenant of the rule's namespace",
     () =>
       withEnv(({ avi, kube, start }) =>
@@ -492,7 +515,11 @@ describe("the rules in effect", () => {
             ),
             "the fixed spec in effect"
           )
-          expect(statusOf(kube, "hostrules", "shop")?.status).toBe("Accepted")
+          // The verdict is in effect before its status is written back.
+          yield* eventually(
+            Effect.sync(() => when(statusOf(kube, "hostrules", "shop")?.status === "Accepted")),
+            "the fixed rule Accepted"
+          )
 
           kube.delete("hostrules", NS, "shop")
           kube.delete("httprules", NS, "shop")
