@@ -324,13 +324,15 @@ export interface PathMapInput {
   readonly matchCriteria: "BEGINS_WITH" | "EQUALS"
   readonly ingressName: string
   readonly servicePort: number
+  /** The VS's domains when a HostRule gave the host aliases or a GSLB FQDN (checksum only; absent: `null`). */
+  readonly hosts?: ReadonlyArray<string> | undefined
 }
 
 const pathMapJson = (map: PathMapInput, checksum: number): string =>
   goJson({
     Name: map.name,
     Checksum: checksum,
-    Host: null,
+    Host: map.hosts === undefined || map.hosts.length === 0 ? null : sortedStrings(map.hosts),
     Path: map.paths.length === 0 ? null : sortedStrings(map.paths),
     Port: 0,
     Pool: "",

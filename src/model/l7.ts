@@ -322,8 +322,16 @@ const pathSwitching = (
   host: string,
   paths: ReadonlyArray<HostPath>,
   dedicated: boolean,
-  crdRules: L7Rules
+  crdRules: L7Rules,
+  /**
+   * The host's domains when a HostRule adds aliases or a GSLB FQDN: AKO then records them in the host match of its
+   * path maps (the checksum) and in the policy sets' Host marker; the rules themselves do not match on them.
+   */
+  domains: ReadonlyArray<string> = [host]
 ) => {
+  // A dedicated VS always records its domains (AKO calls this for every dedicated host); an SNI child only when a
+  // HostRule added some.
+  const hostMatch = dedicated || domains.length > 1 ? domains : undefined
   const cluster = settings.clusterName
   const pkiProfiles: Array<DesiredAviObject> = []
   const pools: Array<DesiredAviObject> = []
@@ -396,7 +404,7 @@ const pathSwitching = (
     // The REST layer recomputes these two markers from the rules it sends: paths present, and the Ingress names.
     const policyMarkers: MarkerFields = {
       Namespace: namespace,
-      Host: [host],
+      Host: hostMatch ?? [host],
       Path: unique(rules.map((r) => r.path).filter((p) => p !== "")),
       IngressName: unique(rules.map((r) => r.objectName))
     }
@@ -438,7 +446,8 @@ const pathSwitching = (
           poolGroup: rule.poolGroup,
           matchCriteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
           ingressName: rule.objectName,
-          servicePort: rule.servicePort
+          servicePort: rule.servicePort,
+          hosts: hostMatch
         })),
         [],
         policyMarkers
@@ -626,7 +635,7 @@ export const translateShard = (
     }
     // A HostRule's Avi certificates replace the one from the Secret.
     const certificate = hostRule.certificateRefs.length > 0 ? undefined : certificateObject(settings, host, first)
-    const switching = pathSwitching(settings, host, hostPaths, false, rules)
+    const switching = pathSwitching(settings, host, hostPaths, false, rules, domainsOf(host))
     const policies = hostRule.overwrite ? [] : childPolicyOrder(switching.policies)
     const childName = sniChildVsName(cluster, host)
     const childMarkers: MarkerFields = { Namespace: first.namespace, Host: [host] }
@@ -845,7 +854,7 @@ export const translateDedicated = (
       vsMarkers
     ) :
     undefined
-  const switching = pathSwitching(settings, host, paths, true, rules)
+  const switching = pathSwitching(settings, host, paths, true, rules, domains)
   const allPolicies = hostRule.overwrite ?
     [] :
     [...switching.policies.map(({ policy }) => policy), ...(redirect === undefined ? [] : [redirect])]

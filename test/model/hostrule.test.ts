@@ -186,6 +186,15 @@ describe("HostRule on an SNI child", () => {
       "global.example.com",
       "secure.example.com"
     ])
+    // AKO records the domains in the host's path policy set (its Host marker and checksum), not in its rules.
+    const policy = find(unit, "httppolicyset", "c1--default-secure.example.com")!
+    expect(policy.body["markers"]).toContainEqual({
+      key: "Host",
+      values: ["alias.example.com", "global.example.com", "secure.example.com"]
+    })
+    const plain = find(translateWith([]).desired.get("admin/c1--Shared-L7-7"), "httppolicyset", policy.name)!
+    expect(policy.checksum).not.toBe(plain.checksum)
+    expect(policy.body["http_request_policy"]).toEqual(plain.body["http_request_policy"])
   })
 
   it("reports a network security policy on a child on the HostRule and ignores it, as AKO does", () => {
