@@ -338,11 +338,50 @@ export const unitsOwnedBy = (state: DesiredState, object: ObjectRef): ReadonlyAr
   return keys.sort(compareStrings)
 }
 
-/** Every host of a handled Ingress or Route, with the unit it lands on. */
+interface HostIndex {
+  /** What else decides which hosts are handled: the index is rebuilt when any of them is another map. */
+  readonly routes: ClusterSnapshot["routes"]
+  readonly ingressClasses: ClusterSnapshot["ingressClasses"]
+  readonly namespaces: ClusterSnapshot["namespaces"]
+  readonly byNamespace: Map<string, ReadonlyMap<string, string>>
+}
+
+const hostIndexes = new WeakMap<ClusterSnapshot["ingresses"], HostIndex>()
+
+/**
+ * Every host of a handled Ingress or Route (optionally of one namespace), with the unit it lands on. Kept per
+ * snapshot: a batch of rule changes asks once, not once per rule.
+ */
 const l7Hosts = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
   namespace?: string
+): ReadonlyMap<string, string> => {
+  let index = hostIndexes.get(snapshot.ingresses)
+  if (
+    index === undefined || index.routes !== snapshot.routes || index.ingressClasses !== snapshot.ingressClasses ||
+    index.namespaces !== snapshot.namespaces
+  ) {
+    index = {
+      routes: snapshot.routes,
+      ingressClasses: snapshot.ingressClasses,
+      namespaces: snapshot.namespaces,
+      byNamespace: new Map()
+    }
+    hostIndexes.set(snapshot.ingresses, index)
+  }
+  const id = namespace === undefined ? "" : `ns:${namespace}`
+  const known = index.byNamespace.get(id)
+  if (known !== undefined) return known
+  const hosts = collectL7Hosts(snapshot, settings, namespace)
+  index.byNamespace.set(id, hosts)
+  return hosts
+}
+
+const collectL7Hosts = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  namespace: string | undefined
 ): ReadonlyMap<string, string> => {
   const hosts = new Map<string, string>()
   const record = (host: string) => {
