@@ -25,6 +25,7 @@ import type { AviError } from "../avi/index.js"
 import { bestEffort, EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
 import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
 import type { HostRule, HTTPRule, L7Rule } from "../model/index.js"
+import { canonicalJson } from "../model/index.js"
 import { LiveConfig } from "./live-config.js"
 
 export interface RuleValidationSettings {
@@ -94,13 +95,6 @@ interface Judged {
 }
 
 type Rule = HostRule | HTTPRule | L7Rule
-
-/** JSON with object keys sorted, so two specs that differ only in key order compare equal. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ?
-      Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) :
-      v) ?? "null"
 
 // Unanchored, IPv4 only, as AKO's check (reference/ako-crds.md §1.2 #2).
 const IPV4 = /(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}/

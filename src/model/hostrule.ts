@@ -280,7 +280,3 @@ export const dataScriptEntries = (
   settings: HostRuleSettings
 ): ReadonlyArray<{ readonly index: number; readonly vs_datascript_set_ref: string }> =>
   settings.crd.datascriptRefs.map((ref, index) => ({ index, vs_datascript_set_ref: ref }))
-
-/** The JSON of `service_metadata.crd_status` AKO stores on a VS (or pool) a rule applies to. */
-export const crdStatusJson = (status: CrdStatusMetadata | undefined) =>
-  status === undefined ? { type: "", value: "", status: "" } : status
