@@ -352,12 +352,13 @@ const pathMapJson = (map: PathMapInput, checksum: number): string =>
 export const httpPolicySetChecksum = (
   clusterName: string,
   pathMaps: ReadonlyArray<PathMapInput>,
-  redirectHosts: ReadonlyArray<ReadonlyArray<string>>,
+  /** The hosts of each redirect; `null` for a redirect without hosts (an application root's). */
+  redirectHosts: ReadonlyArray<ReadonlyArray<string> | null>,
   markerFields: MarkerFields
 ): number =>
   sum32(
     ...pathMaps.map((map) => H(pathMapJson(map, H(pathMapJson(map, 0))))),
-    ...redirectHosts.map((hosts) => H(goJson(sortedStrings(hosts)))),
+    ...redirectHosts.map((hosts) => H(hosts === null ? "null" : goJson(sortedStrings(hosts)))),
     markersChecksum(clusterName, markerFields)
   )
 

@@ -139,6 +139,8 @@ export interface HostRuleSettings {
    * built for it, the host's virtual service is held, left in Avi as it is.
    */
   readonly hold: boolean
+  /** `applicationRootPath` where ako-ts builds it (an SNI child): `/` is served from it, after a 302. */
+  readonly applicationRootPath: string | undefined
   readonly problems: ReadonlyArray<Problem>
 }
 
@@ -161,6 +163,7 @@ export const NO_HOST_RULE: HostRuleSettings = {
   gslbFqdn: undefined,
   crdStatus: undefined,
   hold: false,
+  applicationRootPath: undefined,
   problems: []
 }
 
@@ -201,16 +204,19 @@ export const hostRuleSettings = (
         "Configuration is ignored"
     })
   }
-  // AKO applies them only where it switches paths: not on a shared parent, and not with `overwrite`.
-  const unbuilt = target !== "parent" && vh.httpPolicy?.overwrite !== true &&
-    (vh.useRegex === true || (vh.applicationRootPath ?? "") !== "")
+  // AKO applies them only where it switches paths: not on a shared parent, and not with `overwrite`. ako-ts builds
+  // the application root of an SNI child; a regex, or an application root on a dedicated VS, it does not yet.
+  const switchesPaths = target !== "parent" && vh.httpPolicy?.overwrite !== true
+  const appRoot = vh.applicationRootPath ?? ""
+  const unbuilt = switchesPaths && (vh.useRegex === true || (appRoot !== "" && target === "dedicated"))
   if (unbuilt) {
     problems.push({
       object: matched.ref,
       field: vh.useRegex === true ? "spec.virtualhost.useRegex" : "spec.virtualhost.applicationRootPath",
       reason: "Unsupported",
-      message: `useRegex and applicationRootPath are not supported by ako-ts yet; the virtual service of ${host} ` +
-        "is left in Avi as it is (neither updated nor deleted) while this rule asks for them"
+      message: `${vh.useRegex === true ? "useRegex" : "applicationRootPath on a dedicated virtual service"} is ` +
+        `not supported by ako-ts yet; the virtual service of ${host} is left in Avi as it is (neither updated nor ` +
+        "deleted) while this rule asks for it"
     })
   }
   const icap = vh.icapProfile ?? []
@@ -237,6 +243,7 @@ export const hostRuleSettings = (
     gslbFqdn: (vh.gslb?.fqdn ?? "") === "" ? undefined : vh.gslb?.fqdn,
     crdStatus: { type: "HostRule", value: matched.key, status: "ACTIVE" },
     hold: unbuilt,
+    applicationRootPath: switchesPaths && target === "child" && appRoot !== "" ? appRoot : undefined,
     problems
   }
 }

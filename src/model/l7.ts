@@ -327,7 +327,9 @@ const pathSwitching = (
    * The host's domains when a HostRule adds aliases or a GSLB FQDN: AKO then records them in the host match of its
    * path maps (the checksum) and in the policy sets' Host marker; the rules themselves do not match on them.
    */
-  domains: ReadonlyArray<string> = [host]
+  domains: ReadonlyArray<string> = [host],
+  /** A HostRule's `applicationRootPath` and the listeners of the VS, whose ports get its redirects. */
+  appRoot?: { readonly path: string; readonly listeners: ReadonlyArray<Listener> }
 ) => {
   // A dedicated VS always records its domains (AKO calls this for every dedicated host); an SNI child only when a
   // HostRule added some.
@@ -399,6 +401,20 @@ const pathSwitching = (
         poolGroupChecksum(cluster, sorted, pgMarkers)
       ))
     }
+    // Application root (`crd_translator.go` BuildRegexAppRootForHostRule): `/` is matched as the root path, and a
+    // request for `/` is redirected (302) to it, one rule per listener port.
+    const rootRedirects: Array<Listener> = []
+    if (appRoot !== undefined) {
+      const hostHasRoot = paths.some((p) => p.path === "/")
+      for (const [i, rule] of rules.entries()) {
+        if (rule.path === "/") {
+          rootRedirects.push(...appRoot.listeners)
+          rules[i] = { ...rule, path: appRoot.path }
+        } else if (rule.path === appRoot.path && hostHasRoot) {
+          rootRedirects.push(...appRoot.listeners)
+        }
+      }
+    }
     rules.sort(byPathLength)
     const name = sniHttpPolicySetName(cluster, namespace, host)
     // The REST layer recomputes these two markers from the rules it sends: paths present, and the Ingress names.
@@ -416,7 +432,7 @@ const pathSwitching = (
         ...owned(settings, name, markers(cluster, policyMarkers)),
         http_security_policy: {},
         http_request_policy: {
-          rules: rules.map((rule, index) => ({
+          rules: rules.map((rule, index): Record<string, unknown> => ({
             name: `${name}-${index}`,
             index,
             enable: true,
@@ -434,6 +450,26 @@ const pathSwitching = (
               action: "HTTP_SWITCHING_SELECT_POOLGROUP",
               pool_group_ref: ref.poolGroup(rule.poolGroup)
             }
+          })).concat(rootRedirects.map((listener, i) => {
+            const index = rules.length + i
+            return {
+              name: `${name}-${index}`,
+              index,
+              enable: true,
+              match: {
+                path: { match_criteria: "EQUALS", match_case: "SENSITIVE", match_str: ["/"] },
+                vs_port: { match_criteria: "IS_IN", ports: [listener.port] }
+              },
+              redirect_action: {
+                protocol: listener.enableSsl ? "HTTPS" : "HTTP",
+                port: listener.port,
+                status_code: "HTTP_REDIRECT_STATUS_CODE_302",
+                path: {
+                  type: "URI_PARAM_TYPE_TOKENIZED",
+                  tokens: [{ type: "URI_TOKEN_TYPE_STRING", str_value: (appRoot?.path ?? "/").slice(1) }]
+                }
+              }
+            }
           }))
         }
       },
@@ -449,7 +485,7 @@ const pathSwitching = (
           servicePort: rule.servicePort,
           hosts: hostMatch
         })),
-        [],
+        rootRedirects.map(() => null),
         policyMarkers
       )
     )
@@ -635,7 +671,17 @@ export const translateShard = (
     }
     // A HostRule's Avi certificates replace the one from the Secret.
     const certificate = hostRule.certificateRefs.length > 0 ? undefined : certificateObject(settings, host, first)
-    const switching = pathSwitching(settings, host, hostPaths, false, rules, domainsOf(host))
+    const switching = pathSwitching(
+      settings,
+      host,
+      hostPaths,
+      false,
+      rules,
+      domainsOf(host),
+      hostRule.applicationRootPath === undefined ?
+        undefined :
+        { path: hostRule.applicationRootPath, listeners: [HTTP_SERVICE, HTTPS_SERVICE] }
+    )
     const policies = hostRule.overwrite ? [] : childPolicyOrder(switching.policies)
     const childName = sniChildVsName(cluster, host)
     const childMarkers: MarkerFields = { Namespace: first.namespace, Host: [host] }

@@ -173,6 +173,45 @@ describe("HostRule", () => {
   }, scaled(90_000))
 })
 
+describe("HostRule applicationRootPath", () => {
+  it("serves `/` from the application root after a redirect, in the controller's own terms", async () => {
+    const c = (cluster = await startShop())
+    await c.startReplica("ako-0")
+    c.kube.apply({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "shop", namespace: "shop" },
+      spec: {
+        ingressClassName: "avi-lb",
+        tls: [{ hosts: [HOST], secretName: "shop-tls" }],
+        rules: [{
+          host: HOST,
+          http: {
+            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "cart", port: { number: 80 } } } }]
+          }
+        }]
+      }
+    })
+    c.kube.apply(hostRule("shop", { applicationRootPath: "/store" }))
+    const policy = `${CLUSTER}--shop-${HOST}`
+    interface Rule {
+      readonly match?: { readonly path?: { readonly match_str?: ReadonlyArray<string> } }
+      readonly redirect_action?: { readonly port?: number; readonly protocol?: string }
+    }
+    const rules = await waitFor("the root redirects", () => {
+      const found = (c.avi.findByName("httppolicyset", policy)?.["http_request_policy"] as
+        | { readonly rules?: ReadonlyArray<Rule> }
+        | undefined)?.rules ?? []
+      return found.length === 3 ? found : undefined
+    })
+    expect(rules[0]?.match?.path?.match_str).toEqual(["/store"])
+    expect(rules.slice(1).map((r) => `${r.redirect_action?.protocol}:${r.redirect_action?.port}`)).toEqual([
+      "HTTP:80",
+      "HTTPS:443"
+    ])
+  }, scaled(90_000))
+})
+
 describe("HTTPRule", () => {
   it("switches a pool's algorithm and health monitor, and back when it is deleted", async () => {
     const c = (cluster = await startShop())

@@ -208,12 +208,12 @@ describe("HostRule on an SNI child", () => {
     }))
   })
 
-  it("with useRegex or applicationRootPath holds the host's child as AKO built it, and reports that on the rule", () => {
+  it("with useRegex holds the host's child as AKO built it, and reports that on the rule", () => {
     const plain = translateWith([]).desired.get("admin/c1--Shared-L7-7")!
     for (
       const virtualhost of [
         { fqdn: "secure.example.com", useRegex: true },
-        { fqdn: "secure.example.com", applicationRootPath: "/app" }
+        { fqdn: "secure.example.com", useRegex: true, applicationRootPath: "/app" }
       ]
     ) {
       const { desired, problems } = translateWith([hostRule("regex", virtualhost)])
@@ -230,6 +230,69 @@ describe("HostRule on an SNI child", () => {
         reason: "Unsupported"
       }))
     }
+  })
+
+  it("with applicationRootPath serves `/` from the root path, after a 302 on each listener port", () => {
+    const rule = hostRule("root", { fqdn: "secure.example.com", applicationRootPath: "/app" })
+    const { desired, problems } = translateWith([rule])
+    expect(problems).toEqual([])
+    const unit = desired.get("admin/c1--Shared-L7-7")!
+    expect(unit.heldVirtualServices).toBeUndefined()
+    const name = "c1--default-secure.example.com"
+    const policy = find(unit, "httppolicyset", name)!
+    const redirect = (port: number, protocol: string, index: number) => ({
+      name: `${name}-${index}`,
+      index,
+      enable: true,
+      match: {
+        path: { match_criteria: "EQUALS", match_case: "SENSITIVE", match_str: ["/"] },
+        vs_port: { match_criteria: "IS_IN", ports: [port] }
+      },
+      redirect_action: {
+        protocol,
+        port,
+        status_code: "HTTP_REDIRECT_STATUS_CODE_302",
+        path: { type: "URI_PARAM_TYPE_TOKENIZED", tokens: [{ type: "URI_TOKEN_TYPE_STRING", str_value: "app" }] }
+      }
+    })
+    expect(policy.body["http_request_policy"]).toEqual({
+      rules: [
+        {
+          name: `${name}-0`,
+          index: 0,
+          enable: true,
+          match: { path: { match_criteria: "BEGINS_WITH", match_case: "SENSITIVE", match_str: ["/app"] } },
+          switching_action: {
+            action: "HTTP_SWITCHING_SELECT_POOLGROUP",
+            pool_group_ref: "/api/poolgroup/?name=c1--default-secure.example.com_-secure"
+          }
+        },
+        redirect(80, "HTTP", 1),
+        redirect(443, "HTTPS", 2)
+      ]
+    })
+    expect(policy.body["markers"]).toContainEqual({ key: "Path", values: ["/app"] })
+    const plain = find(translateWith([]).desired.get("admin/c1--Shared-L7-7"), "httppolicyset", name)!
+    expect(policy.checksum).not.toBe(plain.checksum)
+  })
+
+  it("with applicationRootPath on a dedicated VS holds it as AKO built it (not built there yet)", () => {
+    const rule = hostRule("root", { fqdn: "secure.example.com", applicationRootPath: "/app" })
+    const { desired, problems } = translate(
+      makeSnapshot({
+        services: [web],
+        endpointSlices: [webSlice],
+        ingressClasses: [aviIngressClass("avi-lb")],
+        ingresses: [secureIngress],
+        secrets: [tlsSecret("default", "secure-tls")],
+        hostRules: [rule]
+      }),
+      settings({ shardVSSize: "DEDICATED" })
+    )
+    const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")!
+    expect(unit.heldVirtualServices).toEqual(["c1--secure.example.com-L7-dedicated"])
+    expect(unit.objects).toEqual([])
+    expect(problems).toContainEqual(expect.objectContaining({ reason: "Unsupported" }))
   })
 
   it("with httpPolicy.overwrite, useRegex has no effect in AKO: nothing is held", () => {
