@@ -359,7 +359,9 @@ export const makeMemory = (
 
     const matchesFilters = (entry: Entry, filters: AviListFilters): boolean => {
       for (const [key, raw] of Object.entries(filters)) {
-        if (raw === undefined || key === "include_name" || key === "page_size" || key === "page") continue
+        if (
+          raw === undefined || key === "include_name" || key === "page_size" || key === "page" || key === "label_value"
+        ) continue
         const value = String(raw)
         const object = entry.object
         if (key === "name" && object.name !== value) return false
@@ -367,6 +369,15 @@ export const makeMemory = (
         if (key === "name.in" && !value.split(",").includes(object.name ?? "")) return false
         if (key === "uuid" && object.uuid !== value) return false
         if (key === "created_by" && object["created_by"] !== value) return false
+        if (key === "label_key") {
+          const wanted = filters["label_value"]
+          const markers = Array.isArray(object["markers"]) ? object["markers"] as ReadonlyArray<unknown> : []
+          const carries = markers.some((marker) => {
+            const m = marker as { readonly key?: unknown; readonly values?: unknown }
+            return m.key === value && (wanted === undefined || (Array.isArray(m.values) && m.values.includes(wanted)))
+          })
+          if (!carries) return false
+        }
         if (key.endsWith("_ref.name")) {
           const ref = object[key.slice(0, -".name".length)]
           const name = typeof ref === "string" ? Option.getOrUndefined(parseRef(ref))?.name : undefined

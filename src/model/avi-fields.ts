@@ -8,6 +8,7 @@ import {
   observedDataScriptChecksum,
   observedL4PolicySetChecksum,
   observedPkiProfileChecksum,
+  observedStringGroupChecksum,
   sortedStrings
 } from "./checksum.js"
 import type { AviBody, AviObjectType, DesiredAviObject, ObjectId } from "./desired.js"
@@ -171,6 +172,8 @@ export const observedChecksum = (type: AviObjectType, body: AviBody, clusterName
       return String(observedCertificateChecksum(clusterName, body))
     case "pkiprofile":
       return String(observedPkiProfileChecksum(clusterName, body))
+    case "stringgroup":
+      return String(observedStringGroupChecksum(clusterName, body))
     default: {
       const stored = body[CHECKSUM_FIELD[type] ?? ""]
       return typeof stored === "string" ? stored : undefined

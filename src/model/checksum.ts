@@ -321,7 +321,10 @@ export interface PathMapInput {
   readonly name: string
   readonly paths: ReadonlyArray<string>
   readonly poolGroup: string
-  readonly matchCriteria: "BEGINS_WITH" | "EQUALS"
+  readonly matchCriteria: "BEGINS_WITH" | "EQUALS" | "REGEX_MATCH"
+  /** Regex paths: `INSENSITIVE`; absent otherwise (`""`). */
+  readonly matchCase?: string | undefined
+  readonly stringGroupRefs?: ReadonlyArray<string> | undefined
   readonly ingressName: string
   readonly servicePort: number
   /** The VS's domains when a HostRule gave the host aliases or a GSLB FQDN (checksum only; absent: `null`). */
@@ -340,8 +343,8 @@ const pathMapJson = (map: PathMapInput, checksum: number): string =>
     MatchCriteria: map.matchCriteria,
     Protocol: "",
     IngName: map.ingressName,
-    MatchCase: "",
-    StringGroupRefs: null,
+    MatchCase: map.matchCase ?? "",
+    StringGroupRefs: map.stringGroupRefs === undefined ? null : map.stringGroupRefs,
     SvcPort: map.servicePort
   })
 
@@ -449,6 +452,32 @@ export const observedDataScriptChecksum = (clusterName: string, body: Readonly<R
 }
 
 /** AKO's boot-time value for an SSLKeyAndCertificate it reads (the CA named by `ca_certs[0]`). */
+/**
+ * A string group (`AviStringGroupNode`): the cluster label, its key-value list and `longest_match`. AKO's GET side
+ * leaves the list out, so AKO rewrites its string groups at every start; ako-ts compares like with like instead.
+ */
+export const stringGroupChecksum = (
+  clusterName: string,
+  kv: ReadonlyArray<{ readonly key: string; readonly value?: string | undefined }>,
+  longestMatch: boolean | undefined
+): number =>
+  sum32(
+    clusterLabelChecksum(clusterName),
+    H(goJson(kv.map((entry) => ({ key: entry.key, ...(entry.value === undefined ? {} : { value: entry.value }) })))),
+    longestMatch === undefined ? 0 : H(goJson(longestMatch))
+  )
+
+export const observedStringGroupChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number =>
+  stringGroupChecksum(
+    clusterName,
+    asArray(body["kv"]).map((entry) => {
+      const record = asRecord(entry)
+      const value = record["value"]
+      return { key: asString(record["key"]), ...(typeof value === "string" ? { value } : {}) }
+    }),
+    typeof body["longest_match"] === "boolean" ? body["longest_match"] : undefined
+  )
+
 /** A PKI profile read at boot: its name and first CA certificate (`controller_obj_cache.go`). */
 export const observedPkiProfileChecksum = (clusterName: string, body: Readonly<Record<string, unknown>>): number =>
   sum32(

@@ -14,6 +14,7 @@ export type AviObjectType =
   | "vsdatascriptset"
   | "sslkeyandcertificate"
   | "pkiprofile"
+  | "stringgroup"
 
 export type AviBody = Readonly<Record<string, unknown>>
 

@@ -141,6 +141,8 @@ export interface HostRuleSettings {
   readonly hold: boolean
   /** `applicationRootPath` where ako-ts builds it (an SNI child): `/` is served from it, after a 302. */
   readonly applicationRootPath: string | undefined
+  /** `useRegex` where ako-ts builds it (an SNI child): paths match as regexes. */
+  readonly useRegex: boolean
   readonly problems: ReadonlyArray<Problem>
 }
 
@@ -164,6 +166,7 @@ export const NO_HOST_RULE: HostRuleSettings = {
   crdStatus: undefined,
   hold: false,
   applicationRootPath: undefined,
+  useRegex: false,
   problems: []
 }
 
@@ -208,13 +211,13 @@ export const hostRuleSettings = (
   // the application root of an SNI child; a regex, or an application root on a dedicated VS, it does not yet.
   const switchesPaths = target !== "parent" && vh.httpPolicy?.overwrite !== true
   const appRoot = vh.applicationRootPath ?? ""
-  const unbuilt = switchesPaths && (vh.useRegex === true || (appRoot !== "" && target === "dedicated"))
+  const unbuilt = switchesPaths && target === "dedicated" && (vh.useRegex === true || appRoot !== "")
   if (unbuilt) {
     problems.push({
       object: matched.ref,
       field: vh.useRegex === true ? "spec.virtualhost.useRegex" : "spec.virtualhost.applicationRootPath",
       reason: "Unsupported",
-      message: `${vh.useRegex === true ? "useRegex" : "applicationRootPath on a dedicated virtual service"} is ` +
+      message: `${vh.useRegex === true ? "useRegex" : "applicationRootPath"} on a dedicated virtual service is ` +
         `not supported by ako-ts yet; the virtual service of ${host} is left in Avi as it is (neither updated nor ` +
         "deleted) while this rule asks for it"
     })
@@ -244,6 +247,7 @@ export const hostRuleSettings = (
     crdStatus: { type: "HostRule", value: matched.key, status: "ACTIVE" },
     hold: unbuilt,
     applicationRootPath: switchesPaths && target === "child" && appRoot !== "" ? appRoot : undefined,
+    useRegex: switchesPaths && target === "child" && vh.useRegex === true,
     problems
   }
 }

@@ -2,6 +2,7 @@
  * L7 units from host paths: the shared `Shared-L7-<n>` parent with its insecure pools, SNI children for secure hosts
  * (reference/ako-objects.md §3.4–3.6), and DEDICATED virtual services (one per host).
  */
+import { createHash } from "node:crypto"
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields, PortProtoInput } from "./checksum.js"
 import {
@@ -14,6 +15,7 @@ import {
   poolGroupChecksum,
   sortedMembers,
   sortedStrings,
+  stringGroupChecksum,
   virtualServiceChecksum
 } from "./checksum.js"
 import { autoFqdn, owned, parentVsFields, unique, vsVipObject } from "./common.js"
@@ -177,7 +179,9 @@ const poolObjects = (
   p: HostPath,
   markerFields: MarkerFields,
   priorityLabel: string,
-  rule: PoolRuleSettings
+  rule: PoolRuleSettings,
+  /** The pool's own name when a regex HostRule renamed it; the PKI profile keeps the name the rule matched. */
+  poolName = name
 ): { readonly pki: DesiredAviObject | undefined; readonly pool: DesiredAviObject } => {
   const ca = rule.destinationCA
   const pkiName = `${name}-pkiprofile`
@@ -198,7 +202,7 @@ const poolObjects = (
     ),
     [p.source]
   )
-  return { pki, pool: poolObject(settings, name, p, markerFields, priorityLabel, rule, pki) }
+  return { pki, pool: poolObject(settings, poolName, p, markerFields, priorityLabel, rule, pki) }
 }
 
 /** The HTTPRule settings of a host path's pool. */
@@ -299,10 +303,42 @@ const hostRewritePolicy = (
   )
 }
 
+/** AKO's name for a pool or pool group of a host with regex paths (`GetEncodedSniPGPoolNameforRegex`). */
+export const regexObjectName = (clusterName: string, name: string): string =>
+  `${clusterName}--${createHash("sha1").update(name).digest("hex")}`
+
+/** AKO's string group of one regex path (`GetEncodedStringGroupName`): `ako-<cluster>-<sha1 of host+path>`. */
+export const stringGroupName = (clusterName: string, host: string, path: string): string =>
+  `${akoUser(clusterName)}-${createHash("sha1").update(host + path).digest("hex")}`
+
+const stringGroupRef = (name: string) => `/api/stringgroup?name=${name}`
+
+/** One regex path as AKO writes it: no `created_by` field, but a `created_by` marker (how AKO lists them). */
+const stringGroupObject = (settings: ModelSettings, name: string, path: string): DesiredAviObject => {
+  const kv = [{ key: path }]
+  return desiredObject(
+    "stringgroup",
+    name,
+    settings.tenantName,
+    {
+      name,
+      tenant_ref: ref.tenant(settings.tenantName),
+      kv,
+      type: "SG_TYPE_STRING",
+      longest_match: true,
+      markers: [...markers(settings.clusterName), { key: "created_by", values: [akoUser(settings.clusterName)] }]
+    },
+    [],
+    stringGroupChecksum(settings.clusterName, kv, true)
+  )
+}
+
 interface PathRule {
   readonly path: string
   readonly exact: boolean
   readonly poolGroup: string
+  /** The path map's name (AKO's `hppMap.Name`): the pool group's name before any regex renaming. */
+  readonly mapName: string
   readonly objectName: string
   readonly servicePort: number
 }
@@ -329,8 +365,13 @@ const pathSwitching = (
    */
   domains: ReadonlyArray<string> = [host],
   /** A HostRule's `applicationRootPath` and the listeners of the VS, whose ports get its redirects. */
-  appRoot?: { readonly path: string; readonly listeners: ReadonlyArray<Listener> }
+  appRoot?: { readonly path: string; readonly listeners: ReadonlyArray<Listener> },
+  /** A HostRule's `useRegex`: paths match as case-insensitive regexes, through string groups. */
+  regex = false
 ) => {
+  // With regex paths AKO renames the host's pools and pool groups `<cluster>--<sha1 of the name>`.
+  const named = (name: string) => regex ? regexObjectName(settings.clusterName, name) : name
+  const stringGroups: Array<DesiredAviObject> = []
   // A dedicated VS always records its domains (AKO calls this for every dedicated host); an SNI child only when a
   // HostRule added some.
   const hostMatch = dedicated || domains.length > 1 ? domains : undefined
@@ -347,7 +388,8 @@ const pathSwitching = (
     const groups = new Map<string, { first: HostPath; members: Array<{ pool_ref: string; ratio: number }> }>()
     for (const p of inNamespace) {
       const name = securePoolName(settings, p, dedicated)
-      if (pools.some((pool) => pool.name === name)) continue
+      const poolName = named(name)
+      if (pools.some((pool) => pool.name === poolName)) continue
       const built = poolObjects(
         settings,
         name,
@@ -360,23 +402,26 @@ const pathSwitching = (
           IngressName: [p.objectName]
         },
         priorityLabel(host, p.path),
-        poolRule(settings, crdRules, p, name, true)
+        poolRule(settings, crdRules, p, name, true),
+        poolName
       )
       if (built.pki !== undefined) pkiProfiles.push(built.pki)
       pools.push(from(built.pool, [p.source]))
-      const pgName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated)
+      const mapName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated)
+      const pgName = named(mapName)
       const group = groups.get(pgName)
       if (group === undefined) {
-        groups.set(pgName, { first: p, members: [{ pool_ref: ref.pool(name), ratio: p.ratio }] })
+        groups.set(pgName, { first: p, members: [{ pool_ref: ref.pool(poolName), ratio: p.ratio }] })
         rules.push({
           path: p.path,
           exact: p.pathType === "Exact",
           poolGroup: pgName,
+          mapName,
           objectName: p.objectName,
           servicePort: p.servicePort
         })
       } else {
-        group.members.push({ pool_ref: ref.pool(name), ratio: p.ratio })
+        group.members.push({ pool_ref: ref.pool(poolName), ratio: p.ratio })
       }
     }
     for (const [pgName, { first, members }] of groups) {
@@ -416,6 +461,15 @@ const pathSwitching = (
       }
     }
     rules.sort(byPathLength)
+    // A regex path is matched through a string group of its own, `ako-<cluster>-<sha1 of host and path>`.
+    const groupOf = (rule: PathRule) =>
+      regex && rule.path !== "" ? stringGroupName(settings.clusterName, host, rule.path) : undefined
+    for (const rule of rules) {
+      const group = groupOf(rule)
+      if (group !== undefined && !stringGroups.some((sg) => sg.name === group)) {
+        stringGroups.push(stringGroupObject(settings, group, rule.path))
+      }
+    }
     const name = sniHttpPolicySetName(cluster, namespace, host)
     // The REST layer recomputes these two markers from the rules it sends: paths present, and the Ingress names.
     const policyMarkers: MarkerFields = {
@@ -439,6 +493,14 @@ const pathSwitching = (
             // A path-less rule matches everything: AKO sends an empty match.
             match: rule.path === "" ?
               {} :
+              groupOf(rule) !== undefined ?
+              {
+                path: {
+                  match_criteria: "REGEX_MATCH",
+                  match_case: "INSENSITIVE",
+                  string_group_refs: [stringGroupRef(groupOf(rule) ?? "")]
+                }
+              } :
               {
                 path: {
                   match_criteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
@@ -473,25 +535,32 @@ const pathSwitching = (
           }))
         }
       },
-      unique(rules.map((r) => r.poolGroup)).map((pg): ObjectId => ({ type: "poolgroup", name: pg })),
+      [
+        ...unique(rules.map((r) => r.poolGroup)).map((pg): ObjectId => ({ type: "poolgroup", name: pg })),
+        ...unique(rules.flatMap((r) => groupOf(r) ?? [])).map((sg): ObjectId => ({ type: "stringgroup", name: sg }))
+      ],
       httpPolicySetChecksum(
         cluster,
-        rules.map((rule) => ({
-          name: rule.poolGroup,
-          paths: [rule.path],
-          poolGroup: rule.poolGroup,
-          matchCriteria: rule.exact ? "EQUALS" : "BEGINS_WITH",
-          ingressName: rule.objectName,
-          servicePort: rule.servicePort,
-          hosts: hostMatch
-        })),
+        rules.map((rule) => {
+          const group = groupOf(rule)
+          return {
+            name: rule.mapName,
+            paths: [rule.path],
+            poolGroup: rule.poolGroup,
+            matchCriteria: group !== undefined ? "REGEX_MATCH" : rule.exact ? "EQUALS" : "BEGINS_WITH",
+            ingressName: rule.objectName,
+            servicePort: rule.servicePort,
+            hosts: hostMatch,
+            ...(group === undefined ? {} : { matchCase: "INSENSITIVE", stringGroupRefs: [stringGroupRef(group)] })
+          }
+        }),
         rootRedirects.map(() => null),
         policyMarkers
       )
     )
     policies.push({ policy, firstPath: rules[0]?.path ?? "" })
   }
-  return { pkiProfiles, pools, poolGroups, policies }
+  return { pkiProfiles, stringGroups, pools, poolGroups, policies }
 }
 
 /**
@@ -651,7 +720,6 @@ export const translateShard = (
 
   const children: Array<DesiredAviObject> = []
   const childNames: Array<string> = []
-  const heldChildren: Array<string> = []
   const statuses: Array<StatusIntent> = []
   const secureByHost = groupBy(secure, (p) => p.host)
   for (const host of secureHosts) {
@@ -659,16 +727,6 @@ export const translateShard = (
     const first = hostPaths[0]
     if (first === undefined) continue
     const hostRule = childRules.get(host) ?? vsHostRule(rules, host, "child")
-    if (hostRule.hold) {
-      // Left in Avi as it is; the parent still counts it among its children, as AKO's model does.
-      const heldName = sniChildVsName(cluster, host)
-      childNames.push(heldName)
-      heldChildren.push(heldName)
-      for (const source of ownersOf(hostPaths)) {
-        statuses.push({ object: source, vsVip: vsName, virtualService: heldName, hosts: [host] })
-      }
-      continue
-    }
     // A HostRule's Avi certificates replace the one from the Secret.
     const certificate = hostRule.certificateRefs.length > 0 ? undefined : certificateObject(settings, host, first)
     const switching = pathSwitching(
@@ -680,7 +738,8 @@ export const translateShard = (
       domainsOf(host),
       hostRule.applicationRootPath === undefined ?
         undefined :
-        { path: hostRule.applicationRootPath, listeners: [HTTP_SERVICE, HTTPS_SERVICE] }
+        { path: hostRule.applicationRootPath, listeners: [HTTP_SERVICE, HTTPS_SERVICE] },
+      hostRule.useRegex
     )
     const policies = hostRule.overwrite ? [] : childPolicyOrder(switching.policies)
     const childName = sniChildVsName(cluster, host)
@@ -754,6 +813,7 @@ export const translateShard = (
         ...switching.pkiProfiles,
         ...switching.pools,
         ...switching.poolGroups,
+        ...switching.stringGroups,
         ...policies,
         child
       ].map((object) => object.sources === undefined ? from(object, hostSources) : object)
@@ -840,8 +900,7 @@ export const translateShard = (
       parent,
       ...children
     ],
-    statuses: sortedStatuses,
-    ...(heldChildren.length === 0 ? {} : { heldVirtualServices: heldChildren })
+    statuses: sortedStatuses
   }
 }
 

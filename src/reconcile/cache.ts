@@ -29,6 +29,8 @@ export const OWNED_TYPES: ReadonlyArray<AviObjectType> = [
   "pkiprofile",
   "pool",
   "poolgroup",
+  // A HostRule's regex paths; referenced by policy sets.
+  "stringgroup",
   "httppolicyset",
   "vsdatascriptset",
   "l4policyset",
@@ -219,8 +221,11 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 
     const listType = (type: AviObjectType) => {
+      // VsVips carry no created_by; string groups carry it as a marker only (AKO lists them by that label).
       const filters = type === "vsvip"
         ? { "name.contains": prefix }
+        : type === "stringgroup"
+        ? { label_key: "created_by", label_value: createdBy }
         : { created_by: createdBy }
       const withCloud = CLOUD_FILTERED.has(type) ? { ...filters, "cloud_ref.name": config.cloudName } : filters
       return avi.list(type, { ...withCloud, include_name: true, page_size: 100 }, { tenant: listTenant }).pipe(

@@ -329,7 +329,9 @@ const DELETE_RANK: Readonly<Record<AviObjectType, number>> = {
   poolgroup: 6,
   pool: 7,
   // Referenced by pools (HTTPRule `destinationCA`): after them.
-  pkiprofile: 8
+  pkiprofile: 8,
+  // Referenced by policy sets (a HostRule's regex paths): after them.
+  stringgroup: 4.5
 }
 
 /** Deletes in a safe order: what refers comes before what is referred to. */

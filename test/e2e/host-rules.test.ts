@@ -212,6 +212,31 @@ describe("HostRule applicationRootPath", () => {
   }, scaled(90_000))
 })
 
+describe("HostRule useRegex", () => {
+  it("matches the host's paths as regexes through string groups, and puts everything back when it goes", async () => {
+    const c = (cluster = await startShop())
+    await c.startReplica("ako-0")
+    const plainPool = `${CLUSTER}--shop-${HOST}_cart-shop`
+    await waitFor("the pool", () => c.avi.findByName("pool", plainPool))
+    c.kube.apply(hostRule("shop", { useRegex: true }))
+    const groups = () => c.avi.objects("stringgroup").filter((sg) => String(sg["name"]).startsWith(`ako-${CLUSTER}-`))
+    await waitFor(
+      "the string group and the renamed pool",
+      () => groups().length === 1 && c.avi.findByName("pool", plainPool) === undefined
+    )
+    expect(groups()[0]?.["kv"]).toEqual([{ key: "/cart" }])
+    const policy = c.avi.findByName("httppolicyset", `${CLUSTER}--shop-${HOST}`)
+    const rule = (policy?.["http_request_policy"] as { rules: ReadonlyArray<{ match?: { path?: unknown } }> }).rules[0]
+    expect(rule?.match?.path).toMatchObject({ match_criteria: "REGEX_MATCH", match_case: "INSENSITIVE" })
+
+    c.kube.delete("ako.vmware.com/v1beta1/HostRule", "shop", "shop")
+    await waitFor(
+      "the plain pool back and the string group gone",
+      () => groups().length === 0 && c.avi.findByName("pool", plainPool) !== undefined
+    )
+  }, scaled(90_000))
+})
+
 describe("HTTPRule", () => {
   it("switches a pool's algorithm and health monitor, and back when it is deleted", async () => {
     const c = (cluster = await startShop())
@@ -289,7 +314,8 @@ describe("a takeover with rules in place", () => {
       tls: { sslKeyCertificate: { name: "team-cert", type: "ref" } },
       wafPolicy: "System-WAF-Policy",
       httpPolicy: { policySets: ["team-headers"] },
-      analyticsPolicy: { fullClientLogs: { enabled: true, throttle: "LOW" }, logAllHeaders: true }
+      analyticsPolicy: { fullClientLogs: { enabled: true, throttle: "LOW" }, logAllHeaders: true },
+      useRegex: true
     }))
     c.kube.apply({
       apiVersion: "ako.vmware.com/v1beta1",
@@ -300,9 +326,15 @@ describe("a takeover with rules in place", () => {
     // A short Avi request timeout brings the late-write repair pass (a full re-read and diff) within seconds.
     const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
     const first = await c.startReplica("ako-0", env)
-    await waitFor("the rules applied", () =>
-      child(c)?.["waf_policy_ref"] !== undefined &&
-      c.avi.findByName("pool", `${CLUSTER}--shop-${HOST}_cart-shop`)?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
+    await waitFor(
+      "the rules applied",
+      () =>
+        child(c)?.["waf_policy_ref"] !== undefined && c.avi.objects("stringgroup").some((sg) =>
+          String(sg["name"]).startsWith(`ako-${CLUSTER}-`)
+        ) &&
+        // The regex HostRule renames the host's pools; the HTTPRule reached them before the renaming, as in AKO.
+        c.avi.objects("pool").some((pool) => pool["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
+    )
     await first.stop("SIGTERM")
 
     const second = await c.startReplica("ako-1", env)

@@ -2,6 +2,7 @@
  * HostRule in the model, field group by field group (reference/ako-crds.md §1.3–1.9): which VS a rule lands on, what
  * it sets there as AKO's REST layer sends it, and that without the rule everything is back at AKO's defaults.
  */
+import { createHash } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import type { HostRule, HostRuleVirtualHost } from "../../src/model/index.js"
 import { hostRuleFor, makeSnapshot, translate } from "../../src/model/index.js"
@@ -208,28 +209,41 @@ describe("HostRule on an SNI child", () => {
     }))
   })
 
-  it("with useRegex holds the host's child as AKO built it, and reports that on the rule", () => {
-    const plain = translateWith([]).desired.get("admin/c1--Shared-L7-7")!
-    for (
-      const virtualhost of [
-        { fqdn: "secure.example.com", useRegex: true },
-        { fqdn: "secure.example.com", useRegex: true, applicationRootPath: "/app" }
-      ]
-    ) {
-      const { desired, problems } = translateWith([hostRule("regex", virtualhost)])
-      const unit = desired.get("admin/c1--Shared-L7-7")!
-      expect(unit.heldVirtualServices).toEqual(["c1--secure.example.com"])
-      // Nothing of the host is written (or, being unwanted, deleted): its child, certificate, pools, policies.
-      expect(unit.objects.filter((o) => o.name.includes("secure.example.com"))).toEqual([])
-      // The parent still counts the child, as AKO's model does: its checksum does not change.
-      expect(find(unit, "virtualservice", "c1--Shared-L7-7")!.checksum)
-        .toBe(find(plain, "virtualservice", "c1--Shared-L7-7")!.checksum)
-      expect(unit.statuses.map((s) => s.virtualService)).toEqual(["c1--secure.example.com"])
-      expect(problems).toContainEqual(expect.objectContaining({
-        object: { kind: "HostRule", namespace: "team", name: "regex" },
-        reason: "Unsupported"
-      }))
-    }
+  it("with useRegex matches paths as case-insensitive regexes through string groups, and renames pools as AKO", () => {
+    const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
+    const rule = hostRule("regex", { fqdn: "secure.example.com", useRegex: true })
+    const { desired, problems } = translateWith([rule])
+    expect(problems).toEqual([])
+    const unit = desired.get("admin/c1--Shared-L7-7")!
+    const pool = `c1--${sha1("c1--default-secure.example.com_-secure")}`
+    const group = `ako-c1-${sha1("secure.example.com/")}`
+    expect(find(unit, "pool", pool)).toBeDefined()
+    expect(find(unit, "pool", "c1--default-secure.example.com_-secure")).toBeUndefined()
+    expect(find(unit, "poolgroup", pool)!.body["members"]).toEqual([{ pool_ref: `/api/pool?name=${pool}`, ratio: 100 }])
+    expect(find(unit, "stringgroup", group)!.body).toEqual({
+      name: group,
+      tenant_ref: "/api/tenant/?name=admin",
+      kv: [{ key: "/" }],
+      type: "SG_TYPE_STRING",
+      longest_match: true,
+      markers: [{ key: "clustername", values: ["c1"] }, { key: "created_by", values: ["ako-c1"] }]
+    })
+    const policy = find(unit, "httppolicyset", "c1--default-secure.example.com")!
+    expect((policy.body["http_request_policy"] as { rules: ReadonlyArray<unknown> }).rules[0]).toMatchObject({
+      match: {
+        path: {
+          match_criteria: "REGEX_MATCH",
+          match_case: "INSENSITIVE",
+          string_group_refs: [`/api/stringgroup?name=${group}`]
+        }
+      },
+      switching_action: { pool_group_ref: `/api/poolgroup/?name=${pool}` }
+    })
+    expect(policy.dependsOn).toContainEqual({ type: "stringgroup", name: group })
+    const order = unit.objects.map((o) => `${o.type}:${o.name}`)
+    expect(order.indexOf(`stringgroup:${group}`)).toBeLessThan(
+      order.indexOf("httppolicyset:c1--default-secure.example.com")
+    )
   })
 
   it("with applicationRootPath serves `/` from the root path, after a 302 on each listener port", () => {

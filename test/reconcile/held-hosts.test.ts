@@ -1,7 +1,6 @@
 /**
- * A host whose HostRule asks for what ako-ts does not build yet (useRegex, applicationRootPath) is held: its SNI
- * child and everything the child links to stay in Avi as AKO built them, neither rewritten nor deleted, while the
- * rest of its shard is reconciled as usual.
+ * A dedicated VS whose HostRule asks for what ako-ts does not build there yet (useRegex, applicationRootPath) is
+ * held: it and everything it links to stay in Avi as AKO built them, neither rewritten nor deleted.
  */
 import { describe, expect, it } from "vitest"
 import type { DesiredUnit, HostRule } from "../../src/model/index.js"
@@ -10,7 +9,8 @@ import { planUnit, toCached, unitView, viewOf } from "../../src/reconcile/index.
 import { aviIngressClass, clusterIpService, ingress, slice, tlsSecret } from "../model/fixtures/builders.js"
 import { desiredOf, unitOf } from "./support.js"
 
-const KEY = "admin/c1--Shared-L7-7"
+const KEY = "admin/c1--secure.example.com-L7-dedicated"
+const DEDICATED = { shardVSSize: "DEDICATED" } as const
 const web = clusterIpService("default", "web", [{ name: "http", port: 80, targetPort: 8080 }])
 const parts = (hostRules: ReadonlyArray<HostRule>, endpoints = ["10.2.0.1"]) => ({
   services: [web],
@@ -43,21 +43,21 @@ const stored = (unit: DesiredUnit): ReadonlyArray<CachedObject> =>
   )
 
 describe("a host held for a HostRule feature ako-ts does not build", () => {
-  const built = unitOf(desiredOf(parts([])), KEY)
+  const built = unitOf(desiredOf(parts([]), DEDICATED), KEY)
   const view = viewOf(stored(built))
 
   it("is neither rewritten nor deleted, even when its backends change", () => {
-    const held = unitOf(desiredOf(parts([regexRule], ["10.2.0.9"])), KEY)
-    expect(held.heldVirtualServices).toEqual(["c1--secure.example.com"])
+    const held = unitOf(desiredOf(parts([regexRule], ["10.2.0.9"]), DEDICATED), KEY)
+    expect(held.heldVirtualServices).toEqual(["c1--secure.example.com-L7-dedicated"])
     const plan = planUnit(held, unitView(view, KEY))
     expect(plan.operations).toEqual([])
   })
 
   it("is updated again once the rule no longer asks for it", () => {
-    const plain = unitOf(desiredOf(parts([], ["10.2.0.9"])), KEY)
+    const plain = unitOf(desiredOf(parts([], ["10.2.0.9"]), DEDICATED), KEY)
     const plan = planUnit(plain, unitView(view, KEY))
     expect(plan.operations.map((o) => `${o.op} ${o.type} ${o.name}`)).toEqual([
-      "update pool c1--default-secure.example.com_api-secure"
+      "update pool c1--default-secure.example.com_api-secure-L7-dedicated"
     ])
   })
 })

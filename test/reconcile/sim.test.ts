@@ -96,6 +96,7 @@ describe("reconcile against the Avi simulator", () => {
             "pkiprofile",
             "pool",
             "poolgroup",
+            "stringgroup",
             "httppolicyset",
             "vsdatascriptset",
             "l4policyset",
