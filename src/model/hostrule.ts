@@ -141,7 +141,7 @@ export interface HostRuleSettings {
   readonly hold: boolean
   /** `applicationRootPath` where ako-ts builds it (an SNI child): `/` is served from it, after a 302. */
   readonly applicationRootPath: string | undefined
-  /** `useRegex` where ako-ts builds it (an SNI child): paths match as regexes. */
+  /** `useRegex` where AKO applies it (an SNI child or a dedicated VS): paths match as regexes. */
   readonly useRegex: boolean
   readonly problems: ReadonlyArray<Problem>
 }
@@ -211,15 +211,14 @@ export const hostRuleSettings = (
   // the application root of an SNI child; a regex, or an application root on a dedicated VS, it does not yet.
   const switchesPaths = target !== "parent" && vh.httpPolicy?.overwrite !== true
   const appRoot = vh.applicationRootPath ?? ""
-  const unbuilt = switchesPaths && target === "dedicated" && (vh.useRegex === true || appRoot !== "")
+  const unbuilt = switchesPaths && target === "dedicated" && appRoot !== ""
   if (unbuilt) {
     problems.push({
       object: matched.ref,
-      field: vh.useRegex === true ? "spec.virtualhost.useRegex" : "spec.virtualhost.applicationRootPath",
+      field: "spec.virtualhost.applicationRootPath",
       reason: "Unsupported",
-      message: `${vh.useRegex === true ? "useRegex" : "applicationRootPath"} on a dedicated virtual service is ` +
-        `not supported by ako-ts yet; the virtual service of ${host} is left in Avi as it is (neither updated nor ` +
-        "deleted) while this rule asks for it"
+      message: "applicationRootPath on a dedicated virtual service is not supported by ako-ts yet; the virtual " +
+        `service of ${host} is left in Avi as it is (neither updated nor deleted) while this rule asks for it`
     })
   }
   const icap = vh.icapProfile ?? []
@@ -247,7 +246,7 @@ export const hostRuleSettings = (
     crdStatus: { type: "HostRule", value: matched.key, status: "ACTIVE" },
     hold: unbuilt,
     applicationRootPath: switchesPaths && target === "child" && appRoot !== "" ? appRoot : undefined,
-    useRegex: switchesPaths && target === "child" && vh.useRegex === true,
+    useRegex: switchesPaths && vh.useRegex === true,
     problems
   }
 }

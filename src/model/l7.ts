@@ -926,7 +926,8 @@ export const translateDedicated = (
     virtualService: vsName,
     hosts: [host]
   }))
-  // AKO applies regex and app-root paths to a secure dedicated VS only; ako-ts holds such a VS as it is.
+  // An application root on a secure dedicated VS (AKO applies none on an insecure one) is not built yet: ako-ts
+  // holds such a VS as AKO built it.
   if (hostRule.hold && secure) {
     return {
       key: unitKey(tenant, vsName),
@@ -959,7 +960,8 @@ export const translateDedicated = (
       vsMarkers
     ) :
     undefined
-  const switching = pathSwitching(settings, host, paths, true, rules, domains)
+  // AKO switches regex paths on a secure dedicated VS only.
+  const switching = pathSwitching(settings, host, paths, true, rules, domains, undefined, hostRule.useRegex && secure)
   const allPolicies = hostRule.overwrite ?
     [] :
     [...switching.policies.map(({ policy }) => policy), ...(redirect === undefined ? [] : [redirect])]
@@ -1024,6 +1026,7 @@ export const translateDedicated = (
       ...switching.pkiProfiles,
       ...switching.pools,
       ...switching.poolGroups,
+      ...switching.stringGroups,
       ...allPolicies,
       virtualService
     ],

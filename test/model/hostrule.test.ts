@@ -290,6 +290,25 @@ describe("HostRule on an SNI child", () => {
     expect(policy.checksum).not.toBe(plain.checksum)
   })
 
+  it("with useRegex on a secure dedicated VS switches regex paths there too", () => {
+    const rule = hostRule("regex", { fqdn: "secure.example.com", useRegex: true })
+    const { desired } = translate(
+      makeSnapshot({
+        services: [web],
+        endpointSlices: [webSlice],
+        ingressClasses: [aviIngressClass("avi-lb")],
+        ingresses: [secureIngress],
+        secrets: [tlsSecret("default", "secure-tls")],
+        hostRules: [rule]
+      }),
+      settings({ shardVSSize: "DEDICATED" })
+    )
+    const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")!
+    expect(unit.heldVirtualServices).toBeUndefined()
+    expect(unit.objects.filter((o) => o.type === "stringgroup")).toHaveLength(1)
+    expect(find(unit, "pool", "c1--default-secure.example.com_-secure-L7-dedicated")).toBeUndefined()
+  })
+
   it("with applicationRootPath on a dedicated VS holds it as AKO built it (not built there yet)", () => {
     const rule = hostRule("root", { fqdn: "secure.example.com", applicationRootPath: "/app" })
     const { desired, problems } = translate(

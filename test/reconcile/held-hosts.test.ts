@@ -1,6 +1,6 @@
 /**
- * A dedicated VS whose HostRule asks for what ako-ts does not build there yet (useRegex, applicationRootPath) is
- * held: it and everything it links to stay in Avi as AKO built them, neither rewritten nor deleted.
+ * A dedicated VS whose HostRule asks for what ako-ts does not build there yet (applicationRootPath) is held: it and
+ * everything it links to stay in Avi as AKO built them, neither rewritten nor deleted.
  */
 import { describe, expect, it } from "vitest"
 import type { DesiredUnit, HostRule } from "../../src/model/index.js"
@@ -31,9 +31,9 @@ const parts = (hostRules: ReadonlyArray<HostRule>, endpoints = ["10.2.0.1"]) => 
   secrets: [tlsSecret("default", "secure-tls")],
   hostRules
 })
-const regexRule: HostRule = {
-  metadata: { name: "regex", namespace: "default" },
-  spec: { virtualhost: { fqdn: "secure.example.com", useRegex: true } }
+const rootRule: HostRule = {
+  metadata: { name: "root", namespace: "default" },
+  spec: { virtualhost: { fqdn: "secure.example.com", applicationRootPath: "/app" } }
 }
 
 /** What AKO left in Avi for the unit: its objects as stored, each with a uuid. */
@@ -47,7 +47,7 @@ describe("a host held for a HostRule feature ako-ts does not build", () => {
   const view = viewOf(stored(built))
 
   it("is neither rewritten nor deleted, even when its backends change", () => {
-    const held = unitOf(desiredOf(parts([regexRule], ["10.2.0.9"]), DEDICATED), KEY)
+    const held = unitOf(desiredOf(parts([rootRule], ["10.2.0.9"]), DEDICATED), KEY)
     expect(held.heldVirtualServices).toEqual(["c1--secure.example.com-L7-dedicated"])
     const plan = planUnit(held, unitView(view, KEY))
     expect(plan.operations).toEqual([])
