@@ -81,7 +81,8 @@ export const hostRuleCertificate = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
   host: string,
-  source: ObjectRef
+  source: ObjectRef,
+  field: string
 ): Either.Either<Certificate, Problem> | undefined => {
   const matched = hostRuleFor(snapshot.hostRules, host)
   const certificate = matched?.rule.spec?.virtualhost?.tls?.sslKeyCertificate
@@ -98,7 +99,7 @@ export const hostRuleCertificate = (
     ),
     (e) => ({
       object: source,
-      field: "spec.rules[].host",
+      field,
       reason: e.reason,
       message: `${e.message} (named by HostRule ${matched.key}); host ${host} is not served`
     })
@@ -181,7 +182,7 @@ export const parseIngress = (
     if (cached !== undefined) return cached
     const secretName = tlsSecretOf.get(host)
     let result: Either.Either<Certificate, Problem> | undefined
-    const ruled = hostRuleCertificate(snapshot, settings, host, source)
+    const ruled = hostRuleCertificate(snapshot, settings, host, source, "spec.rules[].host")
     if (ruled !== undefined) {
       // A HostRule's certificate makes the host secure, with or without a `spec.tls` entry (which it overrides).
       result = ruled

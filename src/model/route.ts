@@ -8,7 +8,7 @@ import { Either } from "effect"
 import type { Problem } from "./desired.js"
 import { namespaceAccepted } from "./filters.js"
 import type { Certificate, HostPath } from "./ingress.js"
-import { certificateFromSecret } from "./ingress.js"
+import { certificateFromSecret, hostRuleCertificate } from "./ingress.js"
 import type { ClusterSnapshot, ObjectRef, Route, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
@@ -63,7 +63,12 @@ export const parseRoute = (
     }
   }
   let certificate: Certificate | undefined
-  if (termination === "edge") {
+  // A HostRule's certificate makes the host secure and wins over the Route's own (AKO `ParseHostPathForRoute`).
+  const ruled = hostRuleCertificate(snapshot, settings, host, source, "spec.host")
+  if (ruled !== undefined && Either.isLeft(ruled)) return { paths: [], problems: [ruled.left] }
+  if (ruled !== undefined) {
+    certificate = ruled.right
+  } else if (termination === "edge") {
     if (hasPem(tls?.certificate) && hasPem(tls?.key)) {
       certificate = {
         name: tlsCertName(settings.clusterName, host),
@@ -150,7 +155,8 @@ export const parseRoute = (
     paths.push({
       ...base,
       certificate,
-      redirect: certificate !== undefined && insecurePolicy === "Redirect",
+      // AKO gives a host secured by a HostRule no redirect, whatever the Route's policy says (a quirk, reproduced).
+      redirect: certificate !== undefined && ruled === undefined && insecurePolicy === "Redirect",
       insecureEdgeAllow: false
     })
     if (certificate !== undefined && insecurePolicy === "Allow") {

@@ -465,3 +465,36 @@ describe("HostRule GSLB FQDN on an insecure host", () => {
       .not.toBe(find(unit, "virtualservice", "c1--Shared-L7-3")!.checksum)
   })
 })
+
+describe("HostRule certificates on OpenShift Routes", () => {
+  const route = (tls?: Record<string, string>) => ({
+    metadata: { name: "r1", namespace: "default" },
+    spec: {
+      host: "secure.example.com",
+      path: "/",
+      to: { kind: "Service", name: "web", weight: 100 },
+      port: { targetPort: "http" },
+      ...(tls === undefined ? {} : { tls })
+    }
+  })
+  const run = (routes: ReadonlyArray<ReturnType<typeof route>>, rules: ReadonlyArray<HostRule>) =>
+    translate(makeSnapshot({ services: [web], endpointSlices: [webSlice], routes, hostRules: rules }), settings())
+  const avi = hostRule("ref", { fqdn: "secure.example.com", tls: { sslKeyCertificate: { name: "avi", type: "ref" } } })
+
+  it("secure a Route without TLS of its own, without a redirect (as AKO)", () => {
+    const unit = run([route()], [avi]).desired.get("admin/c1--Shared-L7-7")
+    expect(find(unit, "virtualservice", "c1--secure.example.com")!.body["ssl_key_and_certificate_refs"]).toEqual([
+      "/api/sslkeyandcertificate?name=avi"
+    ])
+    expect(find(unit, "httppolicyset", "c1--Shared-L7-7")).toBeUndefined()
+  })
+
+  it("win over an edge Route's own certificate, and drop its redirect (a quirk of AKO, reproduced)", () => {
+    const edge = route({ termination: "edge", insecureEdgeTerminationPolicy: "Redirect" })
+    const unit = run([edge], [avi]).desired.get("admin/c1--Shared-L7-7")
+    expect(find(unit, "virtualservice", "c1--secure.example.com")!.body["ssl_key_and_certificate_refs"]).toEqual([
+      "/api/sslkeyandcertificate?name=avi"
+    ])
+    expect(find(unit, "httppolicyset", "c1--Shared-L7-7")).toBeUndefined()
+  })
+})
