@@ -2,7 +2,6 @@
  * L7 units from host paths: the shared `Shared-L7-<n>` parent with its insecure pools, SNI children for secure hosts
  * (reference/ako-objects.md §3.4–3.6), and DEDICATED virtual services (one per host).
  */
-import { createHash } from "node:crypto"
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields, PortProtoInput } from "./checksum.js"
 import {
@@ -46,6 +45,7 @@ import {
 } from "./names.js"
 import { checksumServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
+import { sha1Hex } from "./sha1.js"
 
 /**
  * AKO `utils.HTTP_DS_SCRIPT_MODIFIED`, byte for byte: the Host header without its `:port` plus the first path token
@@ -304,12 +304,11 @@ const hostRewritePolicy = (
 }
 
 /** AKO's name for a pool or pool group of a host with regex paths (`GetEncodedSniPGPoolNameforRegex`). */
-export const regexObjectName = (clusterName: string, name: string): string =>
-  `${clusterName}--${createHash("sha1").update(name).digest("hex")}`
+export const regexObjectName = (clusterName: string, name: string): string => `${clusterName}--${sha1Hex(name)}`
 
 /** AKO's string group of one regex path (`GetEncodedStringGroupName`): `ako-<cluster>-<sha1 of host+path>`. */
 export const stringGroupName = (clusterName: string, host: string, path: string): string =>
-  `${akoUser(clusterName)}-${createHash("sha1").update(host + path).digest("hex")}`
+  `${akoUser(clusterName)}-${sha1Hex(host + path)}`
 
 const stringGroupRef = (name: string) => `/api/stringgroup?name=${name}`
 
