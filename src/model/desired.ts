@@ -66,11 +66,6 @@ export interface DesiredUnit {
   /** Dependency order: VsVip, certificates, pools, pool groups, policies, datascripts, VS (then SNI children). */
   readonly objects: ReadonlyArray<DesiredAviObject>
   readonly statuses: ReadonlyArray<StatusIntent>
-  /**
-   * Virtual services of this unit (SNI children, or the dedicated VS) that ako-ts leaves in Avi as they are, with
-   * everything they link to: a feature ako-ts does not build yet shapes them. Neither written nor deleted.
-   */
-  readonly heldVirtualServices?: ReadonlyArray<string> | undefined
 }
 
 export type DesiredState = ReadonlyMap<string, DesiredUnit>

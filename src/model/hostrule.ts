@@ -134,12 +134,7 @@ export interface HostRuleSettings {
   /** The GSLB FQDN: a domain name of the host that is not put into DNS. */
   readonly gslbFqdn: string | undefined
   readonly crdStatus: CrdStatusMetadata | undefined
-  /**
-   * The rule asks for what ako-ts does not build yet (`useRegex`, `applicationRootPath`): rather than undo what AKO
-   * built for it, the host's virtual service is held, left in Avi as it is.
-   */
-  readonly hold: boolean
-  /** `applicationRootPath` where ako-ts builds it (an SNI child): `/` is served from it, after a 302. */
+  /** `applicationRootPath` where AKO applies it (an SNI child or a dedicated VS): `/` is served from it, after a 302. */
   readonly applicationRootPath: string | undefined
   /** `useRegex` where AKO applies it (an SNI child or a dedicated VS): paths match as regexes. */
   readonly useRegex: boolean
@@ -164,7 +159,6 @@ export const NO_HOST_RULE: HostRuleSettings = {
   aliases: [],
   gslbFqdn: undefined,
   crdStatus: undefined,
-  hold: false,
   applicationRootPath: undefined,
   useRegex: false,
   problems: []
@@ -207,20 +201,9 @@ export const hostRuleSettings = (
         "Configuration is ignored"
     })
   }
-  // AKO applies them only where it switches paths: not on a shared parent, and not with `overwrite`. ako-ts builds
-  // the application root of an SNI child; a regex, or an application root on a dedicated VS, it does not yet.
+  // AKO applies them only where it switches paths: not on a shared parent, and not with `overwrite`.
   const switchesPaths = target !== "parent" && vh.httpPolicy?.overwrite !== true
   const appRoot = vh.applicationRootPath ?? ""
-  const unbuilt = switchesPaths && target === "dedicated" && appRoot !== ""
-  if (unbuilt) {
-    problems.push({
-      object: matched.ref,
-      field: "spec.virtualhost.applicationRootPath",
-      reason: "Unsupported",
-      message: "applicationRootPath on a dedicated virtual service is not supported by ako-ts yet; the virtual " +
-        `service of ${host} is left in Avi as it is (neither updated nor deleted) while this rule asks for it`
-    })
-  }
   const icap = vh.icapProfile ?? []
   return {
     rule: matched,
@@ -244,8 +227,7 @@ export const hostRuleSettings = (
     aliases: target === "parent" ? [] : [...new Set(vh.aliases ?? [])],
     gslbFqdn: (vh.gslb?.fqdn ?? "") === "" ? undefined : vh.gslb?.fqdn,
     crdStatus: { type: "HostRule", value: matched.key, status: "ACTIVE" },
-    hold: unbuilt,
-    applicationRootPath: switchesPaths && target === "child" && appRoot !== "" ? appRoot : undefined,
+    applicationRootPath: switchesPaths && appRoot !== "" ? appRoot : undefined,
     useRegex: switchesPaths && vh.useRegex === true,
     problems
   }

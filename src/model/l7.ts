@@ -517,7 +517,11 @@ const pathSwitching = (
               name: `${name}-${index}`,
               index,
               enable: true,
+              // Where AKO records the VS's domains in the policy set, its redirects carry them as a host match.
               match: {
+                ...(hostMatch === undefined ?
+                  {} :
+                  { host_hdr: { match_criteria: "HDR_EQUALS", value: sortedStrings(hostMatch) } }),
                 path: { match_criteria: "EQUALS", match_case: "SENSITIVE", match_str: ["/"] },
                 vs_port: { match_criteria: "IS_IN", ports: [listener.port] }
               },
@@ -553,7 +557,7 @@ const pathSwitching = (
             ...(group === undefined ? {} : { matchCase: "INSENSITIVE", stringGroupRefs: [stringGroupRef(group)] })
           }
         }),
-        rootRedirects.map(() => null),
+        rootRedirects.map(() => hostMatch ?? null),
         policyMarkers
       )
     )
@@ -925,20 +929,6 @@ export const translateDedicated = (
     virtualService: vsName,
     hosts: [host]
   }))
-  // An application root on a secure dedicated VS (AKO applies none on an insecure one) is not built yet: ako-ts
-  // holds such a VS as AKO built it.
-  if (hostRule.hold && secure) {
-    return {
-      key: unitKey(tenant, vsName),
-      kind: "L7Dedicated",
-      tenant,
-      virtualService: vsName,
-      owners: ownersOf(paths),
-      objects: [],
-      statuses,
-      heldVirtualServices: [vsName]
-    }
-  }
   const domains = unique([host, ...hostRule.aliases])
   const vsVip = vsVipObject(settings, vsName, domains, hostRule.loadBalancerIP)
   const certificate = securePath === undefined || hostRule.certificateRefs.length > 0 ?
@@ -959,13 +949,24 @@ export const translateDedicated = (
       vsMarkers
     ) :
     undefined
-  // AKO switches regex paths on a secure dedicated VS only.
-  const switching = pathSwitching(settings, host, paths, true, rules, domains, undefined, hostRule.useRegex && secure)
+  const listeners = listenersOf(hostRule, secure ? [HTTP_SERVICE, HTTPS_SERVICE] : [HTTP_SERVICE])
+  // AKO switches regex paths and an application root on a secure dedicated VS only.
+  const switching = pathSwitching(
+    settings,
+    host,
+    paths,
+    true,
+    rules,
+    domains,
+    hostRule.applicationRootPath === undefined || !secure
+      ? undefined
+      : { path: hostRule.applicationRootPath, listeners },
+    hostRule.useRegex && secure
+  )
   const allPolicies = hostRule.overwrite ?
     [] :
     [...switching.policies.map(({ policy }) => policy), ...(redirect === undefined ? [] : [redirect])]
   const applicationProfile = secure ? SECURE_HTTP_PROFILE : HTTP_PROFILE
-  const listeners = listenersOf(hostRule, secure ? [HTTP_SERVICE, HTTPS_SERVICE] : [HTTP_SERVICE])
   const dataScripts = dataScriptEntries(hostRule)
   const virtualService = desiredObject(
     "virtualservice",

@@ -73,10 +73,7 @@ const ruleProblems = (
   if (rules.hostRules.size === 0) return problems
   if (unit.kind === "L7Dedicated") {
     const host = paths[0]?.host
-    const secure = paths.some((p) => p.certificate !== undefined)
-    // AKO ignores regex and app-root paths on an insecure dedicated VS: nothing to report there.
-    const applies = (problem: Problem) => secure || problem.reason !== "Unsupported"
-    if (host !== undefined) problems.push(...vsHostRule(rules, host, "dedicated").problems.filter(applies))
+    if (host !== undefined) problems.push(...vsHostRule(rules, host, "dedicated").problems)
   } else {
     problems.push(
       ...vsHostRule(rules, autoFqdn(settings, unit.virtualService, unit.tenant) ?? unit.virtualService, "parent")

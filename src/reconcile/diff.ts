@@ -57,8 +57,6 @@ export interface UnitCacheView {
   /** Objects linked from the unit's cached parent VS (itself included), in no particular order. */
   readonly linked: ReadonlyArray<CachedObject>
   readonly lookup: (type: AviObjectType, tenant: string, name: string) => CachedObject | undefined
-  /** What a cached VS links to (itself included): what a held VS keeps. */
-  readonly linkedOf: (root: CachedObject) => ReadonlyArray<CachedObject>
   /** Objects another unit still wants: never deleted by this one. */
   readonly wantedElsewhere: (object: CachedObject) => boolean
   /**
@@ -149,7 +147,6 @@ export const unitView = (
     virtualService,
     linked: root === undefined ? [] : linkedFrom(view, root),
     lookup: view.get,
-    linkedOf: (root) => linkedFrom(view, root),
     wantedElsewhere: others,
     held: root === undefined ? undefined : hold(root)
   }
@@ -434,13 +431,6 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
         body: updateBody(object.type, object.body, current.body, (ref) => ownedRef(cached, ref)),
         checksum: object.checksum
       })
-    }
-  }
-  // A held VS (a HostRule feature ako-ts does not build yet) keeps everything it links to.
-  for (const name of desired?.heldVirtualServices ?? []) {
-    const held = cached.lookup("virtualservice", cached.tenant, name)
-    for (const object of held === undefined ? [] : cached.linkedOf(held)) {
-      wanted.add(cacheKey(object.type, object.tenant, object.name))
     }
   }
   const dropped = cached.linked.filter((object) =>

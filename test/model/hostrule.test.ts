@@ -251,7 +251,6 @@ describe("HostRule on an SNI child", () => {
     const { desired, problems } = translateWith([rule])
     expect(problems).toEqual([])
     const unit = desired.get("admin/c1--Shared-L7-7")!
-    expect(unit.heldVirtualServices).toBeUndefined()
     const name = "c1--default-secure.example.com"
     const policy = find(unit, "httppolicyset", name)!
     const redirect = (port: number, protocol: string, index: number) => ({
@@ -304,12 +303,11 @@ describe("HostRule on an SNI child", () => {
       settings({ shardVSSize: "DEDICATED" })
     )
     const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")!
-    expect(unit.heldVirtualServices).toBeUndefined()
     expect(unit.objects.filter((o) => o.type === "stringgroup")).toHaveLength(1)
     expect(find(unit, "pool", "c1--default-secure.example.com_-secure-L7-dedicated")).toBeUndefined()
   })
 
-  it("with applicationRootPath on a dedicated VS holds it as AKO built it (not built there yet)", () => {
+  it("with applicationRootPath on a dedicated VS redirects `/` on its listeners, matching its own domains", () => {
     const rule = hostRule("root", { fqdn: "secure.example.com", applicationRootPath: "/app" })
     const { desired, problems } = translate(
       makeSnapshot({
@@ -322,16 +320,31 @@ describe("HostRule on an SNI child", () => {
       }),
       settings({ shardVSSize: "DEDICATED" })
     )
+    expect(problems).toEqual([])
     const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")!
-    expect(unit.heldVirtualServices).toEqual(["c1--secure.example.com-L7-dedicated"])
-    expect(unit.objects).toEqual([])
-    expect(problems).toContainEqual(expect.objectContaining({ reason: "Unsupported" }))
+    const policy = find(unit, "httppolicyset", "c1--default-secure.example.com")!
+    const rules = (policy.body["http_request_policy"] as { rules: ReadonlyArray<Record<string, unknown>> }).rules
+    expect(rules.map((r) => r["match"])).toEqual([
+      { path: { match_criteria: "BEGINS_WITH", match_case: "SENSITIVE", match_str: ["/app"] } },
+      ...[80, 443].map((port) => ({
+        host_hdr: { match_criteria: "HDR_EQUALS", value: ["secure.example.com"] },
+        path: { match_criteria: "EQUALS", match_case: "SENSITIVE", match_str: ["/"] },
+        vs_port: { match_criteria: "IS_IN", ports: [port] }
+      }))
+    ])
   })
 
-  it("with httpPolicy.overwrite, useRegex has no effect in AKO: nothing is held", () => {
-    const rule = hostRule("ow", { fqdn: "secure.example.com", useRegex: true, httpPolicy: { overwrite: true } })
+  it("with httpPolicy.overwrite, useRegex and applicationRootPath have no effect, as in AKO", () => {
+    const rule = hostRule("ow", {
+      fqdn: "secure.example.com",
+      useRegex: true,
+      applicationRootPath: "/app",
+      httpPolicy: { overwrite: true }
+    })
     const { desired, problems } = translateWith([rule])
-    expect(desired.get("admin/c1--Shared-L7-7")!.heldVirtualServices).toBeUndefined()
+    const unit = desired.get("admin/c1--Shared-L7-7")!
+    expect(unit.objects.filter((o) => o.type === "stringgroup")).toEqual([])
+    expect(find(unit, "pool", "c1--default-secure.example.com_-secure")).toBeDefined()
     expect(problems).toEqual([])
   })
 })
