@@ -106,10 +106,19 @@ export const applyControllerDeployment = (kube: RunningKubeSim) =>
     }
   })
 
-/** A self-signed certificate for `commonName`, as PEM. */
-export const selfSigned = async (commonName: string): Promise<{ readonly cert: string; readonly key: string }> => {
-  const pem = await generate([{ name: "commonName", value: commonName }], { keySize: 2048, algorithm: "sha256" })
-  return { cert: pem.cert, key: pem.private }
+const certificates = new Map<string, Promise<{ readonly cert: string; readonly key: string }>>()
+
+/**
+ * A self-signed certificate for `commonName`, as PEM. Generated once per test file and name: an RSA key takes
+ * seconds in JavaScript on a busy machine, and nothing checks that two clusters got different keys.
+ */
+export const selfSigned = (commonName: string): Promise<{ readonly cert: string; readonly key: string }> => {
+  const known = certificates.get(commonName)
+  if (known !== undefined) return known
+  const made = generate([{ name: "commonName", value: commonName }], { keySize: 2048, algorithm: "sha256" })
+    .then((pem) => ({ cert: pem.cert, key: pem.private }))
+  certificates.set(commonName, made)
+  return made
 }
 
 /** A `kubernetes.io/tls` Secret with a self-signed certificate for `host`; returns the PEM it holds. */
