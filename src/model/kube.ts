@@ -239,6 +239,64 @@ export interface HTTPRule {
   readonly status?: CrdStatus | undefined
 }
 
+/** One `spec.backendProperties[]` entry of an L4Rule: settings of the pool of one Service port and protocol. */
+export interface L4RuleBackend {
+  readonly port?: number | undefined
+  readonly protocol?: string | undefined
+  readonly enabled?: boolean | undefined
+  readonly lbAlgorithm?: string | undefined
+  readonly lbAlgorithmHash?: string | undefined
+  readonly lbAlgorithmConsistentHashHdr?: string | undefined
+  readonly applicationPersistenceProfileRef?: string | undefined
+  readonly healthMonitorRefs?: ReadonlyArray<string> | undefined
+  readonly healthMonitorCrdRefs?: ReadonlyArray<string> | undefined
+  readonly minServersUp?: number | undefined
+  readonly pkiProfileRef?: string | undefined
+  readonly sslKeyAndCertificateRef?: string | undefined
+  readonly sslProfileRef?: string | undefined
+  readonly analyticsPolicy?: { readonly enableRealtimeMetrics?: boolean | undefined } | undefined
+}
+
+/**
+ * An L4Rule (ako.vmware.com/v1alpha2), named by a LoadBalancer Service's `ako.vmware.com/l4rule` annotation
+ * (reference/ako-crds.md §4). The API server fills the schema defaults, so they are present on stored objects.
+ */
+export interface L4Rule {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly analyticsProfileRef?: string | undefined
+    readonly applicationProfileRef?: string | undefined
+    readonly networkProfileRef?: string | undefined
+    readonly analyticsPolicy?: {
+      readonly fullClientLogs?: {
+        readonly enabled?: boolean | undefined
+        readonly duration?: number | undefined
+        readonly throttle?: number | undefined
+      } | undefined
+    } | undefined
+    readonly performanceLimits?: {
+      readonly maxConcurrentConnections?: number | undefined
+      readonly maxThroughput?: number | undefined
+    } | undefined
+    readonly loadBalancerIP?: string | undefined
+    readonly networkSecurityPolicyRef?: string | undefined
+    readonly securityPolicyRef?: string | undefined
+    readonly sslProfileRef?: string | undefined
+    readonly sslKeyAndCertificateRefs?: ReadonlyArray<string> | undefined
+    readonly vsDatascriptRefs?: ReadonlyArray<string> | undefined
+    readonly revokeVipRoute?: boolean | undefined
+    readonly listenerProperties?:
+      | ReadonlyArray<{
+        readonly port?: number | undefined
+        readonly protocol?: string | undefined
+        readonly enableSsl?: boolean | undefined
+      }>
+      | undefined
+    readonly backendProperties?: ReadonlyArray<L4RuleBackend> | undefined
+  } | undefined
+  readonly status?: CrdStatus | undefined
+}
+
 /** An L7Rule (ako.vmware.com/v1alpha2): only validated in SNI mode (reference/ako-crds.md §5), so its spec is opaque. */
 export interface L7Rule {
   readonly metadata?: ObjectMeta | undefined
