@@ -207,11 +207,10 @@ export const makeDesiredGraph = (
     let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules"> = { hostRules: new Map(), httpRules: new Map() }
     const unitsOfRule = (
       snapshot: ClusterSnapshot,
-      state: DesiredState,
+      shards: ReadonlyArray<string>,
       kind: string,
       key: string
     ): ReadonlyArray<string> => {
-      const shards = [...state.values()].filter((unit) => unit.kind === "L7Shard").map((unit) => unit.key)
       if (kind === "HostRule") {
         return [rulesSeen.hostRules.get(key), snapshot.hostRules.get(key)].flatMap((rule) =>
           rule === undefined ? [] : unitKeysForHostRule(rule, snapshot, settings, shards)
@@ -246,10 +245,13 @@ export const makeDesiredGraph = (
       lock.withPermits(1)(Effect.gen(function*() {
         const snapshot = yield* readSnapshot
         const current = yield* Ref.get(state)
+        let shards: ReadonlyArray<string> | undefined
         const affected = new Set<string>()
         for (const change of changes) {
           if (RULE_KINDS.has(change.kind)) {
-            for (const key of unitsOfRule(snapshot, current, change.kind, change.key)) affected.add(key)
+            // Shared parents match a HostRule by their FQDN: the shards that exist, listed once per batch.
+            shards ??= [...current.values()].filter((unit) => unit.kind === "L7Shard").map((unit) => unit.key)
+            for (const key of unitsOfRule(snapshot, shards, change.kind, change.key)) affected.add(key)
             continue
           }
           if (!UNIT_KINDS.has(change.kind) || !changed(snapshot, change.kind, change.key)) continue

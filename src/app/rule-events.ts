@@ -5,30 +5,11 @@
  */
 import { Effect, Ref } from "effect"
 import { bestEffort, EventRecorder } from "../k8s/index.js"
-import type { AviBody, AviObjectType, ClusterSnapshot } from "../model/index.js"
+import type { AviBody, AviObjectType, ClusterSnapshot, CrdStatusMetadata } from "../model/index.js"
+import { crdStatusOf } from "../model/index.js"
 import type { CachedObject } from "../reconcile/index.js"
 import { LiveConfig } from "./live-config.js"
 import { involvedObject } from "./problem-events.js"
-
-export interface CrdStatus {
-  readonly type: string
-  readonly value: string
-  readonly status: string
-}
-
-/** The `crd_status` an object carries, or undefined when it names no rule. */
-export const crdStatusOf = (body: AviBody | undefined): CrdStatus | undefined => {
-  const metadata = body?.["service_metadata"]
-  if (typeof metadata !== "string") return undefined
-  try {
-    const parsed = JSON.parse(metadata) as { readonly crd_status?: Partial<CrdStatus> }
-    const status = parsed.crd_status
-    if (status === undefined || (status.value ?? "") === "") return undefined
-    return { type: status.type ?? "", value: status.value ?? "", status: status.status ?? "" }
-  } catch {
-    return undefined
-  }
-}
 
 export interface AttachmentEvent {
   readonly kind: "HostRule" | "HTTPRule"
@@ -37,16 +18,16 @@ export interface AttachmentEvent {
   readonly message: string
 }
 
-const isActive = (status: CrdStatus | undefined): status is CrdStatus => status?.status === "ACTIVE"
+const isActive = (status: CrdStatusMetadata | undefined): status is CrdStatusMetadata => status?.status === "ACTIVE"
 
 /** `ns/name` of a HostRule; `ns/name/<target>` of an HTTPRule, whose target path may hold slashes itself. */
-const ruleOf = (status: CrdStatus) => {
+const ruleOf = (status: CrdStatusMetadata) => {
   const [namespace = "", name = "", ...target] = status.value.split("/")
   return { namespace, name, target: target.length === 0 ? "" : `/${target.join("/").replace(/^\//, "")}` }
 }
 
 const eventFor = (
-  status: CrdStatus,
+  status: CrdStatusMetadata,
   type: AviObjectType,
   objectName: string,
   applied: boolean

@@ -30,7 +30,9 @@ export const ref = {
   networkProfile: (name: string) => `/api/networkprofile/?name=${name}`,
   healthMonitor: (name: string) => `/api/healthmonitor/?name=${name}`,
   networkByName: (name: string) => `/api/network/?name=${name}`,
-  networkByUuid: (uuid: string) => `/api/network/${uuid}`
+  networkByUuid: (uuid: string) => `/api/network/${uuid}`,
+  /** The form AKO gives every reference a CRD names: `/api/<type>?name=<name>`. */
+  byName: (type: string, name: string) => `/api/${type}?name=${name}`
 } as const
 
 export const GLOBAL_VRF = "global"
@@ -86,6 +88,26 @@ export const markers = (clusterName: string, fields: MarkerFields = {}): Readonl
 }
 
 /** `lib.ServiceMetadataObj`; nil Go slices and maps marshal as `null`. */
+/** `service_metadata.crd_status`: which AKO rule (HostRule, HTTPRule) shapes the object, and whether it still does. */
+export interface CrdStatusMetadata {
+  readonly type: string
+  readonly value: string
+  readonly status: string
+}
+
+/** The `crd_status` an object's `service_metadata` carries, or undefined when it names no rule. */
+export const crdStatusOf = (body: AviBody | undefined): CrdStatusMetadata | undefined => {
+  const metadata = body?.["service_metadata"]
+  if (typeof metadata !== "string") return undefined
+  try {
+    const status = (JSON.parse(metadata) as { readonly crd_status?: Partial<CrdStatusMetadata> } | null)?.crd_status
+    if (status === undefined || (status.value ?? "") === "") return undefined
+    return { type: status.type ?? "", value: status.value ?? "", status: status.status ?? "" }
+  } catch {
+    return undefined
+  }
+}
+
 export interface ServiceMetadata {
   readonly namespaceIngressName?: ReadonlyArray<string>
   readonly ingressName?: string
@@ -95,7 +117,7 @@ export interface ServiceMetadata {
   readonly poolRatio?: number
   readonly insecureEdgeTermAllow?: boolean
   /** Which AKO rule (HostRule, HTTPRule) applies to the object; empty when none does. */
-  readonly crdStatus?: { readonly type: string; readonly value: string; readonly status: string } | undefined
+  readonly crdStatus?: CrdStatusMetadata | undefined
 }
 
 /**

@@ -3,6 +3,8 @@
  * it lands on — an SNI child, a shared parent (matched by the parent's FQDN) or a dedicated VS
  * (reference/ako-crds.md §1.3–1.9). Validation happens outside the model: the snapshot holds only rules in effect.
  */
+import type { CrdStatusMetadata } from "./avi-fields.js"
+import { ref } from "./avi-fields.js"
 import type { VirtualServiceCrdFields } from "./checksum.js"
 import type { Problem } from "./desired.js"
 import type { AnalyticsPolicySpec, HostRule, ObjectRef } from "./kube.js"
@@ -93,8 +95,7 @@ const throttleOf = (level: string): number => {
   }
 }
 
-/** `/api/<type>?name=<name>`, the form AKO gives every CRD reference. */
-const crdRef = (type: string, name: string) => `/api/${type}?name=${name}`
+const crdRef = ref.byName
 
 const uniqueRefs = (type: string, names: ReadonlyArray<string> | undefined): ReadonlyArray<string> => {
   const refs: Array<string> = []
@@ -108,12 +109,6 @@ const uniqueRefs = (type: string, names: ReadonlyArray<string> | undefined): Rea
 export interface Listener {
   readonly port: number
   readonly enableSsl: boolean
-}
-
-export interface CrdStatusMetadata {
-  readonly type: string
-  readonly value: string
-  readonly status: string
 }
 
 /** What a HostRule sets on one virtual service. `undefined` fields are not sent (the controller default holds). */

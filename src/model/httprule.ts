@@ -2,6 +2,8 @@
  * HTTPRule (ako.vmware.com/v1beta1): per-path pool settings of one host, within the rule's namespace
  * (reference/ako-crds.md §2.3–2.4). Validation happens outside the model: the snapshot holds only rules in effect.
  */
+import type { CrdStatusMetadata } from "./avi-fields.js"
+import { ref } from "./avi-fields.js"
 import type { PoolCrdFields } from "./checksum.js"
 import type { HTTPRule, HTTPRulePath } from "./kube.js"
 import { compareStrings } from "./kube.js"
@@ -11,7 +13,7 @@ const DEFAULT_POOL_SSL_PROFILE = "System-Standard"
 const CONSISTENT_HASH = "LB_ALGORITHM_CONSISTENT_HASH"
 const CUSTOM_HEADER_HASH = "LB_ALGORITHM_CONSISTENT_HASH_CUSTOM_HEADER"
 
-const crdRef = (type: string, name: string) => `/api/${type}?name=${name}`
+const crdRef = ref.byName
 
 export interface PoolRuleSettings {
   /** The pool model fields for the checksum; undefined when no rule applies. */
@@ -21,7 +23,7 @@ export interface PoolRuleSettings {
   readonly sniEnabled: boolean
   /** `health_monitor_refs` from the rule; empty: the protocol default. */
   readonly healthMonitorRefs: ReadonlyArray<string>
-  readonly crdStatus: { readonly type: string; readonly value: string; readonly status: string } | undefined
+  readonly crdStatus: CrdStatusMetadata | undefined
   /** A CA (PEM) to verify the backend with: AKO builds a PKI profile of its own for the pool from it. */
   readonly destinationCA: string | undefined
   /** The target whose `destinationCA` it is: AKO puts it, not the pool's path, into the PKI profile's markers. */

@@ -91,9 +91,6 @@ const portProtosOf = (listeners: ReadonlyArray<Listener>): ReadonlyArray<PortPro
 const certificateRefEntries = (hostRule: HostRuleSettings) =>
   hostRule.certificateRefs.map((r) => `SslKeyAndCertificate${r}`)
 
-/** Rule-driven VS fields: the HostRule's own, and `service_metadata.crd_status`. */
-const ruleFields = (hostRule: HostRuleSettings, target: HostRuleTarget) => hostRuleVsFields(hostRule, target)
-
 /** The HostRule settings for each VS kind, looked up once per VS. */
 export const vsHostRule = (rules: L7Rules, host: string, target: HostRuleTarget): HostRuleSettings =>
   hostRuleSettings(rules.hostRules, host, target)
@@ -766,7 +763,7 @@ export const translateShard = (
         network_profile_ref: ref.networkProfile(TCP_PROXY),
         east_west_placement: false,
         ign_pool_net_reach: false,
-        ...ruleFields(hostRule, "child"),
+        ...hostRuleVsFields(hostRule, "child"),
         ssl_key_and_certificate_refs: hostRule.certificateRefs.length > 0 ?
           hostRule.certificateRefs :
           certificate === undefined ?
@@ -858,7 +855,7 @@ export const translateShard = (
         [{ index: 0, vs_datascript_set_ref: ref.dataScript(dsName) }],
       ...(parentPolicies.length === 0 ? {} : { http_policies: parentPolicies }),
       ...(parentRule.certificateRefs.length === 0 ? {} : { ssl_key_and_certificate_refs: parentRule.certificateRefs }),
-      ...ruleFields(parentRule, "parent"),
+      ...hostRuleVsFields(parentRule, "parent"),
       service_metadata: serviceMetadata({ crdStatus: parentRule.crdStatus })
     },
     [
@@ -982,7 +979,7 @@ export const translateDedicated = (
       ...(certificateRefs.length === 0 ? {} : { ssl_key_and_certificate_refs: certificateRefs }),
       http_policies: httpPolicyEntries(allPolicies.map((policy) => ref.httpPolicySet(policy.name)), hostRule),
       ...(dataScripts.length > 0 ? { vs_datascripts: dataScripts } : {}),
-      ...ruleFields(hostRule, "dedicated"),
+      ...hostRuleVsFields(hostRule, "dedicated"),
       service_metadata: serviceMetadata({
         namespaceIngressName: namespaceIngressNames(paths),
         namespace,

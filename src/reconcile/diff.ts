@@ -9,7 +9,7 @@
 import { Option } from "effect"
 import { AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType, DesiredAviObject, DesiredState, DesiredUnit } from "../model/index.js"
-import { CHECKSUM_FIELD, refName } from "../model/index.js"
+import { CHECKSUM_FIELD, crdStatusOf, refName } from "../model/index.js"
 import type { CachedObject, CacheView } from "./cache.js"
 import { cacheKey, OWNED_TYPES } from "./cache.js"
 
@@ -234,19 +234,6 @@ const RULE_FIELDS: Readonly<Record<string, { readonly rule: string; readonly fie
   }
 }
 
-interface CrdStatusValue {
-  readonly type?: string
-  readonly value?: string
-  readonly status?: string
-}
-
-const crdStatusOf = (body: Record<string, unknown>): CrdStatusValue | undefined => {
-  const metadata = body["service_metadata"]
-  if (typeof metadata !== "string") return undefined
-  const parsed = parseJson(metadata) as { readonly crd_status?: CrdStatusValue } | string
-  return typeof parsed === "object" && parsed !== null ? parsed.crd_status : undefined
-}
-
 /** The rule-set fields that are ako-ts's on this cached object (none unless a rule of the right kind marked it). */
 const ruleManaged = (type: string | undefined, cached: Record<string, unknown>): ReadonlyArray<string> => {
   const spec = type === undefined ? undefined : RULE_FIELDS[type]
@@ -364,7 +351,7 @@ export const updateBody = (
   const merged: Record<string, unknown> = { ...current, ...desired }
   const previous = crdStatusOf(current)
   const next = crdStatusOf(merged)
-  if (previous?.status === "ACTIVE" && (next?.value ?? "") === "" && typeof merged["service_metadata"] === "string") {
+  if (previous?.status === "ACTIVE" && next === undefined && typeof merged["service_metadata"] === "string") {
     // The rule went: AKO keeps its name with status INACTIVE, so whoever reads the VS sees it was detached.
     const metadata = parseJson(merged["service_metadata"]) as Record<string, unknown>
     merged["service_metadata"] = JSON.stringify({ ...metadata, crd_status: { ...previous, status: "INACTIVE" } })

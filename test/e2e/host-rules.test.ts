@@ -51,6 +51,12 @@ const startShop = async (): Promise<E2eCluster> => {
     key: pem.key
   })
   c.avi.insert("httppolicyset", { name: "team-headers", http_request_policy: { rules: [] } })
+  applyShopIngress(c, "/cart")
+  return c
+}
+
+/** The shop's TLS Ingress: one path of HOST to the `cart` Service. */
+const applyShopIngress = (c: E2eCluster, path: string) =>
   c.kube.apply({
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
@@ -60,14 +66,10 @@ const startShop = async (): Promise<E2eCluster> => {
       tls: [{ hosts: [HOST], secretName: "shop-tls" }],
       rules: [{
         host: HOST,
-        http: {
-          paths: [{ path: "/cart", pathType: "Prefix", backend: { service: { name: "cart", port: { number: 80 } } } }]
-        }
+        http: { paths: [{ path, pathType: "Prefix", backend: { service: { name: "cart", port: { number: 80 } } } }] }
       }]
     }
   })
-  return c
-}
 
 const hostRule = (name: string, virtualhost: Record<string, unknown>) => ({
   apiVersion: "ako.vmware.com/v1beta1",
@@ -177,21 +179,7 @@ describe("HostRule applicationRootPath", () => {
   it("serves `/` from the application root after a redirect, in the controller's own terms", async () => {
     const c = (cluster = await startShop())
     await c.startReplica("ako-0")
-    c.kube.apply({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: { name: "shop", namespace: "shop" },
-      spec: {
-        ingressClassName: "avi-lb",
-        tls: [{ hosts: [HOST], secretName: "shop-tls" }],
-        rules: [{
-          host: HOST,
-          http: {
-            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "cart", port: { number: 80 } } } }]
-          }
-        }]
-      }
-    })
+    applyShopIngress(c, "/")
     c.kube.apply(hostRule("shop", { applicationRootPath: "/store" }))
     const policy = `${CLUSTER}--shop-${HOST}`
     interface Rule {

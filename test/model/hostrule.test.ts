@@ -47,6 +47,20 @@ const translateWith = (
     settings()
   )
 
+/** The secure Ingress with shardVSSize DEDICATED: its host gets a VS of its own. */
+const translateDedicatedWith = (rules: ReadonlyArray<HostRule>) =>
+  translate(
+    makeSnapshot({
+      services: [web],
+      endpointSlices: [webSlice],
+      ingressClasses: [aviIngressClass("avi-lb")],
+      ingresses: [secureIngress],
+      secrets: [tlsSecret("default", "secure-tls")],
+      hostRules: rules
+    }),
+    settings({ shardVSSize: "DEDICATED" })
+  )
+
 const child = (rules: ReadonlyArray<HostRule>) =>
   find(translateWith(rules).desired.get("admin/c1--Shared-L7-7"), "virtualservice", "c1--secure.example.com")
 
@@ -291,17 +305,7 @@ describe("HostRule on an SNI child", () => {
 
   it("with useRegex on a secure dedicated VS switches regex paths there too", () => {
     const rule = hostRule("regex", { fqdn: "secure.example.com", useRegex: true })
-    const { desired } = translate(
-      makeSnapshot({
-        services: [web],
-        endpointSlices: [webSlice],
-        ingressClasses: [aviIngressClass("avi-lb")],
-        ingresses: [secureIngress],
-        secrets: [tlsSecret("default", "secure-tls")],
-        hostRules: [rule]
-      }),
-      settings({ shardVSSize: "DEDICATED" })
-    )
+    const { desired } = translateDedicatedWith([rule])
     const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")!
     expect(unit.objects.filter((o) => o.type === "stringgroup")).toHaveLength(1)
     expect(find(unit, "pool", "c1--default-secure.example.com_-secure-L7-dedicated")).toBeUndefined()
@@ -309,17 +313,7 @@ describe("HostRule on an SNI child", () => {
 
   it("with applicationRootPath on a dedicated VS redirects `/` on its listeners, matching its own domains", () => {
     const rule = hostRule("root", { fqdn: "secure.example.com", applicationRootPath: "/app" })
-    const { desired, problems } = translate(
-      makeSnapshot({
-        services: [web],
-        endpointSlices: [webSlice],
-        ingressClasses: [aviIngressClass("avi-lb")],
-        ingresses: [secureIngress],
-        secrets: [tlsSecret("default", "secure-tls")],
-        hostRules: [rule]
-      }),
-      settings({ shardVSSize: "DEDICATED" })
-    )
+    const { desired, problems } = translateDedicatedWith([rule])
     expect(problems).toEqual([])
     const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")!
     const policy = find(unit, "httppolicyset", "c1--default-secure.example.com")!
@@ -424,17 +418,7 @@ describe("HostRule on a dedicated VS", () => {
       applicationProfile: "team-http",
       icapProfile: ["team-icap"]
     })
-    const { desired } = translate(
-      makeSnapshot({
-        services: [web],
-        endpointSlices: [webSlice],
-        ingressClasses: [aviIngressClass("avi-lb")],
-        ingresses: [secureIngress],
-        secrets: [tlsSecret("default", "secure-tls")],
-        hostRules: [rule]
-      }),
-      settings({ shardVSSize: "DEDICATED" })
-    )
+    const { desired } = translateDedicatedWith([rule])
     const unit = desired.get("admin/c1--secure.example.com-L7-dedicated")
     const vs = find(unit, "virtualservice", "c1--secure.example.com-L7-dedicated")!.body
     expect(vs["services"]).toEqual([{ port: 443, port_range_end: 443, enable_ssl: true, enable_http2: false }])
