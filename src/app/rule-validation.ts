@@ -1,6 +1,6 @@
 /**
- * Validation of AKO's rules (HostRule, HTTPRule, L7Rule) as AKO does it (reference/ako-crds.md §0, §1.2, §2.2, §5.2),
- * and the rules in effect that follow from it.
+ * Validation of AKO's rules (HostRule, HTTPRule, L7Rule, L4Rule) as AKO does it (reference/ako-crds.md §0, §1.2,
+ * §2.2, §4.2, §5.2), and the rules in effect that follow from it.
  *
  * Only the leader validates and writes `status` (a merge patch of the status subresource, through the WriteGuard);
  * every replica reads `effective`. A verdict is remembered with the spec it judged, so a rule edited into something
@@ -15,16 +15,21 @@
  *   HTTPRule: per path in order: tls.sslProfile, applicationPersistence, tls.pkiProfile, healthMonitors…
  *   L7Rule:   wafPolicy, applicationProfile, analyticsProfile, errorPageProfile, icapProfile (those when
  *             `kind: AviRef`), httpPolicy.policySets…, botPolicyRef, securityPolicyRef, trafficCloneProfileRef
+ *   L4Rule:   analyticsProfileRef, sslProfileRef and sslKeyAndCertificateRefs… (SSL application profile only),
+ *             networkProfileRef (unless checked as a TCP proxy profile), networkSecurityPolicyRef, securityPolicyRef,
+ *             vsDatascriptRefs…, then per backend in order: applicationPersistenceProfileRef, healthMonitorRefs…,
+ *             pkiProfileRef, sslKeyAndCertificateRef, sslProfileRef
  * A name is checked once per type. A controller that cannot be reached gives no verdict: the rule is validated
  * again later, with backoff, and keeps its status meanwhile.
  */
 import { Data, Deferred, Effect, FiberId, Option, PubSub, Queue, Ref, Stream } from "effect"
 import type { Scope } from "effect"
+import { isIP } from "node:net"
 import { AviClient } from "../avi/index.js"
 import type { AviError } from "../avi/index.js"
 import { bestEffort, EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
 import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
-import type { HostRule, HTTPRule, L7Rule } from "../model/index.js"
+import type { HostRule, HTTPRule, L4Rule, L4RuleBackend, L7Rule } from "../model/index.js"
 import { canonicalJson } from "../model/index.js"
 import { LiveConfig } from "./live-config.js"
 
@@ -39,17 +44,18 @@ export interface EffectiveRules {
   /** Keyed `ns/name`. */
   readonly hostRules: ReadonlyMap<string, HostRule>
   readonly httpRules: ReadonlyMap<string, HTTPRule>
+  readonly l4Rules: ReadonlyMap<string, L4Rule>
 }
 
 export interface RuleValidation {
   /** The rules in effect now (see the module comment). */
   readonly effective: Effect.Effect<EffectiveRules>
   /**
-   * Keys `HostRule/<ns>/<name>` and `HTTPRule/<ns>/<name>` whose effective entry may have changed from now on
+   * Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>` and `L4Rule/<ns>/<name>` whose effective entry may have changed from now on
    * (subscribed when this runs, in the caller's scope).
    */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
-  /** Leader only: validates every L7Rule, then every HostRule, then every HTTPRule (AKO's boot order). */
+  /** Leader only: validates every L7Rule, then every HostRule, HTTPRule and L4Rule (AKO's boot order). */
   readonly validateAll: Effect.Effect<void, NotLeader>
   /** Leader only: validates rules again as they, or what they refer to, change; forever. */
   readonly run: Effect.Effect<never, NotLeader>
@@ -65,17 +71,30 @@ export class RuleCheckUnavailable extends Data.TaggedError("RuleCheckUnavailable
   }
 }
 
-type RuleKind = "HostRule" | "HTTPRule" | "L7Rule"
+type RuleKind = "HostRule" | "HTTPRule" | "L7Rule" | "L4Rule"
 
 const ACCEPTED = "Accepted"
 const REJECTED = "Rejected"
 const TENANT_ANNOTATION = "ako.vmware.com/tenant-name"
 const HTTP_PROFILE = "APPLICATION_PROFILE_TYPE_HTTP"
+const L4_PROFILE = "APPLICATION_PROFILE_TYPE_L4"
+const L4_SSL_PROFILE = "APPLICATION_PROFILE_TYPE_SSL"
+const TCP_PROXY = "PROTOCOL_TYPE_TCP_PROXY"
+/** AKO lets an SSL listener through with its default L4 profile: the VS then gets System-SSL-Application. */
+const DEFAULT_L4_PROFILE = "System-L4-Application"
+const CONSISTENT_HASH = "LB_ALGORITHM_CONSISTENT_HASH"
+const CUSTOM_HEADER_HASH = "LB_ALGORITHM_CONSISTENT_HASH_CUSTOM_HEADER"
+// AKO rejects healthMonitorCrdRefs unless its CRD operator (which turns HealthMonitor objects into Avi health
+// monitors) runs; ako-ts has no such operator, so there is never a HealthMonitor to point at.
+const HEALTH_MONITOR_CRDS_UNSUPPORTED = "healthMonitorCrdRefs are not supported: the AKO CRD operator is not enabled"
+// ako-ts supports no NSX-T cloud, the only one where AKO accepts revokeVipRoute.
+const REVOKE_VIP_ROUTE_UNSUPPORTED = "RevokeVipRoute is only supported in NSX-T Cloud"
 
 const API: Record<RuleKind, { readonly version: string; readonly plural: string }> = {
   HostRule: { version: "v1beta1", plural: "hostrules" },
   HTTPRule: { version: "v1beta1", plural: "httprules" },
-  L7Rule: { version: "v1alpha2", plural: "l7rules" }
+  L7Rule: { version: "v1alpha2", plural: "l7rules" },
+  L4Rule: { version: "v1alpha2", plural: "l4rules" }
 }
 
 interface Verdict {
@@ -94,7 +113,32 @@ interface Judged {
   readonly conflict: boolean
 }
 
-type Rule = HostRule | HTTPRule | L7Rule
+type Rule = HostRule | HTTPRule | L7Rule | L4Rule
+
+// What Go's net.ParseIP accepts: IPv4 (no leading zeros) or IPv6, without a zone.
+const isIpAddress = (value: string) => !value.includes("%") && isIP(value) !== 0
+
+/** AKO's per-backend check of the load-balancing algorithm (reference/ako-crds.md §4.2 #4). */
+const lbAlgorithmError = (backend: L4RuleBackend): string | undefined => {
+  const algorithm = backend.lbAlgorithm
+  if (algorithm === undefined) return undefined
+  if (algorithm === CONSISTENT_HASH) {
+    if (backend.lbAlgorithmHash === undefined) {
+      return `lbAlgorithmHash must be specified when lbAlgorithm is "${CONSISTENT_HASH}"`
+    }
+    if (backend.lbAlgorithmHash === CUSTOM_HEADER_HASH && backend.lbAlgorithmConsistentHashHdr === undefined) {
+      return `lbAlgorithmConsistentHashHdr must be specified when lbAlgorithmHash is "${CUSTOM_HEADER_HASH}"`
+    }
+    return undefined
+  }
+  if (backend.lbAlgorithmHash !== undefined) {
+    return `lbAlgorithmHash must not be specified when lbAlgorithm is "${algorithm}"`
+  }
+  if (backend.lbAlgorithmConsistentHashHdr !== undefined) {
+    return `lbAlgorithmConsistentHashHdr must not be specified when lbAlgorithm is "${algorithm}"`
+  }
+  return undefined
+}
 
 // Unanchored, IPv4 only, as AKO's check (reference/ako-crds.md §1.2 #2).
 const IPV4 = /(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}/
@@ -138,7 +182,13 @@ export const makeRuleValidation = (
     const version = yield* Ref.make(0)
 
     const reflectorOf = (kind: RuleKind) =>
-      kind === "HostRule" ? reflectors.hostRules : kind === "HTTPRule" ? reflectors.httpRules : reflectors.l7Rules
+      kind === "HostRule" ?
+        reflectors.hostRules :
+        kind === "HTTPRule" ?
+        reflectors.httpRules :
+        kind === "L4Rule" ?
+        reflectors.l4Rules :
+        reflectors.l7Rules
 
     // ---- the rules in effect ----
 
@@ -168,6 +218,7 @@ export const makeRuleValidation = (
       | {
         readonly hostRules: ReadonlyMap<string, HostRule>
         readonly httpRules: ReadonlyMap<string, HTTPRule>
+        readonly l4Rules: ReadonlyMap<string, L4Rule>
         readonly version: number
         readonly value: EffectiveRules
       }
@@ -175,13 +226,22 @@ export const makeRuleValidation = (
     const effective = Effect.gen(function*() {
       const hostRules = yield* reflectors.hostRules.snapshot
       const httpRules = yield* reflectors.httpRules.snapshot
+      const l4Rules = yield* reflectors.l4Rules.snapshot
       const current = yield* Ref.get(version)
-      if (memo?.hostRules !== hostRules || memo.httpRules !== httpRules || memo.version !== current) {
+      if (
+        memo?.hostRules !== hostRules || memo.httpRules !== httpRules || memo.l4Rules !== l4Rules ||
+        memo.version !== current
+      ) {
         memo = {
           hostRules,
           httpRules,
+          l4Rules,
           version: current,
-          value: { hostRules: effectiveOf("HostRule", hostRules), httpRules: effectiveOf("HTTPRule", httpRules) }
+          value: {
+            hostRules: effectiveOf("HostRule", hostRules),
+            httpRules: effectiveOf("HTTPRule", httpRules),
+            l4Rules: effectiveOf("L4Rule", l4Rules)
+          }
         }
       }
       return memo.value
@@ -191,10 +251,12 @@ export const makeRuleValidation = (
       const own = yield* PubSub.subscribe(hub)
       const hostRules = yield* reflectors.hostRules.subscribe
       const httpRules = yield* reflectors.httpRules.subscribe
+      const l4Rules = yield* reflectors.l4Rules.subscribe
       return Stream.mergeAll([
         Stream.fromQueue(own),
         Stream.map(hostRules, (key) => `HostRule/${key}`),
-        Stream.map(httpRules, (key) => `HTTPRule/${key}`)
+        Stream.map(httpRules, (key) => `HTTPRule/${key}`),
+        Stream.map(l4Rules, (key) => `L4Rule/${key}`)
       ], { concurrency: "unbounded" })
     })
 
@@ -210,53 +272,108 @@ export const makeRuleValidation = (
      * Answers of the controller during one `validateAll` pass, by tenant, type and name: many rules name the same WAF
      * policy or profile, and one look-up per pass serves them all (AKO asks once per rule).
      */
-    let passAnswers: Map<string, Deferred.Deferred<string | undefined, RuleCheckUnavailable>> | undefined
+    let passAnswers: Map<string, Deferred.Deferred<unknown, RuleCheckUnavailable>> | undefined
 
-    /** One reference on the controller (§0.4): a rejection text, none, or no answer. */
-    const checkRef = (ref: RefCheck, tenant: string, rule: string) =>
+    /** `lookUp`, asked once per `validateAll` pass for one `id` (always, outside a pass). */
+    const oncePerPass = <A>(id: string, lookUp: Effect.Effect<A, RuleCheckUnavailable>) =>
       Effect.gen(function*() {
         const answers = passAnswers
-        if (answers === undefined) return yield* lookUpRef(ref, tenant, rule)
-        const id = `${tenant}|${ref.type}|${ref.name}|${ref.httpProfile === true}`
+        if (answers === undefined) return yield* lookUp
         // Claimed in one step, so rules judged side by side wait for the one request instead of sending their own.
         const slot = yield* Effect.sync(() => {
           const pending = answers.get(id)
           if (pending !== undefined) return { answer: pending, mine: false }
-          const answer = Deferred.unsafeMake<string | undefined, RuleCheckUnavailable>(FiberId.none)
+          const answer = Deferred.unsafeMake<unknown, RuleCheckUnavailable>(FiberId.none)
           answers.set(id, answer)
           return { answer, mine: true }
         })
-        if (slot.mine) yield* Deferred.complete(slot.answer, lookUpRef(ref, tenant, rule))
-        return yield* Deferred.await(slot.answer)
+        if (slot.mine) yield* Deferred.complete(slot.answer, lookUp)
+        // what completes this id's slot is always this same look-up
+        return (yield* Deferred.await(slot.answer)) as A
       })
 
-    const lookUpRef = (ref: RefCheck, tenant: string, rule: string) =>
-      avi.request({
-        method: "GET",
-        path: `/api/${ref.type}`,
-        query: { name: ref.name, fields: "name,type,labels,created_by" },
-        tenant
-      }).pipe(
-        Effect.map((body): string | undefined => {
+    /**
+     * `GET /api/<type>?name=<name>&fields=…`: the first object found (none when the controller has none or refuses
+     * the request, which AKO reports as "not found"), or no answer.
+     */
+    const firstFound = (type: string, name: string, fields: string, tenant: string, rule: string) =>
+      avi.request({ method: "GET", path: `/api/${type}`, query: { name, fields }, tenant }).pipe(
+        Effect.map((body): Option.Option<unknown> => {
           const { count, results } = (body ?? {}) as { count?: unknown; results?: unknown }
           const first = Array.isArray(results) ? results[0] as unknown : undefined
-          if (count === 0 || first === undefined) return `${ref.type} "${ref.name}" not found on controller`
-          if (
-            first === null || typeof first !== "object"
-          ) return `${ref.type} "${ref.name}" found on controller is invalid`
-          const object = first as { type?: unknown; created_by?: unknown }
-          if (ref.httpProfile === true && object.type !== undefined && object.type !== HTTP_PROFILE) {
-            return `${ref.type} "${ref.name}" found on controller is invalid, must be of type: ${HTTP_PROFILE}`
-          }
-          if (object.created_by === akoUser) {
-            return `${ref.type} "${ref.name}" Invalid operation, object referred is created by current AKO instance`
-          }
-          return undefined
+          return count === 0 || first === undefined ? Option.none() : Option.some(first)
         }),
         Effect.catchAll((error) =>
           isUnavailable(error) ?
             Effect.fail(new RuleCheckUnavailable({ rule, cause: error })) :
-            Effect.succeed(`${ref.type} "${ref.name}" not found on controller`)
+            Effect.succeed(Option.none<unknown>())
+        )
+      )
+
+    /** One reference on the controller (§0.4): a rejection text, none, or no answer. */
+    const checkRef = (ref: RefCheck, tenant: string, rule: string) =>
+      oncePerPass(`ref|${tenant}|${ref.type}|${ref.name}|${ref.httpProfile === true}`, lookUpRef(ref, tenant, rule))
+
+    const lookUpRef = (ref: RefCheck, tenant: string, rule: string) =>
+      Effect.map(
+        firstFound(ref.type, ref.name, "name,type,labels,created_by", tenant, rule),
+        Option.match({
+          onNone: (): string | undefined => `${ref.type} "${ref.name}" not found on controller`,
+          onSome: (first) => {
+            if (first === null || typeof first !== "object") {
+              return `${ref.type} "${ref.name}" found on controller is invalid`
+            }
+            const object = first as { type?: unknown; created_by?: unknown }
+            if (ref.httpProfile === true && object.type !== undefined && object.type !== HTTP_PROFILE) {
+              return `${ref.type} "${ref.name}" found on controller is invalid, must be of type: ${HTTP_PROFILE}`
+            }
+            if (object.created_by === akoUser) {
+              return `${ref.type} "${ref.name}" Invalid operation, object referred is created by current AKO instance`
+            }
+            return undefined
+          }
+        })
+      )
+
+    /** An L4Rule's application profile (§4.2 #2, no created_by check): an SSL one or a plain L4 one, or why not. */
+    const l4ApplicationProfile = (name: string, tenant: string, rule: string) =>
+      oncePerPass(
+        `l4app|${tenant}|${name}`,
+        Effect.map(
+          firstFound("applicationprofile", name, "name,type,labels,created_by", tenant, rule),
+          Option.match({
+            onNone: (): { readonly ssl: boolean } | { readonly error: string } => ({
+              error: `applicationprofile "${name}" not found on controller`
+            }),
+            onSome: (first) => {
+              const type = (first as { type?: unknown } | null)?.type
+              if (type === L4_SSL_PROFILE) return { ssl: true }
+              if (type === L4_PROFILE) return { ssl: false }
+              return {
+                error: `applicationprofile "${name}" found on controller is invalid, must be of type: ` +
+                  `${L4_PROFILE} or ${L4_SSL_PROFILE}`
+              }
+            }
+          })
+        )
+      )
+
+    /** The network profile of an L4 SSL virtual service must be a TCP proxy one (§4.2 #3b): why not, or none. */
+    const tcpProxyNetworkProfile = (name: string, tenant: string, rule: string) =>
+      oncePerPass(
+        `tcpproxy|${tenant}|${name}`,
+        Effect.map(
+          firstFound("networkprofile", name, "name,profile,labels,created_by", tenant, rule),
+          Option.match({
+            onNone: (): string | undefined => `networkprofile "${name}" not found on controller`,
+            onSome: (first) => {
+              const profile = (first as { profile?: { type?: unknown } | null } | null)?.profile
+              return profile?.type === TCP_PROXY ?
+                undefined :
+                `networkprofile "${name}" found on controller is invalid, must be of type: ${TCP_PROXY} ` +
+                "for L4 SSL support"
+            }
+          })
         )
       )
 
@@ -407,6 +524,80 @@ export const makeRuleValidation = (
       return fromRefs(refs, splitKey(key).namespace, `L7Rule ${key}`)
     }
 
+    const validateL4Rule = (key: string, rule: L4Rule) =>
+      Effect.gen(function*() {
+        const { namespace } = splitKey(key)
+        const name = `L4Rule ${key}`
+        const spec = rule.spec ?? {}
+        // AKO tests presence, not emptiness: an empty loadBalancerIP or sslProfileRef counts as set
+        const lbIp = spec.loadBalancerIP
+        if (lbIp !== undefined && !isIpAddress(lbIp)) return rejected(`loadBalancerIP ${lbIp} is not valid`)
+        const tenant = yield* tenantOf(namespace)
+        const sslRefs: Array<RefCheck> = []
+        let networkProfileChecked = false
+        const appProfile = spec.applicationProfileRef
+        if (appProfile !== undefined) {
+          const sslListener = (spec.listenerProperties ?? []).some((l) => l.enableSsl === true)
+          const profile = yield* l4ApplicationProfile(appProfile, tenant, name)
+          if ("error" in profile) return rejected(profile.error)
+          if (profile.ssl) {
+            if (!sslListener) {
+              return rejected(
+                `SSL is not enabled in l4rule listener Spec but App Profile ${appProfile} is of type SSL`
+              )
+            }
+            sslRefs.push(
+              { type: "sslprofile", name: spec.sslProfileRef ?? "" },
+              ...(spec.sslKeyAndCertificateRefs ?? []).map((ref) => ({ type: "sslkeyandcertificate", name: ref }))
+            )
+            if (spec.networkProfileRef !== undefined) {
+              const error = yield* tcpProxyNetworkProfile(spec.networkProfileRef, tenant, name)
+              if (error !== undefined) return rejected(error)
+              networkProfileChecked = true
+            }
+          } else {
+            if (appProfile !== DEFAULT_L4_PROFILE && sslListener) {
+              return rejected(
+                `SSL is enabled in l4rule listener Spec but App Profile ${appProfile} is not of type SSL`
+              )
+            }
+            if (spec.sslProfileRef !== undefined) {
+              return rejected(`App Profile ${appProfile} is not of type SSL but SslProfileRef is set`)
+            }
+            if ((spec.sslKeyAndCertificateRefs ?? []).length > 0) {
+              return rejected(`App Profile ${appProfile} is not of type SSL but SslKeyAndCertificateRefs are set`)
+            }
+          }
+        }
+        const backends = spec.backendProperties ?? []
+        for (const backend of backends) {
+          const error = lbAlgorithmError(backend)
+          if (error !== undefined) return rejected(error)
+        }
+        if (backends.some((b) => (b.healthMonitorCrdRefs ?? []).length > 0)) {
+          return rejected(HEALTH_MONITOR_CRDS_UNSUPPORTED)
+        }
+        const refs: Array<RefCheck> = [
+          { type: "analyticsprofile", name: spec.analyticsProfileRef ?? "" },
+          ...sslRefs,
+          ...(networkProfileChecked ? [] : [{ type: "networkprofile", name: spec.networkProfileRef ?? "" }]),
+          { type: "networksecuritypolicy", name: spec.networkSecurityPolicyRef ?? "" },
+          { type: "securitypolicy", name: spec.securityPolicyRef ?? "" },
+          ...(spec.vsDatascriptRefs ?? []).map((ref) => ({ type: "vsdatascriptset", name: ref })),
+          ...backends.flatMap((b): Array<RefCheck> => [
+            { type: "applicationpersistenceprofile", name: b.applicationPersistenceProfileRef ?? "" },
+            ...(b.healthMonitorRefs ?? []).map((ref) => ({ type: "healthmonitor", name: ref })),
+            { type: "pkiprofile", name: b.pkiProfileRef ?? "" },
+            { type: "sslkeyandcertificate", name: b.sslKeyAndCertificateRef ?? "" },
+            { type: "sslprofile", name: b.sslProfileRef ?? "" }
+          ])
+        ]
+        const refError = yield* checkRefs(refs, namespace, name)
+        if (Option.isSome(refError)) return rejected(refError.value)
+        if (spec.revokeVipRoute === true) return rejected(REVOKE_VIP_ROUTE_UNSUPPORTED)
+        return accepted
+      })
+
     // ---- verdicts: status, Event, log ----
 
     const writeStatus = (kind: RuleKind, key: string, verdict: Verdict) => {
@@ -469,6 +660,8 @@ export const makeRuleValidation = (
           yield* validateHostRule(key, rule as HostRule) :
           kind === "HTTPRule" ?
           yield* validateHttpRule(key, rule as HTTPRule) :
+          kind === "L4Rule" ?
+          yield* validateL4Rule(key, rule as L4Rule) :
           yield* validateL7Rule(key, rule as L7Rule)
         const verdict: Verdict = { status: outcome.status, error: outcome.error }
         const before = kind === "L7Rule" ? "" : yield* effectiveSpecOf(kind, key)
@@ -508,14 +701,20 @@ export const makeRuleValidation = (
       })
 
     const rulesReady = Effect.all(
-      [reflectors.hostRules.ready, reflectors.httpRules.ready, reflectors.l7Rules.ready, reflectors.secrets.ready],
+      [
+        reflectors.hostRules.ready,
+        reflectors.httpRules.ready,
+        reflectors.l7Rules.ready,
+        reflectors.l4Rules.ready,
+        reflectors.secrets.ready
+      ],
       { discard: true }
     )
 
     const validateAll = Effect.gen(function*() {
       yield* rulesReady
       passAnswers = new Map()
-      for (const kind of ["L7Rule", "HostRule", "HTTPRule"] as const) {
+      for (const kind of ["L7Rule", "HostRule", "HTTPRule", "L4Rule"] as const) {
         const keys = [...(yield* reflectorOf(kind).snapshot).keys()].sort()
         // A takeover waits for this pass: rules are judged a few at a time (which rule owns a duplicate fqdn does not
         // depend on the order, only on creation times).
@@ -589,6 +788,8 @@ export const makeRuleValidation = (
             }
           } else if (kind === "HTTPRule") {
             works.push({ kind: "HTTPRule", key, force: false })
+          } else if (kind === "L4Rule") {
+            works.push({ kind: "L4Rule", key, force: false })
           } else if (kind === "L7Rule") {
             works.push({ kind: "L7Rule", key, force: false })
             for (const [other, rule] of hostRules) {
@@ -633,14 +834,14 @@ export const makeRuleValidation = (
       )
 
       // Catch-up: whatever changed between validateAll and the subscription, or had no answer from the controller.
-      for (const kind of ["L7Rule", "HostRule", "HTTPRule"] as const) {
+      for (const kind of ["L7Rule", "HostRule", "HTTPRule", "L4Rule"] as const) {
         for (const key of [...(yield* reflectorOf(kind).snapshot).keys()].sort()) {
           if (!(yield* upToDate(kind, key))) yield* enqueue({ kind, key, force: false })
         }
       }
       yield* changes.pipe(
         Stream.filter(({ kind }) =>
-          kind === "HostRule" || kind === "HTTPRule" || kind === "L7Rule" || kind === "Secret"
+          kind === "HostRule" || kind === "HTTPRule" || kind === "L7Rule" || kind === "L4Rule" || kind === "Secret"
         ),
         Stream.runForEach(({ key, kind }) => Effect.flatMap(dependents(kind, key), enqueueAll)),
         Effect.forkScoped
@@ -664,15 +865,17 @@ export const acceptedRules = (reflectors: ReflectorsShape) => ({
   effective: Effect.gen(function*() {
     return {
       hostRules: acceptedOnly(yield* reflectors.hostRules.snapshot),
-      httpRules: acceptedOnly(yield* reflectors.httpRules.snapshot)
+      httpRules: acceptedOnly(yield* reflectors.httpRules.snapshot),
+      l4Rules: acceptedOnly(yield* reflectors.l4Rules.snapshot)
     }
   }),
   subscribe: Effect.map(
-    Effect.all([reflectors.hostRules.subscribe, reflectors.httpRules.subscribe]),
-    ([hostRules, httpRules]) =>
-      Stream.merge(
+    Effect.all([reflectors.hostRules.subscribe, reflectors.httpRules.subscribe, reflectors.l4Rules.subscribe]),
+    ([hostRules, httpRules, l4Rules]) =>
+      Stream.mergeAll([
         Stream.map(hostRules, (key) => `HostRule/${key}`),
-        Stream.map(httpRules, (key) => `HTTPRule/${key}`)
-      )
+        Stream.map(httpRules, (key) => `HTTPRule/${key}`),
+        Stream.map(l4Rules, (key) => `L4Rule/${key}`)
+      ], { concurrency: "unbounded" })
   )
 })

@@ -36,6 +36,7 @@ export interface ReflectorsShape {
   readonly hostRules: Reflector<R.HostRule>
   readonly httpRules: Reflector<R.HTTPRule>
   readonly l7Rules: Reflector<R.L7Rule>
+  readonly l4Rules: Reflector<R.L4Rule>
   /** Completes once every reflector has listed. */
   readonly ready: Effect.Effect<void>
   readonly isReady: Effect.Effect<boolean>
@@ -95,6 +96,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
     const hostRules = yield* makeRule("HostRule", "/apis/ako.vmware.com/v1beta1/hostrules", R.HostRule)
     const httpRules = yield* makeRule("HTTPRule", "/apis/ako.vmware.com/v1beta1/httprules", R.HTTPRule)
     const l7Rules = yield* makeRule("L7Rule", "/apis/ako.vmware.com/v1alpha2/l7rules", R.L7Rule)
+    const l4Rules = yield* makeRule("L4Rule", "/apis/ako.vmware.com/v1alpha2/l4rules", R.L4Rule)
     const routes = config.openshift
       ? Option.some(yield* make("Route", "/apis/route.openshift.io/v1/routes", R.Route))
       : Option.none()
@@ -110,6 +112,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       hostRules,
       httpRules,
       l7Rules,
+      l4Rules,
       ...Option.toArray(routes)
     ]
     return {
@@ -125,6 +128,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       hostRules,
       httpRules,
       l7Rules,
+      l4Rules,
       ready: Effect.forEach(all, (r) => r.ready, { discard: true }),
       isReady: Effect.map(Effect.forEach(all, (r) => r.isReady), (states) => states.every((s) => s)),
       changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {

@@ -152,7 +152,7 @@ export const objectKey = (metadata: { readonly name?: string | undefined; readon
 
 export type ObjectMetaType = typeof ObjectMeta.Type
 
-// AKO's CRDs (reference/ako-crds.md §1.1, §2.1, §5.1). The status is kept: a replica that has not validated a rule
+// AKO's CRDs (reference/ako-crds.md §1.1, §2.1, §4.1, §5.1). The status is kept: a replica that has not validated a rule
 // itself trusts the verdict the leader wrote there.
 const CrdStatus = Schema.Struct({ status: opt(Str), error: opt(Str) })
 const CertificateRef = { name: opt(Str), type: opt(Str) }
@@ -230,3 +230,43 @@ export const L7Rule = Schema.Struct({
   status: opt(CrdStatus)
 })
 export type L7Rule = typeof L7Rule.Type
+
+/** An L4Rule (reference/ako-crds.md §4.1); the API server fills the schema defaults. */
+export const L4Rule = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    analyticsProfileRef: opt(Str),
+    applicationProfileRef: opt(Str),
+    networkProfileRef: opt(Str),
+    analyticsPolicy: opt(Schema.Struct({
+      fullClientLogs: opt(Schema.Struct({ enabled: opt(Bool), duration: opt(Num), throttle: opt(Num) }))
+    })),
+    performanceLimits: opt(Schema.Struct({ maxConcurrentConnections: opt(Num), maxThroughput: opt(Num) })),
+    loadBalancerIP: opt(Str),
+    networkSecurityPolicyRef: opt(Str),
+    securityPolicyRef: opt(Str),
+    sslProfileRef: opt(Str),
+    sslKeyAndCertificateRefs: opt(StrList),
+    vsDatascriptRefs: opt(StrList),
+    revokeVipRoute: opt(Bool),
+    listenerProperties: opt(Schema.Array(Schema.Struct({ port: opt(Num), protocol: opt(Str), enableSsl: opt(Bool) }))),
+    backendProperties: opt(Schema.Array(Schema.Struct({
+      port: opt(Num),
+      protocol: opt(Str),
+      enabled: opt(Bool),
+      lbAlgorithm: opt(Str),
+      lbAlgorithmHash: opt(Str),
+      lbAlgorithmConsistentHashHdr: opt(Str),
+      applicationPersistenceProfileRef: opt(Str),
+      healthMonitorRefs: opt(StrList),
+      healthMonitorCrdRefs: opt(StrList),
+      minServersUp: opt(Num),
+      pkiProfileRef: opt(Str),
+      sslKeyAndCertificateRef: opt(Str),
+      sslProfileRef: opt(Str),
+      analyticsPolicy: opt(Schema.Struct({ enableRealtimeMetrics: opt(Bool) }))
+    })))
+  })),
+  status: opt(CrdStatus)
+})
+export type L4Rule = typeof L4Rule.Type

@@ -1,5 +1,5 @@
 /**
- * Validation of HostRules, HTTPRules and L7Rules (reference/ako-crds.md §1.2, §2.2, §5.2) with the real clients
+ * Validation of HostRules, HTTPRules, L7Rules and L4Rules (reference/ako-crds.md §1.2, §2.2, §5.2, §4.2) with the real clients
  * against both simulators (level 3): the status texts AKO writes, the rules in effect, status writes only when
  * they change, Events, the WriteGuard, and no verdict when the controller cannot be asked.
  */
@@ -44,7 +44,7 @@ const withEnv = <A, E>(body: (env: Env) => Effect.Effect<A, E, Scope.Scope>) =>
   Effect.scoped(Effect.gen(function*() {
     const kube = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" }, bookmarkIntervalMs: 200 })
     const avi = yield* makeAviSim({ http: true })
-    for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml"]) {
+    for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml", "l4rules.yaml"]) {
       for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, file), "utf8"))) kube.apply(document as never)
     }
     kube.ensureNamespace(NS)
@@ -118,6 +118,27 @@ const l7Rule = (name: string, spec: Record<string, unknown>) => ({
   metadata: { name, namespace: NS },
   spec
 })
+// As the API server stores one: the schema defaults filled in.
+const l4Rule = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "ako.vmware.com/v1alpha2",
+  kind: "L4Rule",
+  metadata: { name, namespace: NS },
+  spec: {
+    analyticsProfileRef: "System-Analytics-Profile",
+    applicationProfileRef: "System-L4-Application",
+    networkProfileRef: "System-TCP-Proxy",
+    revokeVipRoute: false,
+    ...spec
+  }
+})
+const backend = (settings: Record<string, unknown>) => ({
+  port: 80,
+  protocol: "TCP",
+  enabled: true,
+  lbAlgorithm: "LB_ALGORITHM_LEAST_CONNECTIONS",
+  ...settings
+})
+const sslListener = { listenerProperties: [{ port: 443, protocol: "TCP", enableSsl: true }] }
 
 const statusOf = (kube: KubeSim, plural: string, name: string, namespace = NS) =>
   (kube.get(plural, namespace, name) as { status?: { status?: string; error?: string } } | undefined)?.status
@@ -467,6 +488,196 @@ describe("rule validation (HostRule §1.2, HTTPRule §2.2, L7Rule §5.2)", () =>
   )
 })
 
+describe("L4Rule validation (§4.2)", () => {
+  it.live(
+    "a default L4Rule is Accepted; every check writes AKO's text, in AKO's order",
+    () =>
+      withEnv(({ avi, kube, start }) =>
+        Effect.gen(function*() {
+          avi.insert("applicationprofile", { name: "team-l4", type: "APPLICATION_PROFILE_TYPE_L4" })
+          // the application profile is not checked for its creator (AKO's quirk), other references are
+          avi.insert("applicationprofile", {
+            name: "ako-l4",
+            type: "APPLICATION_PROFILE_TYPE_L4",
+            created_by: `ako-${CLUSTER}`
+          })
+          avi.insert("vsdatascriptset", { name: "ako-ds", created_by: `ako-${CLUSTER}` })
+          const cases: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+            ["default", {}, ""],
+            ["bad-ip", { loadBalancerIP: "10.0.0.300" }, "loadBalancerIP 10.0.0.300 is not valid"],
+            ["zero-padded-ip", { loadBalancerIP: "10.0.0.07" }, "loadBalancerIP 10.0.0.07 is not valid"],
+            ["ipv6", { loadBalancerIP: "2001:db8::10" }, ""],
+            [
+              "http-profile",
+              { applicationProfileRef: "System-HTTP", loadBalancerIP: "10.0.0.30" },
+              "applicationprofile \"System-HTTP\" found on controller is invalid, must be of type: " +
+              "APPLICATION_PROFILE_TYPE_L4 or APPLICATION_PROFILE_TYPE_SSL"
+            ],
+            [
+              "no-profile",
+              { applicationProfileRef: "team-missing" },
+              "applicationprofile \"team-missing\" not found on controller"
+            ],
+            ["ako-profile", { applicationProfileRef: "ako-l4" }, ""],
+            [
+              "ssl-no-listener",
+              { applicationProfileRef: "System-SSL-Application" },
+              "SSL is not enabled in l4rule listener Spec but App Profile System-SSL-Application is of type SSL"
+            ],
+            [
+              "ssl-udp",
+              {
+                ...sslListener,
+                applicationProfileRef: "System-SSL-Application",
+                networkProfileRef: "System-UDP-Fast-Path"
+              },
+              "networkprofile \"System-UDP-Fast-Path\" found on controller is invalid, must be of type: " +
+              "PROTOCOL_TYPE_TCP_PROXY for L4 SSL support"
+            ],
+            [
+              "ssl-no-cert",
+              {
+                ...sslListener,
+                applicationProfileRef: "System-SSL-Application",
+                sslKeyAndCertificateRefs: ["team-cert"]
+              },
+              "sslkeyandcertificate \"team-cert\" not found on controller"
+            ],
+            [
+              "ssl",
+              { ...sslListener, applicationProfileRef: "System-SSL-Application", sslProfileRef: "System-Standard" },
+              ""
+            ],
+            [
+              "l4-ssl-listener",
+              { ...sslListener, applicationProfileRef: "team-l4" },
+              "SSL is enabled in l4rule listener Spec but App Profile team-l4 is not of type SSL"
+            ],
+            // AKO turns the default profile into System-SSL-Application for an SSL listener
+            ["default-ssl-listener", sslListener, ""],
+            [
+              "l4-ssl-profile",
+              { sslProfileRef: "System-Standard" },
+              "App Profile System-L4-Application is not of type SSL but SslProfileRef is set"
+            ],
+            [
+              "l4-certs",
+              { sslKeyAndCertificateRefs: ["team-cert"] },
+              "App Profile System-L4-Application is not of type SSL but SslKeyAndCertificateRefs are set"
+            ],
+            [
+              "no-hash",
+              { backendProperties: [backend({}), backend({ port: 81, lbAlgorithm: "LB_ALGORITHM_CONSISTENT_HASH" })] },
+              "lbAlgorithmHash must be specified when lbAlgorithm is \"LB_ALGORITHM_CONSISTENT_HASH\""
+            ],
+            [
+              "no-header",
+              {
+                backendProperties: [backend({
+                  lbAlgorithm: "LB_ALGORITHM_CONSISTENT_HASH",
+                  lbAlgorithmHash: "LB_ALGORITHM_CONSISTENT_HASH_CUSTOM_HEADER"
+                })]
+              },
+              "lbAlgorithmConsistentHashHdr must be specified when lbAlgorithmHash is " +
+              "\"LB_ALGORITHM_CONSISTENT_HASH_CUSTOM_HEADER\""
+            ],
+            [
+              "extra-hash",
+              { backendProperties: [backend({ lbAlgorithmHash: "LB_ALGORITHM_CONSISTENT_HASH_SOURCE_IP_ADDRESS" })] },
+              "lbAlgorithmHash must not be specified when lbAlgorithm is \"LB_ALGORITHM_LEAST_CONNECTIONS\""
+            ],
+            [
+              "extra-header",
+              {
+                backendProperties: [
+                  backend({ lbAlgorithm: "LB_ALGORITHM_ROUND_ROBIN", lbAlgorithmConsistentHashHdr: "x" })
+                ]
+              },
+              "lbAlgorithmConsistentHashHdr must not be specified when lbAlgorithm is \"LB_ALGORITHM_ROUND_ROBIN\""
+            ],
+            [
+              "hash",
+              {
+                backendProperties: [backend({
+                  lbAlgorithm: "LB_ALGORITHM_CONSISTENT_HASH",
+                  lbAlgorithmHash: "LB_ALGORITHM_CONSISTENT_HASH_CUSTOM_HEADER",
+                  lbAlgorithmConsistentHashHdr: "X-User"
+                })]
+              },
+              ""
+            ],
+            [
+              "hm-crd",
+              { backendProperties: [backend({ healthMonitorCrdRefs: ["my-hm"], healthMonitorRefs: ["team-hm"] })] },
+              "healthMonitorCrdRefs are not supported: the AKO CRD operator is not enabled"
+            ],
+            [
+              "no-hm",
+              { backendProperties: [backend({ healthMonitorRefs: ["System-TCP", "team-hm"] })], revokeVipRoute: true },
+              "healthmonitor \"team-hm\" not found on controller"
+            ],
+            [
+              "no-analytics",
+              { analyticsProfileRef: "team-analytics", securityPolicyRef: "team-sp" },
+              "analyticsprofile \"team-analytics\" not found on controller"
+            ],
+            ["no-netprofile", { networkProfileRef: "team-np" }, "networkprofile \"team-np\" not found on controller"],
+            [
+              "ako-datascript",
+              { vsDatascriptRefs: ["Default-PASV-FTP", "ako-ds"] },
+              "vsdatascriptset \"ako-ds\" Invalid operation, object referred is created by current AKO instance"
+            ],
+            [
+              "no-pki",
+              { backendProperties: [backend({ pkiProfileRef: "team-pki", sslProfileRef: "System-Standard" })] },
+              "pkiprofile \"team-pki\" not found on controller"
+            ],
+            ["revoke", { revokeVipRoute: true }, "RevokeVipRoute is only supported in NSX-T Cloud"],
+            [
+              "valid",
+              {
+                loadBalancerIP: "10.0.0.40",
+                performanceLimits: { maxConcurrentConnections: 100, maxThroughput: 50 },
+                analyticsPolicy: { fullClientLogs: { enabled: true, duration: 30, throttle: 10 } },
+                vsDatascriptRefs: ["Default-PASV-FTP"],
+                listenerProperties: [{ port: 80, protocol: "TCP", enableSsl: false }],
+                backendProperties: [backend({
+                  healthMonitorRefs: ["System-TCP"],
+                  applicationPersistenceProfileRef: "System-Persistence-Client-IP",
+                  minServersUp: 1,
+                  analyticsPolicy: { enableRealtimeMetrics: true }
+                })]
+              },
+              ""
+            ]
+          ]
+          for (const [name, spec] of cases) kube.create(l4Rule(name, spec))
+          const { rules } = yield* start
+          yield* rules.validateAll
+          for (const [name, , error] of cases) {
+            expect({ name, status: statusOf(kube, "l4rules", name) }).toEqual({
+              name,
+              status: { status: error === "" ? "Accepted" : "Rejected", error }
+            })
+          }
+          // the application profile and the SSL network profile are asked for with AKO's fields, once per pass
+          const gets = (type: string) =>
+            avi.requestLog().filter((e) => e.method === "GET" && e.objectType === type).map((e) => e.query)
+          expect(gets("applicationprofile").filter((q) => q?.includes("System-SSL-Application"))).toEqual([
+            "name=System-SSL-Application&fields=name%2Ctype%2Clabels%2Ccreated_by"
+          ])
+          expect(gets("networkprofile").filter((q) => q?.includes("System-UDP-Fast-Path"))).toEqual([
+            "name=System-UDP-Fast-Path&fields=name%2Cprofile%2Clabels%2Ccreated_by"
+          ])
+          expect([...(yield* rules.effective).l4Rules.keys()].sort()).toEqual(
+            cases.filter(([, , error]) => error === "").map(([name]) => `${NS}/${name}`).sort()
+          )
+        })
+      ),
+    60_000
+  )
+})
+
 describe("the rules in effect", () => {
   it.live(
     "accepted ⇒ in effect; edited into something invalid ⇒ the previous spec stays; deleted ⇒ gone",
@@ -593,11 +804,55 @@ describe("the rules in effect", () => {
           })
           kube.create(hostRule("unjudged", { fqdn: "u.example.com" }))
           kube.create({ ...httpRule("accepted", []), status: { status: "Accepted", error: "" } })
+          kube.create({ ...l4Rule("accepted", {}), status: { status: "Accepted", error: "" } })
+          kube.create({ ...l4Rule("rejected", {}), status: { status: "Rejected", error: "RevokeVipRoute" } })
+          kube.create(l4Rule("unjudged", {}))
           const { reflectors } = yield* start
           const passive = yield* another(reflectors)
           const effective = yield* passive.effective
           expect([...effective.hostRules.keys()]).toEqual(["red/accepted"])
           expect([...effective.httpRules.keys()]).toEqual(["red/accepted"])
+          expect([...effective.l4Rules.keys()]).toEqual(["red/accepted"])
+        })
+      ),
+    30_000
+  )
+
+  it.live(
+    "L4Rule: accepted ⇒ in effect; edited into something invalid ⇒ the previous spec stays; fixed ⇒ the new one",
+    () =>
+      withEnv(({ kube, start }) =>
+        Effect.gen(function*() {
+          kube.create(l4Rule("lb", { loadBalancerIP: "10.0.0.40" }))
+          const { reflectors, rules } = yield* start
+          const keys = yield* rules.subscribe
+          const seen = yield* Ref.make<ReadonlyArray<string>>([])
+          yield* keys.pipe(Stream.runForEach((key) => Ref.update(seen, (all) => [...all, key])), Effect.forkScoped)
+          yield* rules.validateAll
+          yield* Effect.forkScoped(rules.run)
+          expect(statusOf(kube, "l4rules", "lb")).toEqual({ status: "Accepted", error: "" })
+          expect((yield* rules.effective).l4Rules.get("red/lb")?.spec?.loadBalancerIP).toBe("10.0.0.40")
+
+          kube.apply(l4Rule("lb", { loadBalancerIP: "10.0.0.400" }))
+          yield* eventually(
+            Effect.sync(() => when(statusOf(kube, "l4rules", "lb")?.status === "Rejected")),
+            "the L4Rule rejected"
+          )
+          expect(statusOf(kube, "l4rules", "lb")?.error).toBe("loadBalancerIP 10.0.0.400 is not valid")
+          expect(Option.getOrThrow(yield* reflectors.l4Rules.get("red/lb")).spec?.loadBalancerIP).toBe("10.0.0.400")
+          expect((yield* rules.effective).l4Rules.get("red/lb")?.spec?.loadBalancerIP).toBe("10.0.0.40")
+
+          kube.apply(l4Rule("lb", { loadBalancerIP: "10.0.0.41" }))
+          yield* eventually(
+            Effect.map(
+              rules.effective,
+              (e) => when(e.l4Rules.get("red/lb")?.spec?.loadBalancerIP === "10.0.0.41")
+            ),
+            "the fixed spec in effect"
+          )
+          kube.delete("l4rules", NS, "lb")
+          yield* eventually(Effect.map(rules.effective, (e) => when(e.l4Rules.size === 0)), "the L4Rule gone")
+          expect(yield* Ref.get(seen)).toContain("L4Rule/red/lb")
         })
       ),
     30_000

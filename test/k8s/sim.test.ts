@@ -203,7 +203,8 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
             new Set([
               "/apis/ako.vmware.com/v1beta1/hostrules 404",
               "/apis/ako.vmware.com/v1beta1/httprules 404",
-              "/apis/ako.vmware.com/v1alpha2/l7rules 404"
+              "/apis/ako.vmware.com/v1alpha2/l7rules 404",
+              "/apis/ako.vmware.com/v1alpha2/l4rules 404"
             ])
           )
         })
@@ -220,7 +221,7 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
           yield* Effect.forkScoped(reflectors.run)
           yield* reflectors.ready
           expect(yield* reflectors.hostRules.size).toBe(0)
-          for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml"]) {
+          for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml", "l4rules.yaml"]) {
             for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, file), "utf8"))) {
               sim.apply(document as never)
             }
@@ -251,6 +252,14 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
           expect(httpRule.spec?.paths?.[0]?.healthMonitors).toEqual(["System-HTTP"])
           const l7Rule = yield* eventually(reflectors.l7Rules.get("default/l7"), "the L7Rule")
           expect(l7Rule.spec?.["minPoolsUp"]).toBe(2)
+          sim.create({
+            apiVersion: "ako.vmware.com/v1alpha2",
+            kind: "L4Rule",
+            metadata: { name: "l4", namespace: "default" },
+            spec: { backendProperties: [{ port: 80, protocol: "TCP", healthMonitorRefs: ["System-TCP"] }] }
+          })
+          const l4Rule = yield* eventually(reflectors.l4Rules.get("default/l4"), "the L4Rule")
+          expect(l4Rule.spec?.backendProperties?.[0]?.healthMonitorRefs).toEqual(["System-TCP"])
           // one watch per kind now; a rule created next arrives by it
           sim.create({
             apiVersion: "ako.vmware.com/v1beta1",
