@@ -95,7 +95,15 @@ export interface Ingress {
 
 export interface IngressClass {
   readonly metadata?: ObjectMeta | undefined
-  readonly spec?: { readonly controller?: string | undefined } | undefined
+  readonly spec?: {
+    readonly controller?: string | undefined
+    /** `{apiGroup: ako.vmware.com, kind: AviInfraSetting, name}` binds the class's Ingresses to an AviInfraSetting. */
+    readonly parameters?: {
+      readonly apiGroup?: string | undefined
+      readonly kind?: string | undefined
+      readonly name?: string | undefined
+    } | undefined
+  } | undefined
 }
 
 export interface Secret {
@@ -293,6 +301,49 @@ export interface L4Rule {
       }>
       | undefined
     readonly backendProperties?: ReadonlyArray<L4RuleBackend> | undefined
+  } | undefined
+  readonly status?: CrdStatus | undefined
+}
+
+/** A VIP network of an AviInfraSetting (`networkUUID` wins over `networkName` when both are given). */
+export interface InfraVipNetwork {
+  readonly networkName?: string | undefined
+  readonly networkUUID?: string | undefined
+  readonly cidr?: string | undefined
+  readonly v6cidr?: string | undefined
+}
+
+/** A node network of an AviInfraSetting: pool placement networks. */
+export interface InfraNodeNetwork {
+  readonly networkName?: string | undefined
+  readonly networkUUID?: string | undefined
+  readonly cidrs?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * An AviInfraSetting (ako.vmware.com/v1beta1, cluster-scoped; reference/ako-crds.md §3): SE group, networks, RHI and
+ * shard size for the Ingresses of an IngressClass that names it, or for Services and Namespaces annotated with it.
+ */
+export interface AviInfraSetting {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly seGroup?: { readonly name?: string | undefined } | undefined
+    readonly network?: {
+      readonly vipNetworks?: ReadonlyArray<InfraVipNetwork> | undefined
+      readonly nodeNetworks?: ReadonlyArray<InfraNodeNetwork> | undefined
+      readonly enableRhi?: boolean | undefined
+      readonly enablePublicIP?: boolean | undefined
+      readonly bgpPeerLabels?: ReadonlyArray<string> | undefined
+      readonly listeners?:
+        | ReadonlyArray<{
+          readonly port?: number | undefined
+          readonly enableSSL?: boolean | undefined
+          readonly enableHTTP2?: boolean | undefined
+        }>
+        | undefined
+    } | undefined
+    readonly l7Settings?: { readonly shardSize?: string | undefined } | undefined
+    readonly nsxSettings?: { readonly t1lr?: string | undefined } | undefined
   } | undefined
   readonly status?: CrdStatus | undefined
 }
