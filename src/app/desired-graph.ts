@@ -16,6 +16,7 @@ import {
   unitKeysFor,
   unitKeysForHostRule,
   unitKeysForHttpRule,
+  unitKeysForL4Rule,
   unitsOwnedBy
 } from "../model/index.js"
 import type {
@@ -24,6 +25,7 @@ import type {
   DesiredUnit,
   HostRule,
   HTTPRule,
+  L4Rule,
   ModelSettings,
   ObjectKind,
   ObjectRef,
@@ -74,17 +76,18 @@ export interface RuleSource {
   readonly effective: Effect.Effect<{
     readonly hostRules: ReadonlyMap<string, HostRule>
     readonly httpRules: ReadonlyMap<string, HTTPRule>
+    readonly l4Rules: ReadonlyMap<string, L4Rule>
   }>
-  /** Keys `HostRule/<ns>/<name>` and `HTTPRule/<ns>/<name>`, from the moment this runs (in the caller's scope). */
+  /** Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>` and `L4Rule/<ns>/<name>`, from the moment this runs (in the caller's scope). */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
 }
 
 const NO_RULE_SOURCE: RuleSource = {
-  effective: Effect.succeed({ hostRules: new Map(), httpRules: new Map() }),
+  effective: Effect.succeed({ hostRules: new Map(), httpRules: new Map(), l4Rules: new Map() }),
   subscribe: Effect.succeed(Stream.never)
 }
 
-const RULE_KINDS: ReadonlySet<string> = new Set(["HostRule", "HTTPRule"])
+const RULE_KINDS: ReadonlySet<string> = new Set(["HostRule", "HTTPRule", "L4Rule"])
 
 const refOf = (kind: string, key: string): ObjectRef => {
   const slash = key.indexOf("/")
@@ -122,7 +125,8 @@ export const makeDesiredGraph = (
         nodes: yield* reflectors.nodes.snapshot,
         routes: reflectors.routes._tag === "Some" ? yield* reflectors.routes.value.snapshot : new Map(),
         hostRules: inEffect.hostRules,
-        httpRules: inEffect.httpRules
+        httpRules: inEffect.httpRules,
+        l4Rules: inEffect.l4Rules
       }
       return snapshot
     })
@@ -204,7 +208,11 @@ export const makeDesiredGraph = (
     }
 
     /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
-    let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules"> = { hostRules: new Map(), httpRules: new Map() }
+    let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules"> = {
+      hostRules: new Map(),
+      httpRules: new Map(),
+      l4Rules: new Map()
+    }
     const unitsOfRule = (
       snapshot: ClusterSnapshot,
       shards: ReadonlyArray<string>,
@@ -215,6 +223,10 @@ export const makeDesiredGraph = (
         return [rulesSeen.hostRules.get(key), snapshot.hostRules.get(key)].flatMap((rule) =>
           rule === undefined ? [] : unitKeysForHostRule(rule, snapshot, settings, shards)
         )
+      }
+      if (kind === "L4Rule") {
+        // A Service names its L4Rule whether or not the rule is in effect: the same Services either way.
+        return unitKeysForL4Rule(key, snapshot, settings)
       }
       return [rulesSeen.httpRules.get(key), snapshot.httpRules.get(key)].flatMap((rule) =>
         rule === undefined ? [] : unitKeysForHttpRule(rule, snapshot, settings)
@@ -299,7 +311,8 @@ export const makeDesiredGraph = (
       for (
         const [kind, seen, current] of [
           ["HostRule", rulesSeen.hostRules, now.hostRules],
-          ["HTTPRule", rulesSeen.httpRules, now.httpRules]
+          ["HTTPRule", rulesSeen.httpRules, now.httpRules],
+          ["L4Rule", rulesSeen.l4Rules, now.l4Rules]
         ] as const
       ) {
         for (const key of [...seen.keys(), ...current.keys()]) keys.add(`${kind}|${key}`)

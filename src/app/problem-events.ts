@@ -42,6 +42,7 @@ const SNAPSHOT_MAPS = {
   Route: "routes",
   HostRule: "hostRules",
   HTTPRule: "httpRules",
+  L4Rule: "l4Rules",
   // Not in the model's snapshot (no effect in SNI mode); its Events carry no uid.
   L7Rule: undefined
 } as const satisfies Record<ObjectRef["kind"], keyof ClusterSnapshot | undefined>

@@ -121,8 +121,9 @@ export interface PoolChecksumInput {
   readonly namespaceServiceNames: ReadonlyArray<string>
   readonly hostnames: ReadonlyArray<string>
   readonly markers: MarkerFields
-  /** What an HTTPRule set on the pool model (absent: nothing). */
+  /** What an HTTPRule or an L4Rule set on the pool model (absent: nothing). */
   readonly crd?: PoolCrdFields | undefined
+  readonly generated?: PoolGeneratedFields | undefined
 }
 
 /** The pool model fields an HTTPRule sets (refs as `/api/<type>?name=<name>`). */
@@ -135,7 +136,28 @@ export interface PoolCrdFields {
   readonly healthMonitorRefs?: ReadonlyArray<string> | undefined
   readonly applicationPersistenceProfileRef?: string | undefined
   readonly enableHttp2?: boolean | undefined
+  readonly sslKeyAndCertificateRef?: string | undefined
 }
+
+/**
+ * AKO's generated pool fields (`AviPoolGeneratedFields`, set by an L4Rule's backend properties); the analytics policy
+ * as the CRD's Go type marshals it (`{"enableRealtimeMetrics":…}`).
+ */
+export interface PoolGeneratedFields {
+  readonly analyticsPolicy?: { readonly enableRealtimeMetrics?: boolean } | undefined
+  readonly enabled?: boolean | undefined
+  readonly minServersUp?: number | undefined
+}
+
+/** `CalculateCheckSumOfGeneratedCode` of the pool: the set fields in declaration order, joined by `:`. */
+const poolGeneratedChecksum = (generated: PoolGeneratedFields | undefined): number =>
+  H(
+    [
+      ...(generated?.analyticsPolicy === undefined ? [] : [goJson(generated.analyticsPolicy)]),
+      ...(generated?.enabled === undefined ? [] : [goJson(generated.enabled)]),
+      ...(generated?.minServersUp === undefined ? [] : [String(generated.minServersUp)])
+    ].join(":")
+  )
 
 /** `AviPoolNode.CalculateCheckSum`; optional fields enter only when set, as AKO skips nil and empty ones. */
 export const poolChecksum = (input: PoolChecksumInput): number => {
@@ -163,19 +185,19 @@ export const poolChecksum = (input: PoolChecksumInput): number => {
     // NetworkPlacementSettings: nil without nodeNetworkList.
     "null",
     ...optional(crd?.pkiProfileRef),
+    ...optional(crd?.sslKeyAndCertificateRef),
     ...(input.namespaceServiceNames.length > 0 ? [goJson(sortedStrings(input.namespaceServiceNames))] : []),
     ...(input.hostnames.length > 0 ? [goJson(sortedStrings(input.hostnames))] : []),
     ...(crd?.enableHttp2 === undefined ? [] : [goJson(crd.enableHttp2)])
   ]
   const monitors = crd?.healthMonitorRefs ?? []
   const persistence = crd?.applicationPersistenceProfileRef ?? ""
-  // The generated fields (analytics policy, enabled, min servers up) are all unset: `H("")`.
   return sum32(
     H(fields.join(":")),
     monitors.length === 0 ? 0 : H(goJson(monitors)),
     persistence === "" ? 0 : H(persistence),
     markersChecksum(input.clusterName, input.markers),
-    H("")
+    poolGeneratedChecksum(input.generated)
   )
 }
 
@@ -269,8 +291,45 @@ export interface VirtualServiceChecksumInput {
   readonly trafficEnabled: boolean | undefined
   readonly enableRhi: boolean | undefined
   readonly markers: MarkerFields
-  /** What a HostRule set on the VS model (absent: nothing). */
+  /** What a HostRule or an L4Rule set on the VS model (absent: nothing). */
   readonly crd?: VirtualServiceCrdFields | undefined
+  readonly generated?: VsGeneratedFields | undefined
+}
+
+/**
+ * AKO's generated VS fields an L4Rule sets (`AviVsNodeGeneratedFields`), refs as `/api/<type>?name=<name>`; the
+ * performance limits and listeners as the CRD's Go types marshal them.
+ */
+export interface VsGeneratedFields {
+  readonly loadBalancerIP?: string | undefined
+  readonly networkProfileRef?: string | undefined
+  readonly networkSecurityPolicyRef?: string | undefined
+  readonly performanceLimits?: {
+    readonly maxConcurrentConnections?: number
+    readonly maxThroughput?: number
+  } | undefined
+  readonly securityPolicyRef?: string | undefined
+  readonly services?:
+    | ReadonlyArray<{ readonly enableSsl: boolean; readonly port: number; readonly protocol: string }>
+    | undefined
+}
+
+/**
+ * `CalculateCheckSumOfGeneratedCode` of the VS: the set fields joined by `:`, in the order AKO's generated code
+ * appends them (the listeners come after the SSL session cache size there, not in declaration order).
+ */
+const vsGeneratedChecksum = (generated: VsGeneratedFields | undefined): number => {
+  const present = (value: string | undefined) => value === undefined ? [] : [value]
+  return H(
+    [
+      ...present(generated?.loadBalancerIP),
+      ...present(generated?.networkProfileRef),
+      ...present(generated?.networkSecurityPolicyRef),
+      ...(generated?.performanceLimits === undefined ? [] : [goJson(generated.performanceLimits)]),
+      ...present(generated?.securityPolicyRef),
+      ...(generated?.services === undefined ? [] : [goJson(generated.services)])
+    ].join(":")
+  )
 }
 
 /** The VS model fields a HostRule sets, as AKO's model holds them (refs as `/api/<type>?name=<name>`). */
@@ -312,7 +371,7 @@ export const virtualServiceChecksum = (input: VirtualServiceChecksumInput): numb
     crd?.analyticsPolicy === undefined
       ? 0
       : sum32(H(goJson(crd.analyticsPolicy)), clusterLabelChecksum(input.clusterName)),
-    H("")
+    vsGeneratedChecksum(input.generated)
   )
 }
 

@@ -38,6 +38,11 @@ export interface DesiredAviObject {
    * certificate: the Ingresses of that host). A refusal of this object is reported on these, and only these.
    */
   readonly sources?: ReadonlyArray<ObjectRef> | undefined
+  /**
+   * Fields ako-ts owns on this object although no marker says so (an L4Rule's): the checksum alone says whether the
+   * object is up to date, and an update drops those of them the body leaves out.
+   */
+  readonly ownedFields?: ReadonlyArray<string> | undefined
 }
 
 export type UnitKind = "L4Service" | "L7Shard" | "L7Dedicated"

@@ -371,6 +371,8 @@ export interface ClusterSnapshot {
    */
   readonly hostRules: ReadonlyMap<string, HostRule>
   readonly httpRules: ReadonlyMap<string, HTTPRule>
+  /** L4Rules in effect, as the HostRules. */
+  readonly l4Rules: ReadonlyMap<string, L4Rule>
 }
 
 export type ObjectKind =
@@ -385,6 +387,7 @@ export type ObjectKind =
   | "HostRule"
   | "HTTPRule"
   | "L7Rule"
+  | "L4Rule"
 
 /** A Kubernetes object by kind and name (namespace absent for cluster-scoped kinds). */
 export interface ObjectRef {
@@ -420,6 +423,7 @@ export interface SnapshotParts {
   readonly routes?: Iterable<Route>
   readonly hostRules?: Iterable<HostRule>
   readonly httpRules?: Iterable<HTTPRule>
+  readonly l4Rules?: Iterable<L4Rule>
 }
 
 const byKey = <T extends { readonly metadata?: ObjectMeta | undefined }>(
@@ -444,7 +448,8 @@ export const makeSnapshot = (parts: SnapshotParts): ClusterSnapshot => ({
   nodes: byKey("Node", parts.nodes),
   routes: byKey("Route", parts.routes),
   hostRules: byKey("HostRule", parts.hostRules),
-  httpRules: byKey("HTTPRule", parts.httpRules)
+  httpRules: byKey("HTTPRule", parts.httpRules),
+  l4Rules: byKey("L4Rule", parts.l4Rules)
 })
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"

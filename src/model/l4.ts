@@ -9,6 +9,7 @@ import { isIpAddress, owned, parentVsFields, preferredSubDomain, vsVipObject } f
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
+import { L4RULE_ANNOTATION, L4RULE_POOL_FIELDS, L4RULE_VS_FIELDS, l4RuleForService, l4RulePool } from "./l4rule.js"
 import { l4PoolName, l4VsName, unitKey } from "./names.js"
 import { checksumServers, poolPort, poolServers, slicesServePort } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
@@ -133,7 +134,16 @@ export const translateService = (
     }
   }
 
-  const staticIp = [service.spec?.loadBalancerIP, annotations[LOAD_BALANCER_IP_ANNOTATION]]
+  const protocols = new Set(ports.map(protocolOf))
+  const networkProfile = networkProfileFor(protocols, settings)
+  const mixed = protocols.size > 1
+  const l4Rule = l4RuleForService(snapshot, service, mixed ? MIXED_NETWORK_PROFILE : networkProfile)
+  const ruleVs = l4Rule.virtualService
+  const staticIp = [
+    service.spec?.loadBalancerIP,
+    annotations[LOAD_BALANCER_IP_ANNOTATION],
+    ruleVs?.generated.loadBalancerIP
+  ]
     .find((ip) => ip !== undefined && ip !== "")
   if (staticIp !== undefined && !isIpAddress(staticIp)) {
     return {
@@ -142,7 +152,9 @@ export const translateService = (
         object: owner,
         field: service.spec?.loadBalancerIP === staticIp ?
           "spec.loadBalancerIP" :
-          `metadata.annotations[${LOAD_BALANCER_IP_ANNOTATION}]`,
+          annotations[LOAD_BALANCER_IP_ANNOTATION] === staticIp ?
+          `metadata.annotations[${LOAD_BALANCER_IP_ANNOTATION}]` :
+          `metadata.annotations[${L4RULE_ANNOTATION}]`,
         reason: "InvalidStaticIP",
         message: `${staticIp} is not an IP address; the virtual service ${vsName} is not created`
       }]
@@ -157,7 +169,11 @@ export const translateService = (
     const poolName = l4PoolName(cluster, namespace, name, protocol, port.port)
     const poolMarkers: MarkerFields = { Namespace: namespace, ServiceName: name, Port: String(port.port) }
     const servers = poolServers(snapshot, settings, service, port, false)
-    return desiredObject(
+    const rulePool = l4RulePool(l4Rule.rule, port.port, protocol)
+    const monitors = rulePool === undefined || rulePool.healthMonitorRefs.length === 0 ?
+      [ref.healthMonitor(HEALTH_MONITOR[protocol])] :
+      rulePool.healthMonitorRefs
+    const pool = desiredObject(
       "pool",
       poolName,
       tenant,
@@ -169,7 +185,8 @@ export const translateService = (
         sni_enabled: false,
         graceful_disable_timeout: 1,
         servers,
-        health_monitor_refs: [ref.healthMonitor(HEALTH_MONITOR[protocol])]
+        health_monitor_refs: monitors,
+        ...rulePool?.fields
       },
       [],
       poolChecksum({
@@ -182,12 +199,14 @@ export const translateService = (
         priorityLabel: "",
         namespaceServiceNames: [],
         hostnames: [],
-        markers: poolMarkers
+        markers: poolMarkers,
+        crd: rulePool?.crd,
+        generated: rulePool?.generated
       })
     )
+    return l4Rule.annotated ? { ...pool, ownedFields: L4RULE_POOL_FIELDS } : pool
   })
 
-  const protocols = new Set(ports.map(protocolOf))
   const rules = ports.map((port) => ({
     port: port.port,
     protocol: protocolOf(port),
@@ -198,7 +217,9 @@ export const translateService = (
     ServiceName: name,
     Protocol: [...protocols].sort().join(",")
   }
-  const l4PolicySet = desiredObject(
+  // A listener with SSL: AKO's VS serves its (single) pool directly, without an L4 policy set.
+  const sslEnabled = ruleVs?.sslEnabled === true
+  const l4PolicySet = sslEnabled ? undefined : desiredObject(
     "l4policyset",
     vsName,
     tenant,
@@ -223,12 +244,10 @@ export const translateService = (
     l4PolicySetChecksum(cluster, rules, policyMarkers)
   )
 
-  const networkProfile = networkProfileFor(protocols, settings)
-  const mixed = protocols.size > 1
   const applicationProfile = annotations[APPLICATION_PROFILE_ANNOTATION] ?? "System-L4-Application"
   const trafficEnabled = annotations[DISABLE_TRAFFIC_ANNOTATION]?.toLowerCase() !== "true"
   const vsMarkers: MarkerFields = { Namespace: namespace, ServiceName: name }
-  const virtualService = desiredObject(
+  const vsObject = desiredObject(
     "virtualservice",
     vsName,
     tenant,
@@ -246,16 +265,27 @@ export const translateService = (
           ...(override === undefined ? {} : { override_network_profile_ref: ref.networkProfile(override) })
         }
       }),
-      l4_policies: [{ index: 0, l4_policy_set_ref: ref.l4PolicySet(vsName) }],
-      remove_listening_port_on_vs_down: true,
+      ...(l4PolicySet === undefined ? {} : {
+        l4_policies: [{ index: 0, l4_policy_set_ref: ref.l4PolicySet(vsName) }],
+        remove_listening_port_on_vs_down: true
+      }),
+      ...(sslEnabled && pools.length > 0 ? { pool_ref: `/api/pool/?name=${pools[pools.length - 1]!.name}` } : {}),
       traffic_enabled: trafficEnabled,
       error_page_profile_ref: "",
-      service_metadata: serviceMetadata({ namespaceSvcName: [`${namespace}/${name}`], hostnames: fqdns })
+      service_metadata: serviceMetadata({ namespaceSvcName: [`${namespace}/${name}`], hostnames: fqdns }),
+      ...ruleVs?.fields
     },
-    [{ type: "vsvip", name: vsName }, { type: "l4policyset", name: vsName }],
+    l4PolicySet === undefined ?
+      [{ type: "vsvip", name: vsName }, ...pools.map((pool) => ({ type: "pool" as const, name: pool.name }))] :
+      [{ type: "vsvip", name: vsName }, { type: "l4policyset", name: vsName }],
     virtualServiceChecksum({
       clusterName: cluster,
-      refs: [`VSVIP${vsName}`, `L4Policy${vsName}`, ...pools.map((pool) => `Pool${pool.name}`)],
+      refs: [
+        `VSVIP${vsName}`,
+        ...(l4PolicySet === undefined ? [] : [`L4Policy${vsName}`]),
+        ...pools.map((pool) => `Pool${pool.name}`),
+        ...(ruleVs?.certificateRefs ?? []).map((certificate) => `SslKeyAndCertificate${certificate}`)
+      ],
       applicationProfile,
       serviceEngineGroup: settings.serviceEngineGroupName,
       networkProfile: mixed ? MIXED_NETWORK_PROFILE : networkProfile,
@@ -269,13 +299,16 @@ export const translateService = (
       hostnames: fqdns,
       trafficEnabled,
       enableRhi: false,
-      markers: vsMarkers
+      markers: vsMarkers,
+      crd: ruleVs?.crd,
+      generated: ruleVs?.generated
     })
   )
+  const virtualService = l4Rule.annotated ? { ...vsObject, ownedFields: L4RULE_VS_FIELDS } : vsObject
 
-  const problems: Array<Problem> = settings.serviceType === "NodePort" ?
-    [] :
-    ports.flatMap((port, index) =>
+  const problems: Array<Problem> = [...l4Rule.problems]
+  if (settings.serviceType !== "NodePort") {
+    problems.push(...ports.flatMap((port, index) =>
       slicesServePort(snapshot, service, port) ? [] : [{
         object: owner,
         field: `spec.ports[${index}]`,
@@ -284,7 +317,8 @@ export const translateService = (
           l4PoolName(cluster, namespace, name, protocolOf(port), port.port)
         } has no servers`
       }]
-    )
+    ))
+  }
 
   return {
     unit: {
@@ -293,7 +327,9 @@ export const translateService = (
       tenant,
       virtualService: vsName,
       owners: [owner],
-      objects: [vsVip, ...pools, l4PolicySet, virtualService],
+      objects: l4PolicySet === undefined
+        ? [vsVip, ...pools, virtualService]
+        : [vsVip, ...pools, l4PolicySet, virtualService],
       statuses: [{ object: owner, vsVip: vsName, virtualService: vsName, hosts: fqdns }]
     },
     problems

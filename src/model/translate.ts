@@ -11,6 +11,7 @@ import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
 import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Service } from "./kube.js"
 import { compareStrings, keyOf, refKey, SERVICE_NAME_LABEL } from "./kube.js"
 import { translateService } from "./l4.js"
+import { servicesNamingL4Rule } from "./l4rule.js"
 import type { L7Rules } from "./l7.js"
 import { NO_RULES, translateDedicated, translateShard, vsHostRule } from "./l7.js"
 import {
@@ -426,3 +427,18 @@ export const unitKeysForHttpRule = (
   const key = l7Hosts(snapshot, settings, rule.metadata?.namespace ?? "").get(rule.spec?.fqdn ?? "")
   return key === undefined ? [] : [key]
 }
+
+/** The units of the Services that name an L4Rule (`ns/name`): recomputed when the rule changes, appears or goes. */
+export const unitKeysForL4Rule = (
+  ruleKey: string,
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings
+): ReadonlyArray<string> =>
+  servicesNamingL4Rule(snapshot, ruleKey)
+    .filter((service) => isHandledLoadBalancer(snapshot, settings, service))
+    .map((service) =>
+      unitKey(
+        settings.tenantName,
+        l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
+      )
+    )

@@ -298,7 +298,10 @@ export const contentMatches = (type: AviObjectType, desired: AviBody, cached: Av
 
 /** Nothing to write for this object: the checksum agrees, or the content does (an object AKO wrote). */
 export const upToDate = (desired: DesiredAviObject, cached: CachedObject): boolean =>
-  cached.checksum === desired.checksum || contentMatches(desired.type, desired.body, cached.body)
+  cached.checksum === desired.checksum ||
+  // Fields owned without a marker (an L4Rule's) fall back to controller defaults when the rule goes, so only the
+  // checksum can tell a removed rule from a default: content never stands in for it there.
+  (desired.ownedFields === undefined && contentMatches(desired.type, desired.body, cached.body))
 
 // ---- planning ------------------------------------------------------------------------------------------------------
 
@@ -342,12 +345,13 @@ export const updateBody = (
   type: AviObjectType,
   desired: AviBody,
   cached: AviBody,
-  isOwned: (ref: string) => boolean = () => true
+  isOwned: (ref: string) => boolean = () => true,
+  ownedFields: ReadonlyArray<string> = []
 ): AviBody => {
   const { _last_modified: _stale, ...rest } = cached
   const current: Record<string, unknown> = rest
   const byRule = ruleManaged(type, current)
-  for (const key of [...MANAGED_OPTIONAL, ...byRule]) if (!(key in desired)) delete current[key]
+  for (const key of [...MANAGED_OPTIONAL, ...byRule, ...ownedFields]) if (!(key in desired)) delete current[key]
   const merged: Record<string, unknown> = { ...current, ...desired }
   const previous = crdStatusOf(current)
   const next = crdStatusOf(merged)
@@ -358,7 +362,7 @@ export const updateBody = (
   }
   // Entries that point at objects ako-ts does not own (a policy set a team attached by hand) stay after ours; where
   // a HostRule marked the VS, its entries are the rule's, and the desired body says which it still wants.
-  for (const key of byRule.length > 0 ? [] : FOREIGN_ENTRY_LISTS) {
+  for (const key of byRule.length > 0 ? [] : FOREIGN_ENTRY_LISTS.filter((k) => !ownedFields.includes(k))) {
     const foreign = asRecords(cached[key]).filter((entry) =>
       Object.entries(entry).some(([k, v]) => isRefKey(k) && typeof v === "string" && !isOwned(v))
     )
@@ -415,7 +419,7 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
         name: object.name,
         tenant: object.tenant,
         uuid: current.uuid,
-        body: updateBody(object.type, object.body, current.body, (ref) => ownedRef(cached, ref)),
+        body: updateBody(object.type, object.body, current.body, (ref) => ownedRef(cached, ref), object.ownedFields),
         checksum: object.checksum
       })
     }

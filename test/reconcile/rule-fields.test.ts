@@ -4,7 +4,10 @@
  * the same fields set by hand on an unmarked object stay.
  */
 import { describe, expect, it } from "vitest"
-import { contentMatches, updateBody } from "../../src/reconcile/index.js"
+import type { DesiredAviObject } from "../../src/model/index.js"
+import { L4RULE_POOL_FIELDS } from "../../src/model/index.js"
+import type { CachedObject } from "../../src/reconcile/index.js"
+import { contentMatches, updateBody, upToDate } from "../../src/reconcile/index.js"
 
 const metadataWith = (crdStatus: Record<string, string>) =>
   JSON.stringify({ namespace: "default", crd_status: crdStatus })
@@ -79,5 +82,59 @@ describe("HTTPRule fields on a pool", () => {
   it("an algorithm set by hand on an unmarked pool stays", () => {
     const body = updateBody("pool", desired, { ...desired, lb_algorithm: "LB_ALGORITHM_ROUND_ROBIN" })
     expect(body["lb_algorithm"]).toBe("LB_ALGORITHM_ROUND_ROBIN")
+  })
+})
+
+describe("L4Rule fields on a Service's pool (no marker: the Service names an L4Rule)", () => {
+  const tuned = {
+    name: "c1--red-web-TCP-80",
+    lb_algorithm: "LB_ALGORITHM_ROUND_ROBIN",
+    health_monitor_refs: ["https://avi.test/api/healthmonitor/h#team-hm"],
+    enabled: true,
+    vs_datascripts: [{ index: 0, vs_datascript_set_ref: "https://avi.test/api/vsdatascriptset/d#team-ds" }],
+    cloud_config_cksum: "111"
+  }
+  const plain = {
+    name: "c1--red-web-TCP-80",
+    health_monitor_refs: ["/api/healthmonitor/?name=System-TCP"],
+    cloud_config_cksum: "222"
+  }
+  const desiredPool = (ownedFields: ReadonlyArray<string> | undefined): DesiredAviObject => ({
+    type: "pool",
+    name: plain.name,
+    tenant: "admin",
+    body: plain,
+    checksum: "222",
+    dependsOn: [],
+    ownedFields
+  })
+  const cached = (body: Record<string, unknown>): CachedObject =>
+    ({
+      type: "pool",
+      name: plain.name,
+      tenant: "admin",
+      uuid: "pool-1",
+      body,
+      checksum: String(body["cloud_config_cksum"])
+    }) as CachedObject
+
+  it("a rule that went is taken back: the checksum decides, the update drops what it set", () => {
+    // A controller fills lb_algorithm and enabled with defaults: by content the pool would look adopted.
+    const algorithmOnly = {
+      ...tuned,
+      health_monitor_refs: ["https://avi.test/api/healthmonitor/h#System-TCP"],
+      vs_datascripts: []
+    }
+    expect(upToDate(desiredPool(undefined), cached(algorithmOnly))).toBe(true)
+    expect(upToDate(desiredPool(L4RULE_POOL_FIELDS), cached(algorithmOnly))).toBe(false)
+    const body = updateBody("pool", plain, tuned, () => false, [...L4RULE_POOL_FIELDS, "vs_datascripts"])
+    expect(body).not.toHaveProperty("lb_algorithm")
+    expect(body).not.toHaveProperty("enabled")
+    expect(body).not.toHaveProperty("vs_datascripts")
+    expect(body["health_monitor_refs"]).toEqual(plain.health_monitor_refs)
+  })
+
+  it("an object AKO or ako-ts wrote with the same rule needs no write", () => {
+    expect(upToDate(desiredPool(L4RULE_POOL_FIELDS), cached({ ...tuned, cloud_config_cksum: "222" }))).toBe(true)
   })
 })
