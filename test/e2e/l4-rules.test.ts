@@ -1,0 +1,114 @@
+/**
+ * L4Rule through the controller process, against both simulators: a rule named by a Service's annotation changes
+ * its pool's LB algorithm and health monitor, deleting the rule restores AKO's defaults, and a takeover over a rule
+ * in place writes nothing to Avi and no CRD status.
+ */
+import { afterEach, describe, expect, it } from "@effect/vitest"
+import { loadAllYaml } from "@kubernetes/client-node"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
+import type { E2eCluster } from "../support/e2e.js"
+import { waitFor } from "../support/process.js"
+import { scaled } from "../support/time-scale.js"
+
+let cluster: E2eCluster | undefined
+
+afterEach(async () => {
+  await cluster?.close()
+  cluster = undefined
+})
+
+const L4RULE_CRD = fileURLToPath(new URL("../../deploy/crds/l4rules.yaml", import.meta.url))
+const POOL = `${CLUSTER}--shop-cart-TCP-80`
+const VS = `${CLUSTER}--shop-cart`
+
+/** The L4Rule as the API server stores it: with the schema's defaults (reference/ako-crds.md §4.1) filled in. */
+const l4Rule = {
+  apiVersion: "ako.vmware.com/v1alpha2",
+  kind: "L4Rule",
+  metadata: { name: "tuned", namespace: "shop" },
+  spec: {
+    analyticsProfileRef: "System-Analytics-Profile",
+    applicationProfileRef: "System-L4-Application",
+    networkProfileRef: "System-TCP-Proxy",
+    revokeVipRoute: false,
+    backendProperties: [{
+      port: 80,
+      protocol: "TCP",
+      enabled: true,
+      lbAlgorithm: "LB_ALGORITHM_ROUND_ROBIN",
+      healthMonitorRefs: ["team-tcp"]
+    }]
+  }
+}
+
+/** The L4Rule CRD, the team's own health monitor on the controller, and a Service that names the rule. */
+const startShop = async (): Promise<E2eCluster> => {
+  const c = await startCluster()
+  for (const document of loadAllYaml(readFileSync(L4RULE_CRD, "utf8"))) c.kube.apply(document as never)
+  c.avi.insert("healthmonitor", { name: "team-tcp", type: "HEALTH_MONITOR_TCP" })
+  loadBalancerService(c.kube, "shop", "cart", {
+    addresses: ["10.3.0.2"],
+    annotations: { "ako.vmware.com/l4rule": "tuned" }
+  })
+  return c
+}
+
+const pool = (c: E2eCluster) => c.avi.findByName("pool", POOL)
+const refNames = (value: unknown): ReadonlyArray<string> =>
+  (Array.isArray(value) ? value : [value]).map((ref) => String(ref).split("#")[1] ?? String(ref))
+const ruleStatus = (c: E2eCluster) =>
+  (c.kube.get("ako.vmware.com/v1alpha2/L4Rule", "shop", "tuned") as
+    | { readonly status?: { readonly status?: string } }
+    | undefined)?.status?.status
+
+describe("L4Rule", () => {
+  it("sets the pool's LB algorithm and health monitor; deleting the rule restores the defaults", async () => {
+    const c = (cluster = await startShop())
+    const replica = await c.startReplica("ako-0")
+    const plain = await waitFor("the pool", () => pool(c))
+    expect(refNames(plain["health_monitor_refs"])).toEqual(["System-TCP"])
+
+    c.kube.apply(l4Rule)
+    await waitFor("the L4Rule Accepted", () => ruleStatus(c) === "Accepted")
+    const tuned = await waitFor("the rule on the pool", () => {
+      const current = pool(c)
+      return current?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN" ? current : undefined
+    })
+    expect(refNames(tuned["health_monitor_refs"])).toEqual(["team-tcp"])
+    expect(refNames(c.avi.findByName("virtualservice", VS)?.["analytics_profile_ref"])).toEqual([
+      "System-Analytics-Profile"
+    ])
+
+    c.kube.delete("ako.vmware.com/v1alpha2/L4Rule", "shop", "tuned")
+    const restored = await waitFor("the defaults back", () => {
+      const current = pool(c)
+      return current !== undefined && current["lb_algorithm"] !== "LB_ALGORITHM_ROUND_ROBIN" ? current : undefined
+    })
+    expect(refNames(restored["health_monitor_refs"])).toEqual(["System-TCP"])
+    expect(restored["cloud_config_cksum"]).toBe(plain["cloud_config_cksum"])
+    // The team's monitor is theirs: never deleted.
+    expect(c.avi.findByName("healthmonitor", "team-tcp")).toBeDefined()
+    await replica.stop()
+  }, scaled(90_000))
+
+  it("over a rule in place, a takeover writes nothing to Avi and no CRD status", async () => {
+    const c = (cluster = await startShop())
+    c.kube.apply(l4Rule)
+    // A short Avi request timeout brings the late-write repair pass (a full re-read and diff) within seconds.
+    const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
+    const first = await c.startReplica("ako-0", env)
+    await waitFor("the rule applied", () => pool(c)?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
+    await first.stop("SIGTERM")
+
+    const second = await c.startReplica("ako-1", env)
+    await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
+    await waitFor(
+      "the late-write repair pass",
+      () => second.messages().some((m) => m.startsWith("late-write repair pass"))
+    )
+    expect(c.aviWritesOf("ako-1")).toEqual([])
+    expect(c.kubeWritesOf("ako-1").filter((entry) => entry.path.includes("ako.vmware.com"))).toEqual([])
+  }, scaled(120_000))
+})
