@@ -16,10 +16,12 @@ import {
   unitKeysFor,
   unitKeysForHostRule,
   unitKeysForHttpRule,
+  unitKeysForInfraSetting,
   unitKeysForL4Rule,
   unitsOwnedBy
 } from "../model/index.js"
 import type {
+  AviInfraSetting,
   ClusterSnapshot,
   DesiredState,
   DesiredUnit,
@@ -77,6 +79,7 @@ export interface RuleSource {
     readonly hostRules: ReadonlyMap<string, HostRule>
     readonly httpRules: ReadonlyMap<string, HTTPRule>
     readonly l4Rules: ReadonlyMap<string, L4Rule>
+    readonly aviInfraSettings?: ReadonlyMap<string, AviInfraSetting> | undefined
   }>
   /** Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>` and `L4Rule/<ns>/<name>`, from the moment this runs (in the caller's scope). */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
@@ -87,7 +90,7 @@ const NO_RULE_SOURCE: RuleSource = {
   subscribe: Effect.succeed(Stream.never)
 }
 
-const RULE_KINDS: ReadonlySet<string> = new Set(["HostRule", "HTTPRule", "L4Rule"])
+const RULE_KINDS: ReadonlySet<string> = new Set(["HostRule", "HTTPRule", "L4Rule", "AviInfraSetting"])
 
 const refOf = (kind: string, key: string): ObjectRef => {
   const slash = key.indexOf("/")
@@ -126,7 +129,8 @@ export const makeDesiredGraph = (
         routes: reflectors.routes._tag === "Some" ? yield* reflectors.routes.value.snapshot : new Map(),
         hostRules: inEffect.hostRules,
         httpRules: inEffect.httpRules,
-        l4Rules: inEffect.l4Rules
+        l4Rules: inEffect.l4Rules,
+        aviInfraSettings: inEffect.aviInfraSettings ?? new Map()
       }
       return snapshot
     })
@@ -208,10 +212,11 @@ export const makeDesiredGraph = (
     }
 
     /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
-    let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules"> = {
+    let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules" | "aviInfraSettings"> = {
       hostRules: new Map(),
       httpRules: new Map(),
-      l4Rules: new Map()
+      l4Rules: new Map(),
+      aviInfraSettings: new Map()
     }
     const unitsOfRule = (
       snapshot: ClusterSnapshot,
@@ -224,6 +229,7 @@ export const makeDesiredGraph = (
           rule === undefined ? [] : unitKeysForHostRule(rule, snapshot, settings, shards)
         )
       }
+      if (kind === "AviInfraSetting") return unitKeysForInfraSetting(key, snapshot, settings)
       if (kind === "L4Rule") {
         // A Service names its L4Rule whether or not the rule is in effect: the same Services either way.
         return unitKeysForL4Rule(key, snapshot, settings)
@@ -312,7 +318,8 @@ export const makeDesiredGraph = (
         const [kind, seen, current] of [
           ["HostRule", rulesSeen.hostRules, now.hostRules],
           ["HTTPRule", rulesSeen.httpRules, now.httpRules],
-          ["L4Rule", rulesSeen.l4Rules, now.l4Rules]
+          ["L4Rule", rulesSeen.l4Rules, now.l4Rules],
+          ["AviInfraSetting", rulesSeen.aviInfraSettings, now.aviInfraSettings ?? new Map()]
         ] as const
       ) {
         for (const key of [...seen.keys(), ...current.keys()]) keys.add(`${kind}|${key}`)

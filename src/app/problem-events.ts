@@ -43,6 +43,7 @@ const SNAPSHOT_MAPS = {
   HostRule: "hostRules",
   HTTPRule: "httpRules",
   L4Rule: "l4Rules",
+  AviInfraSetting: "aviInfraSettings",
   // Not in the model's snapshot (no effect in SNI mode); its Events carry no uid.
   L7Rule: undefined
 } as const satisfies Record<ObjectRef["kind"], keyof ClusterSnapshot | undefined>

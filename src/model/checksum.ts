@@ -124,6 +124,8 @@ export interface PoolChecksumInput {
   /** What an HTTPRule or an L4Rule set on the pool model (absent: nothing). */
   readonly crd?: PoolCrdFields | undefined
   readonly generated?: PoolGeneratedFields | undefined
+  /** NSX-T tier-1 router path of the pool. */
+  readonly t1lr?: string | undefined
 }
 
 /** The pool model fields an HTTPRule sets (refs as `/api/<type>?name=<name>`). */
@@ -197,6 +199,7 @@ export const poolChecksum = (input: PoolChecksumInput): number => {
     monitors.length === 0 ? 0 : H(goJson(monitors)),
     persistence === "" ? 0 : H(persistence),
     markersChecksum(input.clusterName, input.markers),
+    input.t1lr === undefined || input.t1lr === "" ? 0 : H(input.t1lr),
     poolGeneratedChecksum(input.generated)
   )
 }
@@ -237,7 +240,8 @@ export const vsVipChecksum = (
   clusterName: string,
   fqdns: ReadonlyArray<string>,
   staticIp: string | undefined,
-  networks: ReadonlyArray<VipNetworkInput>
+  networks: ReadonlyArray<VipNetworkInput>,
+  placement: { readonly bgpPeerLabels?: ReadonlyArray<string>; readonly t1lr?: string | undefined } = {}
 ): number => {
   const networkKeys = networks.map((n) =>
     `${n.networkName ?? ""}:${n.cidr ?? ""}` + (n.v6cidr !== undefined && n.v6cidr !== "" ? `:${n.v6cidr}` : "") +
@@ -247,6 +251,10 @@ export const vsVipChecksum = (
     fqdns.length > 0 ? H(goJson(sortedStrings(fqdns))) : 0,
     staticIp !== undefined && staticIp !== "" ? H(staticIp) : 0,
     networkKeys.length > 0 ? H(goJson(sortedStrings(networkKeys))) : 0,
+    placement.bgpPeerLabels !== undefined && placement.bgpPeerLabels.length > 0 ?
+      H(goJson(sortedStrings(placement.bgpPeerLabels))) :
+      0,
+    placement.t1lr === undefined || placement.t1lr === "" ? 0 : H(placement.t1lr),
     clusterLabelChecksum(clusterName)
   )
 }

@@ -24,7 +24,10 @@ export const parentVsFields = (settings: ModelSettings, vsName: string, markerLi
   cloud_ref: ref.cloud(settings.cloudName),
   se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
   vsvip_ref: ref.vsVip(vsName),
-  vrf_context_ref: ref.vrf(GLOBAL_VRF)
+  // On an NSX-T tier-1 router AKO sends no VRF.
+  ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(GLOBAL_VRF) } : {}),
+  // AKO sends RHI only when it is on.
+  ...(settings.enableRhi === true ? { enable_rhi: true } : {})
 })
 
 const ipv4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
@@ -45,6 +48,8 @@ const vip = (settings: ModelSettings, staticIp: string | undefined) => {
   return {
     vip_id: "0",
     auto_allocate_ip: true,
+    // An IPv6 VIP network asks for both families, or IPv6 alone (AKO never sends V4_ONLY; the controller fills it).
+    ...(subnet6 === undefined ? {} : { auto_allocate_ip_type: subnet === undefined ? "V6_ONLY" : "V4_V6" }),
     ...(staticIp === undefined ?
       {} :
       staticIp.includes(":") ?
@@ -71,6 +76,7 @@ export const vsVipObject = (
   staticIp: string | undefined
 ): DesiredAviObject => {
   const sorted = unique(sortedStrings(fqdns))
+  const bgpPeerLabels = settings.enableRhi === true ? settings.bgpPeerLabels ?? [] : []
   return desiredObject(
     "vsvip",
     name,
@@ -80,13 +86,17 @@ export const vsVipObject = (
       tenant_ref: ref.tenant(settings.tenantName),
       cloud_ref: ref.cloud(settings.cloudName),
       east_west_placement: false,
-      vrf_context_ref: ref.vrf(GLOBAL_VRF),
+      ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: settings.t1lr }),
       markers: markers(settings.clusterName),
       ...(sorted.length > 0 ? { dns_info: sorted.map((fqdn) => ({ fqdn })) } : {}),
+      ...(bgpPeerLabels.length > 0 ? { bgp_peer_labels: bgpPeerLabels } : {}),
       vip: [vip(settings, staticIp)]
     },
     [],
-    vsVipChecksum(settings.clusterName, sorted, staticIp, settings.vipNetworkList.slice(0, 1))
+    vsVipChecksum(settings.clusterName, sorted, staticIp, settings.vipNetworkList.slice(0, 1), {
+      bgpPeerLabels,
+      t1lr: settings.t1lr
+    })
   )
 }
 

@@ -373,6 +373,8 @@ export interface ClusterSnapshot {
   readonly httpRules: ReadonlyMap<string, HTTPRule>
   /** L4Rules in effect, as the HostRules. */
   readonly l4Rules: ReadonlyMap<string, L4Rule>
+  /** AviInfraSettings in effect (keyed by name), as the HostRules. */
+  readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
 }
 
 export type ObjectKind =
@@ -388,6 +390,7 @@ export type ObjectKind =
   | "HTTPRule"
   | "L7Rule"
   | "L4Rule"
+  | "AviInfraSetting"
 
 /** A Kubernetes object by kind and name (namespace absent for cluster-scoped kinds). */
 export interface ObjectRef {
@@ -396,7 +399,7 @@ export interface ObjectRef {
   readonly name: string
 }
 
-const CLUSTER_SCOPED: ReadonlySet<ObjectKind> = new Set(["IngressClass", "Namespace", "Node"])
+const CLUSTER_SCOPED: ReadonlySet<ObjectKind> = new Set(["IngressClass", "Namespace", "Node", "AviInfraSetting"])
 
 /** The snapshot key of an object: `ns/name`, or `name` for cluster-scoped kinds. */
 export const keyOf = (kind: ObjectKind, namespace: string | undefined, name: string): string =>
@@ -424,6 +427,7 @@ export interface SnapshotParts {
   readonly hostRules?: Iterable<HostRule>
   readonly httpRules?: Iterable<HTTPRule>
   readonly l4Rules?: Iterable<L4Rule>
+  readonly aviInfraSettings?: Iterable<AviInfraSetting>
 }
 
 const byKey = <T extends { readonly metadata?: ObjectMeta | undefined }>(
@@ -449,7 +453,8 @@ export const makeSnapshot = (parts: SnapshotParts): ClusterSnapshot => ({
   routes: byKey("Route", parts.routes),
   hostRules: byKey("HostRule", parts.hostRules),
   httpRules: byKey("HTTPRule", parts.httpRules),
-  l4Rules: byKey("L4Rule", parts.l4Rules)
+  l4Rules: byKey("L4Rule", parts.l4Rules),
+  aviInfraSettings: byKey("AviInfraSetting", parts.aviInfraSettings)
 })
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"

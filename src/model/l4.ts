@@ -7,6 +7,7 @@ import type { MarkerFields } from "./checksum.js"
 import { l4PolicySetChecksum, poolChecksum, virtualServiceChecksum } from "./checksum.js"
 import { isIpAddress, owned, parentVsFields, preferredSubDomain, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
+import { infraSettingForService, settingsUnder } from "./infra-setting.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { L4RULE_ANNOTATION, L4RULE_POOL_FIELDS, L4RULE_VS_FIELDS, l4RuleForService, l4RulePool } from "./l4rule.js"
@@ -162,7 +163,9 @@ export const translateService = (
   }
 
   const fqdns = serviceFqdns(settings, service)
-  const vsVip = vsVipObject(settings, vsName, fqdns, staticIp)
+  const infra = infraSettingForService(snapshot, service)
+  const placed = settingsUnder(settings, infra.bound)
+  const vsVip = vsVipObject(placed, vsName, fqdns, staticIp)
 
   const pools: Array<DesiredAviObject> = ports.map((port) => {
     const protocol = protocolOf(port)
@@ -180,7 +183,7 @@ export const translateService = (
       {
         ...owned(settings, poolName, markers(cluster, poolMarkers)),
         cloud_ref: ref.cloud(settings.cloudName),
-        vrf_ref: ref.vrf(GLOBAL_VRF),
+        ...(placed.t1lr === undefined ? { vrf_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: placed.t1lr }),
         service_metadata: serviceMetadata({}),
         sni_enabled: false,
         graceful_disable_timeout: 1,
@@ -200,6 +203,7 @@ export const translateService = (
         namespaceServiceNames: [],
         hostnames: [],
         markers: poolMarkers,
+        t1lr: placed.t1lr,
         crd: rulePool?.crd,
         generated: rulePool?.generated
       })
@@ -252,7 +256,7 @@ export const translateService = (
     vsName,
     tenant,
     {
-      ...parentVsFields(settings, vsName, markers(cluster, vsMarkers)),
+      ...parentVsFields(placed, vsName, markers(cluster, vsMarkers)),
       application_profile_ref: ref.applicationProfile(applicationProfile),
       network_profile_ref: ref.networkProfile(networkProfile),
       services: ports.map((port) => {
@@ -287,7 +291,7 @@ export const translateService = (
         ...(ruleVs?.certificateRefs ?? []).map((certificate) => `SslKeyAndCertificate${certificate}`)
       ],
       applicationProfile,
-      serviceEngineGroup: settings.serviceEngineGroupName,
+      serviceEngineGroup: placed.serviceEngineGroupName,
       networkProfile: mixed ? MIXED_NETWORK_PROFILE : networkProfile,
       ports: ports.map((port) => ({
         port: port.port,
@@ -298,7 +302,7 @@ export const translateService = (
       })),
       hostnames: fqdns,
       trafficEnabled,
-      enableRhi: false,
+      enableRhi: placed.enableRhi ?? false,
       markers: vsMarkers,
       crd: ruleVs?.crd,
       generated: ruleVs?.generated
@@ -306,7 +310,7 @@ export const translateService = (
   )
   const virtualService = l4Rule.annotated ? { ...vsObject, ownedFields: L4RULE_VS_FIELDS } : vsObject
 
-  const problems: Array<Problem> = [...l4Rule.problems]
+  const problems: Array<Problem> = [...infra.problems, ...l4Rule.problems]
   if (settings.serviceType !== "NodePort") {
     problems.push(...ports.flatMap((port, index) =>
       slicesServePort(snapshot, service, port) ? [] : [{

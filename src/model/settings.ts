@@ -33,4 +33,10 @@ export type ModelSettings =
     readonly enterpriseLicense: boolean
     /** Namespace ako-ts runs in: the `ako.vmware.com/enable-tls` annotation uses its Secret `router-certs-default`. */
     readonly akoNamespace: string
+    /** RHI on the virtual services (AKO `enableRHI`, or an AviInfraSetting's `network.enableRhi`); absent: off. */
+    readonly enableRhi?: boolean | undefined
+    /** BGP peer labels of the VsVips while RHI is on. */
+    readonly bgpPeerLabels?: ReadonlyArray<string> | undefined
+    /** NSX-T tier-1 router path: VsVips and pools carry it instead of a VRF. */
+    readonly t1lr?: string | undefined
   }

@@ -6,6 +6,7 @@ import { resolveConflicts } from "./conflicts.js"
 import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import { hostRuleMatches } from "./hostrule.js"
+import { INFRA_SETTING_ANNOTATION } from "./infra-setting.js"
 import type { HostPath } from "./ingress.js"
 import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
 import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Service } from "./kube.js"
@@ -436,6 +437,30 @@ export const unitKeysForL4Rule = (
 ): ReadonlyArray<string> =>
   servicesNamingL4Rule(snapshot, ruleKey)
     .filter((service) => isHandledLoadBalancer(snapshot, settings, service))
+    .map((service) =>
+      unitKey(
+        settings.tenantName,
+        l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
+      )
+    )
+
+/**
+ * The units an AviInfraSetting (by name) shapes: the LoadBalancer Services that name it, or whose Namespace names
+ * it while they name none themselves.
+ */
+export const unitKeysForInfraSetting = (
+  name: string,
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings
+): ReadonlyArray<string> =>
+  [...snapshot.services.values()]
+    .filter((service) => {
+      const own = service.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+      const bound = own !== undefined && own !== "" ?
+        own :
+        snapshot.namespaces.get(service.metadata?.namespace ?? "")?.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+      return bound === name && isHandledLoadBalancer(snapshot, settings, service)
+    })
     .map((service) =>
       unitKey(
         settings.tenantName,
