@@ -1312,3 +1312,29 @@ describe("AviInfraSetting SE group labelling, in-memory Avi client", () => {
     30_000
   )
 })
+
+describe("validation order", () => {
+  it.live(
+    "a pass validates in AKO's boot order: L7Rule, HostRule, HTTPRule, AviInfraSetting, L4Rule",
+    () =>
+      withEnv(({ kube, start }) =>
+        Effect.gen(function*() {
+          kube.create(l4Rule("l4", {}))
+          kube.create(infraSetting("infra", {}))
+          kube.create(httpRule("http", []))
+          kube.create(hostRule("host", { fqdn: "host.example.com" }))
+          kube.create(l7Rule("l7", {}))
+          const { rules } = yield* start
+          yield* rules.validateAll
+          expect(statusPatches(kube).map((e) => e.resource)).toEqual([
+            "l7rules",
+            "hostrules",
+            "httprules",
+            "aviinfrasettings",
+            "l4rules"
+          ])
+        })
+      ),
+    30_000
+  )
+})
