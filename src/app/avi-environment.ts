@@ -11,6 +11,9 @@ export interface AviEnvironment {
   readonly dnsSubDomains: ReadonlyArray<string>
   readonly enterpriseLicense: boolean
   readonly controllerClusterUuid: string | undefined
+  /** The cloud's uuid and `vtype` (`CLOUD_NONE`, `CLOUD_VCENTER`, `CLOUD_AWS`, …): AviInfraSetting network checks. */
+  readonly cloudUuid: string
+  readonly cloudType: string | undefined
 }
 
 export class CloudNotFound extends Data.TaggedError("CloudNotFound")<{ readonly cloud: string }> {
@@ -28,6 +31,7 @@ export const readAviEnvironment = (cloudName: string) =>
     const cloud = yield* avi.findByName("cloud", cloudName, { tenant: "admin" })
     if (Option.isNone(cloud)) return yield* new CloudNotFound({ cloud: cloudName })
     const cloudUuid = String(record(cloud.value)["uuid"] ?? "")
+    const vtype = record(cloud.value)["vtype"]
     const domains = record(
       yield* avi.request({
         method: "GET",
@@ -41,7 +45,9 @@ export const readAviEnvironment = (cloudName: string) =>
     return {
       dnsSubDomains: Array.isArray(domains) ? domains.filter((d): d is string => typeof d === "string") : [],
       enterpriseLicense: isEnterpriseTier(tier),
-      controllerClusterUuid: typeof cluster["uuid"] === "string" ? cluster["uuid"] : undefined
+      controllerClusterUuid: typeof cluster["uuid"] === "string" ? cluster["uuid"] : undefined,
+      cloudUuid,
+      cloudType: typeof vtype === "string" ? vtype : undefined
     } satisfies AviEnvironment
   })
 

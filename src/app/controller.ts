@@ -152,7 +152,11 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
       // Every replica keeps the rules in effect; only the leader validates them (activeProgram).
       const rules = yield* makeRuleValidation(reflectors, {
         clusterName: settings.config.clusterName,
-        tenantName: settings.config.tenantName
+        tenantName: settings.config.tenantName,
+        cloudName: settings.config.cloudName,
+        cloudUuid: environment.cloudUuid,
+        cloudType: environment.cloudType,
+        disableStaticRouteSync: settings.config.disableStaticRouteSync
       })
       const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), rules)
       const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }

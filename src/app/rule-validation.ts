@@ -1,6 +1,6 @@
 /**
- * Validation of AKO's rules (HostRule, HTTPRule, L7Rule, L4Rule) as AKO does it (reference/ako-crds.md §0, §1.2,
- * §2.2, §4.2, §5.2), and the rules in effect that follow from it.
+ * Validation of AKO's rules (HostRule, HTTPRule, L7Rule, AviInfraSetting, L4Rule) as AKO does it
+ * (reference/ako-crds.md §0, §1.2, §2.2, §3.2, §4.2, §5.2), and the rules in effect that follow from it.
  *
  * Only the leader validates and writes `status` (a merge patch of the status subresource, through the WriteGuard);
  * every replica reads `effective`. A verdict is remembered with the spec it judged, so a rule edited into something
@@ -15,29 +15,42 @@
  *   HTTPRule: per path in order: tls.sslProfile, applicationPersistence, tls.pkiProfile, healthMonitors…
  *   L7Rule:   wafPolicy, applicationProfile, analyticsProfile, errorPageProfile, icapProfile (those when
  *             `kind: AviRef`), httpPolicy.policySets…, botPolicyRef, securityPolicyRef, trafficCloneProfileRef
+ *   AviInfraSetting (in the global tenant): vipNetworks…, nodeNetworks… (each by networkUUID when given, else by
+ *             networkName), seGroup.name
  *   L4Rule:   analyticsProfileRef, sslProfileRef and sslKeyAndCertificateRefs… (SSL application profile only),
  *             networkProfileRef (unless checked as a TCP proxy profile), networkSecurityPolicyRef, securityPolicyRef,
  *             vsDatascriptRefs…, then per backend in order: applicationPersistenceProfileRef, healthMonitorRefs…,
  *             pkiProfileRef, sslKeyAndCertificateRef, sslProfileRef
  * A name is checked once per type. A controller that cannot be reached gives no verdict: the rule is validated
  * again later, with backoff, and keeps its status meanwhile.
+ *
+ * An accepted AviInfraSetting's SE group gets AKO's `clustername` label if it has no labels yet (§3.2): once per
+ * acceptance, by the leader, never when static route sync is disabled; a failure is logged, the verdict stands.
  */
 import { Data, Deferred, Effect, FiberId, Option, PubSub, Queue, Ref, Stream } from "effect"
 import type { Scope } from "effect"
 import { isIP } from "node:net"
 import { AviClient } from "../avi/index.js"
-import type { AviError } from "../avi/index.js"
+import type { AviError, ServiceEngineGroup } from "../avi/index.js"
 import { bestEffort, EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
 import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
-import type { HostRule, HTTPRule, L4Rule, L4RuleBackend, L7Rule } from "../model/index.js"
+import type { AviInfraSetting, HostRule, HTTPRule, L4Rule, L4RuleBackend, L7Rule } from "../model/index.js"
 import { canonicalJson } from "../model/index.js"
 import { LiveConfig } from "./live-config.js"
 
 export interface RuleValidationSettings {
   /** AKO's `clusterName`: objects created by `ako-<clusterName>` may not be referred to. */
   readonly clusterName: string
-  /** The tenant of namespaces without the `ako.vmware.com/tenant-name` annotation. */
+  /** The tenant of namespaces without the `ako.vmware.com/tenant-name` annotation; AviInfraSettings' refs live here. */
   readonly tenantName: string
+  /** AKO's `cloudName`: where the SE group of an AviInfraSetting is looked for to label it. */
+  readonly cloudName?: string | undefined
+  /** The cloud's uuid: networks named by UUID are looked for in it. */
+  readonly cloudUuid?: string | undefined
+  /** The cloud's `vtype`: AKO does not look for networks by UUID on AWS and Azure clouds. */
+  readonly cloudType?: string | undefined
+  /** AKO labels no SE group when static route sync is disabled. */
+  readonly disableStaticRouteSync?: boolean | undefined
 }
 
 export interface EffectiveRules {
@@ -45,17 +58,19 @@ export interface EffectiveRules {
   readonly hostRules: ReadonlyMap<string, HostRule>
   readonly httpRules: ReadonlyMap<string, HTTPRule>
   readonly l4Rules: ReadonlyMap<string, L4Rule>
+  /** Cluster-scoped: keyed by name. */
+  readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
 }
 
 export interface RuleValidation {
   /** The rules in effect now (see the module comment). */
   readonly effective: Effect.Effect<EffectiveRules>
   /**
-   * Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>` and `L4Rule/<ns>/<name>` whose effective entry may have changed from now on
-   * (subscribed when this runs, in the caller's scope).
+   * Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>`, `L4Rule/<ns>/<name>` and `AviInfraSetting/<name>` whose
+   * effective entry may have changed from now on (subscribed when this runs, in the caller's scope).
    */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
-  /** Leader only: validates every L7Rule, then every HostRule, HTTPRule and L4Rule (AKO's boot order). */
+  /** Leader only: validates every L7Rule, then every HostRule, HTTPRule, AviInfraSetting and L4Rule (AKO's boot order). */
   readonly validateAll: Effect.Effect<void, NotLeader>
   /** Leader only: validates rules again as they, or what they refer to, change; forever. */
   readonly run: Effect.Effect<never, NotLeader>
@@ -71,7 +86,10 @@ export class RuleCheckUnavailable extends Data.TaggedError("RuleCheckUnavailable
   }
 }
 
-type RuleKind = "HostRule" | "HTTPRule" | "L7Rule" | "L4Rule"
+type RuleKind = "HostRule" | "HTTPRule" | "L7Rule" | "AviInfraSetting" | "L4Rule"
+
+/** AKO's boot order (SSORule, between AviInfraSetting and L4Rule there, is not implemented). */
+const BOOT_ORDER: ReadonlyArray<RuleKind> = ["L7Rule", "HostRule", "HTTPRule", "AviInfraSetting", "L4Rule"]
 
 const ACCEPTED = "Accepted"
 const REJECTED = "Rejected"
@@ -89,12 +107,17 @@ const CUSTOM_HEADER_HASH = "LB_ALGORITHM_CONSISTENT_HASH_CUSTOM_HEADER"
 const HEALTH_MONITOR_CRDS_UNSUPPORTED = "healthMonitorCrdRefs are not supported: the AKO CRD operator is not enabled"
 // ako-ts supports no NSX-T cloud, the only one where AKO accepts revokeVipRoute.
 const REVOKE_VIP_ROUTE_UNSUPPORTED = "RevokeVipRoute is only supported in NSX-T Cloud"
+// AKO skips network-by-UUID checks on these clouds: their controllers' network views answer wrongly.
+const CLOUDS_WITHOUT_NETWORK_CHECK: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE"])
+/** The label AKO puts on the SE groups its AviInfraSettings name (static route sync picks SE groups by it). */
+const CLUSTER_LABEL = "clustername"
 
 const API: Record<RuleKind, { readonly version: string; readonly plural: string }> = {
   HostRule: { version: "v1beta1", plural: "hostrules" },
   HTTPRule: { version: "v1beta1", plural: "httprules" },
   L7Rule: { version: "v1alpha2", plural: "l7rules" },
-  L4Rule: { version: "v1alpha2", plural: "l4rules" }
+  L4Rule: { version: "v1alpha2", plural: "l4rules" },
+  AviInfraSetting: { version: "v1beta1", plural: "aviinfrasettings" }
 }
 
 interface Verdict {
@@ -113,7 +136,7 @@ interface Judged {
   readonly conflict: boolean
 }
 
-type Rule = HostRule | HTTPRule | L7Rule | L4Rule
+type Rule = HostRule | HTTPRule | L7Rule | L4Rule | AviInfraSetting
 
 // What Go's net.ParseIP accepts: IPv4 (no leading zeros) or IPv6, without a zone.
 const isIpAddress = (value: string) => !value.includes("%") && isIP(value) !== 0
@@ -142,10 +165,18 @@ const lbAlgorithmError = (backend: L4RuleBackend): string | undefined => {
 
 // Unanchored, IPv4 only, as AKO's check (reference/ako-crds.md §1.2 #2).
 const IPV4 = /(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}/
+// AKO's lib.IPCIDRRegex for a VIP network's cidr: the slash is required, the mask is not (§3.2 #2).
+const IPV4_CIDR =
+  /^(\b([01]?[0-9][0-9]?|2[0-4][0-9]|25[0-5])\.){3}([01]?[0-9][0-9]?|2[0-4][0-9]|25[0-5])\/(([0-9]|[1-2][0-9]|3[0-2]))?$/
+// AKO's lib.IPV6CIDRRegex (§3.2 #3), with its nested repetitions `((?:h{1,4}))*` written as the `h*` they are equal
+// to: the same strings match, without the exponential backtracking JavaScript's engine would do on long input.
+const IPV6_CIDR =
+  /^(?:[0-9A-Fa-f]*(?::[0-9A-Fa-f]{1,4})*::[0-9A-Fa-f]*(?::[0-9A-Fa-f]{1,4})*|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7})(?:\/(?:[1-9]|[1-9][0-9]|1[0-1][0-9]|12[0-8]))?$/
 
+/** `ns/name`, or a cluster-scoped kind's `name` (namespace ""). */
 const splitKey = (key: string) => {
   const slash = key.indexOf("/")
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) }
+  return slash < 0 ? { namespace: "", name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) }
 }
 
 interface RefCheck {
@@ -188,6 +219,8 @@ export const makeRuleValidation = (
         reflectors.httpRules :
         kind === "L4Rule" ?
         reflectors.l4Rules :
+        kind === "AviInfraSetting" ?
+        reflectors.aviInfraSettings :
         reflectors.l7Rules
 
     // ---- the rules in effect ----
@@ -219,6 +252,7 @@ export const makeRuleValidation = (
         readonly hostRules: ReadonlyMap<string, HostRule>
         readonly httpRules: ReadonlyMap<string, HTTPRule>
         readonly l4Rules: ReadonlyMap<string, L4Rule>
+        readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
         readonly version: number
         readonly value: EffectiveRules
       }
@@ -227,20 +261,23 @@ export const makeRuleValidation = (
       const hostRules = yield* reflectors.hostRules.snapshot
       const httpRules = yield* reflectors.httpRules.snapshot
       const l4Rules = yield* reflectors.l4Rules.snapshot
+      const aviInfraSettings = yield* reflectors.aviInfraSettings.snapshot
       const current = yield* Ref.get(version)
       if (
         memo?.hostRules !== hostRules || memo.httpRules !== httpRules || memo.l4Rules !== l4Rules ||
-        memo.version !== current
+        memo.aviInfraSettings !== aviInfraSettings || memo.version !== current
       ) {
         memo = {
           hostRules,
           httpRules,
           l4Rules,
+          aviInfraSettings,
           version: current,
           value: {
             hostRules: effectiveOf("HostRule", hostRules),
             httpRules: effectiveOf("HTTPRule", httpRules),
-            l4Rules: effectiveOf("L4Rule", l4Rules)
+            l4Rules: effectiveOf("L4Rule", l4Rules),
+            aviInfraSettings: effectiveOf("AviInfraSetting", aviInfraSettings)
           }
         }
       }
@@ -252,11 +289,13 @@ export const makeRuleValidation = (
       const hostRules = yield* reflectors.hostRules.subscribe
       const httpRules = yield* reflectors.httpRules.subscribe
       const l4Rules = yield* reflectors.l4Rules.subscribe
+      const aviInfraSettings = yield* reflectors.aviInfraSettings.subscribe
       return Stream.mergeAll([
         Stream.fromQueue(own),
         Stream.map(hostRules, (key) => `HostRule/${key}`),
         Stream.map(httpRules, (key) => `HTTPRule/${key}`),
-        Stream.map(l4Rules, (key) => `L4Rule/${key}`)
+        Stream.map(l4Rules, (key) => `L4Rule/${key}`),
+        Stream.map(aviInfraSettings, (key) => `AviInfraSetting/${key}`)
       ], { concurrency: "unbounded" })
     })
 
@@ -598,13 +637,139 @@ export const makeRuleValidation = (
         return accepted
       })
 
+    /** `GET /api/network/<uuid>?cloud_uuid=<cloud>` (§0.4): a rejection text, none, or no answer. */
+    const networkByUuid = (uuid: string, rule: string) =>
+      CLOUDS_WITHOUT_NETWORK_CHECK.has(settings.cloudType ?? "") ?
+        Effect.succeed(undefined) :
+        oncePerPass(
+          `network-uuid|${uuid}`,
+          avi.request({
+            method: "GET",
+            path: `/api/network/${encodeURIComponent(uuid)}`,
+            query: { cloud_uuid: settings.cloudUuid },
+            tenant: settings.tenantName
+          }).pipe(
+            Effect.map((body): string | undefined =>
+              body === undefined || body === null ? `network "${uuid}" not found on controller` : undefined
+            ),
+            Effect.catchAll((error) =>
+              isUnavailable(error) ?
+                Effect.fail(new RuleCheckUnavailable({ rule, cause: error })) :
+                Effect.succeed(`network "${uuid}" not found on controller`)
+            )
+          )
+        )
+
+    const validateInfraSetting = (key: string, rule: AviInfraSetting) =>
+      Effect.gen(function*() {
+        const name = `AviInfraSetting ${key}`
+        const network = rule.spec?.network ?? {}
+        // AKO consults the CR's own enableRhi only, not the global enableRHI
+        if ((network.bgpPeerLabels ?? []).length > 0 && network.enableRhi !== true) {
+          return rejected("BGPPeerLabels cannot be set if EnableRhi is false.")
+        }
+        const vipNetworks = network.vipNetworks ?? []
+        for (const vip of vipNetworks) {
+          const networkName = vip.networkName ?? ""
+          if (vip.cidr !== undefined && vip.cidr !== "" && !IPV4_CIDR.test(vip.cidr)) {
+            return rejected(
+              `invalid CIDR configuration ${vip.cidr} detected for networkName ${networkName} in vipNetworkList`
+            )
+          }
+          if (vip.v6cidr !== undefined && vip.v6cidr !== "" && !IPV6_CIDR.test(vip.v6cidr)) {
+            return rejected(
+              `invalid IPv6 CIDR configuration ${vip.v6cidr} detected for networkName ${networkName} in vipNetworkList`
+            )
+          }
+        }
+        const listeners = network.listeners ?? []
+        if (listeners.length > 0 && !listeners.some((l) => l.enableSSL === true)) {
+          return rejected("One of the port in aviInfraSetting must have SSL enabled")
+        }
+        const tenant = settings.tenantName
+        const seen = new Set<string>()
+        for (const net of [...vipNetworks, ...(network.nodeNetworks ?? [])]) {
+          // the UUID wins when both are given
+          const uuid = net.networkUUID ?? ""
+          const byName = net.networkName ?? ""
+          const id = uuid !== "" ? `uuid/${uuid}` : `name/${byName}`
+          if ((uuid === "" && byName === "") || seen.has(id)) continue
+          seen.add(id)
+          const error = uuid !== "" ?
+            yield* networkByUuid(uuid, name) :
+            yield* checkRef({ type: "network", name: byName }, tenant, name)
+          if (error !== undefined) return rejected(error)
+        }
+        const seGroup = rule.spec?.seGroup?.name ?? ""
+        if (seGroup !== "") {
+          const error = yield* checkRef({ type: "serviceenginegroup", name: seGroup }, tenant, name)
+          if (error !== undefined) return rejected(error)
+        }
+        return accepted
+      })
+
+    // ---- SE group labelling (AviInfraSetting side effect, §3.2) ----
+
+    /** Per AviInfraSetting id: the SE group labelled for its current acceptance. */
+    const labelled = new Map<string, string>()
+
+    /**
+     * Gives the SE group AKO's `clustername` label when it has none. The body is sent back as read, so every field
+     * ako-ts does not model is kept, and its `_last_modified` makes a concurrent change a 412: read again, once.
+     */
+    const labelSeGroup = (seGroup: string) => {
+      const tenant = settings.tenantName
+      const attempt = Effect.gen(function*() {
+        const found: ReadonlyArray<ServiceEngineGroup> = yield* avi.listAll(
+          "serviceenginegroup",
+          { name: seGroup, "cloud_ref.name": settings.cloudName },
+          { tenant }
+        )
+        const group = found.length === 1 ? found[0] : undefined
+        if (group === undefined) {
+          return yield* Effect.logWarning(`SE group ${seGroup}: not labelled, ${found.length} found in the cloud`)
+        }
+        if ((group.labels ?? []).length > 0) return
+        yield* guard.admit(avi.update(
+          "serviceenginegroup",
+          group.uuid,
+          { ...group, labels: [{ key: CLUSTER_LABEL, value: settings.clusterName }] },
+          { tenant }
+        ))
+        yield* Effect.logInfo(`SE group ${seGroup}: labelled ${CLUSTER_LABEL}=${settings.clusterName}`)
+      })
+      return guard.check.pipe(
+        Effect.zipRight(attempt.pipe(Effect.catchTag("AviPreconditionFailed", () => attempt))),
+        Effect.catchIf(
+          (error): error is AviError => error._tag !== "NotLeader",
+          (error) =>
+            Effect.logWarning(`could not label the SE group ${seGroup}`).pipe(
+              Effect.annotateLogs("error", error.message)
+            )
+        )
+      )
+    }
+
+    /** Labels the SE group of an accepted setting once per acceptance; forgets it when the setting is not accepted. */
+    const labelOnAcceptance = (id: string, rule: AviInfraSetting, verdict: Verdict) =>
+      Effect.gen(function*() {
+        const seGroup = verdict.status === ACCEPTED ? rule.spec?.seGroup?.name ?? "" : ""
+        if (seGroup === "") {
+          labelled.delete(id)
+          return
+        }
+        if (settings.disableStaticRouteSync === true || labelled.get(id) === seGroup) return
+        yield* labelSeGroup(seGroup)
+        labelled.set(id, seGroup)
+      })
+
     // ---- verdicts: status, Event, log ----
 
     const writeStatus = (kind: RuleKind, key: string, verdict: Verdict) => {
       const { name, namespace } = splitKey(key)
       const api = API[kind]
-      const path = `/apis/ako.vmware.com/${api.version}/namespaces/${encodeURIComponent(namespace)}/${api.plural}/` +
-        `${encodeURIComponent(name)}/status`
+      const scope = namespace === "" ? "" : `namespaces/${encodeURIComponent(namespace)}/`
+      const path = `/apis/ako.vmware.com/${api.version}/${scope}${api.plural}/${encodeURIComponent(name)}/status`
       return guard.admit(kube.request({
         method: "PATCH",
         path,
@@ -652,6 +817,7 @@ export const makeRuleValidation = (
         if (Option.isNone(current)) {
           judged.delete(id)
           lastAccepted.delete(id)
+          labelled.delete(id)
           yield* Ref.update(version, (n) => n + 1)
           return
         }
@@ -662,6 +828,8 @@ export const makeRuleValidation = (
           yield* validateHttpRule(key, rule as HTTPRule) :
           kind === "L4Rule" ?
           yield* validateL4Rule(key, rule as L4Rule) :
+          kind === "AviInfraSetting" ?
+          yield* validateInfraSetting(key, rule as AviInfraSetting) :
           yield* validateL7Rule(key, rule as L7Rule)
         const verdict: Verdict = { status: outcome.status, error: outcome.error }
         const before = kind === "L7Rule" ? "" : yield* effectiveSpecOf(kind, key)
@@ -687,6 +855,8 @@ export const makeRuleValidation = (
             Effect.annotateLogs(verdict.error === "" ? {} : { error: verdict.error })
           )
         }
+        // AKO labels before it writes the status
+        if (kind === "AviInfraSetting") yield* labelOnAcceptance(id, rule as AviInfraSetting, verdict)
         if (asStored) return
         yield* writeStatus(kind, key, verdict).pipe(
           Effect.zipRight(emitEvent(kind, rule, verdict)),
@@ -706,6 +876,7 @@ export const makeRuleValidation = (
         reflectors.httpRules.ready,
         reflectors.l7Rules.ready,
         reflectors.l4Rules.ready,
+        reflectors.aviInfraSettings.ready,
         reflectors.secrets.ready
       ],
       { discard: true }
@@ -714,7 +885,7 @@ export const makeRuleValidation = (
     const validateAll = Effect.gen(function*() {
       yield* rulesReady
       passAnswers = new Map()
-      for (const kind of ["L7Rule", "HostRule", "HTTPRule", "L4Rule"] as const) {
+      for (const kind of BOOT_ORDER) {
         const keys = [...(yield* reflectorOf(kind).snapshot).keys()].sort()
         // A takeover waits for this pass: rules are judged a few at a time (which rule owns a duplicate fqdn does not
         // depend on the order, only on creation times).
@@ -788,8 +959,8 @@ export const makeRuleValidation = (
             }
           } else if (kind === "HTTPRule") {
             works.push({ kind: "HTTPRule", key, force: false })
-          } else if (kind === "L4Rule") {
-            works.push({ kind: "L4Rule", key, force: false })
+          } else if (kind === "L4Rule" || kind === "AviInfraSetting") {
+            works.push({ kind, key, force: false })
           } else if (kind === "L7Rule") {
             works.push({ kind: "L7Rule", key, force: false })
             for (const [other, rule] of hostRules) {
@@ -834,14 +1005,15 @@ export const makeRuleValidation = (
       )
 
       // Catch-up: whatever changed between validateAll and the subscription, or had no answer from the controller.
-      for (const kind of ["L7Rule", "HostRule", "HTTPRule", "L4Rule"] as const) {
+      for (const kind of BOOT_ORDER) {
         for (const key of [...(yield* reflectorOf(kind).snapshot).keys()].sort()) {
           if (!(yield* upToDate(kind, key))) yield* enqueue({ kind, key, force: false })
         }
       }
       yield* changes.pipe(
         Stream.filter(({ kind }) =>
-          kind === "HostRule" || kind === "HTTPRule" || kind === "L7Rule" || kind === "L4Rule" || kind === "Secret"
+          kind === "HostRule" || kind === "HTTPRule" || kind === "L7Rule" || kind === "L4Rule" ||
+          kind === "AviInfraSetting" || kind === "Secret"
         ),
         Stream.runForEach(({ key, kind }) => Effect.flatMap(dependents(kind, key), enqueueAll)),
         Effect.forkScoped
@@ -866,16 +1038,23 @@ export const acceptedRules = (reflectors: ReflectorsShape) => ({
     return {
       hostRules: acceptedOnly(yield* reflectors.hostRules.snapshot),
       httpRules: acceptedOnly(yield* reflectors.httpRules.snapshot),
-      l4Rules: acceptedOnly(yield* reflectors.l4Rules.snapshot)
-    }
+      l4Rules: acceptedOnly(yield* reflectors.l4Rules.snapshot),
+      aviInfraSettings: acceptedOnly(yield* reflectors.aviInfraSettings.snapshot)
+    } satisfies EffectiveRules
   }),
   subscribe: Effect.map(
-    Effect.all([reflectors.hostRules.subscribe, reflectors.httpRules.subscribe, reflectors.l4Rules.subscribe]),
-    ([hostRules, httpRules, l4Rules]) =>
+    Effect.all([
+      reflectors.hostRules.subscribe,
+      reflectors.httpRules.subscribe,
+      reflectors.l4Rules.subscribe,
+      reflectors.aviInfraSettings.subscribe
+    ]),
+    ([hostRules, httpRules, l4Rules, aviInfraSettings]) =>
       Stream.mergeAll([
         Stream.map(hostRules, (key) => `HostRule/${key}`),
         Stream.map(httpRules, (key) => `HTTPRule/${key}`),
-        Stream.map(l4Rules, (key) => `L4Rule/${key}`)
+        Stream.map(l4Rules, (key) => `L4Rule/${key}`),
+        Stream.map(aviInfraSettings, (key) => `AviInfraSetting/${key}`)
       ], { concurrency: "unbounded" })
   )
 })

@@ -1,6 +1,6 @@
 /**
- * AKO's CRDs that ako-ts does not implement yet (AviInfraSetting, L4Rule, SSORule; HostRule, HTTPRule and L7Rule
- * are validated by rule-validation.ts).
+ * AKO's CRDs that ako-ts does not implement yet: SSORule (HostRule, HTTPRule, L7Rule, AviInfraSetting and L4Rule are
+ * validated by rule-validation.ts).
  * Their objects change what AKO writes to Avi; ako-ts does not apply them, so a team must hear about every one:
  * a warning in the log, a Warning Event on the object, and `ako_unsupported_crd_objects{kind}`. Updates keep the
  * Avi fields and list entries such a rule made (diff.ts `updateBody`), so nothing is silently taken back either.
@@ -21,13 +21,6 @@ interface AkoResource {
 const GROUP = "ako.vmware.com"
 
 export const AKO_RESOURCES: ReadonlyArray<AkoResource> = [
-  {
-    kind: "AviInfraSetting",
-    version: "v1beta1",
-    plural: "aviinfrasettings",
-    effect: "its SE group, network and shard settings"
-  },
-  { kind: "L4Rule", version: "v1alpha2", plural: "l4rules", effect: "its virtual service and pool settings" },
   { kind: "SSORule", version: "v1alpha2", plural: "ssorules", effect: "its single sign-on settings" }
 ]
 

@@ -531,6 +531,27 @@ export const makeMemory = (
                 case "/api/ipamdnsproviderprofiledomainlist":
                   return Effect.succeed({ domains: ["avi.internal"] })
               }
+              // Raw reads of the object types this store knows (reference checks of AKO's CRDs ask this way).
+              const objectPath = /^\/api\/([a-z0-9-]+)(?:\/([^/]+))?$/.exec(path)
+              const type = objectPath?.[1]
+              if (request.method === "GET" && type !== undefined && isAviObjectType(type)) {
+                const tenant = request.tenant ?? defaultTenant
+                const uuid = objectPath?.[2]
+                if (uuid === undefined) {
+                  // `fields` trims a controller's answer; the whole object is a superset of it
+                  const filters: AviListFilters = Object.fromEntries(
+                    Object.entries(request.query ?? {}).filter(([key]) => key !== "fields")
+                  )
+                  const results = listNow(type, filters, tenant)
+                  return Effect.succeed({ count: results.length, results })
+                }
+                const entry = entries.get(uuid)
+                return entry !== undefined && entry.type === type && visible(entry, tenant) ?
+                  Effect.succeed(clone(entry.object)) :
+                  Effect.fail(
+                    new AviNotFound({ ...context("GET", path), message: `${modelOf(type)} object not found!` })
+                  )
+              }
               return Effect.fail(new AviNotFound({ ...context(request.method, path), message: "Not found." }))
             })
           ),

@@ -37,6 +37,8 @@ export interface ReflectorsShape {
   readonly httpRules: Reflector<R.HTTPRule>
   readonly l7Rules: Reflector<R.L7Rule>
   readonly l4Rules: Reflector<R.L4Rule>
+  /** Cluster-scoped: keyed by name. */
+  readonly aviInfraSettings: Reflector<R.AviInfraSetting>
   /** Completes once every reflector has listed. */
   readonly ready: Effect.Effect<void>
   readonly isReady: Effect.Effect<boolean>
@@ -97,6 +99,11 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
     const httpRules = yield* makeRule("HTTPRule", "/apis/ako.vmware.com/v1beta1/httprules", R.HTTPRule)
     const l7Rules = yield* makeRule("L7Rule", "/apis/ako.vmware.com/v1alpha2/l7rules", R.L7Rule)
     const l4Rules = yield* makeRule("L4Rule", "/apis/ako.vmware.com/v1alpha2/l4rules", R.L4Rule)
+    const aviInfraSettings = yield* makeRule(
+      "AviInfraSetting",
+      "/apis/ako.vmware.com/v1beta1/aviinfrasettings",
+      R.AviInfraSetting
+    )
     const routes = config.openshift
       ? Option.some(yield* make("Route", "/apis/route.openshift.io/v1/routes", R.Route))
       : Option.none()
@@ -113,6 +120,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       httpRules,
       l7Rules,
       l4Rules,
+      aviInfraSettings,
       ...Option.toArray(routes)
     ]
     return {
@@ -129,6 +137,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       httpRules,
       l7Rules,
       l4Rules,
+      aviInfraSettings,
       ready: Effect.forEach(all, (r) => r.ready, { discard: true }),
       isReady: Effect.map(Effect.forEach(all, (r) => r.isReady), (states) => states.every((s) => s)),
       changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {

@@ -152,8 +152,8 @@ export const objectKey = (metadata: { readonly name?: string | undefined; readon
 
 export type ObjectMetaType = typeof ObjectMeta.Type
 
-// AKO's CRDs (reference/ako-crds.md §1.1, §2.1, §4.1, §5.1). The status is kept: a replica that has not validated a rule
-// itself trusts the verdict the leader wrote there.
+// AKO's CRDs (reference/ako-crds.md §1.1, §2.1, §3.1, §4.1, §5.1). The status is kept: a replica that has not validated
+// a rule itself trusts the verdict the leader wrote there.
 const CrdStatus = Schema.Struct({ status: opt(Str), error: opt(Str) })
 const CertificateRef = { name: opt(Str), type: opt(Str) }
 const AnalyticsPolicy = Schema.Struct({
@@ -270,3 +270,32 @@ export const L4Rule = Schema.Struct({
   status: opt(CrdStatus)
 })
 export type L4Rule = typeof L4Rule.Type
+
+/** An AviInfraSetting (reference/ako-crds.md §3.1); cluster-scoped, so stores key it by name. */
+export const AviInfraSetting = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({
+    seGroup: opt(Schema.Struct({ name: opt(Str) })),
+    network: opt(Schema.Struct({
+      vipNetworks: opt(Schema.Array(Schema.Struct({
+        networkName: opt(Str),
+        networkUUID: opt(Str),
+        cidr: opt(Str),
+        v6cidr: opt(Str)
+      }))),
+      nodeNetworks: opt(Schema.Array(Schema.Struct({
+        networkName: opt(Str),
+        networkUUID: opt(Str),
+        cidrs: opt(StrList)
+      }))),
+      enableRhi: opt(Bool),
+      enablePublicIP: opt(Bool),
+      bgpPeerLabels: opt(StrList),
+      listeners: opt(Schema.Array(Schema.Struct({ port: opt(Num), enableSSL: opt(Bool), enableHTTP2: opt(Bool) })))
+    })),
+    l7Settings: opt(Schema.Struct({ shardSize: opt(Str) })),
+    nsxSettings: opt(Schema.Struct({ t1lr: opt(Str) }))
+  })),
+  status: opt(CrdStatus)
+})
+export type AviInfraSetting = typeof AviInfraSetting.Type

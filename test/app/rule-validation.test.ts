@@ -1,19 +1,22 @@
 /**
- * Validation of HostRules, HTTPRules, L7Rules and L4Rules (reference/ako-crds.md §1.2, §2.2, §5.2, §4.2) with the real clients
- * against both simulators (level 3): the status texts AKO writes, the rules in effect, status writes only when
- * they change, Events, the WriteGuard, and no verdict when the controller cannot be asked.
+ * Validation of HostRules, HTTPRules, L7Rules, AviInfraSettings and L4Rules (reference/ako-crds.md §1.2, §2.2, §5.2,
+ * §3.2, §4.2) with the real Kubernetes client against the Kubernetes simulator and the real Avi client against the Avi
+ * simulator (level 3; AviInfraSettings also against the in-memory Avi client): the status texts AKO writes, the rules
+ * in effect, status writes only when they change, Events, the WriteGuard, and no verdict when the controller cannot
+ * be asked.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { loadAllYaml } from "@kubernetes/client-node"
-import { Effect, Either, Fiber, Layer, Option, Redacted, Ref, Schedule, Stream } from "effect"
+import { Context, Effect, Either, Fiber, Layer, Option, Redacted, Ref, Schedule, Stream } from "effect"
 import type { Scope } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { LiveConfig } from "../../src/app/live-config.js"
-import { makeRuleValidation } from "../../src/app/rule-validation.js"
-import type { RuleValidation } from "../../src/app/rule-validation.js"
-import { AviClient } from "../../src/avi/index.js"
+import { acceptedRules, makeRuleValidation } from "../../src/app/rule-validation.js"
+import type { RuleValidation, RuleValidationSettings } from "../../src/app/rule-validation.js"
+import { AviClient, AviMemoryStore, AviPreconditionFailed } from "../../src/avi/index.js"
+import type { AviMemoryStoreService, AviObjectType } from "../../src/avi/index.js"
 import { eventRecorderLayer, kubeClientFromString, makeReflectors, NotLeader, WriteGuard } from "../../src/k8s/index.js"
 import type { ReflectorsShape } from "../../src/k8s/index.js"
 import type { AviSim } from "../../src/sim/avi/index.js"
@@ -25,9 +28,24 @@ const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url)
 const CLUSTER = "c1"
 const NS = "red"
 
+type AviBackend = "simulator" | "memory"
+
+/** What the tests read and seed on the Avi side, the same way for both backends. */
+interface AviSide {
+  readonly insert: (type: AviObjectType, body: Record<string, unknown>) => Effect.Effect<void>
+  readonly object: (type: AviObjectType, name: string) => Effect.Effect<Record<string, unknown> | undefined>
+  /** Calls of this method to `/api/<type>…` (collection or object). */
+  readonly calls: (method: string, type: string) => Effect.Effect<ReadonlyArray<{ readonly path: string }>>
+}
+
 interface Env {
   readonly kube: KubeSim
+  /** The Avi simulator (also running, unused, when the Avi client is the in-memory one). */
   readonly avi: AviSim
+  readonly side: AviSide
+  /** The in-memory Avi client's store, when that is the client. */
+  readonly memory: Option.Option<AviMemoryStoreService>
+  readonly cloudUuid: string
   readonly leader: Ref.Ref<boolean>
   readonly events: Ref.Ref<boolean>
   /** Starts the reflectors (the objects created so far are listed) and makes a validation over them. */
@@ -40,11 +58,15 @@ interface Env {
   readonly another: (reflectors: ReflectorsShape) => Effect.Effect<RuleValidation>
 }
 
-const withEnv = <A, E>(body: (env: Env) => Effect.Effect<A, E, Scope.Scope>) =>
+const withEnv = <A, E>(
+  body: (env: Env) => Effect.Effect<A, E, Scope.Scope>,
+  options: { readonly backend?: AviBackend; readonly settings?: Partial<RuleValidationSettings> } = {}
+) =>
   Effect.scoped(Effect.gen(function*() {
     const kube = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" }, bookmarkIntervalMs: 200 })
     const avi = yield* makeAviSim({ http: true })
-    for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml", "l4rules.yaml"]) {
+    const crds = ["hostrules.yaml", "httprules.yaml", "l7rules.yaml", "l4rules.yaml", "aviinfrasettings.yaml"]
+    for (const file of crds) {
       for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, file), "utf8"))) kube.apply(document as never)
     }
     kube.ensureNamespace(NS)
@@ -57,25 +79,71 @@ const withEnv = <A, E>(body: (env: Env) => Effect.Effect<A, E, Scope.Scope>) =>
         Effect.flatMap(Ref.get(leader), (ok): Effect.Effect<X, Y | NotLeader, Z> => ok ? write : Effect.fail(refuse))
     })
     const kubeClient = kubeClientFromString(kube.kubeconfig("token-ako"))
+    const memory = options.backend === "memory" ?
+      yield* Layer.build(AviClient.layerTest()).pipe(Effect.map(Option.some)) :
+      Option.none()
+    const aviClient = Option.match(memory, {
+      onNone: () =>
+        AviClient.layer({
+          controller: avi.url,
+          username: AVI_SIM_DEFAULT_USER,
+          password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
+          clientIdentity: "ako-ts/test",
+          tenant: "admin",
+          retries: 0,
+          requestTimeout: "10 seconds"
+        }),
+      onSome: (context) => Layer.succeedContext(context)
+    })
     const services = Layer.mergeAll(
       eventRecorderLayer({ instance: "ako-0" }).pipe(Layer.provide(guard)),
       guard,
-      AviClient.layer({
-        controller: avi.url,
-        username: AVI_SIM_DEFAULT_USER,
-        password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
-        clientIdentity: "ako-ts/test",
-        tenant: "admin",
-        retries: 0,
-        requestTimeout: "10 seconds"
-      }),
+      aviClient,
       Layer.succeed(LiveConfig, { enableEvents: events, deleteConfig: undefined as never })
     ).pipe(Layer.provideMerge(kubeClient))
     const context = yield* Layer.build(services)
-    const settings = { clusterName: CLUSTER, tenantName: "admin" }
+    const side: AviSide = Option.match(memory, {
+      onNone: (): AviSide => ({
+        insert: (type, body) => Effect.sync(() => void avi.insert(type, body)),
+        object: (type, name) => Effect.sync(() => avi.findByName(type, name)),
+        calls: (method, type) =>
+          Effect.sync(() => avi.requestLog().filter((e) => e.method === method && e.objectType === type))
+      }),
+      onSome: (memoryContext): AviSide => {
+        const store = Context.get(memoryContext, AviMemoryStore)
+        return {
+          insert: (type, body) => Effect.orDie(store.insert(type, body as never)),
+          object: (type, name) =>
+            Effect.map(
+              store.objects(type),
+              (all) => all.find((o) => o.name === name) as Record<string, unknown> | undefined
+            ),
+          // typed calls log the type, raw ones (`request`) their path
+          calls: (method, type) =>
+            Effect.map(store.calls, (all) =>
+              all.filter((c) =>
+                c.method === method &&
+                (c.type === type || c.type === `/api/${type}` || c.type.startsWith(`/api/${type}/`))
+              ).map((c) => ({ path: c.type.startsWith("/") ? c.type : `/api/${type}/${c.target}` })))
+        }
+      }
+    })
+    const cloud = yield* side.object("cloud", "Default-Cloud")
+    const cloudUuid = String(cloud?.["uuid"] ?? "")
+    const settings: RuleValidationSettings = {
+      clusterName: CLUSTER,
+      tenantName: "admin",
+      cloudName: "Default-Cloud",
+      cloudUuid,
+      cloudType: String(cloud?.["vtype"] ?? ""),
+      ...options.settings
+    }
     const env: Env = {
       kube,
       avi,
+      side,
+      memory: Option.map(memory, (memoryContext) => Context.get(memoryContext, AviMemoryStore)),
+      cloudUuid,
       leader,
       events,
       start: Effect.gen(function*() {
@@ -884,6 +952,387 @@ describe("the rules in effect", () => {
             ),
             "both HostRules accepted"
           )
+        })
+      ),
+    30_000
+  )
+})
+
+const infraSetting = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "ako.vmware.com/v1beta1",
+  kind: "AviInfraSetting",
+  metadata: { name },
+  spec
+})
+const infraStatus = (kube: KubeSim, name: string) => statusOf(kube, "aviinfrasettings", name, "")
+const segLabels = (side: AviSide, name: string) =>
+  Effect.map(side.object("serviceenginegroup", name), (o) => o?.["labels"])
+
+for (const backend of ["simulator", "memory"] as const) {
+  describe(`AviInfraSetting validation (§3.2), Avi client: ${backend}`, () => {
+    it.live(
+      "every check writes AKO's text, in AKO's order; a valid setting is Accepted, with an Event on it",
+      () =>
+        withEnv(({ avi, kube, side, start }) =>
+          Effect.gen(function*() {
+            yield* side.insert("serviceenginegroup", {
+              name: "ako-seg",
+              cloud_ref: "/api/cloud/?name=Default-Cloud",
+              created_by: `ako-${CLUSTER}`
+            })
+            const vip = (network: Record<string, unknown>) => ({ network: { vipNetworks: [network] } })
+            const cases: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+              ["bgp", { network: { bgpPeerLabels: ["peer-1"] } }, "BGPPeerLabels cannot be set if EnableRhi is false."],
+              [
+                "bgp-rhi-off",
+                // checked before anything else
+                { network: { enableRhi: false, bgpPeerLabels: ["peer-1"], listeners: [{ port: 80 }] } },
+                "BGPPeerLabels cannot be set if EnableRhi is false."
+              ],
+              [
+                "bad-cidr",
+                vip({ networkName: "vip-network", cidr: "10.0.0.0/33" }),
+                "invalid CIDR configuration 10.0.0.0/33 detected for networkName vip-network in vipNetworkList"
+              ],
+              [
+                "cidr-no-mask",
+                vip({ networkName: "vip-network", cidr: "10.0.0.0" }),
+                "invalid CIDR configuration 10.0.0.0 detected for networkName vip-network in vipNetworkList"
+              ],
+              [
+                "bad-v6cidr",
+                vip({ networkName: "vip-network", cidr: "10.50.0.0/16", v6cidr: "2001:db8::/129" }),
+                "invalid IPv6 CIDR configuration 2001:db8::/129 detected for networkName vip-network in vipNetworkList"
+              ],
+              [
+                "long-v6cidr",
+                vip({ networkName: "vip-network", v6cidr: `${"f".repeat(40)}:1/64x` }),
+                `invalid IPv6 CIDR configuration ${"f".repeat(40)}:1/64x detected for networkName vip-network ` +
+                "in vipNetworkList"
+              ],
+              [
+                "no-ssl",
+                { network: { listeners: [{ port: 80 }, { port: 8080, enableSSL: false }] } },
+                "One of the port in aviInfraSetting must have SSL enabled"
+              ],
+              [
+                "no-vip-network",
+                { seGroup: { name: "team-seg" }, network: { vipNetworks: [{ networkName: "team-vip" }] } },
+                "network \"team-vip\" not found on controller"
+              ],
+              [
+                "no-node-network",
+                { network: { nodeNetworks: [{ networkName: "team-nodes", cidrs: ["10.1.0.0/16"] }] } },
+                "network \"team-nodes\" not found on controller"
+              ],
+              ["no-seg", { seGroup: { name: "team-seg" } }, "serviceenginegroup \"team-seg\" not found on controller"],
+              [
+                "ako-seg",
+                { seGroup: { name: "ako-seg" } },
+                "serviceenginegroup \"ako-seg\" Invalid operation, object referred is created by current AKO instance"
+              ],
+              [
+                "valid",
+                {
+                  seGroup: { name: "Default-Group" },
+                  network: {
+                    vipNetworks: [{ networkName: "vip-network", cidr: "10.50.0.0/16", v6cidr: "2001:db8::/64" }],
+                    nodeNetworks: [{ networkName: "vip-network", cidrs: ["10.50.0.0/16"] }],
+                    enableRhi: true,
+                    bgpPeerLabels: ["peer-1"],
+                    listeners: [{ port: 80 }, { port: 443, enableSSL: true }]
+                  },
+                  l7Settings: { shardSize: "SMALL" }
+                },
+                ""
+              ],
+              ["empty", {}, ""]
+            ]
+            for (const [name, spec] of cases) kube.create(infraSetting(name, spec))
+            const { rules } = yield* start
+            yield* rules.validateAll
+            for (const [name, , error] of cases) {
+              expect({ name, status: infraStatus(kube, name) }).toEqual({
+                name,
+                status: { status: error === "" ? "Accepted" : "Rejected", error }
+              })
+            }
+            expect([...(yield* rules.effective).aviInfraSettings.keys()].sort()).toEqual(["empty", "valid"])
+            // one look-up per name and pass
+            expect(yield* side.calls("GET", "network")).toHaveLength(3)
+            if (backend === "simulator") {
+              // in the global tenant, with the fields AKO asks for
+              const gets = avi.requestLog().filter((e) => e.method === "GET" && e.objectType === "network")
+              expect(gets.map((e) => [e.tenant, e.query]).sort()).toEqual(
+                ["team-nodes", "team-vip", "vip-network"].map((n) => [
+                  "admin",
+                  `name=${n}&fields=name%2Ctype%2Clabels%2Ccreated_by`
+                ])
+              )
+            }
+            // Events of a cluster-scoped object land in `default`, naming no namespace
+            const written = eventsIn(kube, "default").filter((e) => e.involvedObject?.name === "valid")
+            expect(written.map((e) => [e.type, e.reason, e.message])).toEqual([
+              ["Normal", "Accepted", "AviInfraSetting is valid and accepted"]
+            ])
+            expect(written[0]?.involvedObject).toMatchObject({
+              apiVersion: "ako.vmware.com/v1beta1",
+              kind: "AviInfraSetting",
+              name: "valid"
+            })
+            expect(written[0]?.involvedObject).not.toHaveProperty("namespace")
+          }), { backend }),
+      60_000
+    )
+
+    it.live(
+      "a network by UUID: GET /api/network/<uuid>?cloud_uuid=<cloud>; a missing one is Rejected; AWS clouds skip it",
+      () =>
+        Effect.gen(function*() {
+          const cases = (uuid: string) =>
+            [
+              ["by-uuid", { network: { vipNetworks: [{ networkUUID: uuid, cidr: "10.50.0.0/16" }] } }],
+              ["missing-uuid", { network: { nodeNetworks: [{ networkUUID: "network-nope" }] } }]
+            ] as const
+          yield* withEnv(({ avi, cloudUuid, kube, side, start }) =>
+            Effect.gen(function*() {
+              const network = yield* side.object("network", "vip-network")
+              const uuid = String(network?.["uuid"])
+              for (const [name, spec] of cases(uuid)) kube.create(infraSetting(name, spec))
+              const { rules } = yield* start
+              yield* rules.validateAll
+              expect(infraStatus(kube, "by-uuid")).toEqual({ status: "Accepted", error: "" })
+              expect(infraStatus(kube, "missing-uuid")).toEqual({
+                status: "Rejected",
+                error: "network \"network-nope\" not found on controller"
+              })
+              const paths = (yield* side.calls("GET", "network")).map((c) => c.path).sort()
+              expect(paths).toEqual([`/api/network/${uuid}`, "/api/network/network-nope"])
+              if (backend === "simulator") {
+                const queries = avi.requestLog().filter((e) => e.objectType === "network").map((e) => e.query)
+                expect(queries).toEqual([`cloud_uuid=${cloudUuid}`, `cloud_uuid=${cloudUuid}`])
+              }
+            }), { backend })
+          // AKO does not ask on AWS (nor Azure) clouds: accepted unseen
+          yield* withEnv(({ kube, side, start }) =>
+            Effect.gen(function*() {
+              for (const [name, spec] of cases("network-other")) kube.create(infraSetting(name, spec))
+              const { rules } = yield* start
+              yield* rules.validateAll
+              expect(infraStatus(kube, "missing-uuid")).toEqual({ status: "Accepted", error: "" })
+              expect(yield* side.calls("GET", "network")).toEqual([])
+            }), { backend, settings: { cloudType: "CLOUD_AWS" } })
+        }),
+      60_000
+    )
+
+    it.live(
+      "the SE group gets AKO's clustername label once when it has none; a labelled one is left alone",
+      () =>
+        withEnv(({ kube, side, start }) =>
+          Effect.gen(function*() {
+            yield* side.insert("serviceenginegroup", {
+              name: "team-seg",
+              cloud_ref: "/api/cloud/?name=Default-Cloud",
+              max_se: 7,
+              description: "set by the team"
+            })
+            yield* side.insert("serviceenginegroup", {
+              name: "labelled-seg",
+              cloud_ref: "/api/cloud/?name=Default-Cloud",
+              labels: [{ key: "clustername", value: "other-cluster" }]
+            })
+            kube.create(infraSetting("team", { seGroup: { name: "team-seg" } }))
+            kube.create(infraSetting("labelled", { seGroup: { name: "labelled-seg" } }))
+            kube.create(infraSetting("rejected", { seGroup: { name: "team-seg" }, network: { bgpPeerLabels: ["p"] } }))
+            const { rules } = yield* start
+            yield* rules.validateAll
+            expect(yield* segLabels(side, "team-seg")).toEqual([{ key: "clustername", value: CLUSTER }])
+            const team = yield* side.object("serviceenginegroup", "team-seg")
+            expect(team).toMatchObject({ max_se: 7, description: "set by the team" })
+            expect(yield* segLabels(side, "labelled-seg")).toEqual([{ key: "clustername", value: "other-cluster" }])
+            const puts = yield* side.calls("PUT", "serviceenginegroup")
+            expect(puts).toHaveLength(1)
+            // another pass (or a dependent re-validation) over the same acceptance labels nothing again
+            const gets = (yield* side.calls("GET", "serviceenginegroup")).length
+            yield* rules.validateAll
+            expect(yield* side.calls("PUT", "serviceenginegroup")).toHaveLength(1)
+            // the ref check asks again each pass; the labelling does not
+            expect(yield* side.calls("GET", "serviceenginegroup")).toHaveLength(gets + 2)
+          }), { backend }),
+      60_000
+    )
+
+    it.live(
+      "no SE group labelling with disableStaticRouteSync",
+      () =>
+        withEnv(({ kube, side, start }) =>
+          Effect.gen(function*() {
+            kube.create(infraSetting("infra", { seGroup: { name: "Default-Group" } }))
+            const { rules } = yield* start
+            yield* rules.validateAll
+            expect(infraStatus(kube, "infra")?.status).toBe("Accepted")
+            expect(yield* side.calls("PUT", "serviceenginegroup")).toEqual([])
+            expect(((yield* segLabels(side, "Default-Group")) as ReadonlyArray<unknown> | undefined) ?? []).toEqual([])
+          }), { backend, settings: { disableStaticRouteSync: true } }),
+      30_000
+    )
+
+    it.live(
+      "accepted ⇒ in effect; edited into something invalid ⇒ the accepted spec stays; fixed ⇒ the new one; deleted ⇒ gone",
+      () =>
+        withEnv(({ kube, start }) =>
+          Effect.gen(function*() {
+            kube.create(
+              infraSetting("infra", { seGroup: { name: "Default-Group" }, l7Settings: { shardSize: "SMALL" } })
+            )
+            const { reflectors, rules } = yield* start
+            const keys = yield* rules.subscribe
+            const seen = yield* Ref.make<ReadonlyArray<string>>([])
+            yield* keys.pipe(Stream.runForEach((key) => Ref.update(seen, (all) => [...all, key])), Effect.forkScoped)
+            yield* rules.validateAll
+            yield* Effect.forkScoped(rules.run)
+            expect((yield* rules.effective).aviInfraSettings.get("infra")?.spec?.l7Settings?.shardSize).toBe("SMALL")
+
+            kube.apply(infraSetting("infra", { seGroup: { name: "team-missing" }, l7Settings: { shardSize: "LARGE" } }))
+            yield* eventually(
+              Effect.sync(() => when(infraStatus(kube, "infra")?.status === "Rejected")),
+              "the setting rejected"
+            )
+            expect(infraStatus(kube, "infra")?.error).toBe(
+              "serviceenginegroup \"team-missing\" not found on controller"
+            )
+            const stored = Option.getOrThrow(yield* reflectors.aviInfraSettings.get("infra"))
+            expect(stored.spec?.seGroup?.name).toBe("team-missing")
+            const kept = (yield* rules.effective).aviInfraSettings.get("infra")
+            expect(kept?.spec?.seGroup?.name).toBe("Default-Group")
+            expect(kept?.spec?.l7Settings?.shardSize).toBe("SMALL")
+
+            kube.apply(
+              infraSetting("infra", { seGroup: { name: "Default-Group" }, l7Settings: { shardSize: "LARGE" } })
+            )
+            yield* eventually(
+              Effect.map(
+                rules.effective,
+                (e) => when(e.aviInfraSettings.get("infra")?.spec?.l7Settings?.shardSize === "LARGE")
+              ),
+              "the fixed spec in effect"
+            )
+            kube.delete("aviinfrasettings", "", "infra")
+            yield* eventually(
+              Effect.map(rules.effective, (e) => when(e.aviInfraSettings.size === 0)),
+              "the setting gone"
+            )
+            expect(yield* Ref.get(seen)).toContain("AviInfraSetting/infra")
+          }), { backend }),
+      30_000
+    )
+
+    it.live(
+      "a takeover over Accepted settings writes no status and no Event; a passive replica and plan trust the status",
+      () =>
+        withEnv(({ another, kube, start }) =>
+          Effect.gen(function*() {
+            kube.create(infraSetting("good", { seGroup: { name: "Default-Group" } }))
+            kube.create(infraSetting("bad", { network: { listeners: [{ port: 80 }] } }))
+            kube.create(infraSetting("unjudged", {}))
+            const { reflectors, rules } = yield* start
+            yield* rules.validateAll
+            expect(statusPatches(kube)).toHaveLength(3)
+            yield* eventually(
+              Effect.map(
+                reflectors.aviInfraSettings.snapshot,
+                (s) => when([...s.values()].every((r) => r.status !== undefined))
+              ),
+              "the statuses in the store"
+            )
+            kube.create({ ...infraSetting("later", {}), status: { status: "Accepted", error: "" } })
+            yield* eventually(
+              Effect.map(reflectors.aviInfraSettings.get("later"), Option.map(() => true)),
+              "the stored setting"
+            )
+            kube.create(infraSetting("fresh", {}))
+            yield* eventually(
+              Effect.map(reflectors.aviInfraSettings.get("fresh"), Option.map(() => true)),
+              "the unjudged setting"
+            )
+            const passive = yield* another(reflectors)
+            expect([...(yield* passive.effective).aviInfraSettings.keys()].sort()).toEqual([
+              "good",
+              "later",
+              "unjudged"
+            ])
+            expect([...(yield* acceptedRules(reflectors).effective).aviInfraSettings.keys()].sort()).toEqual([
+              "good",
+              "later",
+              "unjudged"
+            ])
+            const events = eventsIn(kube, "default").length
+            const patches = statusPatches(kube).length
+            // a new leader: the stored verdicts are what it would write, except for the one never judged
+            kube.delete("aviinfrasettings", "", "fresh")
+            yield* eventually(
+              Effect.map(reflectors.aviInfraSettings.get("fresh"), (o) => when(Option.isNone(o))),
+              "the unjudged setting gone"
+            )
+            yield* passive.validateAll
+            expect(statusPatches(kube)).toHaveLength(patches)
+            expect(eventsIn(kube, "default")).toHaveLength(events)
+          }), { backend }),
+      30_000
+    )
+  })
+}
+
+describe("AviInfraSetting SE group labelling, in-memory Avi client", () => {
+  it.live(
+    "a 412 (the SE group changed since it was read) is read again and retried once; a failure is only logged",
+    () =>
+      withEnv(({ kube, memory, side, start }) =>
+        Effect.gen(function*() {
+          const store = Option.getOrThrow(memory)
+          const stale = new AviPreconditionFailed({ method: "PUT", path: "/api/serviceenginegroup", message: "stale" })
+          yield* side.insert("serviceenginegroup", { name: "seg-a", cloud_ref: "/api/cloud/?name=Default-Cloud" })
+          yield* side.insert("serviceenginegroup", { name: "seg-b", cloud_ref: "/api/cloud/?name=Default-Cloud" })
+          kube.create(infraSetting("a", { seGroup: { name: "seg-a" } }))
+          const { reflectors, rules } = yield* start
+          yield* store.failNext({ method: "PUT", type: "serviceenginegroup", error: stale })
+          yield* rules.validateAll
+          expect(yield* segLabels(side, "seg-a")).toEqual([{ key: "clustername", value: CLUSTER }])
+          expect(yield* side.calls("PUT", "serviceenginegroup")).toHaveLength(2)
+
+          kube.create(infraSetting("b", { seGroup: { name: "seg-b" } }))
+          yield* eventually(Effect.map(reflectors.aviInfraSettings.get("b"), Option.map(() => true)), "the setting")
+          yield* store.failNext({ method: "PUT", type: "serviceenginegroup", times: 2, error: stale })
+          yield* rules.validateAll
+          expect(infraStatus(kube, "b")).toEqual({ status: "Accepted", error: "" })
+          expect(yield* segLabels(side, "seg-b")).toBeUndefined()
+          expect(yield* side.calls("PUT", "serviceenginegroup")).toHaveLength(4)
+        }), { backend: "memory" }),
+    30_000
+  )
+})
+
+describe("validation order", () => {
+  it.live(
+    "a pass validates in AKO's boot order: L7Rule, HostRule, HTTPRule, AviInfraSetting, L4Rule",
+    () =>
+      withEnv(({ kube, start }) =>
+        Effect.gen(function*() {
+          kube.create(l4Rule("l4", {}))
+          kube.create(infraSetting("infra", {}))
+          kube.create(httpRule("http", []))
+          kube.create(hostRule("host", { fqdn: "host.example.com" }))
+          kube.create(l7Rule("l7", {}))
+          const { rules } = yield* start
+          yield* rules.validateAll
+          expect(statusPatches(kube).map((e) => e.resource)).toEqual([
+            "l7rules",
+            "hostrules",
+            "httprules",
+            "aviinfrasettings",
+            "l4rules"
+          ])
         })
       ),
     30_000

@@ -141,6 +141,32 @@ describe("AviClient.layerTest", () => {
       const ipamName = Option.flatMap(cloud, (c) => AviRef.nameOf(c.ipam_provider_ref ?? ""))
       expect(Option.getOrThrow(ipamName)).toBe("ipam-internal")
     }).pipe(Effect.provide(layer)))
+
+  it.effect("answers raw GETs of a collection (with filters) and of an object, as reference checks send them", () =>
+    Effect.gen(function*() {
+      const avi = yield* AviClient
+      const found = yield* avi.request({
+        method: "GET",
+        path: "/api/serviceenginegroup",
+        query: { name: "Default-Group", fields: "name,type,labels,created_by" }
+      })
+      expect(found).toMatchObject({ count: 1, results: [{ name: "Default-Group" }] })
+      const elsewhere = yield* avi.request({
+        method: "GET",
+        path: "/api/serviceenginegroup/",
+        query: { include_name: true, name: "Default-Group", "cloud_ref.name": "Other-Cloud" }
+      })
+      expect(elsewhere).toEqual({ count: 0, results: [] })
+      const network = Option.getOrThrow(yield* avi.findByName("network", "vip-network"))
+      const byUuid = yield* avi.request({
+        method: "GET",
+        path: `/api/network/${network.uuid}`,
+        query: { cloud_uuid: "cloud-1" }
+      })
+      expect(byUuid).toMatchObject({ name: "vip-network", uuid: network.uuid })
+      const missing = yield* Effect.flip(avi.request({ method: "GET", path: "/api/network/network-nope" }))
+      expect(missing).toMatchObject({ _tag: "AviNotFound", message: "Network object not found!" })
+    }).pipe(Effect.provide(layer)))
 })
 
 describe("AviRef", () => {

@@ -108,28 +108,36 @@ describe("hands off what ako-ts does not model", () => {
 
   it("reports objects of AKO's CRDs it does not implement yet: a warning, an Event on the object, the metric", async () => {
     const c = (cluster = await startCluster())
-    for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, "l4rules.yaml"), "utf8"))) {
+    for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, "ssorules.yaml"), "utf8"))) {
       c.kube.apply(document as never)
     }
     c.kube.ensureNamespace("red")
     c.kube.apply({
       apiVersion: "ako.vmware.com/v1alpha2",
-      kind: "L4Rule",
+      kind: "SSORule",
       metadata: { name: "shop", namespace: "red" },
-      spec: { applicationProfileRef: "team-l4" }
+      spec: {
+        fqdn: "shop.example.com",
+        ssoPolicyRef: "team-sso",
+        samlSpConfig: {
+          entityID: "shop",
+          singleSignonURL: "https://shop.example.com/sso/acs",
+          authnReqAcsType: "SAML_AUTHN_REQ_ACS_TYPE_URL"
+        }
+      }
     })
     const replica = await c.startReplica("ako-0")
     await waitFor(
-      "the L4Rule counted",
-      async () => (await replica.metric("ako_unsupported_crd_objects", { kind: "L4Rule" })) === 1
+      "the SSORule counted",
+      async () => (await replica.metric("ako_unsupported_crd_objects", { kind: "SSORule" })) === 1
     )
     await waitFor(
-      "an Event on the L4Rule",
+      "an Event on the SSORule",
       () =>
         (c.kube.list("v1/Event", "red") as ReadonlyArray<{ reason?: string; involvedObject?: { kind?: string } }>)
-          .some((event) => event.reason === "UnsupportedAkoResource" && event.involvedObject?.kind === "L4Rule")
+          .some((event) => event.reason === "UnsupportedAkoResource" && event.involvedObject?.kind === "SSORule")
     )
-    expect(replica.messages().filter((m) => m.startsWith("L4Rule red/shop is not supported by ako-ts yet")))
+    expect(replica.messages().filter((m) => m.startsWith("SSORule red/shop is not supported by ako-ts yet")))
       .toHaveLength(1)
   })
 })

@@ -204,7 +204,8 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
               "/apis/ako.vmware.com/v1beta1/hostrules 404",
               "/apis/ako.vmware.com/v1beta1/httprules 404",
               "/apis/ako.vmware.com/v1alpha2/l7rules 404",
-              "/apis/ako.vmware.com/v1alpha2/l4rules 404"
+              "/apis/ako.vmware.com/v1alpha2/l4rules 404",
+              "/apis/ako.vmware.com/v1beta1/aviinfrasettings 404"
             ])
           )
         })
@@ -221,7 +222,8 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
           yield* Effect.forkScoped(reflectors.run)
           yield* reflectors.ready
           expect(yield* reflectors.hostRules.size).toBe(0)
-          for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml", "l4rules.yaml"]) {
+          const files = ["hostrules.yaml", "httprules.yaml", "l7rules.yaml", "l4rules.yaml", "aviinfrasettings.yaml"]
+          for (const file of files) {
             for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, file), "utf8"))) {
               sim.apply(document as never)
             }
@@ -260,6 +262,33 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
           })
           const l4Rule = yield* eventually(reflectors.l4Rules.get("default/l4"), "the L4Rule")
           expect(l4Rule.spec?.backendProperties?.[0]?.healthMonitorRefs).toEqual(["System-TCP"])
+          // cluster-scoped: stored by name, with its status
+          sim.create({
+            apiVersion: "ako.vmware.com/v1beta1",
+            kind: "AviInfraSetting",
+            metadata: { name: "infra" },
+            spec: {
+              seGroup: { name: "team-seg" },
+              network: {
+                vipNetworks: [{ networkName: "vip-a", cidr: "10.10.0.0/24" }],
+                nodeNetworks: [{ networkUUID: "dvportgroup-1", cidrs: ["10.20.0.0/16"] }],
+                enableRhi: true,
+                bgpPeerLabels: ["peer-1"],
+                listeners: [{ port: 443, enableSSL: true }]
+              },
+              l7Settings: { shardSize: "SMALL" }
+            },
+            status: { status: "Accepted", error: "" }
+          })
+          const infra = yield* eventually(reflectors.aviInfraSettings.get("infra"), "the AviInfraSetting")
+          expect(infra.metadata?.namespace).toBeUndefined()
+          expect(infra.spec?.seGroup?.name).toBe("team-seg")
+          expect(infra.spec?.network?.vipNetworks).toEqual([{ networkName: "vip-a", cidr: "10.10.0.0/24" }])
+          expect(infra.spec?.network?.nodeNetworks?.[0]?.networkUUID).toBe("dvportgroup-1")
+          expect(infra.spec?.network?.listeners).toEqual([{ port: 443, enableSSL: true }])
+          expect(infra.spec?.l7Settings?.shardSize).toBe("SMALL")
+          expect(infra.status?.status).toBe("Accepted")
+          expect([...(yield* reflectors.aviInfraSettings.snapshot).keys()]).toEqual(["infra"])
           // one watch per kind now; a rule created next arrives by it
           sim.create({
             apiVersion: "ako.vmware.com/v1beta1",
