@@ -79,14 +79,19 @@ export interface RuleSource {
     readonly hostRules: ReadonlyMap<string, HostRule>
     readonly httpRules: ReadonlyMap<string, HTTPRule>
     readonly l4Rules: ReadonlyMap<string, L4Rule>
-    readonly aviInfraSettings?: ReadonlyMap<string, AviInfraSetting> | undefined
+    readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
   }>
   /** Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>` and `L4Rule/<ns>/<name>`, from the moment this runs (in the caller's scope). */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
 }
 
 const NO_RULE_SOURCE: RuleSource = {
-  effective: Effect.succeed({ hostRules: new Map(), httpRules: new Map(), l4Rules: new Map() }),
+  effective: Effect.succeed({
+    hostRules: new Map(),
+    httpRules: new Map(),
+    l4Rules: new Map(),
+    aviInfraSettings: new Map()
+  }),
   subscribe: Effect.succeed(Stream.never)
 }
 
@@ -130,7 +135,7 @@ export const makeDesiredGraph = (
         hostRules: inEffect.hostRules,
         httpRules: inEffect.httpRules,
         l4Rules: inEffect.l4Rules,
-        aviInfraSettings: inEffect.aviInfraSettings ?? new Map()
+        aviInfraSettings: inEffect.aviInfraSettings
       }
       return snapshot
     })
@@ -319,7 +324,7 @@ export const makeDesiredGraph = (
           ["HostRule", rulesSeen.hostRules, now.hostRules],
           ["HTTPRule", rulesSeen.httpRules, now.httpRules],
           ["L4Rule", rulesSeen.l4Rules, now.l4Rules],
-          ["AviInfraSetting", rulesSeen.aviInfraSettings, now.aviInfraSettings ?? new Map()]
+          ["AviInfraSetting", rulesSeen.aviInfraSettings, now.aviInfraSettings]
         ] as const
       ) {
         for (const key of [...seen.keys(), ...current.keys()]) keys.add(`${kind}|${key}`)
