@@ -9,7 +9,7 @@ import type { Scope } from "effect"
 import type { ReflectorsShape } from "../k8s/index.js"
 import {
   emptyShardUnit,
-  isSharedL7VsName,
+  l7ObjectsUsingInfraSetting,
   SERVICE_NAME_LABEL,
   translate,
   translateUnit,
@@ -213,7 +213,7 @@ export const makeDesiredGraph = (
     ): DesiredUnit | undefined => {
       if (unit !== undefined) return unit
       const vsName = key.slice(settings.tenantName.length + 1)
-      return isSharedL7VsName(settings, vsName) ? emptyShardUnit(settings, vsName, snapshot) : undefined
+      return emptyShardUnit(settings, vsName, snapshot)
     }
 
     /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
@@ -225,6 +225,7 @@ export const makeDesiredGraph = (
     }
     const unitsOfRule = (
       snapshot: ClusterSnapshot,
+      current: DesiredState,
       shards: ReadonlyArray<string>,
       kind: string,
       key: string
@@ -234,7 +235,18 @@ export const makeDesiredGraph = (
           rule === undefined ? [] : unitKeysForHostRule(rule, snapshot, settings, shards)
         )
       }
-      if (kind === "AviInfraSetting") return unitKeysForInfraSetting(key, snapshot, settings)
+      if (kind === "AviInfraSetting") {
+        // Ingresses and Routes move between VS names with their setting: the units they fed and feed now.
+        const moved = l7ObjectsUsingInfraSetting(key, snapshot, settings).flatMap((ref) => [
+          ...unitsOwnedBy(current, ref),
+          ...unitKeysFor(ref, snapshot, settings)
+        ])
+        // Its shards, empty ones included: they stay only while the setting is in effect.
+        const shardsOfSetting = [...current.keys()].filter((unit) =>
+          unit.startsWith(`${settings.tenantName}/${settings.clusterName}--Shared-L7-${key}-`)
+        )
+        return [...unitKeysForInfraSetting(key, snapshot, settings), ...moved, ...shardsOfSetting]
+      }
       if (kind === "L4Rule") {
         // A Service names its L4Rule whether or not the rule is in effect: the same Services either way.
         return unitKeysForL4Rule(key, snapshot, settings)
@@ -274,7 +286,7 @@ export const makeDesiredGraph = (
           if (RULE_KINDS.has(change.kind)) {
             // Shared parents match a HostRule by their FQDN: the shards that exist, listed once per batch.
             shards ??= [...current.values()].filter((unit) => unit.kind === "L7Shard").map((unit) => unit.key)
-            for (const key of unitsOfRule(snapshot, shards, change.kind, change.key)) affected.add(key)
+            for (const key of unitsOfRule(snapshot, current, shards, change.kind, change.key)) affected.add(key)
             continue
           }
           if (!UNIT_KINDS.has(change.kind) || !changed(snapshot, change.kind, change.key)) continue

@@ -15,7 +15,6 @@ import { involvedObject } from "./problem-events.js"
 const WHAT: Readonly<Record<UnmodelledParent["reason"], string>> = {
   "shared-vip": "a shared VIP (ako.vmware.com/enable-shared-vip)",
   passthrough: "TLS passthrough",
-  "infra-setting": "an AviInfraSetting",
   evh: "EVH",
   "other-tenant": "a tenant other than the configured tenantName",
   unrecognised: "a feature ako-ts does not recognise"

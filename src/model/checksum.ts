@@ -267,6 +267,7 @@ export interface PortProtoInput {
   readonly protocol: string
   readonly enableSsl: boolean
   readonly name: string
+  readonly enableHttp2?: boolean | undefined
 }
 
 const portProtoJson = (ports: ReadonlyArray<PortProtoInput>): string =>
@@ -281,7 +282,7 @@ const portProtoJson = (ports: ReadonlyArray<PortProtoInput>): string =>
       Passthrough: false,
       Redirect: false,
       EnableSSL: p.enableSsl,
-      EnableHTTP2: false,
+      EnableHTTP2: p.enableHttp2 ?? false,
       Name: p.name
     }))
   )

@@ -109,6 +109,8 @@ const uniqueRefs = (type: string, names: ReadonlyArray<string> | undefined): Rea
 export interface Listener {
   readonly port: number
   readonly enableSsl: boolean
+  /** Only an AviInfraSetting's listeners enable HTTP/2. */
+  readonly enableHttp2?: boolean | undefined
 }
 
 /** What a HostRule sets on one virtual service. `undefined` fields are not sent (the controller default holds). */

@@ -3,9 +3,19 @@
  * tier-1 router an object's virtual service uses (reference/ako-crds.md §3.3, §3.4; AKO `buildWithInfraSetting`).
  * Only settings validation accepted are in the snapshot, each with the spec it accepted.
  */
-import type { VipNetwork } from "../config/index.js"
+import type { ShardSize, VipNetwork } from "../config/index.js"
 import type { Problem } from "./desired.js"
-import type { AviInfraSetting, ClusterSnapshot, InfraVipNetwork, ObjectRef, Service } from "./kube.js"
+import { AVI_INGRESS_CONTROLLER, DEFAULT_CLASS_ANNOTATION } from "./filters.js"
+import type {
+  AviInfraSetting,
+  ClusterSnapshot,
+  InfraVipNetwork,
+  Ingress,
+  IngressClass,
+  ObjectRef,
+  Route,
+  Service
+} from "./kube.js"
 import { objectRef } from "./kube.js"
 import type { ModelSettings } from "./settings.js"
 
@@ -95,12 +105,117 @@ export const settingsUnder = (settings: ModelSettings, bound: BoundInfraSetting 
   return {
     ...settings,
     serviceEngineGroupName: seGroup === undefined || seGroup === "" ? settings.serviceEngineGroupName : seGroup,
+    globalServiceEngineGroupName: settings.serviceEngineGroupName,
+    ...(network?.listeners === undefined || network.listeners.length === 0 ? {} : {
+      infraListeners: network.listeners.flatMap((l) =>
+        l.port === undefined
+          ? []
+          : [{ port: l.port, enableSsl: l.enableSSL ?? false, enableHttp2: l.enableHTTP2 ?? false }]
+      )
+    }),
     vipNetworkList: vipNetworks.length > 0 ?
       [vipNetwork(vipNetworks[0]!), ...vipNetworks.slice(1).map(vipNetwork)] :
       settings.vipNetworkList,
     enableRhi,
     // AKO gives the VsVip BGP peer labels only while RHI is on: the setting's, else the global ones.
     bgpPeerLabels: enableRhi ? network?.bgpPeerLabels ?? settings.bgpPeerLabels ?? [] : [],
-    ...(t1lr === undefined || t1lr === "" ? {} : { t1lr })
+    ...(t1lr === undefined || t1lr === "" ? {} : { t1lr }),
+    shardVSSize: shardSizeOf(bound.setting) ?? settings.shardVSSize,
+    // Bound through a Namespace, the setting stays out of names and markers (AKO `IsInfraSettingNSScoped`).
+    infraName: bound.namespaceScoped ? undefined : bound.name
   }
+}
+
+const SHARD_SIZES: ReadonlySet<string> = new Set(["SMALL", "MEDIUM", "LARGE", "DEDICATED"])
+
+const shardSizeOf = (setting: AviInfraSetting): ShardSize | undefined => {
+  const size = setting.spec?.l7Settings?.shardSize
+  return size !== undefined && SHARD_SIZES.has(size) ? size as ShardSize : undefined
+}
+
+/** Where an Ingress's or Route's AviInfraSetting comes from, and whether its objects can be built at all. */
+export interface L7InfraBinding extends InfraSettingBinding {
+  /**
+   * The object names a setting that does not exist or is not accepted: AKO then builds nothing for it (its hosts
+   * leave Avi, as if it were deleted).
+   */
+  readonly dropped: boolean
+}
+
+const L7_NONE: L7InfraBinding = { bound: undefined, problems: [], dropped: false }
+
+const lookup = (
+  snapshot: ClusterSnapshot,
+  name: string,
+  namespaceScoped: boolean,
+  owner: ObjectRef,
+  field: string,
+  via: string
+): L7InfraBinding => {
+  const setting = snapshot.aviInfraSettings.get(name)
+  if (setting !== undefined) return { bound: { name, setting, namespaceScoped }, problems: [], dropped: false }
+  return {
+    bound: undefined,
+    dropped: true,
+    problems: [{
+      object: owner,
+      field,
+      reason: "InvalidConfiguration",
+      message: `AviInfraSetting ${name} (named by ${via}) does not exist or is not Accepted; as in AKO, nothing is ` +
+        `built for this ${owner.kind} and its hosts are removed from Avi`
+    }]
+  }
+}
+
+const namespaceL7Binding = (snapshot: ClusterSnapshot, namespace: string, owner: ObjectRef): L7InfraBinding => {
+  const name = snapshot.namespaces.get(namespace)?.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+  if (name === undefined || name === "") return L7_NONE
+  return lookup(
+    snapshot,
+    name,
+    true,
+    owner,
+    `Namespace ${namespace} metadata.annotations[${INFRA_SETTING_ANNOTATION}]`,
+    `Namespace ${namespace}`
+  )
+}
+
+/** The Avi IngressClass of an Ingress: the one it names, else the AKO class marked default. */
+export const ingressClassOf = (snapshot: ClusterSnapshot, ingress: Ingress): IngressClass | undefined => {
+  const name = ingress.spec?.ingressClassName
+  if (name !== undefined && name !== "") return snapshot.ingressClasses.get(name)
+  for (const ingressClass of [...snapshot.ingressClasses.values()]) {
+    if (
+      ingressClass.spec?.controller === AVI_INGRESS_CONTROLLER &&
+      ingressClass.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true"
+    ) return ingressClass
+  }
+  return undefined
+}
+
+/** The setting an IngressClass's `spec.parameters` names (`ako.vmware.com`, kind AviInfraSetting), if any. */
+export const ingressClassInfraSetting = (ingressClass: IngressClass | undefined): string | undefined => {
+  const parameters = ingressClass?.spec?.parameters
+  return parameters?.apiGroup === "ako.vmware.com" && parameters.kind === "AviInfraSetting" &&
+      parameters.name !== undefined && parameters.name !== "" ?
+    parameters.name :
+    undefined
+}
+
+/** An Ingress's setting: its IngressClass's parameters, else its Namespace's annotation (AKO `getInfraSetting`). */
+export const infraSettingForIngress = (snapshot: ClusterSnapshot, ingress: Ingress): L7InfraBinding => {
+  const owner = objectRef("Ingress", ingress)
+  const ingressClass = ingressClassOf(snapshot, ingress)
+  const name = ingressClassInfraSetting(ingressClass)
+  if (name === undefined) return namespaceL7Binding(snapshot, ingress.metadata?.namespace ?? "", owner)
+  const className = ingressClass?.metadata?.name ?? ""
+  return lookup(snapshot, name, false, owner, "spec.ingressClassName", `IngressClass ${className}`)
+}
+
+/** A Route's setting: its own annotation, else its Namespace's. */
+export const infraSettingForRoute = (snapshot: ClusterSnapshot, route: Route): L7InfraBinding => {
+  const owner = objectRef("Route", route)
+  const name = route.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+  if (name === undefined || name === "") return namespaceL7Binding(snapshot, route.metadata?.namespace ?? "", owner)
+  return lookup(snapshot, name, false, owner, `metadata.annotations[${INFRA_SETTING_ANNOTATION}]`, "the Route")
 }

@@ -7,6 +7,7 @@ import { Either, Encoding } from "effect"
 import { sortedSubDomains } from "./common.js"
 import type { Problem } from "./desired.js"
 import { hostRuleFor } from "./hostrule.js"
+import type { BoundInfraSetting } from "./infra-setting.js"
 import type { ClusterSnapshot, Ingress, ObjectRef, Secret, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
@@ -57,6 +58,8 @@ export interface HostPath {
   readonly insecureEdgeAllow: boolean
   /** The source's creationTimestamp (RFC 3339, `""` when unknown): the oldest claim on a host path wins. */
   readonly created: string
+  /** The AviInfraSetting of the Ingress or Route (its VS's placement, and names when cluster-scoped). */
+  readonly infra?: BoundInfraSetting | undefined
 }
 
 export interface ParsedIngress {
@@ -95,7 +98,7 @@ export const hostRuleCertificate = (
     certificateFromSecret(
       snapshot.secrets.get(`${namespace}/${name}`),
       secret,
-      tlsCertName(settings.clusterName, host)
+      tlsCertName(settings.clusterName, host, settings.infraName)
     ),
     (e) => ({
       object: source,
@@ -192,7 +195,7 @@ export const parseIngress = (
         certificateFromSecret(
           snapshot.secrets.get(`${namespace}/${secretName}`),
           ref,
-          tlsCertName(settings.clusterName, host)
+          tlsCertName(settings.clusterName, host, settings.infraName)
         ),
         (e) => ({
           object: source,

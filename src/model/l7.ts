@@ -62,7 +62,12 @@ const HTTP_PROFILE = "System-HTTP"
 const SECURE_HTTP_PROFILE = "System-Secure-HTTP"
 const TCP_PROXY = "System-TCP-Proxy"
 
-const service = (port: number, ssl: boolean) => ({ port, port_range_end: port, enable_ssl: ssl, enable_http2: false })
+const service = (port: number, ssl: boolean, http2 = false) => ({
+  port,
+  port_range_end: port,
+  enable_ssl: ssl,
+  enable_http2: http2
+})
 
 /** The listeners of an L7 VS as AKO's model holds them (they enter the VS checksum). */
 const HTTP_LISTENER: PortProtoInput = { port: 80, targetPort: 0, protocol: "HTTP", enableSsl: false, name: "" }
@@ -78,14 +83,37 @@ export interface L7Rules {
 
 export const NO_RULES: L7Rules = { hostRules: new Map(), httpRules: new Map() }
 
-/** The listeners of a parent or dedicated VS: a HostRule's, else AKO's defaults. */
-const listenersOf = (hostRule: HostRuleSettings, defaults: ReadonlyArray<Listener>): ReadonlyArray<Listener> =>
-  hostRule.listeners ?? defaults
+/**
+ * The listeners of a parent or dedicated VS: a HostRule's, else AKO's defaults; then an AviInfraSetting's, which
+ * replace the one on the same port and add the others (AKO `buildListenerPortsWithInfraSetting`, run after the
+ * HostRule on every Ingress pass).
+ */
+const listenersOf = (
+  settings: ModelSettings,
+  hostRule: HostRuleSettings,
+  defaults: ReadonlyArray<Listener>
+): ReadonlyArray<Listener> => {
+  const merged = [...(hostRule.listeners ?? defaults)]
+  for (const listener of settings.infraListeners ?? []) {
+    const at = merged.findIndex((l) => l.port === listener.port)
+    if (at >= 0) merged[at] = listener
+    else merged.push(listener)
+  }
+  return merged
+}
 
-const servicesOf = (listeners: ReadonlyArray<Listener>) => listeners.map((l) => service(l.port, l.enableSsl))
+const servicesOf = (listeners: ReadonlyArray<Listener>) =>
+  listeners.map((l) => service(l.port, l.enableSsl, l.enableHttp2 ?? false))
 
 const portProtosOf = (listeners: ReadonlyArray<Listener>): ReadonlyArray<PortProtoInput> =>
-  listeners.map((l) => ({ port: l.port, targetPort: 0, protocol: "HTTP", enableSsl: l.enableSsl, name: "" }))
+  listeners.map((l) => ({
+    port: l.port,
+    targetPort: 0,
+    protocol: "HTTP",
+    enableSsl: l.enableSsl,
+    name: "",
+    ...(l.enableHttp2 === true ? { enableHttp2: true } : {})
+  }))
 
 /** The `SslKeyAndCertificate<ref>` entries a HostRule's Avi certificates add to the VS checksum's ref list. */
 const certificateRefEntries = (hostRule: HostRuleSettings) =>
@@ -131,7 +159,7 @@ const poolObject = (
     {
       ...owned(settings, name, markers(settings.clusterName, markerFields)),
       cloud_ref: ref.cloud(settings.cloudName),
-      vrf_ref: ref.vrf(GLOBAL_VRF),
+      ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: settings.t1lr }),
       service_metadata: serviceMetadata({
         ingressName: p.objectName,
         namespace: p.namespace,
@@ -162,7 +190,8 @@ const poolObject = (
       namespaceServiceNames: [],
       hostnames: [p.host],
       markers: markerFields,
-      crd: rule.crd
+      crd: rule.crd,
+      t1lr: settings.t1lr
     })
   )
 
@@ -220,18 +249,36 @@ export const poolNameOf = (settings: ModelSettings, p: HostPath, dedicated: bool
 
 const insecurePoolName = (settings: ModelSettings, p: HostPath): string =>
   p.poolNameHasService ?
-    routeInsecurePoolName(settings.clusterName, p.host, p.path, p.namespace, p.objectName, p.serviceName) :
-    l7InsecurePoolName(settings.clusterName, p.host, p.path, p.namespace, p.objectName)
+    routeInsecurePoolName(
+      settings.clusterName,
+      p.host,
+      p.path,
+      p.namespace,
+      p.objectName,
+      p.serviceName,
+      settings.infraName
+    ) :
+    l7InsecurePoolName(settings.clusterName, p.host, p.path, p.namespace, p.objectName, settings.infraName)
 
 const securePoolName = (settings: ModelSettings, p: HostPath, dedicated: boolean): string =>
   p.poolNameHasService ?
-    routeSniPoolName(settings.clusterName, p.namespace, p.host, p.path, p.objectName, p.serviceName, dedicated) :
-    sniPoolName(settings.clusterName, p.namespace, p.host, p.path, p.objectName, dedicated)
+    routeSniPoolName(
+      settings.clusterName,
+      p.namespace,
+      p.host,
+      p.path,
+      p.objectName,
+      p.serviceName,
+      dedicated,
+      settings.infraName
+    ) :
+    sniPoolName(settings.clusterName, p.namespace, p.host, p.path, p.objectName, dedicated, settings.infraName)
 
 /** The insecure pool of a shared VS: Ingress pools carry no ServiceName marker, Route pools do. */
-const insecurePoolMarkers = (p: HostPath): MarkerFields => ({
+const insecurePoolMarkers = (settings: ModelSettings, p: HostPath): MarkerFields => ({
   Namespace: p.namespace,
   Host: [p.host],
+  InfrasettingName: settings.infraName,
   ...(p.poolNameHasService ? { ServiceName: p.serviceName } : {}),
   Path: [p.path],
   IngressName: [p.objectName]
@@ -393,6 +440,7 @@ const pathSwitching = (
         {
           Namespace: namespace,
           Host: [host],
+          InfrasettingName: settings.infraName,
           ServiceName: p.serviceName,
           Path: [p.path],
           IngressName: [p.objectName]
@@ -403,7 +451,7 @@ const pathSwitching = (
       )
       if (built.pki !== undefined) pkiProfiles.push(built.pki)
       pools.push(from(built.pool, [p.source]))
-      const mapName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated)
+      const mapName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated, settings.infraName)
       const pgName = named(mapName)
       const group = groups.get(pgName)
       if (group === undefined) {
@@ -424,6 +472,7 @@ const pathSwitching = (
       const pgMarkers: MarkerFields = {
         Namespace: namespace,
         Host: [host],
+        InfrasettingName: settings.infraName,
         Path: [first.path],
         IngressName: [first.objectName]
       }
@@ -466,11 +515,12 @@ const pathSwitching = (
         stringGroups.push(stringGroupObject(settings, group, rule.path))
       }
     }
-    const name = sniHttpPolicySetName(cluster, namespace, host)
+    const name = sniHttpPolicySetName(cluster, namespace, host, settings.infraName)
     // The REST layer recomputes these two markers from the rules it sends: paths present, and the Ingress names.
     const policyMarkers: MarkerFields = {
       Namespace: namespace,
       Host: hostMatch ?? [host],
+      InfrasettingName: settings.infraName,
       Path: unique(rules.map((r) => r.path).filter((p) => p !== "")),
       IngressName: unique(rules.map((r) => r.objectName))
     }
@@ -581,7 +631,7 @@ const certificateObject = (settings: ModelSettings, host: string, p: HostPath): 
   if (cert === undefined || cert.aviRef !== undefined) return undefined
   // The shared router-certs-default certificate serves many hosts, so AKO gives it no Host marker.
   const isDefault = cert.name === defaultRouterCertName(settings.clusterName)
-  const certMarkers: MarkerFields = isDefault ? {} : { Host: [host] }
+  const certMarkers: MarkerFields = isDefault ? {} : { Host: [host], InfrasettingName: settings.infraName }
   return desiredObject(
     "sslkeyandcertificate",
     cert.name,
@@ -628,6 +678,7 @@ export const translateShard = (
 ): DesiredUnit => {
   const tenant = settings.tenantName
   const cluster = settings.clusterName
+  const childSeGroup = settings.globalServiceEngineGroupName ?? settings.serviceEngineGroupName
   const paths = sortPaths(hostPaths)
   const insecure = paths.filter((p) => p.certificate === undefined)
   const secure = paths.filter((p) => p.certificate !== undefined)
@@ -667,7 +718,7 @@ export const translateShard = (
     seen.add(name)
     const label = priorityLabel(p.host, p.path).toLowerCase()
     const rule = poolRule(settings, rules, p, name, false)
-    const built = poolObjects(settings, name, p, insecurePoolMarkers(p), label, rule)
+    const built = poolObjects(settings, name, p, insecurePoolMarkers(settings, p), label, rule)
     if (built.pki !== undefined) pkiProfiles.push(built.pki)
     pools.push(from(built.pool, [p.source]))
     members.push({ pool_ref: ref.pool(name), priority_label: label, ratio: p.ratio })
@@ -742,8 +793,12 @@ export const translateShard = (
       hostRule.useRegex
     )
     const policies = hostRule.overwrite ? [] : childPolicyOrder(switching.policies)
-    const childName = sniChildVsName(cluster, host)
-    const childMarkers: MarkerFields = { Namespace: first.namespace, Host: [host] }
+    const childName = sniChildVsName(cluster, host, settings.infraName)
+    const childMarkers: MarkerFields = {
+      Namespace: first.namespace,
+      Host: [host],
+      InfrasettingName: settings.infraName
+    }
     const domains = domainsOf(host)
     const dataScripts = dataScriptEntries(hostRule)
     const child = desiredObject(
@@ -757,8 +812,9 @@ export const translateShard = (
         vh_domain_name: domains,
         created_by: akoUser(cluster),
         cloud_ref: ref.cloud(settings.cloudName),
-        se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
-        vrf_context_ref: ref.vrf(GLOBAL_VRF),
+        // AKO gives an SNI child the global SE group, whatever its parent's AviInfraSetting says.
+        se_group_ref: ref.seGroup(childSeGroup),
+        ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(GLOBAL_VRF) } : {}),
         application_profile_ref: hostRule.crd.applicationProfileRef ?? ref.applicationProfile(SECURE_HTTP_PROFILE),
         network_profile_ref: ref.networkProfile(TCP_PROXY),
         east_west_placement: false,
@@ -794,7 +850,7 @@ export const translateShard = (
           ...domains.map((domain) => `VHDomain${domain}`)
         ],
         applicationProfile: "",
-        serviceEngineGroup: settings.serviceEngineGroupName,
+        serviceEngineGroup: childSeGroup,
         networkProfile: "",
         ports: [HTTP_LISTENER, HTTPS_LISTENER],
         hostnames: [host],
@@ -833,7 +889,7 @@ export const translateShard = (
     .sort((a, b) => compareStrings(a.key, b.key))
     .map(({ status }) => status)
 
-  const parentListeners = listenersOf(parentRule, [HTTP_SERVICE, HTTPS_SERVICE])
+  const parentListeners = listenersOf(settings, parentRule, [HTTP_SERVICE, HTTPS_SERVICE])
   const parentOwnPolicies = parentRule.overwrite ?
     [] :
     [...(redirect === undefined ? [] : [redirect]), ...rewrites]
@@ -936,7 +992,7 @@ export const translateDedicated = (
     certificate === undefined ?
     [] :
     [ref.certificate(certificate.name)]
-  const vsMarkers: MarkerFields = { Namespace: namespace, Host: [host] }
+  const vsMarkers: MarkerFields = { Namespace: namespace, Host: [host], InfrasettingName: settings.infraName }
   // The dedicated redirect policy carries the host's markers, unlike the shared one (AKO re-appends it last).
   const redirect = securePath !== undefined && securePath.redirect ?
     redirectPolicy(
@@ -946,7 +1002,7 @@ export const translateDedicated = (
       vsMarkers
     ) :
     undefined
-  const listeners = listenersOf(hostRule, secure ? [HTTP_SERVICE, HTTPS_SERVICE] : [HTTP_SERVICE])
+  const listeners = listenersOf(settings, hostRule, secure ? [HTTP_SERVICE, HTTPS_SERVICE] : [HTTP_SERVICE])
   // AKO switches regex paths and an application root on a secure dedicated VS only.
   const switching = pathSwitching(
     settings,

@@ -74,17 +74,29 @@ export const fnv1a32 = (text: string): number => {
 /** AKO `utils.Bkt`: the shard of a host is `fnv1a32(host) & (shards - 1)` (shard sizes are powers of two). */
 export const shardIndex = (host: string, shards: number): number => shards <= 1 ? 0 : fnv1a32(host) & (shards - 1)
 
-/** `<cluster>--Shared-L7-<n>`: the parent VS, and also its VsVip, PoolGroup, datascript and redirect policy. */
-export const sharedL7VsName = (clusterName: string, index: number): string =>
-  `${namePrefix(clusterName)}Shared-L7-${index}`
+/**
+ * `<infra>-` when an AviInfraSetting bound through an IngressClass or a Route's annotation names the L7 objects
+ * (reference/ako-crds.md §3.3); `""` otherwise.
+ */
+export const infraInfix = (infra: string | undefined): string => infra === undefined || infra === "" ? "" : `${infra}-`
+
+/** `<cluster>--[<infra>-]`: where every per-host L7 name starts. */
+const l7Prefix = (clusterName: string, infra: string | undefined): string =>
+  `${namePrefix(clusterName)}${infraInfix(infra)}`
+
+/**
+ * `<cluster>--Shared-L7-[<infra>-]<n>`: the parent VS, and also its VsVip, PoolGroup, datascript and redirect policy.
+ */
+export const sharedL7VsName = (clusterName: string, index: number, infra?: string): string =>
+  `${namePrefix(clusterName)}Shared-L7-${infraInfix(infra)}${index}`
 
 /** The shared VS a host lands on for a (non-DEDICATED) shard size. */
-export const shardVsNameForHost = (clusterName: string, host: string, size: ShardSize): string =>
-  sharedL7VsName(clusterName, shardIndex(host, shardCount(size)))
+export const shardVsNameForHost = (clusterName: string, host: string, size: ShardSize, infra?: string): string =>
+  sharedL7VsName(clusterName, shardIndex(host, shardCount(size)), infra)
 
-/** DEDICATED: `<cluster>--<host>-L7-dedicated`. */
-export const dedicatedVsName = (clusterName: string, host: string): string =>
-  `${namePrefix(clusterName)}${host}${DEDICATED_SUFFIX}`
+/** DEDICATED: `<cluster>--[<infra>-]<host>-L7-dedicated`. */
+export const dedicatedVsName = (clusterName: string, host: string, infra?: string): string =>
+  `${l7Prefix(clusterName, infra)}${host}${DEDICATED_SUFFIX}`
 
 export const DEDICATED_SUFFIX = "-L7-dedicated"
 
@@ -99,11 +111,13 @@ export const l7InsecurePoolName = (
   host: string,
   path: string,
   namespace: string,
-  ingress: string
-): string => `${namePrefix(clusterName)}${underscorePath(priorityLabel(host, path))}-${namespace}-${ingress}`
+  ingress: string,
+  infra?: string
+): string => `${l7Prefix(clusterName, infra)}${underscorePath(priorityLabel(host, path))}-${namespace}-${ingress}`
 
 /** SNI child VS of a secure host: `<cluster>--<host>` (AKO `GetSniNodeName`). */
-export const sniChildVsName = (clusterName: string, host: string): string => `${namePrefix(clusterName)}${host}`
+export const sniChildVsName = (clusterName: string, host: string, infra?: string): string =>
+  `${l7Prefix(clusterName, infra)}${host}`
 
 /**
  * Pool (and pool group) per path of a secure or dedicated host: `<cluster>--<ns>-<host><path_>-<ing>`, with the
@@ -115,18 +129,22 @@ export const sniPoolName = (
   host: string,
   path: string,
   ingress: string,
-  dedicated: boolean
+  dedicated: boolean,
+  infra?: string
 ): string =>
-  `${namePrefix(clusterName)}${namespace}-${host}${underscorePath(path)}-${ingress}${dedicated ? DEDICATED_SUFFIX : ""}`
+  `${l7Prefix(clusterName, infra)}${namespace}-${host}${underscorePath(path)}-${ingress}${
+    dedicated ? DEDICATED_SUFFIX : ""
+  }`
 
 export const sniPoolGroupName = sniPoolName
 
 /** HTTPPolicySet of a secure/dedicated host's paths: `<cluster>--<ns>-<host>` (AKO `GetSniHttpPolName`). */
-export const sniHttpPolicySetName = (clusterName: string, namespace: string, host: string): string =>
-  `${namePrefix(clusterName)}${namespace}-${host}`
+export const sniHttpPolicySetName = (clusterName: string, namespace: string, host: string, infra?: string): string =>
+  `${l7Prefix(clusterName, infra)}${namespace}-${host}`
 
 /** SSLKeyAndCertificate of a host: `<cluster>--<host>` (AKO `GetTLSKeyCertNodeName`). */
-export const tlsCertName = (clusterName: string, host: string): string => `${namePrefix(clusterName)}${host}`
+export const tlsCertName = (clusterName: string, host: string, infra?: string): string =>
+  `${l7Prefix(clusterName, infra)}${host}`
 
 /** The Secret AKO uses for `ako.vmware.com/enable-tls`, and its certificate's name `<cluster>--router-certs-default`. */
 export const DEFAULT_ROUTER_SECRET = "router-certs-default"
@@ -148,8 +166,9 @@ export const routeInsecurePoolName = (
   path: string,
   namespace: string,
   route: string,
-  service: string
-): string => `${l7InsecurePoolName(clusterName, host, path, namespace, route)}-${service}`
+  service: string,
+  infra?: string
+): string => `${l7InsecurePoolName(clusterName, host, path, namespace, route, infra)}-${service}`
 
 /** Secure route pool: the SNI pool name plus `-<svc>`, then `-L7-dedicated` on a dedicated VS. */
 export const routeSniPoolName = (
@@ -159,9 +178,10 @@ export const routeSniPoolName = (
   path: string,
   route: string,
   service: string,
-  dedicated: boolean
+  dedicated: boolean,
+  infra?: string
 ): string =>
-  `${namePrefix(clusterName)}${namespace}-${host}${underscorePath(path)}-${route}-${service}${
+  `${l7Prefix(clusterName, infra)}${namespace}-${host}${underscorePath(path)}-${route}-${service}${
     dedicated ? DEDICATED_SUFFIX : ""
   }`
 

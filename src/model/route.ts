@@ -71,7 +71,7 @@ export const parseRoute = (
   } else if (termination === "edge") {
     if (hasPem(tls?.certificate) && hasPem(tls?.key)) {
       certificate = {
-        name: tlsCertName(settings.clusterName, host),
+        name: tlsCertName(settings.clusterName, host, settings.infraName),
         certificate: tls.certificate,
         key: tls.key,
         secret: source

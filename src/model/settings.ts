@@ -2,6 +2,7 @@
  * The part of the configuration the translation reads, plus what the app learns from the controller at boot.
  */
 import type { AkoSettings } from "../config/index.js"
+import type { Listener } from "./hostrule.js"
 
 export type ModelSettings =
   & Pick<
@@ -39,4 +40,13 @@ export type ModelSettings =
     readonly bgpPeerLabels?: ReadonlyArray<string> | undefined
     /** NSX-T tier-1 router path: VsVips and pools carry it instead of a VRF. */
     readonly t1lr?: string | undefined
+    /**
+     * The AviInfraSetting an L7 unit is built under when bound through an IngressClass or a Route's annotation: it
+     * enters the names (`<cluster>--<infra>-…`, `Shared-L7-<infra>-<n>`) and the `InfrasettingName` marker.
+     */
+    readonly infraName?: string | undefined
+    /** The configured SE group while an AviInfraSetting names another: AKO's SNI children keep it. */
+    readonly globalServiceEngineGroupName?: string | undefined
+    /** An AviInfraSetting's listeners for shared parents and dedicated VSes. */
+    readonly infraListeners?: ReadonlyArray<Listener> | undefined
   }

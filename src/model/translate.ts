@@ -6,11 +6,19 @@ import { resolveConflicts } from "./conflicts.js"
 import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import { hostRuleMatches } from "./hostrule.js"
-import { INFRA_SETTING_ANNOTATION } from "./infra-setting.js"
+import type { L7InfraBinding } from "./infra-setting.js"
+import {
+  INFRA_SETTING_ANNOTATION,
+  infraSettingForIngress,
+  infraSettingForRoute,
+  ingressClassInfraSetting,
+  ingressClassOf,
+  settingsUnder
+} from "./infra-setting.js"
 import type { HostPath } from "./ingress.js"
 import { ENABLE_TLS_ANNOTATION, parseIngress } from "./ingress.js"
-import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Service } from "./kube.js"
-import { compareStrings, keyOf, refKey, SERVICE_NAME_LABEL } from "./kube.js"
+import type { ClusterSnapshot, HostRule, HTTPRule, Ingress, ObjectRef, Route, Service } from "./kube.js"
+import { compareStrings, keyOf, objectRef, refKey, SERVICE_NAME_LABEL } from "./kube.js"
 import { translateService } from "./l4.js"
 import { servicesNamingL4Rule } from "./l4rule.js"
 import type { L7Rules } from "./l7.js"
@@ -32,8 +40,27 @@ const sortedValues = <A>(map: ReadonlyMap<string, A>): ReadonlyArray<A> =>
 /** The parent VS an Ingress/Route host lands on: its shard, or its own VS with DEDICATED. */
 export const l7VsNameForHost = (settings: ModelSettings, host: string): string =>
   settings.shardVSSize === "DEDICATED" ?
-    dedicatedVsName(settings.clusterName, host) :
-    shardVsNameForHost(settings.clusterName, host, settings.shardVSSize)
+    dedicatedVsName(settings.clusterName, host, settings.infraName) :
+    shardVsNameForHost(settings.clusterName, host, settings.shardVSSize, settings.infraName)
+
+/** What an Ingress's or Route's AviInfraSetting makes of the settings its hosts are built with. */
+interface Placed {
+  readonly binding: L7InfraBinding
+  readonly settings: ModelSettings
+}
+
+const placedIngress = (snapshot: ClusterSnapshot, settings: ModelSettings, ingress: Ingress): Placed => {
+  const binding = infraSettingForIngress(snapshot, ingress)
+  return { binding, settings: settingsUnder(settings, binding.bound) }
+}
+
+const placedRoute = (snapshot: ClusterSnapshot, settings: ModelSettings, route: Route): Placed => {
+  const binding = infraSettingForRoute(snapshot, route)
+  return { binding, settings: settingsUnder(settings, binding.bound) }
+}
+
+const withInfra = (paths: ReadonlyArray<HostPath>, binding: L7InfraBinding): ReadonlyArray<HostPath> =>
+  binding.bound === undefined ? paths : paths.map((p) => ({ ...p, infra: binding.bound }))
 
 interface L7Input {
   readonly paths: ReadonlyArray<HostPath>
@@ -44,16 +71,23 @@ interface L7Input {
 const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): L7Input => {
   const paths: Array<HostPath> = []
   const problems: Array<Problem> = []
-  const keep = (host: string) => onlyVs === undefined || l7VsNameForHost(settings, host) === onlyVs
+  const keeper = (placed: ModelSettings) => (host: string) =>
+    onlyVs === undefined || l7VsNameForHost(placed, host) === onlyVs
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (!isHandledIngress(snapshot, settings, ingress)) continue
-    const parsed = parseIngress(snapshot, settings, ingress, keep)
-    paths.push(...parsed.paths)
+    const placed = placedIngress(snapshot, settings, ingress)
+    problems.push(...placed.binding.problems)
+    if (placed.binding.dropped) continue
+    const parsed = parseIngress(snapshot, placed.settings, ingress, keeper(placed.settings))
+    paths.push(...withInfra(parsed.paths, placed.binding))
     problems.push(...parsed.problems)
   }
   for (const route of sortedValues(snapshot.routes)) {
-    const parsed = parseRoute(snapshot, settings, route, keep)
-    paths.push(...parsed.paths)
+    const placed = placedRoute(snapshot, settings, route)
+    problems.push(...placed.binding.problems)
+    if (placed.binding.dropped) continue
+    const parsed = parseRoute(snapshot, placed.settings, route, keeper(placed.settings))
+    paths.push(...withInfra(parsed.paths, placed.binding))
     problems.push(...parsed.problems)
   }
   return { paths, problems }
@@ -92,23 +126,25 @@ const ruleProblems = (
 const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>, rules: L7Rules): L7Units => {
   const byVs = new Map<string, Array<HostPath>>()
   for (const p of paths) {
-    const vs = l7VsNameForHost(settings, p.host)
+    const vs = l7VsNameForHost(settingsUnder(settings, p.infra), p.host)
     const list = byVs.get(vs)
     if (list === undefined) byVs.set(vs, [p])
     else list.push(p)
   }
-  const dedicated = settings.shardVSSize === "DEDICATED"
   const units: Array<DesiredUnit> = []
   const problems: Array<Problem> = []
   for (const [vs, entries] of byVs) {
-    const resolved = resolveConflicts(settings, entries, dedicated)
+    // Every host of a VS shares its placement: the first path's (in AKO, whichever object built the VS last).
+    const unitSettings = settingsUnder(settings, entries[0]?.infra)
+    const dedicated = unitSettings.shardVSSize === "DEDICATED"
+    const resolved = resolveConflicts(unitSettings, entries, dedicated)
     problems.push(...resolved.problems)
     if (resolved.paths.length === 0 && dedicated) continue
     const unit = dedicated ?
-      translateDedicated(settings, vs, resolved.paths[0]?.host ?? "", resolved.paths, rules) :
-      translateShard(settings, vs, resolved.paths, rules)
+      translateDedicated(unitSettings, vs, resolved.paths[0]?.host ?? "", resolved.paths, rules) :
+      translateShard(unitSettings, vs, resolved.paths, rules)
     units.push(unit)
-    problems.push(...ruleProblems(settings, rules, unit, resolved.paths))
+    problems.push(...ruleProblems(unitSettings, rules, unit, resolved.paths))
   }
   return { units, problems }
 }
@@ -155,17 +191,36 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
   return { desired, problems }
 }
 
-/** `<cluster>--Shared-L7-<n>`: a shared parent VS, which AKO never deletes for being empty. */
+/** `<cluster>--Shared-L7-[<infra>-]<n>`: a shared parent VS, which AKO never deletes for being empty. */
 export const isSharedL7VsName = (settings: ModelSettings, vsName: string): boolean =>
-  vsName.startsWith(`${settings.clusterName}--Shared-L7-`) &&
-  /^\d+$/.test(vsName.slice(`${settings.clusterName}--Shared-L7-`.length))
+  sharedShardInfra(settings, vsName) !== undefined
+
+/** The AviInfraSetting in a shared VS's name (`""` for none); undefined when it is no shared VS name. */
+const sharedShardInfra = (settings: ModelSettings, vsName: string): string | undefined => {
+  const prefix = `${settings.clusterName}--Shared-L7-`
+  if (!vsName.startsWith(prefix)) return undefined
+  const match = /^(?:(.+)-)?(\d+)$/.exec(vsName.slice(prefix.length))
+  return match === null ? undefined : match[1] ?? ""
+}
 
 /**
  * What a shared VS looks like once its last host is gone: AKO keeps the parent VS, its VsVip (auto FQDN only, so the
  * IP stays), an empty pool group and the datascript. The reconciler uses this instead of deleting an existing shard.
+ * A shard of an AviInfraSetting is kept only while the setting is in effect (under its placement); without it, the
+ * shard goes.
  */
-export const emptyShardUnit = (settings: ModelSettings, vsName: string, rules: L7Rules = NO_RULES): DesiredUnit =>
-  translateShard(settings, vsName, [], rules)
+export const emptyShardUnit = (
+  settings: ModelSettings,
+  vsName: string,
+  snapshot: L7Rules & { readonly aviInfraSettings?: ClusterSnapshot["aviInfraSettings"] } = NO_RULES
+): DesiredUnit | undefined => {
+  const infra = sharedShardInfra(settings, vsName)
+  if (infra === undefined) return undefined
+  if (infra === "") return translateShard(settings, vsName, [], snapshot)
+  const setting = snapshot.aviInfraSettings?.get(infra)
+  if (setting === undefined) return undefined
+  return translateShard(settingsUnder(settings, { name: infra, setting, namespaceScoped: false }), vsName, [], snapshot)
+}
 
 export interface UnitTranslation {
   /** Undefined: nothing should exist under this key any more (the reconciler deletes what it has). */
@@ -236,15 +291,19 @@ export const unitKeysFor = (
   const addIngresses = (predicate: (ingress: Ingress) => boolean) => {
     for (const ingress of sortedValues(snapshot.ingresses)) {
       if (!isHandledIngress(snapshot, settings, ingress) || !predicate(ingress)) continue
-      const parse = (filter: (host: string) => boolean) => parseIngress(snapshot, settings, ingress, filter)
-      for (const key of l7KeysOf(settings, parse)) keys.add(key)
+      const placed = placedIngress(snapshot, settings, ingress)
+      if (placed.binding.dropped) continue
+      const parse = (filter: (host: string) => boolean) => parseIngress(snapshot, placed.settings, ingress, filter)
+      for (const key of l7KeysOf(placed.settings, parse)) keys.add(key)
     }
   }
   const addRoutes = (predicate: (route: NonNullable<ReturnType<ClusterSnapshot["routes"]["get"]>>) => boolean) => {
     for (const route of sortedValues(snapshot.routes)) {
       if (!predicate(route)) continue
-      const parse = (filter: (host: string) => boolean) => parseRoute(snapshot, settings, route, filter)
-      for (const key of l7KeysOf(settings, parse)) keys.add(key)
+      const placed = placedRoute(snapshot, settings, route)
+      if (placed.binding.dropped) continue
+      const parse = (filter: (host: string) => boolean) => parseRoute(snapshot, placed.settings, route, filter)
+      for (const key of l7KeysOf(placed.settings, parse)) keys.add(key)
     }
   }
   const addService = (namespace: string, name: string) => {
@@ -342,6 +401,7 @@ interface HostIndex {
   readonly routes: ClusterSnapshot["routes"]
   readonly ingressClasses: ClusterSnapshot["ingressClasses"]
   readonly namespaces: ClusterSnapshot["namespaces"]
+  readonly aviInfraSettings: ClusterSnapshot["aviInfraSettings"]
   readonly byNamespace: Map<string, ReadonlyMap<string, string>>
 }
 
@@ -359,12 +419,13 @@ const l7Hosts = (
   let index = hostIndexes.get(snapshot.ingresses)
   if (
     index === undefined || index.routes !== snapshot.routes || index.ingressClasses !== snapshot.ingressClasses ||
-    index.namespaces !== snapshot.namespaces
+    index.namespaces !== snapshot.namespaces || index.aviInfraSettings !== snapshot.aviInfraSettings
   ) {
     index = {
       routes: snapshot.routes,
       ingressClasses: snapshot.ingressClasses,
       namespaces: snapshot.namespaces,
+      aviInfraSettings: snapshot.aviInfraSettings,
       byNamespace: new Map()
     }
     hostIndexes.set(snapshot.ingresses, index)
@@ -383,18 +444,20 @@ const collectL7Hosts = (
   namespace: string | undefined
 ): ReadonlyMap<string, string> => {
   const hosts = new Map<string, string>()
-  const record = (host: string) => {
-    if (!hosts.has(host)) hosts.set(host, unitKey(settings.tenantName, l7VsNameForHost(settings, host)))
+  const recordUnder = (placed: ModelSettings) => (host: string) => {
+    if (!hosts.has(host)) hosts.set(host, unitKey(settings.tenantName, l7VsNameForHost(placed, host)))
     return false
   }
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (namespace !== undefined && ingress.metadata?.namespace !== namespace) continue
     if (!isHandledIngress(snapshot, settings, ingress)) continue
-    parseIngress(snapshot, settings, ingress, record)
+    const placed = placedIngress(snapshot, settings, ingress)
+    if (!placed.binding.dropped) parseIngress(snapshot, placed.settings, ingress, recordUnder(placed.settings))
   }
   for (const route of sortedValues(snapshot.routes)) {
     if (namespace !== undefined && route.metadata?.namespace !== namespace) continue
-    parseRoute(snapshot, settings, route, record)
+    const placed = placedRoute(snapshot, settings, route)
+    if (!placed.binding.dropped) parseRoute(snapshot, placed.settings, route, recordUnder(placed.settings))
   }
   return hosts
 }
@@ -467,3 +530,29 @@ export const unitKeysForInfraSetting = (
         l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
       )
     )
+
+/**
+ * The Ingresses and Routes an AviInfraSetting (by name) places: through their IngressClass's parameters, their own
+ * annotation (Routes), or their Namespace's annotation. Their units before and after a change of the setting are
+ * what the change recomputes.
+ */
+export const l7ObjectsUsingInfraSetting = (
+  name: string,
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings
+): ReadonlyArray<ObjectRef> => {
+  const namespaceNames = (namespace: string | undefined) =>
+    snapshot.namespaces.get(namespace ?? "")?.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+  const refs: Array<ObjectRef> = []
+  for (const ingress of sortedValues(snapshot.ingresses)) {
+    if (!isHandledIngress(snapshot, settings, ingress)) continue
+    const byClass = ingressClassInfraSetting(ingressClassOf(snapshot, ingress))
+    if ((byClass ?? namespaceNames(ingress.metadata?.namespace)) === name) refs.push(objectRef("Ingress", ingress))
+  }
+  for (const route of sortedValues(snapshot.routes)) {
+    const own = route.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+    const bound = own !== undefined && own !== "" ? own : namespaceNames(route.metadata?.namespace)
+    if (bound === name) refs.push(objectRef("Route", route))
+  }
+  return refs
+}

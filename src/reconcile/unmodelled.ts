@@ -1,9 +1,9 @@
 /**
  * Hands off what ako-ts does not model. An owned parent virtual service is deleted only when ako-ts can name the
- * unit it belonged to (an L4 Service's VS, a `Shared-L7-<n>` shard, a DEDICATED host's VS in this tenant) and that
- * unit is gone. Everything else AKO may have built for this cluster (shared-VIP VSes, passthrough shards,
- * AviInfraSetting shards, EVH, objects in namespace tenants, anything not recognised) is kept with everything it
- * links, and reported instead.
+ * unit it belonged to (an L4 Service's VS, a `Shared-L7-[<infra>-]<n>` shard, a DEDICATED host's VS in this tenant)
+ * and that unit is gone. Everything else AKO may have built for this cluster (shared-VIP VSes, passthrough shards,
+ * EVH, objects in namespace tenants, anything not recognised) is kept with everything it links, and reported
+ * instead.
  */
 import type { AviObjectType, ObjectRef } from "../model/index.js"
 import { DEDICATED_SUFFIX } from "../model/index.js"
@@ -13,7 +13,6 @@ import { isChildVs, linkedFrom } from "./diff.js"
 export type UnmodelledReason =
   | "shared-vip"
   | "passthrough"
-  | "infra-setting"
   | "evh"
   | "other-tenant"
   | "unrecognised"
@@ -39,7 +38,9 @@ const markerValue = (object: CachedObject, key: string): string | undefined => {
 const isL4ServiceVs = (root: CachedObject, clusterName: string): boolean => {
   const namespace = markerValue(root, "Namespace")
   const service = markerValue(root, "ServiceName")
-  return Array.isArray(root.body["l4_policies"]) && namespace !== undefined && service !== undefined &&
+  // An L4Rule's SSL listener serves the Service's pool directly, without an L4 policy set.
+  const serves = Array.isArray(root.body["l4_policies"]) || typeof root.body["pool_ref"] === "string"
+  return serves && namespace !== undefined && service !== undefined &&
     root.name === `${clusterName}--${namespace}-${service}`
 }
 
@@ -51,10 +52,10 @@ export const unmodelledReason = (root: CachedObject, ownership: Ownership): Unmo
   const prefix = `${ownership.clusterName}--`
   if (root.tenant !== ownership.tenantName) return "other-tenant"
   if (markerValue(root, "GatewayName") !== undefined) return "shared-vip"
-  if (markerValue(root, "InfrasettingName") !== undefined) return "infra-setting"
   if (root.name.startsWith(prefix) && root.name.includes("Shared-Passthrough-")) return "passthrough"
   if (root.body["vh_type"] === "VS_TYPE_VH_ENHANCED" || root.name.includes("Shared-L7-EVH-")) return "evh"
-  if (new RegExp(`^${escapeRegExp(prefix)}Shared-L7-\\d+$`).test(root.name)) return undefined
+  // Shards of an AviInfraSetting too: `Shared-L7-<infra>-<n>`.
+  if (new RegExp(`^${escapeRegExp(prefix)}Shared-L7-(.+-)?\\d+$`).test(root.name)) return undefined
   if (
     root.name.startsWith(prefix) && root.name.endsWith(DEDICATED_SUFFIX) && root.body["type"] !== "VS_TYPE_VH_PARENT"
   ) {

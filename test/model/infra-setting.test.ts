@@ -4,9 +4,21 @@
  * checksums; a setting that is not in effect leaves the global configuration and says so on the Service.
  */
 import { describe, expect, it } from "vitest"
-import type { AviInfraSetting } from "../../src/model/index.js"
-import { fnv1a32, makeSnapshot, translate } from "../../src/model/index.js"
-import { bodyOf, find, lbService, namespace, settings, slice } from "./fixtures/builders.js"
+import type { AviInfraSetting, Ingress, IngressClass } from "../../src/model/index.js"
+import { fnv1a32, makeSnapshot, shardIndex, translate } from "../../src/model/index.js"
+import {
+  aviIngressClass,
+  bodyOf,
+  CLUSTER_MARKER,
+  clusterIpService,
+  find,
+  ingress,
+  lbService,
+  namespace,
+  settings,
+  slice,
+  tlsSecret
+} from "./fixtures/builders.js"
 
 const H = fnv1a32
 const add = (...values: ReadonlyArray<number>) => values.reduce((a, b) => (a + b) >>> 0, 0)
@@ -147,5 +159,129 @@ describe("AviInfraSetting on a LoadBalancer Service", () => {
       message:
         "AviInfraSetting gone does not exist or is not Accepted; the virtual service uses the global configuration"
     }])
+  })
+})
+
+describe("AviInfraSetting on Ingresses", () => {
+  const app = clusterIpService("shop", "app", [{ name: "http", port: 80, targetPort: 8080 }])
+  const appSlice = slice("shop", "app", "app-1", [{ name: "http", port: 8080 }], [{ ip: "10.2.0.1", ready: true }])
+  const blueClass: IngressClass = {
+    metadata: { name: "blue" },
+    spec: {
+      controller: "ako.vmware.com/avi-lb",
+      parameters: { apiGroup: "ako.vmware.com", kind: "AviInfraSetting", name: "blue" }
+    }
+  }
+  const HOST = "shop.example.com"
+  const plainIngress = ingress("shop", "web", [{ host: HOST, paths: [{ path: "/", service: "app", port: 80 }] }], {
+    className: "blue"
+  })
+  const secureIngress = ingress("shop", "web", [{ host: HOST, paths: [{ path: "/", service: "app", port: 80 }] }], {
+    className: "blue",
+    tls: [{ hosts: [HOST], secretName: "shop-tls" }]
+  })
+
+  const l7 = (
+    ing: Ingress,
+    settingsInEffect: ReadonlyArray<AviInfraSetting>,
+    extra: { readonly namespaceAnnotations?: Record<string, string>; readonly classes?: ReadonlyArray<IngressClass> } =
+      {}
+  ) =>
+    translate(
+      makeSnapshot({
+        services: [app],
+        endpointSlices: [appSlice],
+        ingresses: [ing],
+        ingressClasses: extra.classes ?? [blueClass, aviIngressClass("avi-lb")],
+        secrets: [tlsSecret("shop", "shop-tls")],
+        namespaces: [{ metadata: { name: "shop", annotations: extra.namespaceAnnotations ?? {} } }],
+        aviInfraSettings: settingsInEffect
+      }),
+      settings()
+    )
+
+  it("puts an IngressClass's hosts on `Shared-L7-<infra>-<n>` with the setting's SE group, network and names", () => {
+    const { desired, problems } = l7(plainIngress, [blue])
+    expect(problems).toEqual([])
+    const shard = `c1--Shared-L7-blue-${shardIndex(HOST, 8)}`
+    const unit = desired.get(`admin/${shard}`)
+    expect(bodyOf(find(unit, "virtualservice", shard))["se_group_ref"]).toBe("/api/serviceenginegroup?name=blue-seg")
+    const vip = (bodyOf(find(unit, "vsvip", shard))["vip"] as ReadonlyArray<Record<string, unknown>>)[0]
+    expect((vip?.["ipam_network_subnet"] as Record<string, unknown>)["network_ref"]).toBe("/api/network/?name=blue-vip")
+    const pool = find(unit, "pool", `c1--blue-${HOST}_-shop-web`)
+    expect(bodyOf(pool)["markers"]).toEqual([
+      CLUSTER_MARKER,
+      { key: "Namespace", values: ["shop"] },
+      { key: "Host", values: [HOST] },
+      { key: "InfrasettingName", values: ["blue"] },
+      { key: "Path", values: ["/"] },
+      { key: "IngressName", values: ["web"] }
+    ])
+    expect([...desired.keys()].filter((key) => key.includes("Shared-L7-") && !key.includes("blue"))).toEqual([])
+  })
+
+  it("follows the setting's shard size, and DEDICATED gives `<cluster>--<infra>-<host>-L7-dedicated`", () => {
+    const small = infra("blue", { ...blue.spec, l7Settings: { shardSize: "SMALL" } })
+    expect([...l7(plainIngress, [small]).desired.keys()]).toEqual(["admin/c1--Shared-L7-blue-0"])
+    const dedicated = infra("blue", { ...blue.spec, l7Settings: { shardSize: "DEDICATED" } })
+    expect([...l7(plainIngress, [dedicated]).desired.keys()]).toEqual([`admin/c1--blue-${HOST}-L7-dedicated`])
+  })
+
+  it("names a secure host's SNI child and certificate after the setting; the child keeps the global SE group", () => {
+    const shard = `c1--Shared-L7-blue-${shardIndex(HOST, 8)}`
+    const unit = l7(secureIngress, [blue]).desired.get(`admin/${shard}`)
+    const child = bodyOf(find(unit, "virtualservice", `c1--blue-${HOST}`))
+    expect(child["se_group_ref"]).toBe("/api/serviceenginegroup?name=Default-Group")
+    expect(child["ssl_key_and_certificate_refs"]).toEqual([`/api/sslkeyandcertificate/?name=c1--blue-${HOST}`])
+    expect(bodyOf(find(unit, "sslkeyandcertificate", `c1--blue-${HOST}`))["markers"]).toEqual([
+      CLUSTER_MARKER,
+      { key: "Host", values: [HOST] },
+      { key: "InfrasettingName", values: ["blue"] }
+    ])
+    expect(find(unit, "pool", `c1--blue-shop-${HOST}_-web`)).toBeDefined()
+    expect(find(unit, "httppolicyset", `c1--blue-shop-${HOST}`)).toBeDefined()
+  })
+
+  it("bound through the Namespace, keeps the plain names but takes the setting's SE group", () => {
+    const { desired } = l7(
+      ingress("shop", "web", [{ host: HOST, paths: [{ path: "/", service: "app", port: 80 }] }]),
+      [blue],
+      { namespaceAnnotations: { [ANNOTATION]: "blue" } }
+    )
+    const shard = `c1--Shared-L7-${shardIndex(HOST, 8)}`
+    const unit = desired.get(`admin/${shard}`)
+    expect(bodyOf(find(unit, "virtualservice", shard))["se_group_ref"]).toBe("/api/serviceenginegroup?name=blue-seg")
+    expect(bodyOf(find(unit, "pool", `c1--${HOST}_-shop-web`))["markers"]).not.toContainEqual(
+      expect.objectContaining({ key: "InfrasettingName" })
+    )
+  })
+
+  it("builds nothing for an Ingress whose class names a missing setting, and says so on the Ingress", () => {
+    const { desired, problems } = l7(plainIngress, [])
+    expect([...desired.keys()]).toEqual([])
+    expect(problems).toEqual([expect.objectContaining({
+      object: { kind: "Ingress", namespace: "shop", name: "web" },
+      field: "spec.ingressClassName",
+      message: expect.stringContaining("AviInfraSetting blue (named by IngressClass blue) does not exist")
+    })])
+  })
+
+  it("adds the setting's listeners to the shared parent, replacing one on the same port", () => {
+    const listening = infra("blue", {
+      ...blue.spec,
+      network: {
+        ...blue.spec?.network,
+        listeners: [{ port: 443, enableSSL: true, enableHTTP2: true }, { port: 8443, enableSSL: true }]
+      }
+    })
+    const shard = `c1--Shared-L7-blue-${shardIndex(HOST, 8)}`
+    const services = bodyOf(find(l7(plainIngress, [listening]).desired.get(`admin/${shard}`), "virtualservice", shard))[
+      "services"
+    ]
+    expect(services).toEqual([
+      { port: 80, port_range_end: 80, enable_ssl: false, enable_http2: false },
+      { port: 443, port_range_end: 443, enable_ssl: true, enable_http2: true },
+      { port: 8443, port_range_end: 8443, enable_ssl: true, enable_http2: false }
+    ])
   })
 })

@@ -85,21 +85,29 @@ describe("parents of features ako-ts does not model", () => {
     expect(unmodelledReason(sharedVip, ownership)).toBe("shared-vip")
     expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-Passthrough-0" }), ownership))
       .toBe("passthrough")
+    // An AviInfraSetting's shard and an L4Rule's single-pool L4 VS are shapes ako-ts builds.
     expect(unmodelledReason(
       stored("virtualservice", {
         name: "c1--Shared-L7-gold-0",
-        markers: [marker("clustername", "c1"), marker("InfrasettingName", "gold")]
+        markers: [marker("clustername", "c1")]
       }),
       ownership
-    )).toBe("infra-setting")
-    expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-L7-EVH-0" }), ownership)).toBe("evh")
-    expect(unmodelledReason(l4Vs("red", "web", {}), { ...ownership, tenantName: "team" })).toBe("other-tenant")
-    // An L4 VS turned to a single pool by an L4Rule is not a shape ako-ts builds.
+    )).toBeUndefined()
     expect(unmodelledReason(
       stored("virtualservice", {
         name: "c1--red-tls",
         pool_ref: "x",
         markers: [marker("Namespace", "red"), marker("ServiceName", "tls")]
+      }),
+      ownership
+    )).toBeUndefined()
+    expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-L7-EVH-0" }), ownership)).toBe("evh")
+    expect(unmodelledReason(l4Vs("red", "web", {}), { ...ownership, tenantName: "team" })).toBe("other-tenant")
+    // A VS named like an L4 Service's but without its shape is not ako-ts's to plan.
+    expect(unmodelledReason(
+      stored("virtualservice", {
+        name: "c1--red-odd",
+        markers: [marker("Namespace", "red"), marker("ServiceName", "odd")]
       }),
       ownership
     )).toBe("unrecognised")
