@@ -814,7 +814,8 @@ export const translateShard = (
         cloud_ref: ref.cloud(settings.cloudName),
         // AKO gives an SNI child the global SE group, whatever its parent's AviInfraSetting says.
         se_group_ref: ref.seGroup(childSeGroup),
-        ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(GLOBAL_VRF) } : {}),
+        // AKO gives the child the global VRF even where its parent's AviInfraSetting names a tier-1 router.
+        vrf_context_ref: ref.vrf(GLOBAL_VRF),
         application_profile_ref: hostRule.crd.applicationProfileRef ?? ref.applicationProfile(SECURE_HTTP_PROFILE),
         network_profile_ref: ref.networkProfile(TCP_PROXY),
         east_west_placement: false,
