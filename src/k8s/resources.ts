@@ -86,7 +86,11 @@ export type Ingress = typeof Ingress.Type
 
 export const IngressClass = Schema.Struct({
   metadata: opt(ObjectMeta),
-  spec: opt(Schema.Struct({ controller: opt(Str) }))
+  spec: opt(Schema.Struct({
+    controller: opt(Str),
+    // An AviInfraSetting for the class's Ingresses: `{apiGroup: ako.vmware.com, kind: AviInfraSetting, name}`.
+    parameters: opt(Schema.Struct({ apiGroup: opt(Str), kind: opt(Str), name: opt(Str) }))
+  }))
 })
 export type IngressClass = typeof IngressClass.Type
 

@@ -42,7 +42,11 @@ const subnetsOf = (network: StoredObject): Array<{ base: number; mask: number; r
     const base = ipToInt(str(ipAddr.addr) ?? "")
     const mask = typeof prefix.mask === "number" ? prefix.mask : 32
     if (base === undefined) return []
-    const ranges = records(subnet.static_ranges).flatMap((range): Array<Range> => {
+    // Controllers since 20.1 keep VIP ranges in `static_ip_ranges` (typed); `static_ranges` is the older field.
+    const vipRanges = records(subnet.static_ip_ranges)
+      .filter((r) => r.type === undefined || r.type === "STATIC_IPS_FOR_VIP_AND_SE" || r.type === "STATIC_IPS_FOR_VIP")
+      .flatMap((r) => isRecord(r.range) ? [r.range] : [])
+    const ranges = [...records(subnet.static_ranges), ...vipRanges].flatMap((range): Array<Range> => {
       const begin = ipToInt(str(isRecord(range.begin) ? range.begin.addr : undefined) ?? "")
       const end = ipToInt(str(isRecord(range.end) ? range.end.addr : undefined) ?? "")
       return begin !== undefined && end !== undefined && begin <= end ? [{ begin, end }] : []

@@ -107,6 +107,43 @@ describe("VsVip IPAM", () => {
   })
 })
 
+describe("VsVip IPAM with the typed ranges of current controllers", () => {
+  it("allocates from `static_ip_ranges` for VIPs, and never from a range reserved for SEs", async () => {
+    const net = await avi.post("/api/network", {
+      name: "typed-ranges",
+      configured_subnets: [{
+        prefix: { ip_addr: { addr: "172.17.0.0", type: "V4" }, mask: 24 },
+        static_ip_ranges: [
+          {
+            type: "STATIC_IPS_FOR_SE",
+            range: { begin: { addr: "172.17.0.5", type: "V4" }, end: { addr: "172.17.0.9", type: "V4" } }
+          },
+          {
+            type: "STATIC_IPS_FOR_VIP",
+            range: { begin: { addr: "172.17.0.20", type: "V4" }, end: { addr: "172.17.0.20", type: "V4" } }
+          }
+        ]
+      }]
+    })
+    expect(net.status, net.text).toBe(201)
+    const vip = (name: string) =>
+      avi.post("/api/vsvip", {
+        name,
+        vip: [{
+          vip_id: "0",
+          auto_allocate_ip: true,
+          ipam_network_subnet: { network_ref: "/api/network/?name=typed-ranges" }
+        }]
+      })
+    const first = await vip("vip-typed")
+    expect(first.status, first.text).toBe(201)
+    expect(first.json.vip[0].ip_address.addr).toBe("172.17.0.20")
+    const second = await vip("vip-typed-2")
+    expect(second.status).toBe(400)
+    expect(second.json.error).toContain("No available free IPs")
+  })
+})
+
 describe("VsVip IPAM with several subnets", () => {
   it("allocates from the subnet the VIP names, and from any when it names none", async () => {
     const subnet = (base: string, begin: string, end: string) => ({
