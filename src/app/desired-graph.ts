@@ -63,8 +63,8 @@ export interface DesiredGraph {
   /** Recomputes everything from the current stores (a full resync); publishes every key that changed or exists. */
   readonly recomputeAll: Effect.Effect<ReadonlyArray<string>>
   /**
-   * Takes in the rules in effect now, at once: the units of every rule that is or was in effect are recomputed
-   * before this completes (a leader calls it after validating, before its takeover diff).
+   * Takes in the rules in effect now, at once: when any differs from what was translated, everything (units and
+   * problems) is recomputed before this completes (a leader calls it after validating, before its takeover diff).
    */
   readonly settleRules: Effect.Effect<void>
   /** The maintenance loop; runs forever. */
@@ -256,6 +256,9 @@ export const makeDesiredGraph = (
       )
     }
 
+    /** The rules the last full translation (and the problems it reported) saw. */
+    let translatedWith: Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules" | "aviInfraSettings"> = rulesSeen
+
     const recomputeAll = lock.withPermits(1)(Effect.gen(function*() {
       const snapshot = yield* readSnapshot
       rememberSlices(snapshot)
@@ -263,6 +266,7 @@ export const makeDesiredGraph = (
       const previous = yield* Ref.get(state)
       const translation = translate(snapshot, settings)
       rulesSeen = snapshot
+      translatedWith = snapshot
       const next = new Map(translation.desired)
       for (const key of previous.keys()) {
         const kept = next.has(key) ? undefined : unitOrEmptyShard(snapshot, key, undefined)
@@ -328,23 +332,22 @@ export const makeDesiredGraph = (
         yield* PubSub.publishAll(hub, affected)
       }))
 
+    // The verdicts a new leader reaches can change every unit a rule touches and every problem the first full
+    // translation reported (a setting it took for missing, say): when any verdict differs from what was translated,
+    // everything is recomputed, so neither a unit nor a stale problem survives into the takeover.
     const settleRules = Effect.gen(function*() {
       const now = yield* rules.effective
-      const keys = new Set<string>()
-      for (
-        const [kind, seen, current] of [
-          ["HostRule", rulesSeen.hostRules, now.hostRules],
-          ["HTTPRule", rulesSeen.httpRules, now.httpRules],
-          ["L4Rule", rulesSeen.l4Rules, now.l4Rules],
-          ["AviInfraSetting", rulesSeen.aviInfraSettings, now.aviInfraSettings]
-        ] as const
+      const differs = <A>(seen: ReadonlyMap<string, A>, current: ReadonlyMap<string, A>) =>
+        seen.size !== current.size || [...current].some(([key, rule]) => seen.get(key) !== rule)
+      // Against the full translation's rules, not the last change's: a verdict that arrived as a change recomputed
+      // its units, but the problems the full translation reported still see the rule as it was.
+      if (
+        differs(translatedWith.hostRules, now.hostRules) || differs(translatedWith.httpRules, now.httpRules) ||
+        differs(translatedWith.l4Rules, now.l4Rules) ||
+        differs(translatedWith.aviInfraSettings, now.aviInfraSettings)
       ) {
-        for (const key of [...seen.keys(), ...current.keys()]) keys.add(`${kind}|${key}`)
+        yield* recomputeAll
       }
-      yield* applyChanges([...keys].map((id) => {
-        const bar = id.indexOf("|")
-        return { kind: id.slice(0, bar), key: id.slice(bar + 1) }
-      }))
     })
 
     const run = Effect.gen(function*() {

@@ -114,6 +114,11 @@ describe("AviInfraSetting", () => {
         | { readonly status?: { readonly status?: string } }
         | undefined)?.status?.status
     ).toBe("Accepted")
+    // The setting was judged before the takeover: no Warning that it was missing reaches the Ingress.
+    const warnings = (c.kube.list("v1/Event", "shop") as ReadonlyArray<
+      { readonly type?: string; readonly involvedObject?: { readonly kind?: string } }
+    >).filter((event) => event.type === "Warning" && event.involvedObject?.kind === "Ingress")
+    expect(warnings).toEqual([])
     // AKO labels the setting's SE group for this cluster.
     expect(c.avi.findByName("serviceenginegroup", "blue-seg")?.["labels"]).toEqual([
       { key: "clustername", value: CLUSTER }
