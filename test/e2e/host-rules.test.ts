@@ -4,10 +4,7 @@
  * and changes nothing; and a takeover over rules in place writes nothing to Avi and no CRD status.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { loadAllYaml } from "@kubernetes/client-node"
-import { readFileSync } from "node:fs"
-import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { akoCrds } from "../support/crds.js"
 import { applyTlsSecret, CLUSTER, loadBalancerService, selfSigned, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -20,7 +17,6 @@ afterEach(async () => {
   cluster = undefined
 })
 
-const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url))
 const HOST = "secure.shop.example.com"
 const CHILD = `${CLUSTER}--${HOST}`
 
@@ -31,9 +27,7 @@ interface RuleView {
 /** A cluster with AKO's CRDs, an IngressClass, a TLS Secret and a Service, plus the team's own Avi objects. */
 const startShop = async (): Promise<E2eCluster> => {
   const c = await startCluster()
-  for (const file of ["hostrules.yaml", "httprules.yaml", "l7rules.yaml"]) {
-    for (const document of loadAllYaml(readFileSync(join(DEPLOY_CRDS, file), "utf8"))) c.kube.apply(document as never)
-  }
+  for (const document of akoCrds("hostrules.yaml", "httprules.yaml", "l7rules.yaml")) c.kube.apply(document as never)
   c.kube.ensureNamespace("shop")
   c.kube.apply({
     apiVersion: "networking.k8s.io/v1",

@@ -4,10 +4,8 @@
  * moves its objects, a Service's annotation places its VS, and a takeover over all of it writes nothing.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { loadAllYaml } from "@kubernetes/client-node"
-import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { shardIndex } from "../../src/model/index.js"
+import { akoCrds } from "../support/crds.js"
 import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -20,7 +18,6 @@ afterEach(async () => {
   cluster = undefined
 })
 
-const INFRA_CRD = fileURLToPath(new URL("../../deploy/crds/aviinfrasettings.yaml", import.meta.url))
 const HOST = "blue.shop.example.com"
 // The setting's shard size (MEDIUM: 4 shards) against the configuration's (SMALL: one).
 const BLUE_SHARD = `${CLUSTER}--Shared-L7-blue-${shardIndex(HOST, 4)}`
@@ -31,7 +28,7 @@ const PLAIN_POOL = `${CLUSTER}--${HOST}_-shop-web`
 /** The team's SE group and VIP network on the controller, the setting naming them, and an IngressClass for it. */
 const startShop = async (): Promise<E2eCluster> => {
   const c = await startCluster()
-  for (const document of loadAllYaml(readFileSync(INFRA_CRD, "utf8"))) c.kube.apply(document as never)
+  for (const document of akoCrds("aviinfrasettings.yaml")) c.kube.apply(document as never)
   c.avi.insert("serviceenginegroup", { name: "blue-seg", cloud_ref: "/api/cloud/?name=Default-Cloud", labels: [] })
   c.avi.insert("network", {
     name: "blue-vip",

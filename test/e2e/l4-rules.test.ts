@@ -4,9 +4,7 @@
  * in place writes nothing to Avi and no CRD status.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { loadAllYaml } from "@kubernetes/client-node"
-import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { akoCrds } from "../support/crds.js"
 import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -19,24 +17,21 @@ afterEach(async () => {
   cluster = undefined
 })
 
-const L4RULE_CRD = fileURLToPath(new URL("../../deploy/crds/l4rules.yaml", import.meta.url))
 const POOL = `${CLUSTER}--shop-cart-TCP-80`
 const VS = `${CLUSTER}--shop-cart`
 
-/** The L4Rule as the API server stores it: with the schema's defaults (reference/ako-crds.md §4.1) filled in. */
+/**
+ * The L4Rule as a team writes it: the API server fills the schema's defaults (reference/ako-crds.md §4.1), the
+ * profiles and `enabled` among them.
+ */
 const l4Rule = {
   apiVersion: "ako.vmware.com/v1alpha2",
   kind: "L4Rule",
   metadata: { name: "tuned", namespace: "shop" },
   spec: {
-    analyticsProfileRef: "System-Analytics-Profile",
-    applicationProfileRef: "System-L4-Application",
-    networkProfileRef: "System-TCP-Proxy",
-    revokeVipRoute: false,
     backendProperties: [{
       port: 80,
       protocol: "TCP",
-      enabled: true,
       lbAlgorithm: "LB_ALGORITHM_ROUND_ROBIN",
       healthMonitorRefs: ["team-tcp"]
     }]
@@ -46,7 +41,7 @@ const l4Rule = {
 /** The L4Rule CRD, the team's own health monitor on the controller, and a Service that names the rule. */
 const startShop = async (): Promise<E2eCluster> => {
   const c = await startCluster()
-  for (const document of loadAllYaml(readFileSync(L4RULE_CRD, "utf8"))) c.kube.apply(document as never)
+  for (const document of akoCrds("l4rules.yaml")) c.kube.apply(document as never)
   c.avi.insert("healthmonitor", { name: "team-tcp", type: "HEALTH_MONITOR_TCP" })
   loadBalancerService(c.kube, "shop", "cart", {
     addresses: ["10.3.0.2"],
@@ -77,6 +72,11 @@ describe("L4Rule", () => {
       return current?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN" ? current : undefined
     })
     expect(refNames(tuned["health_monitor_refs"])).toEqual(["team-tcp"])
+    // `enabled` and the VS's profiles come from the schema's defaults.
+    expect(tuned["enabled"]).toBe(true)
+    expect(refNames(c.avi.findByName("virtualservice", VS)?.["application_profile_ref"])).toEqual([
+      "System-L4-Application"
+    ])
     expect(refNames(c.avi.findByName("virtualservice", VS)?.["analytics_profile_ref"])).toEqual([
       "System-Analytics-Profile"
     ])
