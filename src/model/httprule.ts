@@ -52,6 +52,8 @@ export interface PoolIdentity {
   readonly path: string
   /** SNI child or dedicated pools are named `<cluster>--<ns>-<host><path>-<ing>`, shared ones `<cluster>--<host><path>-<ns>-<ing>`. */
   readonly secure: boolean
+  /** The AviInfraSetting in the pool's name (`<cluster>--<infra>-…`), when one is. */
+  readonly infraName?: string | undefined
 }
 
 /**
@@ -60,9 +62,10 @@ export interface PoolIdentity {
  */
 const targetMatches = (pool: PoolIdentity, target: string): boolean => {
   const prefix = pool.path === "" && target === "/" ? "" : target.replaceAll("/", "_")
+  const infix = pool.infraName === undefined || pool.infraName === "" ? "" : `${pool.infraName}-`
   const pattern = pool.secure ?
-    `^${pool.clusterName}--${pool.namespace}-${pool.host}${prefix}.*-${pool.objectName}` :
-    `^${pool.clusterName}--${pool.host}${prefix}.*-${pool.namespace}-${pool.objectName}`
+    `^${pool.clusterName}--${infix}${pool.namespace}-${pool.host}${prefix}.*-${pool.objectName}` :
+    `^${pool.clusterName}--${infix}${pool.host}${prefix}.*-${pool.namespace}-${pool.objectName}`
   try {
     return new RegExp(pattern).test(pool.poolName)
   } catch {

@@ -211,8 +211,8 @@ const poolObjects = (
 ): { readonly pki: DesiredAviObject | undefined; readonly pool: DesiredAviObject } => {
   const ca = rule.destinationCA
   const pkiName = `${name}-pkiprofile`
-  // AKO marks the profile with the rule's target as its path, not the pool's.
-  const pkiMarkers: MarkerFields = { ...markerFields, Path: [rule.destinationCATarget] }
+  // AKO marks the profile with the rule's target as its path, not the pool's, and with no AviInfraSetting.
+  const pkiMarkers: MarkerFields = { ...markerFields, InfrasettingName: undefined, Path: [rule.destinationCATarget] }
   const pki = ca === undefined ? undefined : from(
     desiredObject(
       "pkiprofile",
@@ -240,7 +240,8 @@ const poolRule = (settings: ModelSettings, rules: L7Rules, p: HostPath, poolName
     objectName: p.objectName,
     poolName,
     path: p.path,
-    secure
+    secure,
+    infraName: settings.infraName
   })
 
 /** The pool a host path becomes on its VS (insecure shared, SNI, or dedicated). */

@@ -266,6 +266,30 @@ describe("AviInfraSetting on Ingresses", () => {
     })])
   })
 
+  it("lets an HTTPRule reach the pools named after the setting, as AKO's pattern does", () => {
+    const rule = {
+      metadata: { name: "algo", namespace: "shop" },
+      spec: { fqdn: HOST, paths: [{ target: "/", loadBalancerPolicy: { algorithm: "LB_ALGORITHM_ROUND_ROBIN" } }] },
+      status: { status: "Accepted", error: "" }
+    }
+    const { desired } = translate(
+      makeSnapshot({
+        services: [app],
+        endpointSlices: [appSlice],
+        ingresses: [plainIngress],
+        ingressClasses: [blueClass],
+        namespaces: [{ metadata: { name: "shop" } }],
+        aviInfraSettings: [blue],
+        httpRules: [rule]
+      }),
+      settings()
+    )
+    const shard = `c1--Shared-L7-blue-${shardIndex(HOST, 8)}`
+    expect(bodyOf(find(desired.get(`admin/${shard}`), "pool", `c1--blue-${HOST}_-shop-web`))["lb_algorithm"]).toBe(
+      "LB_ALGORITHM_ROUND_ROBIN"
+    )
+  })
+
   it("adds the setting's listeners to the shared parent, replacing one on the same port", () => {
     const listening = infra("blue", {
       ...blue.spec,
