@@ -135,7 +135,8 @@ export const makeDesiredGraph = (
         hostRules: inEffect.hostRules,
         httpRules: inEffect.httpRules,
         l4Rules: inEffect.l4Rules,
-        aviInfraSettings: inEffect.aviInfraSettings
+        aviInfraSettings: inEffect.aviInfraSettings,
+        aviInfraSettingsStored: yield* reflectors.aviInfraSettings.snapshot
       }
       return snapshot
     })

@@ -71,6 +71,11 @@ export interface DesiredUnit {
   /** Dependency order: VsVip, certificates, pools, pool groups, policies, datascripts, VS (then SNI children). */
   readonly objects: ReadonlyArray<DesiredAviObject>
   readonly statuses: ReadonlyArray<StatusIntent>
+  /**
+   * Keep what Avi has for this VS, untouched: its objects come from an AviInfraSetting that exists but is not in
+   * effect (Rejected), whose accepted spec this process never saw. `objects` is empty; `statuses` point at the VS.
+   */
+  readonly held?: boolean | undefined
 }
 
 export type DesiredState = ReadonlyMap<string, DesiredUnit>

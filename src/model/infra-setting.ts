@@ -140,6 +140,11 @@ export interface L7InfraBinding extends InfraSettingBinding {
    * leave Avi, as if it were deleted).
    */
   readonly dropped: boolean
+  /**
+   * Set with `dropped` when the setting exists but is not in effect (Rejected, its accepted spec unknown here): what
+   * Avi has for the object's hosts is kept as it is, as AKO keeps the previous config, rather than removed.
+   */
+  readonly held?: BoundInfraSetting | undefined
 }
 
 const L7_NONE: L7InfraBinding = { bound: undefined, problems: [], dropped: false }
@@ -154,6 +159,21 @@ const lookup = (
 ): L7InfraBinding => {
   const setting = snapshot.aviInfraSettings.get(name)
   if (setting !== undefined) return { bound: { name, setting, namespaceScoped }, problems: [], dropped: false }
+  const stored = snapshot.aviInfraSettingsStored?.get(name)
+  if (stored !== undefined) {
+    return {
+      bound: undefined,
+      dropped: true,
+      held: { name, setting: stored, namespaceScoped },
+      problems: [{
+        object: owner,
+        field,
+        reason: "InvalidConfiguration",
+        message: `AviInfraSetting ${name} (named by ${via}) is not Accepted; as in AKO, this ${owner.kind}'s ` +
+          `objects on Avi are kept as they are until it is`
+      }]
+    }
+  }
   return {
     bound: undefined,
     dropped: true,

@@ -375,6 +375,11 @@ export interface ClusterSnapshot {
   readonly l4Rules: ReadonlyMap<string, L4Rule>
   /** AviInfraSettings in effect (keyed by name), as the HostRules. */
   readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
+  /**
+   * Every AviInfraSetting the cluster holds, accepted or not: an Ingress whose setting exists but is not in effect
+   * keeps what Avi has instead of losing it (absent: none known).
+   */
+  readonly aviInfraSettingsStored?: ReadonlyMap<string, AviInfraSetting> | undefined
 }
 
 export type ObjectKind =

@@ -3,7 +3,7 @@
  */
 import { autoFqdn } from "./common.js"
 import { resolveConflicts } from "./conflicts.js"
-import type { DesiredState, DesiredUnit, Problem, Translation } from "./desired.js"
+import type { DesiredState, DesiredUnit, Problem, StatusIntent, Translation } from "./desired.js"
 import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import { hostRuleMatches } from "./hostrule.js"
 import type { L7InfraBinding } from "./infra-setting.js"
@@ -29,6 +29,7 @@ import {
   DEFAULT_ROUTER_SECRET,
   l4VsName,
   shardVsNameForHost,
+  sniChildVsName,
   unitKey
 } from "./names.js"
 import { parseRoute } from "./route.js"
@@ -64,33 +65,46 @@ const withInfra = (paths: ReadonlyArray<HostPath>, binding: L7InfraBinding): Rea
 
 interface L7Input {
   readonly paths: ReadonlyArray<HostPath>
+  /** Host paths of objects whose AviInfraSetting exists but is not in effect: their VSes are held as they are. */
+  readonly held: ReadonlyArray<HostPath>
   readonly problems: ReadonlyArray<Problem>
 }
 
 /** Host paths of every handled Ingress and Route, optionally only those landing on one VS. */
 const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): L7Input => {
   const paths: Array<HostPath> = []
+  const held: Array<HostPath> = []
   const problems: Array<Problem> = []
   const keeper = (placed: ModelSettings) => (host: string) =>
     onlyVs === undefined || l7VsNameForHost(placed, host) === onlyVs
+  const take = (
+    binding: L7InfraBinding,
+    parse: (placed: ModelSettings, keep: (host: string) => boolean) => ReturnType<typeof parseIngress>
+  ) => {
+    problems.push(...binding.problems)
+    if (binding.held !== undefined) {
+      // Only the names matter: the hosts' VSes under the setting as stored.
+      const heldSettings = settingsUnder(settings, binding.held)
+      held.push(...parse(heldSettings, keeper(heldSettings)).paths.map((p) => ({ ...p, infra: binding.held })))
+      return
+    }
+    if (binding.dropped) return
+    const placed = settingsUnder(settings, binding.bound)
+    const parsed = parse(placed, keeper(placed))
+    paths.push(...withInfra(parsed.paths, binding))
+    problems.push(...parsed.problems)
+  }
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (!isHandledIngress(snapshot, settings, ingress)) continue
-    const placed = placedIngress(snapshot, settings, ingress)
-    problems.push(...placed.binding.problems)
-    if (placed.binding.dropped) continue
-    const parsed = parseIngress(snapshot, placed.settings, ingress, keeper(placed.settings))
-    paths.push(...withInfra(parsed.paths, placed.binding))
-    problems.push(...parsed.problems)
+    take(
+      infraSettingForIngress(snapshot, ingress),
+      (placed, keep) => parseIngress(snapshot, placed, ingress, keep)
+    )
   }
   for (const route of sortedValues(snapshot.routes)) {
-    const placed = placedRoute(snapshot, settings, route)
-    problems.push(...placed.binding.problems)
-    if (placed.binding.dropped) continue
-    const parsed = parseRoute(snapshot, placed.settings, route, keeper(placed.settings))
-    paths.push(...withInfra(parsed.paths, placed.binding))
-    problems.push(...parsed.problems)
+    take(infraSettingForRoute(snapshot, route), (placed, keep) => parseRoute(snapshot, placed, route, keep))
   }
-  return { paths, problems }
+  return { paths, held, problems }
 }
 
 const rulesOf = (snapshot: ClusterSnapshot): L7Rules => ({
@@ -120,6 +134,56 @@ const ruleProblems = (
     }
   }
   return problems
+}
+
+/**
+ * The VSes of objects whose AviInfraSetting is not in effect, kept as Avi has them: no objects to write, statuses
+ * pointing at the VS (and SNI child) the host has. A VS that other objects' hosts land on too is built instead, so
+ * only the held hosts leave it.
+ */
+const heldUnits = (
+  settings: ModelSettings,
+  held: ReadonlyArray<HostPath>,
+  built: ReadonlySet<string>
+): ReadonlyArray<DesiredUnit> => {
+  const byVs = new Map<string, Array<HostPath>>()
+  for (const p of held) {
+    const vs = l7VsNameForHost(settingsUnder(settings, p.infra), p.host)
+    if (built.has(vs)) continue
+    const list = byVs.get(vs)
+    if (list === undefined) byVs.set(vs, [p])
+    else list.push(p)
+  }
+  return [...byVs].map(([vs, entries]) => {
+    const unitSettings = settingsUnder(settings, entries[0]?.infra)
+    const dedicated = unitSettings.shardVSSize === "DEDICATED"
+    const owners = new Map<string, ObjectRef>()
+    const statuses = new Map<string, StatusIntent>()
+    for (const p of entries) {
+      owners.set(refKey(p.source), p.source)
+      const child = p.certificate !== undefined && !dedicated ?
+        sniChildVsName(settings.clusterName, p.host, unitSettings.infraName) :
+        vs
+      statuses.set(`${refKey(p.source)} ${p.host}`, {
+        object: p.source,
+        vsVip: vs,
+        virtualService: child,
+        hosts: [p.host]
+      })
+    }
+    const sortedEntries = <A>(map: ReadonlyMap<string, A>) =>
+      [...map].sort(([a], [b]) => compareStrings(a, b)).map(([, value]) => value)
+    return {
+      key: unitKey(settings.tenantName, vs),
+      kind: dedicated ? "L7Dedicated" : "L7Shard",
+      tenant: settings.tenantName,
+      virtualService: vs,
+      owners: sortedEntries(owners),
+      objects: [],
+      statuses: sortedEntries(statuses),
+      held: true
+    }
+  })
 }
 
 /** The L7 units of these host paths, one per VS, after conflicting claims are settled (`resolveConflicts`). */
@@ -167,6 +231,7 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
   const l7 = l7Input(snapshot, settings)
   const built = l7Units(settings, l7.paths, rulesOf(snapshot))
   units.push(...built.units)
+  units.push(...heldUnits(settings, l7.held, new Set(built.units.map((unit) => unit.virtualService))))
   problems.push(...l7.problems, ...built.problems)
   units.sort((a, b) => compareStrings(a.key, b.key))
   const desired = new Map<string, DesiredUnit>()
@@ -242,7 +307,8 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
   if (isL7VsName(settings, vsName)) {
     const l7 = l7Input(snapshot, settings, vsName)
     const built = l7Units(settings, l7.paths, rulesOf(snapshot))
-    return { unit: built.units[0], problems: [...l7.problems, ...built.problems] }
+    const unit = built.units[0] ?? heldUnits(settings, l7.held, new Set())[0]
+    return { unit, problems: [...l7.problems, ...built.problems] }
   }
   // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
   let found: { key: string; service: Service } | undefined

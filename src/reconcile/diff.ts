@@ -396,7 +396,7 @@ const deleteOp = (object: CachedObject): Operation => ({
  */
 export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView): UnitPlan => {
   const operations: Array<Operation> = []
-  if (desired === undefined && cached.held !== undefined) {
+  if (desired?.held === true || (desired === undefined && cached.held !== undefined)) {
     return { key: cached.key, tenant: cached.tenant, virtualService: cached.virtualService, desired, operations }
   }
   const wanted = new Set<string>()

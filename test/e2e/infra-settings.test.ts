@@ -139,6 +139,47 @@ describe("AviInfraSetting", () => {
     expect(c.avi.findByName("virtualservice", PLAIN_SHARD)).toBeDefined()
   }, scaled(90_000))
 
+  it("keeps an Ingress's objects when its setting turns Rejected, across a restart too", async () => {
+    const c = (cluster = await startShop())
+    applyIngress(c, "blue")
+    const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
+    const first = await c.startReplica("ako-0", env)
+    await waitFor("the setting's pool", () => c.avi.findByName("pool", BLUE_POOL))
+    const ip = await waitFor("the VIP", () => ingressIps(c)[0])
+
+    c.kube.apply({
+      apiVersion: "ako.vmware.com/v1beta1",
+      kind: "AviInfraSetting",
+      metadata: { name: "blue" },
+      // A typo in the SE group's name: the setting is Rejected.
+      spec: {
+        seGroup: { name: "blue-sge" },
+        network: { vipNetworks: [{ networkName: "blue-vip" }] },
+        l7Settings: { shardSize: "MEDIUM" }
+      }
+    })
+    await waitFor(
+      "the setting Rejected",
+      () =>
+        (c.kube.get("ako.vmware.com/v1beta1/AviInfraSetting", undefined, "blue") as
+          | { readonly status?: { readonly status?: string } }
+          | undefined)?.status?.status === "Rejected"
+    )
+    await first.stop("SIGTERM")
+
+    // A new leader never saw the accepted spec: it holds the shard as Avi has it.
+    const second = await c.startReplica("ako-1", env)
+    await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
+    await waitFor(
+      "the late-write repair pass",
+      () => second.messages().some((m) => m.startsWith("late-write repair pass"))
+    )
+    expect(c.aviWritesOf("ako-1")).toEqual([])
+    expect(c.avi.findByName("pool", BLUE_POOL)).toBeDefined()
+    expect(refName(c.avi.findByName("virtualservice", BLUE_SHARD)?.["se_group_ref"])).toBe("blue-seg")
+    expect(ingressIps(c)).toEqual([ip])
+  }, scaled(120_000))
+
   it("places a LoadBalancer Service named by its annotation, and a takeover over it all writes nothing", async () => {
     const c = (cluster = await startShop())
     applyIngress(c, "blue")

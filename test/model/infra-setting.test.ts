@@ -290,6 +290,39 @@ describe("AviInfraSetting on Ingresses", () => {
     )
   })
 
+  it("keeps what Avi has for an Ingress whose setting exists but is not Accepted: a held VS, its status kept", () => {
+    const rejected = { ...blue, status: { status: "Rejected", error: "serviceenginegroup \"blue-seg\" not found" } }
+    const { desired, problems } = translate(
+      {
+        ...makeSnapshot({
+          services: [app],
+          endpointSlices: [appSlice],
+          ingresses: [secureIngress],
+          ingressClasses: [blueClass],
+          secrets: [tlsSecret("shop", "shop-tls")],
+          namespaces: [{ metadata: { name: "shop" } }]
+        }),
+        aviInfraSettingsStored: new Map([["blue", rejected]])
+      },
+      settings()
+    )
+    const shard = `c1--Shared-L7-blue-${shardIndex(HOST, 8)}`
+    expect([...desired.keys()]).toEqual([`admin/${shard}`])
+    const unit = desired.get(`admin/${shard}`)
+    expect(unit?.held).toBe(true)
+    expect(unit?.objects).toEqual([])
+    expect(unit?.statuses).toEqual([{
+      object: { kind: "Ingress", namespace: "shop", name: "web" },
+      vsVip: shard,
+      virtualService: `c1--blue-${HOST}`,
+      hosts: [HOST]
+    }])
+    expect(problems.map((p) => p.message)).toEqual([
+      "AviInfraSetting blue (named by IngressClass blue) is not Accepted; as in AKO, this Ingress's objects on Avi " +
+      "are kept as they are until it is"
+    ])
+  })
+
   it("adds the setting's listeners to the shared parent, replacing one on the same port", () => {
     const listening = infra("blue", {
       ...blue.spec,

@@ -113,6 +113,28 @@ describe("parents of features ako-ts does not model", () => {
     )).toBe("unrecognised")
   })
 
+  it("a held unit (its AviInfraSetting not in effect) plans nothing, whatever the cache links", () => {
+    const shard = stored("virtualservice", {
+      name: "c1--Shared-L7-blue-0",
+      vsvip_ref: "https://avi.test/api/vsvip/x#c1--Shared-L7-blue-0",
+      markers: [marker("clustername", "c1")]
+    })
+    const view = viewOf([shard, stored("vsvip", { name: "c1--Shared-L7-blue-0" })])
+    const held = {
+      key: "admin/c1--Shared-L7-blue-0",
+      kind: "L7Shard" as const,
+      tenant: "admin",
+      virtualService: "c1--Shared-L7-blue-0",
+      owners: [],
+      objects: [],
+      statuses: [],
+      held: true
+    }
+    expect(planUnit(held, unitView(view, held.key, undefined, hold)).operations).toEqual([])
+    expect(planUnit({ ...held, held: false }, unitView(view, held.key, undefined, hold)).operations.map((o) => o.op))
+      .toEqual(["delete", "delete"])
+  })
+
   it("a gone unit of an unmodelled parent plans nothing; a gone L4 Service's unit is deleted", () => {
     const sharedVip = stored("virtualservice", {
       name: "c1--red-shared",
