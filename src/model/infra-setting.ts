@@ -22,6 +22,27 @@ import type { ModelSettings } from "./settings.js"
 /** On a Service, Route or Namespace: the AviInfraSetting its virtual services use. */
 export const INFRA_SETTING_ANNOTATION = "aviinfrasetting.ako.vmware.com/name"
 
+/**
+ * The setting an object's own annotation names, else its Namespace's (how Services and Routes bind; Ingresses bind
+ * through their class first). Undefined: none.
+ */
+export const annotatedInfraSetting = (
+  snapshot: ClusterSnapshot,
+  object: {
+    readonly metadata?: {
+      readonly namespace?: string | undefined
+      readonly annotations?: Readonly<Record<string, string>> | undefined
+    } | undefined
+  }
+): string | undefined => {
+  const own = object.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
+  if (own !== undefined && own !== "") return own
+  const inherited = snapshot.namespaces.get(object.metadata?.namespace ?? "")?.metadata?.annotations?.[
+    INFRA_SETTING_ANNOTATION
+  ]
+  return inherited === "" ? undefined : inherited
+}
+
 export interface BoundInfraSetting {
   readonly name: string
   readonly setting: AviInfraSetting

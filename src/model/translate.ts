@@ -8,7 +8,7 @@ import { isHandledIngress, isHandledLoadBalancer } from "./filters.js"
 import { hostRuleMatches } from "./hostrule.js"
 import type { L7InfraBinding } from "./infra-setting.js"
 import {
-  INFRA_SETTING_ANNOTATION,
+  annotatedInfraSetting,
   infraSettingForIngress,
   infraSettingForRoute,
   ingressClassInfraSetting,
@@ -558,6 +558,12 @@ export const unitKeysForHttpRule = (
   return key === undefined ? [] : [key]
 }
 
+const l4UnitKey = (settings: ModelSettings, service: Service): string =>
+  unitKey(
+    settings.tenantName,
+    l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
+  )
+
 /** The units of the Services that name an L4Rule (`ns/name`): recomputed when the rule changes, appears or goes. */
 export const unitKeysForL4Rule = (
   ruleKey: string,
@@ -566,12 +572,7 @@ export const unitKeysForL4Rule = (
 ): ReadonlyArray<string> =>
   servicesNamingL4Rule(snapshot, ruleKey)
     .filter((service) => isHandledLoadBalancer(snapshot, settings, service))
-    .map((service) =>
-      unitKey(
-        settings.tenantName,
-        l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
-      )
-    )
+    .map((service) => l4UnitKey(settings, service))
 
 /**
  * The units an AviInfraSetting (by name) shapes: the LoadBalancer Services that name it, or whose Namespace names
@@ -583,19 +584,10 @@ export const unitKeysForInfraSetting = (
   settings: ModelSettings
 ): ReadonlyArray<string> =>
   [...snapshot.services.values()]
-    .filter((service) => {
-      const own = service.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
-      const bound = own !== undefined && own !== "" ?
-        own :
-        snapshot.namespaces.get(service.metadata?.namespace ?? "")?.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
-      return bound === name && isHandledLoadBalancer(snapshot, settings, service)
-    })
-    .map((service) =>
-      unitKey(
-        settings.tenantName,
-        l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
-      )
+    .filter((service) =>
+      annotatedInfraSetting(snapshot, service) === name && isHandledLoadBalancer(snapshot, settings, service)
     )
+    .map((service) => l4UnitKey(settings, service))
 
 /**
  * The Ingresses and Routes an AviInfraSetting (by name) places: through their IngressClass's parameters, their own
@@ -607,18 +599,16 @@ export const l7ObjectsUsingInfraSetting = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings
 ): ReadonlyArray<ObjectRef> => {
-  const namespaceNames = (namespace: string | undefined) =>
-    snapshot.namespaces.get(namespace ?? "")?.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
   const refs: Array<ObjectRef> = []
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (!isHandledIngress(snapshot, settings, ingress)) continue
+    // An Ingress does not bind through its own annotation: only its class, else its Namespace.
+    const byNamespace = annotatedInfraSetting(snapshot, { metadata: { namespace: ingress.metadata?.namespace } })
     const byClass = ingressClassInfraSetting(ingressClassOf(snapshot, ingress))
-    if ((byClass ?? namespaceNames(ingress.metadata?.namespace)) === name) refs.push(objectRef("Ingress", ingress))
+    if ((byClass ?? byNamespace) === name) refs.push(objectRef("Ingress", ingress))
   }
   for (const route of sortedValues(snapshot.routes)) {
-    const own = route.metadata?.annotations?.[INFRA_SETTING_ANNOTATION]
-    const bound = own !== undefined && own !== "" ? own : namespaceNames(route.metadata?.namespace)
-    if (bound === name) refs.push(objectRef("Route", route))
+    if (annotatedInfraSetting(snapshot, route) === name) refs.push(objectRef("Route", route))
   }
   return refs
 }

@@ -5,7 +5,15 @@
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { akoCrds } from "../support/crds.js"
-import { applyTlsSecret, CLUSTER, loadBalancerService, selfSigned, startCluster } from "../support/e2e.js"
+import {
+  applyTlsSecret,
+  CLUSTER,
+  handOver,
+  loadBalancerService,
+  QUICK_REPAIR_ENV,
+  selfSigned,
+  startCluster
+} from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -305,9 +313,7 @@ describe("a takeover with rules in place", () => {
       metadata: { name: "cart", namespace: "shop" },
       spec: { fqdn: HOST, paths: [{ target: "/", loadBalancerPolicy: { algorithm: "LB_ALGORITHM_ROUND_ROBIN" } }] }
     })
-    // A short Avi request timeout brings the late-write repair pass (a full re-read and diff) within seconds.
-    const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
-    const first = await c.startReplica("ako-0", env)
+    const first = await c.startReplica("ako-0", QUICK_REPAIR_ENV)
     await waitFor(
       "the rules applied",
       () =>
@@ -317,14 +323,8 @@ describe("a takeover with rules in place", () => {
         // The regex HostRule renames the host's pools; the HTTPRule reached them before the renaming, as in AKO.
         c.avi.objects("pool").some((pool) => pool["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
     )
-    await first.stop("SIGTERM")
 
-    const second = await c.startReplica("ako-1", env)
-    await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
-    await waitFor(
-      "the late-write repair pass",
-      () => second.messages().some((m) => m.startsWith("late-write repair pass"))
-    )
+    await handOver(c, first, "ako-1")
     expect(c.aviWritesOf("ako-1")).toEqual([])
     const crdWrites = c.kubeWritesOf("ako-1").filter((entry) => entry.path.includes("ako.vmware.com"))
     expect(crdWrites).toEqual([])

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { shardIndex } from "../../src/model/index.js"
 import { akoCrds } from "../support/crds.js"
-import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
+import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -142,8 +142,7 @@ describe("AviInfraSetting", () => {
   it("keeps an Ingress's objects when its setting turns Rejected, across a restart too", async () => {
     const c = (cluster = await startShop())
     applyIngress(c, "blue")
-    const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
-    const first = await c.startReplica("ako-0", env)
+    const first = await c.startReplica("ako-0", QUICK_REPAIR_ENV)
     await waitFor("the setting's pool", () => c.avi.findByName("pool", BLUE_POOL))
     const ip = await waitFor("the VIP", () => ingressIps(c)[0])
 
@@ -165,15 +164,9 @@ describe("AviInfraSetting", () => {
           | { readonly status?: { readonly status?: string } }
           | undefined)?.status?.status === "Rejected"
     )
-    await first.stop("SIGTERM")
 
     // A new leader never saw the accepted spec: it holds the shard as Avi has it.
-    const second = await c.startReplica("ako-1", env)
-    await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
-    await waitFor(
-      "the late-write repair pass",
-      () => second.messages().some((m) => m.startsWith("late-write repair pass"))
-    )
+    await handOver(c, first, "ako-1")
     expect(c.aviWritesOf("ako-1")).toEqual([])
     expect(c.avi.findByName("pool", BLUE_POOL)).toBeDefined()
     expect(refName(c.avi.findByName("virtualservice", BLUE_SHARD)?.["se_group_ref"])).toBe("blue-seg")
@@ -187,9 +180,7 @@ describe("AviInfraSetting", () => {
       addresses: ["10.3.0.3"],
       annotations: { "aviinfrasetting.ako.vmware.com/name": "blue" }
     })
-    // A short Avi request timeout brings the late-write repair pass (a full re-read and diff) within seconds.
-    const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
-    const first = await c.startReplica("ako-0", env)
+    const first = await c.startReplica("ako-0", QUICK_REPAIR_ENV)
     const l4 = await waitFor("the Service's VS", () => c.avi.findByName("virtualservice", `${CLUSTER}--shop-api`))
     expect(refName(l4["se_group_ref"])).toBe("blue-seg")
     await waitFor("the shard", () => c.avi.findByName("pool", BLUE_POOL))
@@ -199,14 +190,8 @@ describe("AviInfraSetting", () => {
         (c.avi.findByName("serviceenginegroup", "blue-seg")?.["labels"] as ReadonlyArray<unknown> | undefined)
           ?.length === 1
     )
-    await first.stop("SIGTERM")
 
-    const second = await c.startReplica("ako-1", env)
-    await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
-    await waitFor(
-      "the late-write repair pass",
-      () => second.messages().some((m) => m.startsWith("late-write repair pass"))
-    )
+    await handOver(c, first, "ako-1")
     expect(c.aviWritesOf("ako-1")).toEqual([])
     expect(c.kubeWritesOf("ako-1").filter((entry) => entry.path.includes("ako.vmware.com"))).toEqual([])
   }, scaled(120_000))

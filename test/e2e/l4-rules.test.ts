@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { akoCrds } from "../support/crds.js"
-import { CLUSTER, loadBalancerService, startCluster } from "../support/e2e.js"
+import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -96,18 +96,10 @@ describe("L4Rule", () => {
   it("over a rule in place, a takeover writes nothing to Avi and no CRD status", async () => {
     const c = (cluster = await startShop())
     c.kube.apply(l4Rule)
-    // A short Avi request timeout brings the late-write repair pass (a full re-read and diff) within seconds.
-    const env = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
-    const first = await c.startReplica("ako-0", env)
+    const first = await c.startReplica("ako-0", QUICK_REPAIR_ENV)
     await waitFor("the rule applied", () => pool(c)?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
-    await first.stop("SIGTERM")
 
-    const second = await c.startReplica("ako-1", env)
-    await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
-    await waitFor(
-      "the late-write repair pass",
-      () => second.messages().some((m) => m.startsWith("late-write repair pass"))
-    )
+    await handOver(c, first, "ako-1")
     expect(c.aviWritesOf("ako-1")).toEqual([])
     expect(c.kubeWritesOf("ako-1").filter((entry) => entry.path.includes("ako.vmware.com"))).toEqual([])
   }, scaled(120_000))

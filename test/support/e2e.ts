@@ -481,3 +481,24 @@ export const converged = (cluster: E2eCluster, names: ReadonlyArray<string>, tim
       throw new Error(`${error.message}: ${JSON.stringify(l4Drift(cluster, "apps", names))}`)
     }
   )
+
+/**
+ * Replicas whose Avi request timeout is short, so the late-write repair pass (a full re-read and diff after the
+ * previous leader's last possible write) comes within seconds.
+ */
+export const QUICK_REPAIR_ENV = { AKO_TS_AVI_REQUEST_TIMEOUT: "3 seconds" }
+
+/**
+ * Hands over from `first` (stopped gracefully) to a new replica `name`, and waits until it has taken over and run
+ * its late-write repair pass: whatever it wrote by then, it wrote for the state it found.
+ */
+export const handOver = async (cluster: E2eCluster, first: Replica, name: string): Promise<Replica> => {
+  await first.stop("SIGTERM")
+  const second = await cluster.startReplica(name, QUICK_REPAIR_ENV)
+  await waitFor("the takeover", () => second.messages().includes("takeover complete; serving the work queue"))
+  await waitFor(
+    "the late-write repair pass",
+    () => second.messages().some((m) => m.startsWith("late-write repair pass"))
+  )
+  return second
+}
