@@ -9,6 +9,7 @@ import type { Scope } from "effect"
 import type { ReflectorsShape } from "../k8s/index.js"
 import {
   emptyShardUnit,
+  keepOwnedFields,
   l7ObjectsUsingInfraSetting,
   SERVICE_NAME_LABEL,
   translate,
@@ -269,6 +270,7 @@ export const makeDesiredGraph = (
       rulesSeen = snapshot
       translatedWith = snapshot
       const next = new Map(translation.desired)
+      for (const [key, unit] of next) next.set(key, keepOwnedFields(previous.get(key), unit))
       for (const key of previous.keys()) {
         const kept = next.has(key) ? undefined : unitOrEmptyShard(snapshot, key, undefined)
         if (kept !== undefined) next.set(key, kept)
@@ -323,7 +325,7 @@ export const makeDesiredGraph = (
           const translation = translateUnit(key, snapshot, settings)
           const unit = unitOrEmptyShard(snapshot, key, translation.unit)
           if (unit === undefined) next.delete(key)
-          else next.set(key, unit)
+          else next.set(key, keepOwnedFields(current.get(key), unit))
           nextProblems.set(key, translation.problems)
         }
         yield* Ref.set(state, next)

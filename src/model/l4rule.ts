@@ -6,7 +6,7 @@
  */
 import { ref } from "./avi-fields.js"
 import type { PoolCrdFields, PoolGeneratedFields, VirtualServiceCrdFields, VsGeneratedFields } from "./checksum.js"
-import type { Problem } from "./desired.js"
+import type { DesiredUnit, Problem } from "./desired.js"
 import type { ClusterSnapshot, L4Rule, L4RuleBackend, ObjectRef, Service } from "./kube.js"
 import { objectRef } from "./kube.js"
 
@@ -325,3 +325,25 @@ export const servicesNamingL4Rule = (snapshot: ClusterSnapshot, key: string): Re
     const annotation = service.metadata?.annotations?.[L4RULE_ANNOTATION]
     return annotation !== undefined && ruleKey(annotation, service.metadata?.namespace ?? "") === key
   })
+
+/**
+ * A unit recomputed after its Service stopped naming an L4Rule keeps owning the rule's fields on the objects that
+ * had them, so the next write still takes what the rule set away (AKO rebuilds these bodies whole). Known only
+ * within one process: after a restart, fields a removed annotation left behind stay until a write by hand or AKO.
+ */
+export const keepOwnedFields = (previous: DesiredUnit | undefined, next: DesiredUnit): DesiredUnit => {
+  if (previous === undefined) return next
+  const owned = new Map<string, ReadonlyArray<string>>()
+  for (const object of previous.objects) {
+    if (object.ownedFields !== undefined) owned.set(`${object.type}|${object.name}`, object.ownedFields)
+  }
+  if (owned.size === 0) return next
+  let changed = false
+  const objects = next.objects.map((object) => {
+    const fields = owned.get(`${object.type}|${object.name}`)
+    if (object.ownedFields !== undefined || fields === undefined) return object
+    changed = true
+    return { ...object, ownedFields: fields }
+  })
+  return changed ? { ...next, objects } : next
+}

@@ -90,6 +90,16 @@ describe("L4Rule", () => {
     expect(restored["cloud_config_cksum"]).toBe(plain["cloud_config_cksum"])
     // The team's monitor is theirs: never deleted.
     expect(c.avi.findByName("healthmonitor", "team-tcp")).toBeDefined()
+
+    // Undoing it the other way: the rule again, then the Service no longer names it.
+    c.kube.apply(l4Rule)
+    await waitFor("the rule on the pool again", () => pool(c)?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
+    loadBalancerService(c.kube, "shop", "cart", { addresses: ["10.3.0.2"] })
+    const unnamed = await waitFor("the defaults back without the annotation", () => {
+      const current = pool(c)
+      return current !== undefined && current["lb_algorithm"] !== "LB_ALGORITHM_ROUND_ROBIN" ? current : undefined
+    })
+    expect(refNames(unnamed["health_monitor_refs"])).toEqual(["System-TCP"])
     await replica.stop()
   }, scaled(90_000))
 

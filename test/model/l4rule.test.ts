@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest"
 import type { L4Rule, L4RuleBackend } from "../../src/model/index.js"
 import {
   fnv1a32,
+  keepOwnedFields,
   L4RULE_POOL_FIELDS,
   L4RULE_VS_FIELDS,
   makeSnapshot,
@@ -193,5 +194,19 @@ describe("L4Rule on a LoadBalancer Service", () => {
     expect(bodyOf(find(u, "pool", "c1--red-web-TCP-80"))["health_monitor_refs"]).toEqual([
       "/api/healthmonitor/?name=System-TCP"
     ])
+  })
+})
+
+describe("a Service that stops naming its L4Rule", () => {
+  it("keeps owning the rule's fields on its objects, so the next write takes them away", () => {
+    const before = unit(web({ "ako.vmware.com/l4rule": "tuned" }), [l4Rule("tuned", {}, [ROUND_ROBIN])]).unit!
+    const after = unit(web(), [l4Rule("tuned", {}, [ROUND_ROBIN])]).unit!
+    expect(find(after, "pool", "c1--red-web-TCP-80")?.ownedFields).toBeUndefined()
+    const kept = keepOwnedFields(before, after)
+    expect(find(kept, "pool", "c1--red-web-TCP-80")?.ownedFields).toEqual(L4RULE_POOL_FIELDS)
+    expect(find(kept, "virtualservice", "c1--red-web")?.ownedFields).toEqual(L4RULE_VS_FIELDS)
+    // Nothing else of the unit changes; a unit that never had a rule is returned as it is.
+    expect(find(kept, "pool", "c1--red-web-TCP-80")?.body).toEqual(find(after, "pool", "c1--red-web-TCP-80")?.body)
+    expect(keepOwnedFields(after, after)).toBe(after)
   })
 })
