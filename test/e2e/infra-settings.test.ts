@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { shardIndex } from "../../src/model/index.js"
 import { akoCrds } from "../support/crds.js"
-import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, startCluster } from "../support/e2e.js"
+import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, serviceVips, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -183,7 +183,9 @@ describe("AviInfraSetting", () => {
     const first = await c.startReplica("ako-0", QUICK_REPAIR_ENV)
     const l4 = await waitFor("the Service's VS", () => c.avi.findByName("virtualservice", `${CLUSTER}--shop-api`))
     expect(refName(l4["se_group_ref"])).toBe("blue-seg")
-    await waitFor("the shard", () => c.avi.findByName("pool", BLUE_POOL))
+    // The VIPs in the statuses come after each unit's last write: the first leader is done.
+    await waitFor("the Ingress's VIP", () => ingressIps(c).length > 0)
+    await waitFor("the Service's VIP", () => serviceVips(c.kube, "shop", "api").length > 0)
     await waitFor(
       "the SE group labelled",
       () =>

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { akoCrds } from "../support/crds.js"
-import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, startCluster } from "../support/e2e.js"
+import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, serviceVips, startCluster } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -108,6 +108,8 @@ describe("L4Rule", () => {
     c.kube.apply(l4Rule)
     const first = await c.startReplica("ako-0", QUICK_REPAIR_ENV)
     await waitFor("the rule applied", () => pool(c)?.["lb_algorithm"] === "LB_ALGORITHM_ROUND_ROBIN")
+    // The VIP in the Service's status comes after the unit's last write: the first leader is done.
+    await waitFor("the Service's VIP", () => serviceVips(c.kube, "shop", "cart").length > 0)
 
     await handOver(c, first, "ako-1")
     expect(c.aviWritesOf("ako-1")).toEqual([])
