@@ -342,3 +342,33 @@ describe("AviInfraSetting on Ingresses", () => {
     ])
   })
 })
+
+describe("AviInfraSetting on OpenShift Routes", () => {
+  it("a Route's own annotation names its objects after the setting, with its markers", () => {
+    const web = clusterIpService("default", "web", [{ name: "http", port: 80, targetPort: 8080 }])
+    const webSlice = slice("default", "web", "web-1", [{ name: "http", port: 8080 }], [{ ip: "10.2.0.2", ready: true }])
+    const route = {
+      metadata: { name: "r1", namespace: "default", annotations: { [ANNOTATION]: "blue" } },
+      spec: { host: "app.example.com", path: "/", to: { kind: "Service", name: "web", weight: 100 } }
+    }
+    const { desired, problems } = translate(
+      makeSnapshot({ services: [web], endpointSlices: [webSlice], routes: [route], aviInfraSettings: [blue] }),
+      settings()
+    )
+    expect(problems).toEqual([])
+    const shard = `c1--Shared-L7-blue-${shardIndex("app.example.com", 8)}`
+    const pool = find(desired.get(`admin/${shard}`), "pool", "c1--blue-app.example.com_-default-r1-web")
+    expect(bodyOf(pool)["markers"]).toEqual([
+      CLUSTER_MARKER,
+      { key: "Namespace", values: ["default"] },
+      { key: "Host", values: ["app.example.com"] },
+      { key: "InfrasettingName", values: ["blue"] },
+      { key: "ServiceName", values: ["web"] },
+      { key: "Path", values: ["/"] },
+      { key: "IngressName", values: ["r1"] }
+    ])
+    expect(bodyOf(find(desired.get(`admin/${shard}`), "virtualservice", shard))["se_group_ref"]).toBe(
+      "/api/serviceenginegroup?name=blue-seg"
+    )
+  })
+})
