@@ -67,7 +67,8 @@ export const modelSettings = (settings: Settings, environment: AviEnvironment): 
   ...settings.config,
   dnsSubDomains: environment.dnsSubDomains,
   enterpriseLicense: environment.enterpriseLicense,
-  akoNamespace: settings.identity.podNamespace
+  akoNamespace: settings.identity.podNamespace,
+  cloudType: environment.cloudType
 })
 
 /**

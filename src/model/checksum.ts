@@ -126,6 +126,23 @@ export interface PoolChecksumInput {
   readonly generated?: PoolGeneratedFields | undefined
   /** NSX-T tier-1 router path of the pool. */
   readonly t1lr?: string | undefined
+  readonly networkPlacement?: ReadonlyArray<NodeNetworkPlacement> | undefined
+}
+
+/** One entry of AKO's `NetworkPlacementSettings` map (`lib.NodeNetworkMap`), under its key. */
+export interface NodeNetworkPlacement {
+  readonly key: string
+  readonly cidrs: ReadonlyArray<string> | undefined
+  readonly networkUuid: string
+}
+
+/** `J(NetworkPlacementSettings)`: Go marshals the map with its keys sorted; `null` when there is none. */
+const placementJson = (entries: ReadonlyArray<NodeNetworkPlacement> | undefined): string => {
+  if (entries === undefined || entries.length === 0) return "null"
+  const sorted = [...entries].sort((a, b) => byteOrder(a.key, b.key))
+  return `{${
+    sorted.map((e) => `${goJson(e.key)}:${goJson({ Cidrs: e.cidrs ?? null, NetworkUUID: e.networkUuid })}`).join(",")
+  }}`
 }
 
 /** The pool model fields an HTTPRule sets (refs as `/api/<type>?name=<name>`). */
@@ -184,8 +201,7 @@ export const poolChecksum = (input: PoolChecksumInput): number => {
     goJson(input.sniEnabled),
     ...optional(crd?.sslProfileRef),
     input.priorityLabel,
-    // NetworkPlacementSettings: nil without nodeNetworkList.
-    "null",
+    placementJson(input.networkPlacement),
     ...optional(crd?.pkiProfileRef),
     ...optional(crd?.sslKeyAndCertificateRef),
     ...(input.namespaceServiceNames.length > 0 ? [goJson(sortedStrings(input.namespaceServiceNames))] : []),

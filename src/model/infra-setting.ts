@@ -4,11 +4,13 @@
  * Only settings validation accepted are in the snapshot, each with the spec it accepted.
  */
 import type { ShardSize, VipNetwork } from "../config/index.js"
+import type { NodeNetworkPlacement } from "./checksum.js"
 import type { Problem } from "./desired.js"
 import { AVI_INGRESS_CONTROLLER, DEFAULT_CLASS_ANNOTATION } from "./filters.js"
 import type {
   AviInfraSetting,
   ClusterSnapshot,
+  InfraNodeNetwork,
   InfraVipNetwork,
   Ingress,
   IngressClass,
@@ -142,9 +144,30 @@ export const settingsUnder = (settings: ModelSettings, bound: BoundInfraSetting 
     bgpPeerLabels: enableRhi ? network?.bgpPeerLabels ?? settings.bgpPeerLabels ?? [] : [],
     ...(t1lr === undefined || t1lr === "" ? {} : { t1lr }),
     shardVSSize: shardSizeOf(bound.setting) ?? settings.shardVSSize,
+    ...placementOf(settings, network?.nodeNetworks ?? []),
     // Bound through a Namespace, the setting stays out of names and markers (AKO `IsInfraSettingNSScoped`).
     infraName: bound.namespaceScoped ? undefined : bound.name
   }
+}
+
+/**
+ * The setting's node networks as AKO caches them for its pools (`SetAviInfrasettingNodeNetworks`): keyed by UUID,
+ * else by name, on no-access clouds as written. They enter the pool checksum only; AKO sends placement networks on
+ * vCenter and NSX-T VLAN clouds, where it first resolves names to UUIDs through the controller, which ako-ts does
+ * not do yet (so it leaves them out there rather than send them unresolved).
+ */
+const placementOf = (
+  settings: ModelSettings,
+  nodeNetworks: ReadonlyArray<InfraNodeNetwork>
+): Pick<ModelSettings, "nodeNetworkPlacement"> => {
+  if (nodeNetworks.length === 0 || settings.cloudType !== "CLOUD_NONE") return {}
+  const byKey = new Map<string, NodeNetworkPlacement>()
+  for (const n of nodeNetworks) {
+    const uuid = n.networkUUID ?? ""
+    const key = uuid !== "" ? uuid : n.networkName ?? ""
+    if (key !== "") byKey.set(key, { key, cidrs: n.cidrs, networkUuid: uuid })
+  }
+  return { nodeNetworkPlacement: [...byKey.values()] }
 }
 
 const SHARD_SIZES: ReadonlySet<string> = new Set(["SMALL", "MEDIUM", "LARGE", "DEDICATED"])

@@ -204,6 +204,7 @@ export const translateService = (
         hostnames: [],
         markers: poolMarkers,
         t1lr: placed.t1lr,
+        networkPlacement: placed.nodeNetworkPlacement,
         crd: rulePool?.crd,
         generated: rulePool?.generated
       })

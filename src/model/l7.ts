@@ -191,7 +191,8 @@ const poolObject = (
       hostnames: [p.host],
       markers: markerFields,
       crd: rule.crd,
-      t1lr: settings.t1lr
+      t1lr: settings.t1lr,
+      networkPlacement: settings.nodeNetworkPlacement
     })
   )
 

@@ -2,6 +2,7 @@
  * The part of the configuration the translation reads, plus what the app learns from the controller at boot.
  */
 import type { AkoSettings } from "../config/index.js"
+import type { NodeNetworkPlacement } from "./checksum.js"
 import type { Listener } from "./hostrule.js"
 
 export type ModelSettings =
@@ -47,6 +48,13 @@ export type ModelSettings =
     readonly infraName?: string | undefined
     /** The configured SE group while an AviInfraSetting names another: AKO's SNI children keep it. */
     readonly globalServiceEngineGroupName?: string | undefined
+    /** The cloud's `vtype` (`CLOUD_NONE`, `CLOUD_VCENTER`, …), when the controller said. */
+    readonly cloudType?: string | undefined
+    /**
+     * An AviInfraSetting's node networks as AKO's pool model holds them (`NetworkPlacementSettings`, keyed by UUID,
+     * else by name): in the pool checksum only.
+     */
+    readonly nodeNetworkPlacement?: ReadonlyArray<NodeNetworkPlacement> | undefined
     /** An AviInfraSetting's listeners for shared parents and dedicated VSes. */
     readonly infraListeners?: ReadonlyArray<Listener> | undefined
   }

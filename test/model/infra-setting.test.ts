@@ -121,6 +121,39 @@ describe("AviInfraSetting on a LoadBalancer Service", () => {
     ))
   })
 
+  it("puts its node networks into the pool checksum on a no-access cloud, as AKO's pool model holds them", () => {
+    const nodes = infra("nodes", {
+      network: {
+        nodeNetworks: [
+          { networkName: "node-b", cidrs: ["10.5.0.0/24"] },
+          { networkName: "ignored-name", networkUUID: "network-a", cidrs: ["10.6.0.0/24", "10.7.0.0/24"] }
+        ]
+      }
+    })
+    const poolOn = (cloudType: string | undefined, annotations: Record<string, string>) =>
+      find(
+        translate(
+          makeSnapshot({ services: [web(annotations)], endpointSlices: [webSlice], aviInfraSettings: [nodes] }),
+          settings({ cloudType })
+        ).desired.get("admin/c1--red-web"),
+        "pool",
+        "c1--red-web-TCP-80"
+      )!
+    const plain = poolOn("CLOUD_NONE", {})
+    const placed = poolOn("CLOUD_NONE", { [ANNOTATION]: "nodes" })
+    const servers = `[{"Ip":{"addr":"10.1.0.5","type":"V4"},"ServerNode":"","Port":0,"Enabled":true}]`
+    const map = `{"network-a":{"Cidrs":["10.6.0.0/24","10.7.0.0/24"],"NetworkUUID":"network-a"},` +
+      `"node-b":{"Cidrs":["10.5.0.0/24"],"NetworkUUID":""}}`
+    expect(Number(placed.checksum)).toBe(add(
+      Number(plain.checksum),
+      -H(`TCP:8080:http:${servers}:false::null`) >>> 0,
+      H(`TCP:8080:http:${servers}:false::${map}`)
+    ))
+    // The body has no placement networks there; elsewhere (no look-up of the names yet) nothing changes.
+    expect(bodyOf(placed)).not.toHaveProperty("placement_networks")
+    expect(poolOn("CLOUD_AWS", { [ANNOTATION]: "nodes" }).checksum).toBe(poolOn("CLOUD_AWS", {}).checksum)
+  })
+
   it("asks for both address families on an IPv6 VIP network", () => {
     const dual = infra("dual", {
       network: { vipNetworks: [{ networkName: "dual", cidr: "10.9.0.0/24", v6cidr: "fd00::/64" }] }
