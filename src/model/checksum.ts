@@ -257,7 +257,11 @@ export const vsVipChecksum = (
   fqdns: ReadonlyArray<string>,
   staticIp: string | undefined,
   networks: ReadonlyArray<VipNetworkInput>,
-  placement: { readonly bgpPeerLabels?: ReadonlyArray<string>; readonly t1lr?: string | undefined } = {}
+  placement: {
+    readonly bgpPeerLabels?: ReadonlyArray<string>
+    readonly t1lr?: string | undefined
+    readonly enablePublicIp?: boolean | undefined
+  } = {}
 ): number => {
   const networkKeys = networks.map((n) =>
     `${n.networkName ?? ""}:${n.cidr ?? ""}` + (n.v6cidr !== undefined && n.v6cidr !== "" ? `:${n.v6cidr}` : "") +
@@ -267,6 +271,7 @@ export const vsVipChecksum = (
     fqdns.length > 0 ? H(goJson(sortedStrings(fqdns))) : 0,
     staticIp !== undefined && staticIp !== "" ? H(staticIp) : 0,
     networkKeys.length > 0 ? H(goJson(sortedStrings(networkKeys))) : 0,
+    placement.enablePublicIp === undefined ? 0 : H(goJson(placement.enablePublicIp)),
     placement.bgpPeerLabels !== undefined && placement.bgpPeerLabels.length > 0 ?
       H(goJson(sortedStrings(placement.bgpPeerLabels))) :
       0,

@@ -48,6 +48,7 @@ const vip = (settings: ModelSettings, staticIp: string | undefined) => {
   return {
     vip_id: "0",
     auto_allocate_ip: true,
+    ...(settings.enablePublicIp === undefined ? {} : { auto_allocate_floating_ip: settings.enablePublicIp }),
     // An IPv6 VIP network asks for both families, or IPv6 alone (AKO never sends V4_ONLY; the controller fills it).
     ...(subnet6 === undefined ? {} : { auto_allocate_ip_type: subnet === undefined ? "V6_ONLY" : "V4_V6" }),
     ...(staticIp === undefined ?
@@ -95,7 +96,8 @@ export const vsVipObject = (
     [],
     vsVipChecksum(settings.clusterName, sorted, staticIp, settings.vipNetworkList.slice(0, 1), {
       bgpPeerLabels,
-      t1lr: settings.t1lr
+      t1lr: settings.t1lr,
+      enablePublicIp: settings.enablePublicIp
     })
   )
 }

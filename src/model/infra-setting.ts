@@ -145,6 +145,10 @@ export const settingsUnder = (settings: ModelSettings, bound: BoundInfraSetting 
     ...(t1lr === undefined || t1lr === "" ? {} : { t1lr }),
     shardVSSize: shardSizeOf(bound.setting) ?? settings.shardVSSize,
     ...placementOf(settings, network?.nodeNetworks ?? []),
+    // AKO takes the flag only on public clouds (`lib.IsPublicCloud`).
+    ...(network?.enablePublicIP !== undefined && PUBLIC_CLOUDS.has(settings.cloudType ?? "") ?
+      { enablePublicIp: network.enablePublicIP } :
+      {}),
     // Bound through a Namespace, the setting stays out of names and markers (AKO `IsInfraSettingNSScoped`).
     infraName: bound.namespaceScoped ? undefined : bound.name
   }
@@ -169,6 +173,8 @@ const placementOf = (
   }
   return { nodeNetworkPlacement: [...byKey.values()] }
 }
+
+const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", "CLOUD_GCP"])
 
 const SHARD_SIZES: ReadonlySet<string> = new Set(["SMALL", "MEDIUM", "LARGE", "DEDICATED"])
 

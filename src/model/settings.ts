@@ -55,6 +55,8 @@ export type ModelSettings =
      * else by name): in the pool checksum only.
      */
     readonly nodeNetworkPlacement?: ReadonlyArray<NodeNetworkPlacement> | undefined
+    /** An AviInfraSetting's `enablePublicIP` on a public cloud: the VIP's floating IP (absent: not sent). */
+    readonly enablePublicIp?: boolean | undefined
     /** An AviInfraSetting's listeners for shared parents and dedicated VSes. */
     readonly infraListeners?: ReadonlyArray<Listener> | undefined
   }

@@ -154,6 +154,29 @@ describe("AviInfraSetting on a LoadBalancer Service", () => {
     expect(poolOn("CLOUD_AWS", { [ANNOTATION]: "nodes" }).checksum).toBe(poolOn("CLOUD_AWS", {}).checksum)
   })
 
+  it("asks a public cloud for a floating IP, into the VsVip checksum; elsewhere the flag is not AKO's to send", () => {
+    const publicIp = infra("public", { network: { enablePublicIP: true } })
+    const vsVipOn = (cloudType: string, annotations: Record<string, string>) =>
+      find(
+        translate(
+          makeSnapshot({ services: [web(annotations)], endpointSlices: [webSlice], aviInfraSettings: [publicIp] }),
+          settings({ cloudType })
+        ).desired.get("admin/c1--red-web"),
+        "vsvip",
+        "c1--red-web"
+      )!
+    const placed = vsVipOn("CLOUD_GCP", { [ANNOTATION]: "public" })
+    expect((bodyOf(placed)["vip"] as ReadonlyArray<Record<string, unknown>>)[0]?.["auto_allocate_floating_ip"]).toBe(
+      true
+    )
+    expect(Number(placed.checksum)).toBe(add(Number(vsVipOn("CLOUD_GCP", {}).checksum), H("true")))
+    const onPrem = vsVipOn("CLOUD_NONE", { [ANNOTATION]: "public" })
+    expect((bodyOf(onPrem)["vip"] as ReadonlyArray<Record<string, unknown>>)[0]).not.toHaveProperty(
+      "auto_allocate_floating_ip"
+    )
+    expect(onPrem.checksum).toBe(vsVipOn("CLOUD_NONE", {}).checksum)
+  })
+
   it("asks for both address families on an IPv6 VIP network", () => {
     const dual = infra("dual", {
       network: { vipNetworks: [{ networkName: "dual", cidr: "10.9.0.0/24", v6cidr: "fd00::/64" }] }
