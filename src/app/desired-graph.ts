@@ -82,7 +82,10 @@ export interface RuleSource {
     readonly l4Rules: ReadonlyMap<string, L4Rule>
     readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
   }>
-  /** Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>` and `L4Rule/<ns>/<name>`, from the moment this runs (in the caller's scope). */
+  /**
+   * Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>`, `L4Rule/<ns>/<name>` and `AviInfraSetting/<name>`, from the
+   * moment this runs (in the caller's scope).
+   */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
 }
 
