@@ -22,17 +22,14 @@ import {
   unitsOwnedBy
 } from "../model/index.js"
 import type {
-  AviInfraSetting,
   ClusterSnapshot,
   DesiredState,
   DesiredUnit,
-  HostRule,
-  HTTPRule,
-  L4Rule,
   ModelSettings,
   ObjectKind,
   ObjectRef,
-  Problem
+  Problem,
+  RulesInEffect
 } from "../model/index.js"
 import { STATUS_ANNOTATIONS } from "../reconcile/index.js"
 
@@ -76,12 +73,7 @@ export const FULL_TRANSLATION_PROBLEMS = "*"
 
 /** The AKO rules in effect (validated elsewhere), and which of them may have changed. */
 export interface RuleSource {
-  readonly effective: Effect.Effect<{
-    readonly hostRules: ReadonlyMap<string, HostRule>
-    readonly httpRules: ReadonlyMap<string, HTTPRule>
-    readonly l4Rules: ReadonlyMap<string, L4Rule>
-    readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
-  }>
+  readonly effective: Effect.Effect<RulesInEffect>
   /**
    * Keys `HostRule/<ns>/<name>`, `HTTPRule/<ns>/<name>`, `L4Rule/<ns>/<name>` and `AviInfraSetting/<name>`, from the
    * moment this runs (in the caller's scope).
@@ -89,13 +81,15 @@ export interface RuleSource {
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
 }
 
+const NO_RULES_IN_EFFECT: RulesInEffect = {
+  hostRules: new Map(),
+  httpRules: new Map(),
+  l4Rules: new Map(),
+  aviInfraSettings: new Map()
+}
+
 const NO_RULE_SOURCE: RuleSource = {
-  effective: Effect.succeed({
-    hostRules: new Map(),
-    httpRules: new Map(),
-    l4Rules: new Map(),
-    aviInfraSettings: new Map()
-  }),
+  effective: Effect.succeed(NO_RULES_IN_EFFECT),
   subscribe: Effect.succeed(Stream.never)
 }
 
@@ -222,12 +216,7 @@ export const makeDesiredGraph = (
     }
 
     /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
-    let rulesSeen: Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules" | "aviInfraSettings"> = {
-      hostRules: new Map(),
-      httpRules: new Map(),
-      l4Rules: new Map(),
-      aviInfraSettings: new Map()
-    }
+    let rulesSeen: RulesInEffect = NO_RULES_IN_EFFECT
     const unitsOfRule = (
       snapshot: ClusterSnapshot,
       current: DesiredState,
@@ -262,7 +251,7 @@ export const makeDesiredGraph = (
     }
 
     /** The rules the last full translation (and the problems it reported) saw. */
-    let translatedWith: Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules" | "aviInfraSettings"> = rulesSeen
+    let translatedWith: RulesInEffect = rulesSeen
 
     const recomputeAll = lock.withPermits(1)(Effect.gen(function*() {
       const snapshot = yield* readSnapshot

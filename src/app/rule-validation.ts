@@ -34,7 +34,15 @@ import { AviClient } from "../avi/index.js"
 import type { AviError, ServiceEngineGroup } from "../avi/index.js"
 import { bestEffort, EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
 import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
-import type { AviInfraSetting, HostRule, HTTPRule, L4Rule, L4RuleBackend, L7Rule } from "../model/index.js"
+import type {
+  AviInfraSetting,
+  HostRule,
+  HTTPRule,
+  L4Rule,
+  L4RuleBackend,
+  L7Rule,
+  RulesInEffect
+} from "../model/index.js"
 import { canonicalJson } from "../model/index.js"
 import { LiveConfig } from "./live-config.js"
 
@@ -53,14 +61,8 @@ export interface RuleValidationSettings {
   readonly disableStaticRouteSync?: boolean | undefined
 }
 
-export interface EffectiveRules {
-  /** Keyed `ns/name`. */
-  readonly hostRules: ReadonlyMap<string, HostRule>
-  readonly httpRules: ReadonlyMap<string, HTTPRule>
-  readonly l4Rules: ReadonlyMap<string, L4Rule>
-  /** Cluster-scoped: keyed by name. */
-  readonly aviInfraSettings: ReadonlyMap<string, AviInfraSetting>
-}
+/** Keyed `ns/name`; AviInfraSettings (cluster-scoped) by name. */
+export type EffectiveRules = RulesInEffect
 
 export interface RuleValidation {
   /** The rules in effect now (see the module comment). */

@@ -382,6 +382,9 @@ export interface ClusterSnapshot {
   readonly aviInfraSettingsStored?: ReadonlyMap<string, AviInfraSetting> | undefined
 }
 
+/** The AKO rules the model reads, each map holding only those in effect (validation decides which). */
+export type RulesInEffect = Pick<ClusterSnapshot, "hostRules" | "httpRules" | "l4Rules" | "aviInfraSettings">
+
 export type ObjectKind =
   | "Service"
   | "EndpointSlice"

@@ -167,71 +167,63 @@ export const l4RuleForService = (
   return { annotated: true, rule, virtualService: virtualServiceOf(rule, sslEnabled), problems: [] }
 }
 
+/** A ref by name when the rule names the object. */
+const optionalRef = (type: string, name: string | undefined): string | undefined =>
+  name === undefined ? undefined : ref.byName(type, name)
+
+/** The fields whose value is set: what AKO's omitempty marshalling of the rule's pointers sends. */
+const sent = (fields: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+
 const virtualServiceOf = (rule: L4Rule, sslEnabled: boolean): L4RuleVirtualService => {
   const spec = rule.spec ?? {}
-  const applicationProfile = sslEnabled && spec.applicationProfileRef === DEFAULT_L4_APPLICATION_PROFILE ?
-    DEFAULT_L4_SSL_APPLICATION_PROFILE :
-    spec.applicationProfileRef
-  const applicationProfileRef = applicationProfile === undefined ?
-    undefined :
-    ref.byName("applicationprofile", applicationProfile)
-  const analyticsProfileRef = spec.analyticsProfileRef === undefined ?
-    undefined :
-    ref.byName("analyticsprofile", spec.analyticsProfileRef)
-  const sslProfileRef = spec.sslProfileRef === undefined ? undefined : ref.byName("sslprofile", spec.sslProfileRef)
-  const networkProfileRef = spec.networkProfileRef === undefined ?
-    undefined :
-    ref.byName("networkprofile", spec.networkProfileRef)
-  const networkSecurityPolicyRef = spec.networkSecurityPolicyRef === undefined ?
-    undefined :
-    ref.byName("networksecuritypolicy", spec.networkSecurityPolicyRef)
-  const securityPolicyRef = spec.securityPolicyRef === undefined ?
-    undefined :
-    ref.byName("securitypolicy", spec.securityPolicyRef)
+  const applicationProfileRef = optionalRef(
+    "applicationprofile",
+    sslEnabled && spec.applicationProfileRef === DEFAULT_L4_APPLICATION_PROFILE ?
+      DEFAULT_L4_SSL_APPLICATION_PROFILE :
+      spec.applicationProfileRef
+  )
+  const analyticsProfileRef = optionalRef("analyticsprofile", spec.analyticsProfileRef)
+  const sslProfileRef = optionalRef("sslprofile", spec.sslProfileRef)
+  const networkProfileRef = optionalRef("networkprofile", spec.networkProfileRef)
+  const networkSecurityPolicyRef = optionalRef("networksecuritypolicy", spec.networkSecurityPolicyRef)
+  const securityPolicyRef = optionalRef("securitypolicy", spec.securityPolicyRef)
   const certificateRefs = dedupe(
     (spec.sslKeyAndCertificateRefs ?? []).map((n) => ref.byName("sslkeyandcertificate", n))
   )
   const datascriptRefs = dedupe((spec.vsDatascriptRefs ?? []).map((n) => ref.byName("vsdatascriptset", n)))
   const logs = spec.analyticsPolicy?.fullClientLogs
   // The avi-sdk AnalyticsPolicy AKO copies the rule's into: only full client logs, fields in Go's order.
-  const analyticsPolicy = logs === undefined ? undefined : {
-    full_client_logs: {
-      ...(logs.duration === undefined ? {} : { duration: logs.duration }),
-      enabled: logs.enabled ?? false,
-      ...(logs.throttle === undefined ? {} : { throttle: logs.throttle })
-    }
-  }
+  const analyticsPolicy = logs === undefined ?
+    undefined :
+    { full_client_logs: sent({ duration: logs.duration, enabled: logs.enabled ?? false, throttle: logs.throttle }) }
   const limits = spec.performanceLimits
   const listeners = listenersOf(rule)
   return {
     sslEnabled,
     certificateRefs,
-    fields: {
-      ...(applicationProfileRef === undefined ? {} : { application_profile_ref: applicationProfileRef }),
-      ...(networkProfileRef === undefined ? {} : { network_profile_ref: networkProfileRef }),
-      ...(analyticsProfileRef === undefined ? {} : { analytics_profile_ref: analyticsProfileRef }),
-      ...(analyticsPolicy === undefined ? {} : { analytics_policy: analyticsPolicy }),
-      ...(networkSecurityPolicyRef === undefined ? {} : { network_security_policy_ref: networkSecurityPolicyRef }),
-      ...(securityPolicyRef === undefined ? {} : { security_policy_ref: securityPolicyRef }),
-      ...(limits === undefined ? {} : {
-        performance_limits: {
-          ...(limits.maxConcurrentConnections === undefined ?
-            {} :
-            { max_concurrent_connections: limits.maxConcurrentConnections }),
-          ...(limits.maxThroughput === undefined ? {} : { max_throughput: limits.maxThroughput })
-        }
+    fields: sent({
+      application_profile_ref: applicationProfileRef,
+      network_profile_ref: networkProfileRef,
+      analytics_profile_ref: analyticsProfileRef,
+      analytics_policy: analyticsPolicy,
+      network_security_policy_ref: networkSecurityPolicyRef,
+      security_policy_ref: securityPolicyRef,
+      performance_limits: limits === undefined ? undefined : sent({
+        max_concurrent_connections: limits.maxConcurrentConnections,
+        max_throughput: limits.maxThroughput
       }),
-      ...(certificateRefs.length === 0 ? {} : { ssl_key_and_certificate_refs: certificateRefs }),
-      ...(sslProfileRef === undefined ? {} : { ssl_profile_ref: sslProfileRef }),
-      ...(datascriptRefs.length === 0 ?
-        {} :
-        { vs_datascripts: datascriptRefs.map((script, index) => ({ index, vs_datascript_set_ref: script })) }),
+      ssl_key_and_certificate_refs: certificateRefs.length === 0 ? undefined : certificateRefs,
+      ssl_profile_ref: sslProfileRef,
+      vs_datascripts: datascriptRefs.length === 0 ?
+        undefined :
+        datascriptRefs.map((script, index) => ({ index, vs_datascript_set_ref: script })),
       revoke_vip_route: spec.revokeVipRoute ?? false,
       // AKO copies the listeners over its own services: each keeps only its port and SSL flag.
-      ...(listeners.length === 0 ?
-        {} :
-        { services: listeners.map((l) => ({ port: l.port ?? 0, enable_ssl: l.enableSsl ?? false })) })
-    },
+      services: listeners.length === 0 ?
+        undefined :
+        listeners.map((l) => ({ port: l.port ?? 0, enable_ssl: l.enableSsl ?? false }))
+    }),
     crd: {
       applicationProfileRef,
       analyticsProfileRef,
@@ -246,12 +238,9 @@ const virtualServiceOf = (rule: L4Rule, sslEnabled: boolean): L4RuleVirtualServi
       loadBalancerIP: spec.loadBalancerIP,
       networkProfileRef,
       networkSecurityPolicyRef,
-      performanceLimits: limits === undefined ? undefined : {
-        ...(limits.maxConcurrentConnections === undefined ?
-          {} :
-          { maxConcurrentConnections: limits.maxConcurrentConnections }),
-        ...(limits.maxThroughput === undefined ? {} : { maxThroughput: limits.maxThroughput })
-      },
+      performanceLimits: limits === undefined ?
+        undefined :
+        sent({ maxConcurrentConnections: limits.maxConcurrentConnections, maxThroughput: limits.maxThroughput }),
       securityPolicyRef,
       services: listeners.length === 0 ? undefined : listeners.map((l) => ({
         enableSsl: l.enableSsl ?? false,
@@ -272,16 +261,10 @@ export const l4RulePool = (rule: L4Rule | undefined, port: number, protocol: str
   const backend = backendFor(rule, port, protocol)
   if (backend === undefined) return undefined
   const healthMonitorRefs = dedupe((backend.healthMonitorRefs ?? []).map((n) => ref.byName("healthmonitor", n)))
-  const persistence = backend.applicationPersistenceProfileRef === undefined ?
-    undefined :
-    ref.byName("applicationpersistenceprofile", backend.applicationPersistenceProfileRef)
-  const pki = backend.pkiProfileRef === undefined ? undefined : ref.byName("pkiprofile", backend.pkiProfileRef)
-  const certificate = backend.sslKeyAndCertificateRef === undefined ?
-    undefined :
-    ref.byName("sslkeyandcertificate", backend.sslKeyAndCertificateRef)
-  const sslProfile = backend.sslProfileRef === undefined ? undefined : ref.byName("sslprofile", backend.sslProfileRef)
-  // AKO sends the header only with the custom-header hash.
-  const hashHeader = backend.lbAlgorithmHash === CUSTOM_HEADER_HASH ? backend.lbAlgorithmConsistentHashHdr : undefined
+  const persistence = optionalRef("applicationpersistenceprofile", backend.applicationPersistenceProfileRef)
+  const pki = optionalRef("pkiprofile", backend.pkiProfileRef)
+  const certificate = optionalRef("sslkeyandcertificate", backend.sslKeyAndCertificateRef)
+  const sslProfile = optionalRef("sslprofile", backend.sslProfileRef)
   const realtime = backend.analyticsPolicy?.enableRealtimeMetrics
   return {
     healthMonitorRefs,
@@ -296,26 +279,27 @@ export const l4RulePool = (rule: L4Rule | undefined, port: number, protocol: str
       applicationPersistenceProfileRef: persistence
     },
     generated: {
-      analyticsPolicy: backend.analyticsPolicy === undefined ?
-        undefined :
-        { ...(realtime === undefined ? {} : { enableRealtimeMetrics: realtime }) },
+      analyticsPolicy: backend.analyticsPolicy === undefined ? undefined : sent({ enableRealtimeMetrics: realtime }),
       enabled: backend.enabled,
       minServersUp: backend.minServersUp
     },
-    fields: {
-      ...(backend.enabled === undefined ? {} : { enabled: backend.enabled }),
-      ...(backend.minServersUp === undefined ? {} : { min_servers_up: backend.minServersUp }),
-      ...(backend.analyticsPolicy === undefined ?
-        {} :
-        { analytics_policy: realtime === undefined ? {} : { enable_realtime_metrics: realtime } }),
-      ...(backend.lbAlgorithm === undefined ? {} : { lb_algorithm: backend.lbAlgorithm }),
-      ...(backend.lbAlgorithmHash === undefined ? {} : { lb_algorithm_hash: backend.lbAlgorithmHash }),
-      ...(hashHeader === undefined ? {} : { lb_algorithm_consistent_hash_hdr: hashHeader }),
-      ...(persistence === undefined ? {} : { application_persistence_profile_ref: persistence }),
-      ...(pki === undefined ? {} : { pki_profile_ref: pki }),
-      ...(sslProfile === undefined ? {} : { ssl_profile_ref: sslProfile }),
-      ...(certificate === undefined ? {} : { ssl_key_and_certificate_ref: certificate })
-    }
+    fields: sent({
+      enabled: backend.enabled,
+      min_servers_up: backend.minServersUp,
+      analytics_policy: backend.analyticsPolicy === undefined ?
+        undefined :
+        sent({ enable_realtime_metrics: realtime }),
+      lb_algorithm: backend.lbAlgorithm,
+      lb_algorithm_hash: backend.lbAlgorithmHash,
+      // AKO sends the header only with the custom-header hash.
+      lb_algorithm_consistent_hash_hdr: backend.lbAlgorithmHash === CUSTOM_HEADER_HASH ?
+        backend.lbAlgorithmConsistentHashHdr :
+        undefined,
+      application_persistence_profile_ref: persistence,
+      pki_profile_ref: pki,
+      ssl_profile_ref: sslProfile,
+      ssl_key_and_certificate_ref: certificate
+    })
   }
 }
 
