@@ -28,6 +28,8 @@ const settings: ModelSettings = {
   blockedNamespaceList: [],
   namespaceSyncLabelKey: undefined,
   namespaceSyncLabelValue: undefined,
+  noPGForSNI: false,
+  ipFamily: undefined,
   dnsSubDomains: [],
   enterpriseLicense: true,
   akoNamespace: "avi-system"

@@ -22,16 +22,46 @@ export class CloudNotFound extends Data.TaggedError("CloudNotFound")<{ readonly 
   }
 }
 
+/**
+ * AKO refuses a `v6cidr` in vipNetworkList outside the clouds where it programs IPv6 (`lib.IsValidV6Config`): the
+ * VIPs would not get the addresses the user asked for.
+ */
+export class V6CidrNotSupported extends Data.TaggedError("V6CidrNotSupported")<{
+  readonly cloud: string
+  readonly cloudType: string
+  readonly networks: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    return `vipNetworkList gives an IPv6 CIDR (v6cidr) for ${this.networks.join(", ")}, but the Avi cloud ` +
+      `${JSON.stringify(this.cloud)} is of type ${this.cloudType}; AKO and ako-ts program IPv6 VIPs only on vCenter, ` +
+      "NSX-T and no-access clouds. Remove v6cidr or use such a cloud."
+  }
+}
+
+const V6_ENABLED_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_VCENTER", "CLOUD_NONE", "CLOUD_NSXT"])
+
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {}
 
-export const readAviEnvironment = (cloudName: string) =>
+export const readAviEnvironment = (
+  cloudName: string,
+  vipNetworkList: ReadonlyArray<{ readonly networkName?: string | undefined; readonly v6cidr?: string | undefined }> =
+    []
+) =>
   Effect.gen(function*() {
     const avi = yield* AviClient
     const cloud = yield* avi.findByName("cloud", cloudName, { tenant: "admin" })
     if (Option.isNone(cloud)) return yield* new CloudNotFound({ cloud: cloudName })
     const cloudUuid = String(record(cloud.value)["uuid"] ?? "")
     const vtype = record(cloud.value)["vtype"]
+    const v6Networks = vipNetworkList.filter((network) => network.v6cidr !== undefined)
+    if (typeof vtype === "string" && !V6_ENABLED_CLOUDS.has(vtype) && v6Networks.length > 0) {
+      return yield* new V6CidrNotSupported({
+        cloud: cloudName,
+        cloudType: vtype,
+        networks: v6Networks.map((network) => network.networkName ?? "(unnamed network)")
+      })
+    }
     const domains = record(
       yield* avi.request({
         method: "GET",
@@ -59,8 +89,11 @@ export const isEnterpriseTier = (tier: string): boolean =>
   tier === "ENTERPRISE" || tier === "ENTERPRISE_WITH_CLOUD_SERVICES"
 
 /** Retries until the controller answers; each failure is logged with what went wrong. */
-export const awaitAviEnvironment = (cloudName: string) =>
-  readAviEnvironment(cloudName).pipe(
+export const awaitAviEnvironment = (
+  cloudName: string,
+  vipNetworkList: Parameters<typeof readAviEnvironment>[1] = []
+) =>
+  readAviEnvironment(cloudName, vipNetworkList).pipe(
     Effect.tapError((error) =>
       Effect.logWarning("cannot read the Avi controller's cloud and system settings yet; retrying").pipe(
         Effect.annotateLogs({ error: error._tag, detail: error.message })

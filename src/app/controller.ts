@@ -146,7 +146,10 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
     const passive = Effect.gen(function*() {
       // Started again with fresh backoff when avi-secret changes: a corrected password is tried at once.
       const environment = yield* logins.changes.pipe(
-        Stream.flatMap(() => Stream.fromEffect(awaitAviEnvironment(settings.config.cloudName)), { switch: true }),
+        Stream.flatMap(
+          () => Stream.fromEffect(awaitAviEnvironment(settings.config.cloudName, settings.config.vipNetworkList)),
+          { switch: true }
+        ),
         Stream.runHead,
         Effect.flatMap(Option.match({ onNone: () => Effect.never, onSome: Effect.succeed }))
       )

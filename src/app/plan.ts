@@ -108,7 +108,7 @@ const planWith = (settings: Settings) =>
     const reflectors = yield* Reflectors
     const cache = yield* AviCache
     yield* Effect.forkScoped(reflectors.run)
-    const environment = yield* readAviEnvironment(settings.config.cloudName)
+    const environment = yield* readAviEnvironment(settings.config.cloudName, settings.config.vipNetworkList)
     const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), acceptedRules(reflectors))
     yield* Effect.forkScoped(graph.run)
     yield* graph.ready

@@ -63,7 +63,7 @@ const isSet = (value: string | undefined): value is string => value !== undefine
 const rawValue = (spec: FieldSpec<unknown>, sources: ConfigSources) => {
   const fromConfigMap = sources.configMap?.[spec.key]
   if (isSet(fromConfigMap)) return { raw: fromConfigMap, origin: "configmap" as const }
-  const fromEnv = sources.env[spec.env]
+  const fromEnv = spec.env === undefined ? undefined : sources.env[spec.env]
   if (isSet(fromEnv)) return { raw: fromEnv, origin: "env" as const }
   if (spec.defaultValue !== undefined) return { raw: spec.defaultValue, origin: "default" as const }
   return { raw: undefined, origin: "unset" as const }
@@ -151,7 +151,9 @@ export const readFieldEnvironment: Effect.Effect<Readonly<Record<string, string 
     const env: Record<string, string | undefined> = {}
     // The unsupported keys' variables too: a non-default value there is refused like one in the ConfigMap.
     const names = [
-      ...(Object.values(fields) as Array<FieldSpec<unknown>>).map((spec) => spec.env),
+      ...(Object.values(fields) as Array<FieldSpec<unknown>>).flatMap((spec) =>
+        spec.env === undefined ? [] : [spec.env]
+      ),
       ...UNSUPPORTED_KEYS.flatMap((spec) => spec.env === undefined ? [] : [spec.env])
     ]
     for (const name of names) {

@@ -11,8 +11,8 @@ export type FieldSchema<A> = Schema.Schema<A, string>
 export interface FieldSpec<A> {
   /** ConfigMap `avi-k8s-config` key. */
   readonly key: string
-  /** Environment variable (AKO's chart name where AKO has one). */
-  readonly env: string
+  /** Environment variable (AKO's chart name); undefined where AKO reads the key from the ConfigMap only. */
+  readonly env: string | undefined
   readonly schema: FieldSchema<A>
   /** Raw default, decoded by `schema` like a user value. Absent and not required: the value is `undefined`. */
   readonly defaultValue: string | undefined
@@ -215,6 +215,23 @@ export const fields = {
     schema: caseInsensitiveLiteral("LARGE", "MEDIUM", "SMALL"),
     allowed: "one of LARGE, MEDIUM, SMALL",
     description: "Shard size for passthrough routes."
+  }),
+  noPGForSNI: withDefault("false", {
+    key: "noPGForSNI",
+    // AKO reads this one from the ConfigMap only (its chart injects no variable for it).
+    env: undefined,
+    schema: BooleanText,
+    allowed: "true or false",
+    description: "Ingress paths of SNI and dedicated virtual services switch to their pools directly, without pool " +
+      "groups (pools are then named `<pool>--policy-to-pool`)."
+  }),
+  ipFamily: optional({
+    key: "ipFamily",
+    env: "IP_FAMILY",
+    schema: exactLiteral("V4", "V6", "V4_V6"),
+    allowed: "V4, V6 or V4_V6",
+    description: "IP families of pool servers and VIPs. Honoured on vCenter, NSX-T and no-access clouds only, where " +
+      "unset means dual stack (V4_V6), as in AKO; every other cloud uses V4."
   }),
   serviceType: withDefault("ClusterIP", {
     key: "serviceType",

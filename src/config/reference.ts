@@ -18,7 +18,7 @@ const supportedTable = (): ReadonlyArray<string> => {
   const rows = (Object.values(fields) as Array<FieldSpec<unknown>>).map((spec) => {
     const defaultText = spec.required ? "**required**" : spec.defaultValue === undefined ? "unset" : spec.defaultValue
     const live = spec.live ? " (live)" : ""
-    return `| \`${spec.key}\` | \`${spec.env}\` | ${escape(defaultText)} | ${escape(spec.allowed)} | ${
+    return `| \`${spec.key}\` | ${code(spec.env)} | ${escape(defaultText)} | ${escape(spec.allowed)} | ${
       escape(spec.description)
     }${live} |`
   })

@@ -90,15 +90,6 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
     feature: "secondary AKO instances (other VS names); ako-ts always runs as the primary instance"
   },
   {
-    key: "ipFamily",
-    env: "IP_FAMILY",
-    helmValue: "AKOSettings.ipFamily",
-    akoDefault: "\"\" (V4)",
-    // AKO treats an empty value as V4 and accepts exactly "V4" or "V6".
-    isDefault: oneOf("", "V4"),
-    feature: "IPv6 backend pools"
-  },
-  {
     key: "useDefaultSecretsOnly",
     env: "USE_DEFAULT_SECRETS_ONLY",
     helmValue: "AKOSettings.useDefaultSecretsOnly",
@@ -145,15 +136,6 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
     akoDefault: "[]",
     isDefault: emptyListByDefault,
     feature: "pool placement networks (vCenter)"
-  },
-  {
-    key: "noPGForSNI",
-    // AKO reads this one from the ConfigMap only, when the ConfigMap is added.
-    env: undefined,
-    helmValue: "L7Settings.noPGForSNI",
-    akoDefault: "false",
-    isDefault: offByDefault,
-    feature: "SNI child VSes with pools instead of pool groups"
   },
   {
     key: "enableMCI",

@@ -410,6 +410,8 @@ export interface PathMapInput {
   readonly name: string
   readonly paths: ReadonlyArray<string>
   readonly poolGroup: string
+  /** The pool a rule switches to without a pool group (noPGForSNI); absent: `""`. */
+  readonly pool?: string | undefined
   readonly matchCriteria: "BEGINS_WITH" | "EQUALS" | "REGEX_MATCH"
   /** Regex paths: `INSENSITIVE`; absent otherwise (`""`). */
   readonly matchCase?: string | undefined
@@ -427,7 +429,7 @@ const pathMapJson = (map: PathMapInput, checksum: number): string =>
     Host: map.hosts === undefined || map.hosts.length === 0 ? null : sortedStrings(map.hosts),
     Path: map.paths.length === 0 ? null : sortedStrings(map.paths),
     Port: 0,
-    Pool: "",
+    Pool: map.pool ?? "",
     PoolGroup: map.poolGroup,
     MatchCriteria: map.matchCriteria,
     Protocol: "",

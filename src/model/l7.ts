@@ -262,7 +262,21 @@ const insecurePoolName = (settings: ModelSettings, p: HostPath): string =>
     ) :
     l7InsecurePoolName(settings.clusterName, p.host, p.path, p.namespace, p.objectName, settings.infraName)
 
+/**
+ * With `noPGForSNI`, an Ingress path on an SNI child or dedicated VS switches to its pool directly (AKO leaves Routes
+ * on pool groups). AKO then names the pool apart, so that a pool still held by the old pool group is never reused.
+ */
+const switchesToPool = (settings: ModelSettings, p: HostPath): boolean =>
+  settings.noPGForSNI && p.source.kind === "Ingress"
+
+const POLICY_TO_POOL_SUFFIX = "--policy-to-pool"
+
 const securePoolName = (settings: ModelSettings, p: HostPath, dedicated: boolean): string =>
+  switchesToPool(settings, p) ?
+    `${groupedSecurePoolName(settings, p, dedicated)}${POLICY_TO_POOL_SUFFIX}` :
+    groupedSecurePoolName(settings, p, dedicated)
+
+const groupedSecurePoolName = (settings: ModelSettings, p: HostPath, dedicated: boolean): string =>
   p.poolNameHasService ?
     routeSniPoolName(
       settings.clusterName,
@@ -381,7 +395,9 @@ const stringGroupObject = (settings: ModelSettings, name: string, path: string):
 interface PathRule {
   readonly path: string
   readonly exact: boolean
+  /** The pool group the rule switches to, or `""` when it switches to `pool` (noPGForSNI). */
   readonly poolGroup: string
+  readonly pool: string
   /** The path map's name (AKO's `hppMap.Name`): the pool group's name before any regex renaming. */
   readonly mapName: string
   readonly objectName: string
@@ -391,7 +407,8 @@ interface PathRule {
 /** AKO orders a host's path rules by path length, longest first; path-less rules come last. */
 const byPathLength = (a: PathRule, b: PathRule): number => {
   if (a.path === "" || b.path === "") return (a.path === "" ? 1 : 0) - (b.path === "" ? 1 : 0)
-  return b.path.length - a.path.length || compareStrings(a.path, b.path) || compareStrings(a.poolGroup, b.poolGroup)
+  return b.path.length - a.path.length || compareStrings(a.path, b.path) ||
+    compareStrings(a.poolGroup || a.pool, b.poolGroup || b.pool)
 }
 
 /**
@@ -454,6 +471,18 @@ const pathSwitching = (
       if (built.pki !== undefined) pkiProfiles.push(built.pki)
       pools.push(from(built.pool, [p.source]))
       const mapName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated, settings.infraName)
+      if (switchesToPool(settings, p)) {
+        rules.push({
+          path: p.path,
+          exact: p.pathType === "Exact",
+          poolGroup: "",
+          pool: poolName,
+          mapName,
+          objectName: p.objectName,
+          servicePort: p.servicePort
+        })
+        continue
+      }
       const pgName = named(mapName)
       const group = groups.get(pgName)
       if (group === undefined) {
@@ -462,6 +491,7 @@ const pathSwitching = (
           path: p.path,
           exact: p.pathType === "Exact",
           poolGroup: pgName,
+          pool: "",
           mapName,
           objectName: p.objectName,
           servicePort: p.servicePort
@@ -556,10 +586,9 @@ const pathSwitching = (
                   match_str: [rule.path]
                 }
               },
-            switching_action: {
-              action: "HTTP_SWITCHING_SELECT_POOLGROUP",
-              pool_group_ref: ref.poolGroup(rule.poolGroup)
-            }
+            switching_action: rule.poolGroup === "" ?
+              { action: "HTTP_SWITCHING_SELECT_POOL", pool_ref: policyPoolRef(rule.pool) } :
+              { action: "HTTP_SWITCHING_SELECT_POOLGROUP", pool_group_ref: ref.poolGroup(rule.poolGroup) }
           })).concat(rootRedirects.map((listener, i) => {
             const index = rules.length + i
             return {
@@ -588,7 +617,10 @@ const pathSwitching = (
         }
       },
       [
-        ...unique(rules.map((r) => r.poolGroup)).map((pg): ObjectId => ({ type: "poolgroup", name: pg })),
+        ...unique(rules.flatMap((r) => r.poolGroup === "" ? [] : [r.poolGroup]))
+          .map((pg): ObjectId => ({ type: "poolgroup", name: pg })),
+        ...unique(rules.flatMap((r) => r.pool === "" ? [] : [r.pool]))
+          .map((pool): ObjectId => ({ type: "pool", name: pool })),
         ...unique(rules.flatMap((r) => groupOf(r) ?? [])).map((sg): ObjectId => ({ type: "stringgroup", name: sg }))
       ],
       httpPolicySetChecksum(
@@ -599,6 +631,7 @@ const pathSwitching = (
             name: rule.mapName,
             paths: [rule.path],
             poolGroup: rule.poolGroup,
+            pool: rule.pool,
             matchCriteria: group !== undefined ? "REGEX_MATCH" : rule.exact ? "EQUALS" : "BEGINS_WITH",
             ingressName: rule.objectName,
             servicePort: rule.servicePort,
@@ -614,6 +647,9 @@ const pathSwitching = (
   }
   return { pkiProfiles, stringGroups, pools, poolGroups, policies }
 }
+
+/** AKO's HTTP policy sets name a pool with `/api/pool/?name=` (a slash its pool groups' member refs lack). */
+const policyPoolRef = (pool: string): string => `/api/pool/?name=${pool}`
 
 /**
  * The order AKO attaches a host's policy sets to its SNI child (`AviVsHttpPSAdd`): those whose first rule has no

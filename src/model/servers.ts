@@ -34,10 +34,38 @@ export const checksumServers = (servers: ReadonlyArray<PoolServer>): ReadonlyArr
 
 export const SKIP_NODEPORT_ANNOTATION = "skipnodeport.ako.vmware.com/enabled"
 
-const wantedAddressType = (service: Service): "IPv4" | "IPv6" => {
+/** Clouds where AKO honours `ipFamily` (`IsV6EnabledCloud`); an unknown cloud is taken as the no-access one. */
+const V6_ENABLED_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_VCENTER", "CLOUD_NONE", "CLOUD_NSXT"])
+
+/**
+ * The IP families AKO programs (`lib.GetIPFamily`): the configured one on vCenter, NSX-T and no-access clouds, where
+ * unset means dual stack; V4 everywhere else, whatever was configured.
+ */
+export const ipFamilyOf = (settings: ModelSettings): "V4" | "V6" | "V4_V6" =>
+  settings.cloudType === undefined || V6_ENABLED_CLOUDS.has(settings.cloudType) ? settings.ipFamily ?? "V4_V6" : "V4"
+
+/** Which address families a pool may take for this Service: the configured ones its `ipFamilies` also has. */
+const acceptedFamilies = (settings: ModelSettings, service: Service) => {
+  const configured = ipFamilyOf(settings)
   const families = service.spec?.ipFamilies ?? []
-  return families.length > 0 && families.every((family) => family === "IPv6") ? "IPv6" : "IPv4"
+  // AKO: two families mean both; otherwise the first decides, and no families means IPv4.
+  const serviceV6 = families.length === 2 || families[0] === "IPv6"
+  const serviceV4 = families.length === 2 || families[0] !== "IPv6"
+  return {
+    v4: serviceV4 && configured !== "V6",
+    v6: serviceV6 && configured !== "V4"
+  }
 }
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+const isV4 = (addr: string) => IPV4.test(addr)
+const isV6 = (addr: string) => addr.includes(":") && /^[0-9a-fA-F:.]+$/.test(addr)
+
+/** The address type a pool server of an accepted family gets, or undefined when the address is not taken. */
+const serverAddressType = (
+  accepted: { readonly v4: boolean; readonly v6: boolean },
+  addr: string
+): "V4" | "V6" | undefined => accepted.v4 && isV4(addr) ? "V4" : accepted.v6 && isV6(addr) ? "V6" : undefined
 
 /**
  * AKO's port match: a slice port matches by the Service port's name or by the numeric targetPort; one slice with
@@ -66,9 +94,7 @@ const matchingSlicePort = (
 export const slicesServePort = (snapshot: ClusterSnapshot, service: Service, servicePort: ServicePort): boolean => {
   const namespace = service.metadata?.namespace ?? ""
   const name = service.metadata?.name ?? ""
-  const addressType = wantedAddressType(service)
-  const slices = slicesOfService(snapshot, namespace, name).filter((s) => (s.addressType ?? "IPv4") === addressType)
-    .filter((slice) => (slice.ports?.length ?? 0) > 0)
+  const slices = slicesOfService(snapshot, namespace, name).filter((slice) => (slice.ports?.length ?? 0) > 0)
   if (slices.length === 0) return true
   const single = slices.length === 1 && (slices[0]?.ports?.length ?? 0) === 1 &&
     (service.spec?.ports?.length ?? 0) === 1
@@ -78,13 +104,15 @@ export const slicesServePort = (snapshot: ClusterSnapshot, service: Service, ser
 /** Servers from the Service's EndpointSlices; not-ready and terminating endpoints stay in the pool disabled. */
 export const endpointServers = (
   snapshot: ClusterSnapshot,
+  settings: ModelSettings,
   service: Service,
   servicePort: ServicePort
 ): ReadonlyArray<PoolServer> => {
   const namespace = service.metadata?.namespace ?? ""
   const name = service.metadata?.name ?? ""
-  const addressType = wantedAddressType(service)
-  const slices = slicesOfService(snapshot, namespace, name).filter((s) => (s.addressType ?? "IPv4") === addressType)
+  const accepted = acceptedFamilies(settings, service)
+  // All of the Service's slices, as AKO reads them: a dual-stack Service has one per address type.
+  const slices = slicesOfService(snapshot, namespace, name)
   // Only for a single-port Service: otherwise every pool of the Service would get the one port.
   const single = slices.length === 1 && (slices[0]?.ports?.length ?? 0) === 1 &&
     (service.spec?.ports?.length ?? 0) === 1
@@ -95,11 +123,13 @@ export const endpointServers = (
     for (const endpoint of slice.endpoints ?? []) {
       const addr = endpoint.addresses?.[0]
       if (addr === undefined || addr === "") continue
+      const type = serverAddressType(accepted, addr)
+      if (type === undefined) continue
       const key = `${addr}:${port}`
       if (servers.has(key)) continue
       const ready = endpoint.conditions?.ready === true && endpoint.conditions.terminating !== true
       servers.set(key, {
-        ip: { addr, type: addressType === "IPv6" ? "V6" : "V4" },
+        ip: { addr, type },
         port,
         external_uuid: key,
         enabled: ready,
@@ -133,6 +163,7 @@ export const nodePortServers = (
   const local = service.spec?.externalTrafficPolicy === "Local" ?
     nodesWithReadyEndpoints(snapshot, service) :
     undefined
+  const accepted = acceptedFamilies(settings, service)
   const servers: Array<PoolServer> = []
   const nodes = [...snapshot.nodes.values()].sort((a, b) =>
     compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? "")
@@ -143,9 +174,17 @@ export const nodePortServers = (
       continue
     }
     if (local !== undefined && !local.has(nodeName)) continue
-    const addr = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address
-    if (addr === undefined || addr === "") continue
-    servers.push({ ip: { addr, type: addr.includes(":") ? "V6" : "V4" }, port: nodePort, enabled: true })
+    // AKO takes the node's first InternalIP of each family it runs with, and prefers the IPv4 one.
+    const internal = (node.status?.addresses ?? []).filter((a) => a.type === "InternalIP").map((a) => a.address ?? "")
+    const v4 = accepted.v4 ? internal.find(isV4) : undefined
+    const v6 = accepted.v6 ? internal.find(isV6) : undefined
+    const ip = v4 !== undefined
+      ? { addr: v4, type: "V4" as const }
+      : v6 !== undefined
+      ? { addr: v6, type: "V6" as const }
+      : undefined
+    if (ip === undefined) continue
+    servers.push({ ip, port: nodePort, enabled: true })
   }
   return sortServers(servers)
 }
@@ -167,7 +206,7 @@ export const poolServers = (
     return nodePortServers(snapshot, settings, service, servicePort)
   }
   if (forL7 && service.spec?.type === "LoadBalancer") return []
-  return endpointServers(snapshot, service, servicePort)
+  return endpointServers(snapshot, settings, service, servicePort)
 }
 
 const sortServers = (servers: Array<PoolServer>): ReadonlyArray<PoolServer> =>

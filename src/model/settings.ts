@@ -24,6 +24,8 @@ export type ModelSettings =
     | "blockedNamespaceList"
     | "namespaceSyncLabelKey"
     | "namespaceSyncLabelValue"
+    | "noPGForSNI"
+    | "ipFamily"
   >
   & {
     /**

@@ -8,6 +8,8 @@ describe("README configuration reference", () => {
     const section = /<!-- config-table:begin -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme)
     expect(section, "README.md has no config-table section").not.toBeNull()
     expect(section![1]).toBe(configReferenceTable())
-    for (const spec of Object.values(fields)) expect(section![1]).toContain(`\`${spec.key}\` | \`${spec.env}\``)
+    for (const spec of Object.values(fields)) {
+      expect(section![1]).toContain(`\`${spec.key}\` | ${spec.env === undefined ? "—" : `\`${spec.env}\``}`)
+    }
   })
 })

@@ -35,14 +35,12 @@ const goldenConfigMap = (): Record<string, string> => {
  * AKO's default. Written out rather than derived from UNSUPPORTED_KEYS, so a wrong entry there fails here.
  */
 const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, value: string]> = [
-  ["noPGForSNI", undefined, "true"],
   ["vrfName", "VRF_NAME", "vrf-blue"],
   ["nsxtT1LR", "NSXT_T1_LR", "/infra/tier-1s/avi-t1"],
   ["vpcMode", "VPC_MODE", "true"],
   ["enableRHI", "ENABLE_RHI", "true"],
   ["bgpPeerLabels", "BGP_PEER_LABELS", "[\"peer1\",\"peer2\"]"],
   ["nodeNetworkList", "NODE_NETWORK_LIST", "[{\"networkName\":\"node-net\",\"cidrs\":[\"10.0.0.0/24\"]}]"],
-  ["ipFamily", "IP_FAMILY", "V6"],
   ["useDefaultSecretsOnly", "USE_DEFAULT_SECRETS_ONLY", "true"],
   ["fqdnReusePolicy", "FQDN_REUSE_POLICY", "Strict"],
   ["dedicatedTenantMode", "DEDICATED_TENANT_MODE", "true"],
@@ -57,8 +55,6 @@ const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, va
 
 /** Spellings AKO reads as its default, as its chart renders them or as users write them. */
 const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
-  ["noPGForSNI", "false"],
-  ["noPGForSNI", "False"],
   ["vrfName", ""],
   ["nsxtT1LR", ""],
   ["vpcMode", "0"],
@@ -67,8 +63,6 @@ const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
   ["bgpPeerLabels", "null"],
   ["nodeNetworkList", "[]"],
   ["nodeNetworkList", ""],
-  ["ipFamily", ""],
-  ["ipFamily", "V4"],
   ["useDefaultSecretsOnly", "false"],
   ["fqdnReusePolicy", "InterNamespaceAllowed"],
   ["fqdnReusePolicy", ""],

@@ -283,7 +283,6 @@ AKOSettings:
   servicesAPI: true
   istioEnabled: true
   primaryInstance: false
-  ipFamily: V6
   useDefaultSecretsOnly: "true"
   vpcMode: true
 NetworkSettings:
@@ -291,7 +290,7 @@ NetworkSettings:
   bgpPeerLabels: [peer1]
   nsxtT1LR: /infra/tier-1s/avi-t1
   nodeNetworkList: [{networkName: "node-net", cidrs: [10.0.0.0/24]}]
-L7Settings: {noPGForSNI: true, enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
+L7Settings: {enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
 ControllerSettings: {vrfName: vrf-blue, dedicatedTenantMode: true}
 `
     const message = renderFailure({ values: writeValues(unsupported) })

@@ -60,6 +60,118 @@ const inSubnet = (ip: number, base: number, mask: number): boolean => {
   return Math.floor(ip / 2 ** shift) === Math.floor(base / 2 ** shift)
 }
 
+// ---------------------------------------------------------------- IPv6 arithmetic
+
+/** An IPv6 address as a 128-bit integer, or undefined when the text is not one. */
+export const ip6ToBigInt = (addr: string): bigint | undefined => {
+  if (!/^[0-9a-fA-F:]+$/.test(addr) || !addr.includes(":")) return undefined
+  const halves = addr.split("::")
+  if (halves.length > 2) return undefined
+  const groups = (text: string) => text === "" ? [] : text.split(":")
+  const head = groups(halves[0] ?? "")
+  const tail = halves.length === 2 ? groups(halves[1] ?? "") : []
+  const missing = 8 - head.length - tail.length
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail]
+  let out = 0n
+  for (const group of all) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined
+    out = (out << 16n) + BigInt(parseInt(group, 16))
+  }
+  return out
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run of zero groups as `::`. */
+export const bigIntToIp6 = (value: bigint): string => {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt((7 - i) * 16)) & 0xffffn))
+  let bestStart = -1
+  let bestLength = 1
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLength) {
+      bestStart = i
+      bestLength = j - i
+    }
+    i = j
+  }
+  const hex = groups.map((g) => g.toString(16))
+  if (bestStart < 0) return hex.join(":")
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`
+}
+
+interface Range6 {
+  readonly begin: bigint
+  readonly end: bigint
+}
+
+const subnets6Of = (network: StoredObject): Array<{ base: bigint; mask: number; ranges: Array<Range6> }> =>
+  records(network.body.configured_subnets).flatMap((subnet) => {
+    const prefix = isRecord(subnet.prefix) ? subnet.prefix : {}
+    const ipAddr = isRecord(prefix.ip_addr) ? prefix.ip_addr : {}
+    const base = ip6ToBigInt(str(ipAddr.addr) ?? "")
+    const mask = typeof prefix.mask === "number" ? prefix.mask : 128
+    if (base === undefined) return []
+    const vipRanges = records(subnet.static_ip_ranges)
+      .filter((r) => r.type === undefined || r.type === "STATIC_IPS_FOR_VIP_AND_SE" || r.type === "STATIC_IPS_FOR_VIP")
+      .flatMap((r) => isRecord(r.range) ? [r.range] : [])
+    const ranges = [...records(subnet.static_ranges), ...vipRanges].flatMap((range): Array<Range6> => {
+      const begin = ip6ToBigInt(str(isRecord(range.begin) ? range.begin.addr : undefined) ?? "")
+      const end = ip6ToBigInt(str(isRecord(range.end) ? range.end.addr : undefined) ?? "")
+      return begin !== undefined && end !== undefined && begin <= end ? [{ begin, end }] : []
+    })
+    return [{ base, mask, ranges }]
+  })
+
+const inSubnet6 = (ip: bigint, base: bigint, mask: number): boolean => {
+  const shift = BigInt(128 - mask)
+  return ip >> shift === base >> shift
+}
+
+const requestedSubnet6 = (subnet: unknown): { base: bigint; mask: number } | undefined => {
+  if (!isRecord(subnet) || !isRecord(subnet.ip_addr)) return undefined
+  const base = ip6ToBigInt(str(subnet.ip_addr.addr) ?? "")
+  return base === undefined ? undefined : { base, mask: typeof subnet.mask === "number" ? subnet.mask : 128 }
+}
+
+/** The lowest free IPv6 address of the network's VIP ranges (within the requested subnet), after the last one given. */
+const allocate6 = (
+  network: StoredObject,
+  within: { base: bigint; mask: number } | undefined,
+  taken: (addr: string) => boolean,
+  store: StoreView
+): string | undefined => {
+  const ranges = subnets6Of(network)
+    .filter((s) => within === undefined || (s.mask >= within.mask && inSubnet6(s.base, within.base, within.mask)))
+    .flatMap((s) => s.ranges)
+  const size = ranges.reduce((n, r) => n + r.end - r.begin + 1n, 0n)
+  if (size === 0n) return undefined
+  const hintKey = `${network.uuid}#v6`
+  const hint = BigInt(store.allocationHint(hintKey) ?? 0)
+  // Every taken address costs one step at most, so the search ends long before a /64 would be walked.
+  const steps = size < 1_000_000n ? size : 1_000_000n
+  for (let step = 0n; step < steps; step++) {
+    let offset = (hint + step) % size
+    for (const range of ranges) {
+      const width = range.end - range.begin + 1n
+      if (offset < width) {
+        const addr = bigIntToIp6(range.begin + offset)
+        if (!taken(addr)) {
+          store.setAllocationHint(hintKey, Number((hint + step + 1n) % size))
+          return addr
+        }
+        break
+      }
+      offset -= width
+    }
+  }
+  return undefined
+}
+
 // ---------------------------------------------------------------- VsVip
 
 const ipamNetworkOf = (body: Body, store: StoreView): StoredObject | undefined => {
@@ -108,11 +220,12 @@ const allocate = (
   return undefined
 }
 
+const addressOf = (value: unknown): string | undefined => isRecord(value) ? str(value.addr) : undefined
+
 const vipAddresses = (body: Body): Array<string> =>
-  records(body.vip).flatMap((vip) => {
-    const addr = isRecord(vip.ip_address) ? str(vip.ip_address.addr) : undefined
-    return addr ? [addr] : []
-  })
+  records(body.vip).flatMap((vip) =>
+    [addressOf(vip.ip_address), addressOf(vip.ip6_address)].filter((a): a is string => a !== undefined && a !== "")
+  )
 
 export const vsVipHooks: TypeHooks = {
   claims: vipAddresses,
@@ -134,8 +247,15 @@ export const vsVipHooks: TypeHooks = {
         throw apiError(400, "Changing an existing VIP's vip_id is not supported")
       }
       const previous = previousVips.find((p) => String(p.vip_id) === String(vip.vip_id))
-      const requested = isRecord(vip.ip_address) ? str(vip.ip_address.addr) : undefined
-      const previousAddr = previous && isRecord(previous.ip_address) ? str(previous.ip_address.addr) : undefined
+      const subnet = isRecord(vip.ipam_network_subnet) ? vip.ipam_network_subnet : undefined
+      const network = subnet?.network_ref !== undefined
+        ? ctx.store.getRef(subnet.network_ref)
+        : ipamNetworkOf(body, ctx.store)
+      // Which families an auto-allocated VIP gets: V4_ONLY unless the client asked for IPv6.
+      const ipType = str(vip.auto_allocate_ip_type) ?? str(previous?.auto_allocate_ip_type) ?? "V4_ONLY"
+      let allocated = false
+      const requested = addressOf(vip.ip_address)
+      const previousAddr = addressOf(previous?.ip_address)
       if (previousAddr !== undefined) {
         if (requested !== undefined && requested !== previousAddr) {
           throw apiError(400, "If a new preferred IP is needed, please recreate the VIP")
@@ -145,35 +265,67 @@ export const vsVipHooks: TypeHooks = {
           if (previous?.[key] !== undefined) vip[key] = previous[key]
         }
         mine.add(previousAddr)
-      } else {
-        const subnet = isRecord(vip.ipam_network_subnet) ? vip.ipam_network_subnet : undefined
-        const network = subnet?.network_ref !== undefined
-          ? ctx.store.getRef(subnet.network_ref)
-          : ipamNetworkOf(body, ctx.store)
-        if (requested !== undefined) {
-          const ip = ipToInt(requested)
-          if (ip === undefined) throw apiError(400, `Invalid IP address ${requested}`)
-          if (taken(requested)) throw apiError(400, `IP address ${requested} is already in use`)
-          if (network && subnet?.network_ref !== undefined) {
-            const fits = subnetsOf(network).some((s) => inSubnet(ip, s.base, s.mask))
-            if (!fits) {
-              throw apiError(
-                400,
-                `IP address ${requested} is not in any configured subnet of Network ${network.body.name}`
-              )
-            }
+      } else if (requested !== undefined) {
+        const ip = ipToInt(requested)
+        if (ip === undefined) throw apiError(400, `Invalid IP address ${requested}`)
+        if (taken(requested)) throw apiError(400, `IP address ${requested} is already in use`)
+        if (network && subnet?.network_ref !== undefined) {
+          const fits = subnetsOf(network).some((s) => inSubnet(ip, s.base, s.mask))
+          if (!fits) {
+            throw apiError(
+              400,
+              `IP address ${requested} is not in any configured subnet of Network ${network.body.name}`
+            )
           }
-          vip.ip_address = { addr: requested, type: "V4" }
-          mine.add(requested)
-        } else if (vip.auto_allocate_ip === true) {
-          if (!network) throw apiError(400, "Network object not found! No usable network for VIP allocation")
-          const addr = allocate(network, requestedSubnet(subnet?.subnet), taken, ctx.store)
-          if (addr === undefined) throw apiError(400, `No available free IPs in Network ${network.body.name}`)
-          vip.ip_address = { addr, type: "V4" }
-          vip.avi_allocated_vip = true
-          vip.auto_allocate_ip_type = vip.auto_allocate_ip_type ?? "V4_ONLY"
-          mine.add(addr)
         }
+        vip.ip_address = { addr: requested, type: "V4" }
+        mine.add(requested)
+      } else if (vip.auto_allocate_ip === true && ipType !== "V6_ONLY") {
+        if (!network) throw apiError(400, "Network object not found! No usable network for VIP allocation")
+        const addr = allocate(network, requestedSubnet(subnet?.subnet), taken, ctx.store)
+        if (addr === undefined) throw apiError(400, `No available free IPs in Network ${network.body.name}`)
+        vip.ip_address = { addr, type: "V4" }
+        allocated = true
+        mine.add(addr)
+      }
+      const requested6 = addressOf(vip.ip6_address)
+      const previousAddr6 = addressOf(previous?.ip6_address)
+      if (previousAddr6 !== undefined) {
+        if (requested6 !== undefined && ip6ToBigInt(requested6) !== ip6ToBigInt(previousAddr6)) {
+          throw apiError(400, "If a new preferred IP is needed, please recreate the VIP")
+        }
+        vip.ip6_address = { addr: previousAddr6, type: "V6" }
+        for (const key of ["avi_allocated_vip", "auto_allocate_ip_type"]) {
+          if (previous?.[key] !== undefined) vip[key] = previous[key]
+        }
+        mine.add(previousAddr6)
+      } else if (requested6 !== undefined) {
+        const ip = ip6ToBigInt(requested6)
+        if (ip === undefined) throw apiError(400, `Invalid IP address ${requested6}`)
+        const canonical = bigIntToIp6(ip)
+        if (taken(canonical)) throw apiError(400, `IP address ${requested6} is already in use`)
+        if (network && subnet?.network_ref !== undefined) {
+          const fits = subnets6Of(network).some((s) => inSubnet6(ip, s.base, s.mask))
+          if (!fits) {
+            throw apiError(
+              400,
+              `IP address ${requested6} is not in any configured subnet of Network ${network.body.name}`
+            )
+          }
+        }
+        vip.ip6_address = { addr: canonical, type: "V6" }
+        mine.add(canonical)
+      } else if (vip.auto_allocate_ip === true && (ipType === "V6_ONLY" || ipType === "V4_V6")) {
+        if (!network) throw apiError(400, "Network object not found! No usable network for VIP allocation")
+        const addr = allocate6(network, requestedSubnet6(subnet?.subnet6), taken, ctx.store)
+        if (addr === undefined) throw apiError(400, `No available free IPv6 addresses in Network ${network.body.name}`)
+        vip.ip6_address = { addr, type: "V6" }
+        allocated = true
+        mine.add(addr)
+      }
+      if (allocated) {
+        vip.avi_allocated_vip = true
+        vip.auto_allocate_ip_type = ipType
       }
       if (vip.ip_address !== undefined) vip.prefix_length = vip.prefix_length ?? 32
       vip.enabled = vip.enabled ?? true

@@ -6,7 +6,7 @@
  * application, network, SSL and persistence profiles, health monitors, analytics profile and WAF policy,
  * Custom-Error-Page-Profile and the Default-*-FTP datascripts.
  */
-import { ipToInt } from "./behaviour.js"
+import { bigIntToIp6, ip6ToBigInt, ipToInt } from "./behaviour.js"
 import type { AviStore } from "./store.js"
 import { ADMIN_TENANT } from "./store.js"
 import type { CertificatePair } from "./tls.js"
@@ -17,6 +17,10 @@ export interface VipNetworkOptions {
   readonly cidr?: string
   /** First and last address handed out by the IPAM. */
   readonly staticRange?: readonly [string, string]
+  /** An IPv6 subnet of the same network, e.g. `fd00:50::/64`, for dual-stack and IPv6-only VIPs. */
+  readonly v6cidr?: string
+  /** First and last IPv6 address handed out; default: the subnet's `::10` to `::ffff`. */
+  readonly v6StaticRange?: readonly [string, string]
 }
 
 export const DEFAULT_VIP_NETWORK = {
@@ -29,6 +33,21 @@ export interface SeedOptions {
   readonly vipNetwork?: VipNetworkOptions | undefined
   readonly basicAuth: boolean
   readonly defaultCertificate: CertificatePair
+}
+
+const v6Subnet = (vip: VipNetworkOptions): ReadonlyArray<Record<string, unknown>> => {
+  if (vip.v6cidr === undefined) return []
+  const [base, maskText] = vip.v6cidr.split("/")
+  const value = ip6ToBigInt(base ?? "")
+  if (base === undefined || value === undefined) throw new Error(`vipNetwork.v6cidr ${vip.v6cidr} is not IPv6 CIDR`)
+  const [begin, end] = vip.v6StaticRange ?? [bigIntToIp6(value + 0x10n), bigIntToIp6(value + 0xffffn)]
+  return [{
+    prefix: { ip_addr: { addr: base, type: "V6" }, mask: Number(maskText ?? 64) },
+    static_ip_ranges: [{
+      type: "STATIC_IPS_FOR_VIP_AND_SE",
+      range: { begin: { addr: begin, type: "V6" }, end: { addr: end, type: "V6" } }
+    }]
+  }]
 }
 
 export const seedStore = (store: AviStore, options: SeedOptions): void => {
@@ -71,7 +90,7 @@ export const seedStore = (store: AviStore, options: SeedOptions): void => {
         type: "STATIC_IPS_FOR_VIP_AND_SE",
         range: { begin: { addr: vip.staticRange[0], type: "V4" }, end: { addr: vip.staticRange[1], type: "V4" } }
       }]
-    }]
+    }, ...v6Subnet(vip)]
   })
   add("ipamdnsproviderprofile", {
     name: "Default-IPAM",
