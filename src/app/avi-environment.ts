@@ -38,6 +38,18 @@ export class V6CidrNotSupported extends Data.TaggedError("V6CidrNotSupported")<{
   }
 }
 
+/** AKO refuses more than one VIP network outside AWS (`lib.GetVipNetworkListEnv`): it would use only the first. */
+export class SeveralVipNetworksNotSupported extends Data.TaggedError("SeveralVipNetworksNotSupported")<{
+  readonly cloud: string
+  readonly cloudType: string
+  readonly count: number
+}> {
+  override get message(): string {
+    return `vipNetworkList names ${this.count} networks, but the Avi cloud ${JSON.stringify(this.cloud)} is of type ` +
+      `${this.cloudType}; only AWS clouds take more than one VIP network (as in AKO). Keep one entry.`
+  }
+}
+
 const V6_ENABLED_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_VCENTER", "CLOUD_NONE", "CLOUD_NSXT"])
 
 const record = (value: unknown): Record<string, unknown> =>
@@ -54,6 +66,15 @@ export const readAviEnvironment = (
     if (Option.isNone(cloud)) return yield* new CloudNotFound({ cloud: cloudName })
     const cloudUuid = String(record(cloud.value)["uuid"] ?? "")
     const vtype = record(cloud.value)["vtype"]
+    // AKO takes a cloud without a type for a vCenter cloud.
+    const cloudType = typeof vtype === "string" && vtype !== "" ? vtype : "CLOUD_VCENTER"
+    if (cloudType !== "CLOUD_AWS" && vipNetworkList.length > 1) {
+      return yield* new SeveralVipNetworksNotSupported({
+        cloud: cloudName,
+        cloudType,
+        count: vipNetworkList.length
+      })
+    }
     const v6Networks = vipNetworkList.filter((network) => network.v6cidr !== undefined)
     if (typeof vtype === "string" && !V6_ENABLED_CLOUDS.has(vtype) && v6Networks.length > 0) {
       return yield* new V6CidrNotSupported({

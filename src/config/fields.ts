@@ -186,7 +186,9 @@ export const fields = {
     env: "VIP_NETWORK_LIST",
     schema: VipNetworkList,
     allowed: "a non-empty JSON list like [{\"networkName\":\"vip-net\",\"cidr\":\"10.0.0.0/24\"}]",
-    description: "IPAM networks VIPs are allocated from; the first entry is used (more only on AWS)."
+    description:
+      "IPAM networks VIPs are allocated from. One entry, except on AWS clouds, where every entry gives the VsVip " +
+      "a vip in that subnet (on Azure and OpenStack too, by subnet name)."
   }),
   serviceEngineGroupName: withDefault("Default-Group", {
     key: "serviceEngineGroupName",

@@ -35,7 +35,32 @@ const ipv6 = /^[0-9a-fA-F:.]+$/
 
 export const isIpAddress = (value: string): boolean => ipv4.test(value) || (value.includes(":") && ipv6.test(value))
 
-/** The VIP allocation from `vipNetworkList[0]`, with an optional static address (reference/ako-objects.md §8). */
+/**
+ * Clouds where AKO gives each VIP network its own vip, by subnet (`IsPublicCloud` without GCP): AWS (the only cloud
+ * that takes several networks), Azure and OpenStack.
+ */
+const SUBNET_VIP_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", "CLOUD_OPENSTACK"])
+
+/** AKO asks for IPv6 too where a VIP network has a v6cidr: both families with a cidr, else IPv6 alone. */
+const ipTypeOf = (network: { readonly cidr?: string | undefined; readonly v6cidr?: string | undefined }) =>
+  network.v6cidr === undefined ? {} : { auto_allocate_ip_type: network.cidr === undefined ? "V6_ONLY" : "V4_V6" }
+
+/**
+ * The vips of a VsVip. On AWS, Azure and OpenStack: one per VIP network, numbered from "1", named by subnet and
+ * without a static address (AKO's `networkNamesToVips`). Elsewhere one vip from `vipNetworkList[0]`, with an optional
+ * static address (reference/ako-objects.md §8).
+ */
+const vips = (settings: ModelSettings, staticIp: string | undefined): ReadonlyArray<Record<string, unknown>> =>
+  settings.cloudType !== undefined && SUBNET_VIP_CLOUDS.has(settings.cloudType) ?
+    settings.vipNetworkList.map((network, index) => ({
+      vip_id: String(index + 1),
+      auto_allocate_ip: true,
+      ...(settings.enablePublicIp === undefined ? {} : { auto_allocate_floating_ip: settings.enablePublicIp }),
+      subnet_uuid: network.networkName ?? "",
+      ...ipTypeOf(network)
+    })) :
+    [vip(settings, staticIp)]
+
 const vip = (settings: ModelSettings, staticIp: string | undefined) => {
   const network = settings.vipNetworkList[0]
   const prefix = (cidr: string | undefined, type: "V4" | "V6") => {
@@ -49,8 +74,8 @@ const vip = (settings: ModelSettings, staticIp: string | undefined) => {
     vip_id: "0",
     auto_allocate_ip: true,
     ...(settings.enablePublicIp === undefined ? {} : { auto_allocate_floating_ip: settings.enablePublicIp }),
-    // An IPv6 VIP network asks for both families, or IPv6 alone (AKO never sends V4_ONLY; the controller fills it).
-    ...(subnet6 === undefined ? {} : { auto_allocate_ip_type: subnet === undefined ? "V6_ONLY" : "V4_V6" }),
+    // AKO never sends V4_ONLY; the controller fills it.
+    ...ipTypeOf(network),
     ...(staticIp === undefined ?
       {} :
       staticIp.includes(":") ?
@@ -91,10 +116,11 @@ export const vsVipObject = (
       markers: markers(settings.clusterName),
       ...(sorted.length > 0 ? { dns_info: sorted.map((fqdn) => ({ fqdn })) } : {}),
       ...(bgpPeerLabels.length > 0 ? { bgp_peer_labels: bgpPeerLabels } : {}),
-      vip: [vip(settings, staticIp)]
+      vip: vips(settings, staticIp)
     },
     [],
-    vsVipChecksum(settings.clusterName, sorted, staticIp, settings.vipNetworkList.slice(0, 1), {
+    // Every VIP network: only AWS may have more than one (checked at start), and AKO's checksum takes them all.
+    vsVipChecksum(settings.clusterName, sorted, staticIp, settings.vipNetworkList, {
       bgpPeerLabels,
       t1lr: settings.t1lr,
       enablePublicIp: settings.enablePublicIp
