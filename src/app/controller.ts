@@ -33,6 +33,7 @@ import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
 import { Readiness } from "./readiness.js"
 import { makeRuleValidation } from "./rule-validation.js"
 import type { Settings } from "./settings.js"
+import { renewAuthTokenWhileLeading } from "./token-refresh.js"
 import { VERSION } from "./version.js"
 
 export interface ControllerOptions {
@@ -197,7 +198,11 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         yield* readiness.set("caches", true)
         yield* Effect.logInfo("caches synced: Kubernetes stores, desired graph and Avi cache")
       })
-      return yield* Effect.all([graph.run, runWhileLeader(leaderWork), markReady], {
+      const leading = Effect.all([leaderWork, renewAuthTokenWhileLeading(settings.identity.podNamespace)], {
+        concurrency: "unbounded",
+        discard: true
+      })
+      return yield* Effect.all([graph.run, runWhileLeader(leading), markReady], {
         concurrency: "unbounded",
         discard: true
       })

@@ -46,7 +46,7 @@ const ipTypeOf = (network: { readonly cidr?: string | undefined; readonly v6cidr
   network.v6cidr === undefined ? {} : { auto_allocate_ip_type: network.cidr === undefined ? "V6_ONLY" : "V4_V6" }
 
 /**
- * The vips of a VsVip. On AWS, Azure and OpenStack: one per VIP network, numbered from "1", named by subnet and
+ * The vips of a VsVip. On AWS, Azure and OpenStack: one per VIP network, with vip_id 1, 2, … named by subnet and
  * without a static address (AKO's `networkNamesToVips`). Elsewhere one vip from `vipNetworkList[0]`, with an optional
  * static address (reference/ako-objects.md §8).
  */
