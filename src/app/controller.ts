@@ -9,6 +9,7 @@ import type * as k8s from "@kubernetes/client-node"
 import { Duration, Effect, Layer, Option, Schedule, Stream, SubscriptionRef } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviClientConfig } from "../avi/index.js"
+import { syncsStaticRoutes } from "../config/index.js"
 import { electionLayer, Elector, kubeLeaseApiLayer, makeElectionConfig, runWhileLeader } from "../election/index.js"
 import {
   eventRecorderLayer,
@@ -19,7 +20,7 @@ import {
   reflectorsLayer
 } from "../k8s/index.js"
 import type { ModelSettings } from "../model/index.js"
-import { akoUser } from "../model/index.js"
+import { akoUser, ipFamilyOf } from "../model/index.js"
 import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
 import { AviLogins, followAviSecret } from "./avi-credentials.js"
@@ -33,6 +34,7 @@ import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
 import { Readiness } from "./readiness.js"
 import { makeRuleValidation } from "./rule-validation.js"
 import type { Settings } from "./settings.js"
+import { syncStaticRoutesWhileLeading } from "./static-routes.js"
 import { renewAuthTokenWhileLeading } from "./token-refresh.js"
 import { VERSION } from "./version.js"
 
@@ -198,10 +200,23 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         yield* readiness.set("caches", true)
         yield* Effect.logInfo("caches synced: Kubernetes stores, desired graph and Avi cache")
       })
-      const leading = Effect.all([leaderWork, renewAuthTokenWhileLeading(settings.identity.podNamespace)], {
-        concurrency: "unbounded",
-        discard: true
-      })
+      const staticRoutes = syncsStaticRoutes(settings.config) ?
+        [syncStaticRoutesWhileLeading({
+          clusterName: settings.config.clusterName,
+          cniPlugin: settings.config.cniPlugin,
+          ipFamily: ipFamilyOf(modelSettings(settings, environment)),
+          tenantName: settings.config.tenantName,
+          serviceEngineGroupName: settings.config.serviceEngineGroupName,
+          // AKO re-reads the VRF at its full sync; a quiet cluster still gets a look every five minutes.
+          resyncInterval: Duration.seconds(
+            settings.config.fullSyncFrequency > 0 ? settings.config.fullSyncFrequency : 300
+          )
+        })] :
+        []
+      const leading = Effect.all(
+        [leaderWork, renewAuthTokenWhileLeading(settings.identity.podNamespace), ...staticRoutes],
+        { concurrency: "unbounded", discard: true }
+      )
       return yield* Effect.all([graph.run, runWhileLeader(leading), markReady], {
         concurrency: "unbounded",
         discard: true

@@ -34,23 +34,37 @@ export interface ConfigWarning {
 
 /**
  * AKO syncs static routes (pod CIDR → node IP) into the VRF in ClusterIP mode unless disableStaticRouteSync is true;
- * NodePort mode forces it off. ako-ts does not sync static routes yet, so with AKO's default the pools only work
- * when the pod networks are routable from the Service Engines. That is a common setup, so it is a warning, not a
- * refusal; refusing would reject AKO's own default ConfigMap.
+ * NodePort mode forces it off. ako-ts syncs them too, except where AKO reads the pod CIDRs from the CNI's own
+ * resources (Calico BlockAffinities, OpenShift HostSubnets, CiliumNodes), which ako-ts does not watch yet. There it
+ * leaves the VRF's routes exactly as they are, and says so: a common setup routes pod networks anyway, so it is a
+ * warning, not a refusal.
  */
 export const STATIC_ROUTE_SYNC_WARNING = "StaticRouteSyncNotImplemented"
 
-const configWarnings = (settings: AkoSettings): ReadonlyArray<ConfigWarning> =>
-  settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync ?
+const CNI_ROUTE_SOURCES: Readonly<Record<string, string>> = {
+  calico: "Calico BlockAffinities",
+  openshift: "OpenShift HostSubnets",
+  cilium: "CiliumNodes"
+}
+
+/** Whether ako-ts syncs static routes with these settings (leader only). */
+export const syncsStaticRoutes = (settings: AkoSettings): boolean =>
+  settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync &&
+  CNI_ROUTE_SOURCES[settings.cniPlugin ?? ""] === undefined
+
+const configWarnings = (settings: AkoSettings): ReadonlyArray<ConfigWarning> => {
+  const source = CNI_ROUTE_SOURCES[settings.cniPlugin ?? ""]
+  return settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync && source !== undefined ?
     [{
       key: "disableStaticRouteSync",
       reason: STATIC_ROUTE_SYNC_WARNING,
-      message: "disableStaticRouteSync is false with serviceType ClusterIP: AKO would add static routes " +
-        "(pod CIDR → node IP) to the VRF, ako-ts does not sync static routes yet. Pool servers are pod IPs, so the " +
-        "pod networks must be routable from the Service Engines; set disableStaticRouteSync to true to confirm " +
-        "and silence this warning"
+      message: `disableStaticRouteSync is false with serviceType ClusterIP and cniPlugin ${settings.cniPlugin}: AKO ` +
+        `would add static routes (pod CIDR → node IP) from the ${source} to the VRF; ako-ts does not read them yet ` +
+        "and leaves the VRF's static routes as they are. Pool servers are pod IPs, so the pod networks must be " +
+        "routable from the Service Engines; set disableStaticRouteSync to true to confirm and silence this warning"
     }] :
     []
+}
 
 export interface ConfigSources {
   /** `data` of the ConfigMap `avi-k8s-config`, or undefined when it does not exist. */

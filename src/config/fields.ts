@@ -61,6 +61,11 @@ const caseInsensitiveLiteral = <const L extends ReadonlyArray<string>>(...litera
     Schema.Trim.pipe(Schema.compose(Schema.Uppercase), Schema.compose(Schema.Literal(...literals), { strict: false }))
   )
 
+const lowerCaseLiteral = <const L extends ReadonlyArray<string>>(...literals: L) =>
+  fromString(
+    Schema.Trim.pipe(Schema.compose(Schema.Lowercase), Schema.compose(Schema.Literal(...literals), { strict: false }))
+  )
+
 const exactLiteral = <const L extends ReadonlyArray<string>>(...literals: L) =>
   fromString(Schema.Trim.pipe(Schema.compose(Schema.Literal(...literals), { strict: false })))
 
@@ -277,6 +282,15 @@ export const fields = {
     allowed: "true or false",
     description: "Handle LoadBalancer Services without spec.loadBalancerClass."
   }),
+  cniPlugin: optional({
+    key: "cniPlugin",
+    env: "CNI_PLUGIN",
+    schema: lowerCaseLiteral("calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium"),
+    allowed: "one of calico, canal, flannel, openshift, antrea, ncp, ovn-kubernetes, cilium",
+    description: "Where static route sync reads pod CIDRs and node IPs: Calico BlockAffinities and node annotations, " +
+      "OpenShift HostSubnets, CiliumNodes, the OVN node-subnets annotation; otherwise the node's " +
+      "ako.vmware.com/pod-cidrs annotation or spec.podCIDRs (and Antrea's transport-address annotation for node IPs)."
+  }),
   layer7Only: withDefault("false", {
     key: "layer7Only",
     env: "LAYER7_ONLY",
@@ -289,8 +303,9 @@ export const fields = {
     env: "DISABLE_STATIC_ROUTE_SYNC",
     schema: BooleanText,
     allowed: "true or false",
-    description: "false (AKO's default) in ClusterIP mode: AKO adds static routes pod CIDR → node to the VRF. " +
-      "ako-ts does not sync static routes yet and warns at start; pod networks must be routable from the SEs."
+    description: "false (AKO's default) in ClusterIP mode: the leader keeps one static route per node pod CIDR " +
+      "(next hop the node) in the VRF, and labels the SE group clustername=<clusterName> if it has no labels. With " +
+      "cniPlugin calico, openshift or cilium ako-ts does not read the pod CIDRs yet: it warns and leaves the routes."
   }),
   blockedNamespaceList: withDefault("[]", {
     key: "blockedNamespaceList",

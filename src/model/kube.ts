@@ -119,7 +119,11 @@ export interface Namespace {
 
 export interface Node {
   readonly metadata?: ObjectMeta | undefined
-  readonly spec?: { readonly unschedulable?: boolean | undefined } | undefined
+  readonly spec?: {
+    readonly unschedulable?: boolean | undefined
+    readonly podCIDR?: string | undefined
+    readonly podCIDRs?: ReadonlyArray<string> | undefined
+  } | undefined
   readonly status?: {
     readonly addresses?:
       | ReadonlyArray<{ readonly type?: string | undefined; readonly address?: string | undefined }>

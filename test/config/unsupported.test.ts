@@ -142,8 +142,10 @@ describe("AKO keys ako-ts does not implement", () => {
 })
 
 describe("disableStaticRouteSync", () => {
-  it("warns in ClusterIP mode with AKO's default (false): AKO would sync static routes, ako-ts does not yet", () => {
-    const config = Either.getOrThrow(decode(minimal))
+  it("warns in ClusterIP mode with AKO's default (false) where the pod CIDRs come from CNI resources", () => {
+    expect(Either.getOrThrow(decode(minimal)).warnings).toEqual([])
+    const config = Either.getOrThrow(decode({ ...minimal, cniPlugin: "Calico" }))
+    expect(config.cniPlugin).toBe("calico")
     expect(config.disableStaticRouteSync).toBe(false)
     expect(config.warnings).toHaveLength(1)
     expect(config.warnings[0]).toMatchObject({ key: "disableStaticRouteSync", reason: STATIC_ROUTE_SYNC_WARNING })

@@ -71,6 +71,8 @@ export const baseConfig = (aviUrl: string): Record<string, string> => ({
   vipNetworkList: JSON.stringify([{ networkName: "vip-network" }]),
   shardVSSize: "SMALL",
   fullSyncFrequency: "0",
+  // Static route sync (and the SE group label that comes with it) has its own tests (static-routes.test.ts).
+  disableStaticRouteSync: "true",
   // Short timings so takeovers happen in seconds; the ratios are client-go's.
   leaseDuration: "3s",
   renewDeadline: "2s",

@@ -1,0 +1,139 @@
+/**
+ * Static route sync, the leader's half (AKO `rest/avi_obj_vrf.go`): whenever a Node changes, and every resync
+ * interval, the leader reads the VRF, recomputes this cluster's routes from the Node store (src/model/static-routes.ts)
+ * and, only if they differ, PUTs the VRF back with every other route untouched. The VRF is shared with other
+ * clusters and other tools, so the PUT carries the `_last_modified` it read: a concurrent change makes it fail with
+ * 412, and the leader reads again and recomputes. Level-triggered: a missed Node event is caught by the next pass.
+ *
+ * The SE group gets AKO's `clustername` label when it has none (AKO labels it at boot; static route sync is what
+ * the label is for). A group labelled for another cluster is left alone and reported: AKO refuses to start then.
+ */
+import { Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import type { AviError } from "../avi/index.js"
+import { AviClient } from "../avi/index.js"
+import type { NotLeader } from "../election/index.js"
+import { Reflectors, WriteGuard } from "../k8s/index.js"
+import type { StaticRouteSettings } from "../model/index.js"
+import { clusterRoutes, GLOBAL_VRF, mergedVrfRoutes } from "../model/index.js"
+
+export interface StaticRouteSyncOptions extends StaticRouteSettings {
+  readonly tenantName: string
+  readonly serviceEngineGroupName: string
+  /** Every VRF is looked at again this often, in case a change was missed or someone edited the routes. */
+  readonly resyncInterval: Duration.Duration
+}
+
+class VrfNotFound extends Data.TaggedError("VrfNotFound")<{ readonly vrf: string }> {
+  override get message(): string {
+    return `the VRF context ${this.vrf} does not exist on the controller`
+  }
+}
+
+const CLUSTER_LABEL = "clustername"
+
+type RouteRecord = Readonly<Record<string, unknown>>
+
+/** One pass: read the VRF, and write it only when this cluster's routes are not what the Nodes say. */
+const syncOnce = (options: StaticRouteSyncOptions, reported: Set<string>) =>
+  Effect.gen(function*() {
+    const avi = (yield* AviClient).withTenant(options.tenantName)
+    const guard = yield* WriteGuard
+    const reflectors = yield* Reflectors
+    const found = yield* avi.findByName("vrfcontext", GLOBAL_VRF)
+    if (Option.isNone(found)) return yield* new VrfNotFound({ vrf: GLOBAL_VRF })
+    const vrf = found.value as unknown as RouteRecord & { readonly uuid: string }
+    const existing = Array.isArray(vrf["static_routes"]) ? vrf["static_routes"] as ReadonlyArray<unknown> : []
+    const nodes = yield* reflectors.nodes.snapshot
+    const { problems, routes } = clusterRoutes(nodes.values(), options, new Map(), existing)
+    for (const problem of problems) {
+      if (reported.has(problem.message)) continue
+      reported.add(problem.message)
+      yield* Effect.logWarning("node left out of static route sync").pipe(
+        Effect.annotateLogs({ node: problem.node, reason: problem.message })
+      )
+    }
+    const merged = mergedVrfRoutes(existing, options.clusterName, routes)
+    if (merged === undefined) return
+    // The body as read, `_last_modified` included: the controller refuses it (412) if the VRF changed meanwhile.
+    yield* guard.admit(avi.update("vrfcontext", vrf.uuid, { ...vrf, static_routes: merged } as never))
+    yield* Effect.logInfo("static routes synced to the VRF").pipe(
+      Effect.annotateLogs({ vrf: GLOBAL_VRF, routes: routes.length, nodes: nodes.size })
+    )
+  })
+
+/** AKO's boot-time SE group label (`controller_obj_cache.go`): only on a group that has no labels at all. */
+const labelServiceEngineGroup = (options: StaticRouteSyncOptions) =>
+  Effect.gen(function*() {
+    const avi = (yield* AviClient).withTenant(options.tenantName)
+    const guard = yield* WriteGuard
+    const found = yield* avi.findByName("serviceenginegroup", options.serviceEngineGroupName)
+    if (Option.isNone(found)) {
+      return yield* Effect.logWarning("the SE group does not exist; it gets no clustername label").pipe(
+        Effect.annotateLogs("seGroup", options.serviceEngineGroupName)
+      )
+    }
+    const group = found.value as unknown as RouteRecord & { readonly uuid: string }
+    const labels = Array.isArray(group["labels"])
+      ? group["labels"] as ReadonlyArray<{ key?: unknown; value?: unknown }>
+      : []
+    if (labels.some((label) => label.key === CLUSTER_LABEL && label.value === options.clusterName)) return
+    if (labels.length > 0) {
+      return yield* Effect.logWarning(
+        "the SE group carries labels but not this cluster's clustername label; AKO refuses to start with it, ako-ts " +
+          "leaves the labels alone"
+      ).pipe(Effect.annotateLogs("seGroup", options.serviceEngineGroupName))
+    }
+    yield* guard.admit(
+      avi.update("serviceenginegroup", group.uuid, {
+        ...group,
+        labels: [{ key: CLUSTER_LABEL, value: options.clusterName }]
+      } as never)
+    )
+    yield* Effect.logInfo("SE group labelled for this cluster").pipe(
+      Effect.annotateLogs({ seGroup: options.serviceEngineGroupName, clustername: options.clusterName })
+    )
+  })
+
+const isPreconditionFailed = (error: AviError | NotLeader | VrfNotFound) => error._tag === "AviPreconditionFailed"
+
+const retryConflict = Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(5)))
+
+/**
+ * The leader's static route sync: the SE group label once, then a pass at the start of the term, after every Node
+ * change and every resync interval. Failures are logged and retried by the next trigger; losing the lead interrupts
+ * the loop (and the WriteGuard refuses a write that raced it).
+ */
+export const syncStaticRoutesWhileLeading = (options: StaticRouteSyncOptions) =>
+  Effect.scoped(Effect.gen(function*() {
+    const reflectors = yield* Reflectors
+    const changes = yield* reflectors.nodes.subscribe
+    yield* reflectors.nodes.ready
+    yield* labelServiceEngineGroup(options).pipe(
+      Effect.catchAll((error) =>
+        error._tag === "NotLeader" ? Effect.void : Effect.logWarning("could not label the SE group").pipe(
+          Effect.annotateLogs("error", error.message)
+        )
+      )
+    )
+    const reported = new Set<string>()
+    const pass = syncOnce(options, reported).pipe(
+      Effect.retry({ schedule: retryConflict, while: isPreconditionFailed }),
+      Effect.catchAll((error) =>
+        error._tag === "NotLeader" ?
+          Effect.void :
+          Effect.logWarning("static route sync failed; retried at the next change or resync").pipe(
+            Effect.annotateLogs("error", error.message)
+          )
+      )
+    )
+    const ticks = Duration.toMillis(options.resyncInterval) > 0 ?
+      Stream.tick(options.resyncInterval) :
+      Stream.make(undefined)
+    yield* Stream.merge(ticks, changes).pipe(
+      // Node bursts (a rolling upgrade) collapse into one pass.
+      Stream.debounce("200 millis"),
+      Stream.merge(Stream.make(undefined)),
+      Stream.runForEach(() => pass)
+    )
+    return yield* Effect.never
+  }))
