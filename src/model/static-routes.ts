@@ -172,14 +172,18 @@ export const clusterRoutes = (
       problems.push({ node: name, message: `no node IP for node ${name}` })
       continue
     }
+    const mine = ownExisting.filter((route) =>
+      (v4 !== undefined && route.next_hop?.addr === v4) || (v6 !== undefined && route.next_hop?.addr === v6)
+    )
     const cidrs = podCidrsOf(node, settings, fromCrds)
     if ("error" in cidrs) {
       problems.push({ node: name, message: cidrs.error })
+      // Not knowing a node's pod CIDRs is no reason to cut its pods off: its routes stay until it goes (AKO drops
+      // them; a CNI resource that is late or missing would take every pod network down).
+      routes.push(...mine)
       continue
     }
-    const kept = ownExisting.find((route) =>
-      route.next_hop?.addr === v4 || (v6 !== undefined && route.next_hop?.addr === v6)
-    )
+    const kept = mine[0]
     const prefix = (kept === undefined ? undefined : routeIdPrefix(kept.route_id, settings.clusterName)) ??
       derivedUuid(settings.clusterName, name)
     cidrs.cidrs.forEach((cidr, index) => {
@@ -202,9 +206,10 @@ export const clusterRoutes = (
   return { routes, problems }
 }
 
+/** What a route does; its id does not matter (AKO's ids are random per process). */
 const routeKey = (route: unknown): string => {
   const r = route as StaticRoute
-  return `${r.route_id}|${r.prefix?.ip_addr?.addr}/${r.prefix?.mask}|${r.next_hop?.addr}`
+  return `${r.prefix?.ip_addr?.addr}/${r.prefix?.mask}|${r.next_hop?.addr}`
 }
 
 /**

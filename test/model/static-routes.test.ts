@@ -128,6 +128,11 @@ describe("this cluster's routes in the VRF", () => {
     expect(after.map((r) => r.route_id)).toEqual([before[0]!.route_id])
   })
 
+  it("keeps the routes of a node whose pod CIDRs cannot be read (AKO drops them), and says why", () => {
+    const had = clusterRoutes([node("n4", ["192.168.1.4"], ["10.1.4.0/24"])], settings, new Map(), []).routes
+    expect(clusterRoutes([node("n4", ["192.168.1.4"], undefined)], settings, new Map(), had).routes).toEqual(had)
+  })
+
   it("leaves a node without an address or pod CIDR out, and says why", () => {
     const { problems, routes } = clusterRoutes(
       [node("n3", [], ["10.1.3.0/24"]), node("n4", ["192.168.1.4"], undefined)],
