@@ -395,3 +395,29 @@ describe("a TLS Secret's alternate certificate (alt.crt, alt.key)", () => {
     ])
   })
 })
+
+describe("creation order", () => {
+  it("every object comes after what it refers to (CA, certificates, PKI profiles, pools), as AKO writes them", () => {
+    const all = route("re", {
+      termination: "reencrypt",
+      certificate: CERT_PEM,
+      key: KEY_PEM,
+      caCertificate: CA_PEM,
+      destinationCACertificate: DEST_CA_PEM
+    }, { alternateBackends: [{ kind: "Service", name: "api", weight: 20 }] })
+    for (const shardVSSize of [undefined, "DEDICATED"] as const) {
+      for (const unit of run([all], {}, shardVSSize).desired.values()) {
+        const seen = new Set<string>()
+        for (const object of unit.objects) {
+          for (const dependency of object.dependsOn) {
+            if (dependency.type === "virtualservice") continue
+            expect(seen.has(`${dependency.type}/${dependency.name}`), `${object.name} → ${dependency.name}`).toBe(true)
+          }
+          seen.add(`${object.type}/${object.name}`)
+        }
+        expect(unit.objects.some((o) => o.type === "pkiprofile")).toBe(true)
+        expect(unit.objects.some((o) => o.name.endsWith("-cacert"))).toBe(true)
+      }
+    }
+  })
+})
