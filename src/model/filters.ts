@@ -48,7 +48,7 @@ export const isHandledIngress = (snapshot: ClusterSnapshot, settings: ModelSetti
 }
 
 /**
- * An object that uses a feature ako-ts does not implement yet (a shared VIP, TLS passthrough, a re-encrypt Route):
+ * An object that uses a feature ako-ts does not implement yet (a shared VIP, TLS passthrough):
  * ako-ts leaves whatever AKO made for it alone, its status included.
  */
 export const usesUnsupportedFeature = (
@@ -67,7 +67,7 @@ export const usesUnsupportedFeature = (
     case "Route": {
       const termination = (object.spec as { readonly tls?: { readonly termination?: string } } | undefined)?.tls
         ?.termination
-      return termination === "passthrough" || termination === "reencrypt"
+      return termination === "passthrough"
     }
   }
 }

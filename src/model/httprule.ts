@@ -28,6 +28,8 @@ export interface PoolRuleSettings {
   readonly destinationCA: string | undefined
   /** The target whose `destinationCA` it is: AKO puts it, not the pool's path, into the PKI profile's markers. */
   readonly destinationCATarget: string
+  /** `pool`: the CA is a re-encrypt Route's, and its PKI profile carries the pool's own markers. */
+  readonly destinationCAMarkers?: "rule" | "pool" | undefined
 }
 
 export const NO_POOL_RULE: PoolRuleSettings = {

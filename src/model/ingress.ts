@@ -26,6 +26,18 @@ export interface Certificate {
   readonly secret: ObjectRef
   /** Set when a HostRule names an Avi certificate (type `ref`) instead: nothing is read from a Secret. */
   readonly aviRef?: string | undefined
+  /**
+   * A Secret's second certificate (`alt.crt`, `alt.key`, e.g. ECC next to RSA): AKO uploads it as `<name>-alt` and
+   * serves both (`pkg/utils/constants.go` K8S_TLS_SECRET_ALT_*).
+   */
+  readonly alt?: { readonly name: string; readonly certificate: string; readonly key: string } | undefined
+  /** A Route's `spec.tls.caCertificate` (inline certificates only): AKO uploads it as a CA certificate of its own. */
+  readonly caCertificate?: string | undefined
+}
+
+/** A re-encrypting Route's backend side: its pools speak TLS, verified against this CA when one is given. */
+export interface Reencrypt {
+  readonly destinationCA: string | undefined
 }
 
 /** One path of one host of one Ingress (or Route), ready to become a pool. */
@@ -60,6 +72,8 @@ export interface HostPath {
   readonly created: string
   /** The AviInfraSetting of the Ingress or Route (its VS's placement, and names when cluster-scoped). */
   readonly infra?: BoundInfraSetting | undefined
+  /** A re-encrypt Route's secure path: its pools re-encrypt to the backend. */
+  readonly reencrypt?: Reencrypt | undefined
 }
 
 export interface ParsedIngress {
@@ -127,7 +141,14 @@ export const certificateFromSecret = (
       message: `TLS Secret ${where} needs PEM data in tls.crt and tls.key`
     })
   }
-  return Either.right({ name, certificate, key, secret: secretRef })
+  // AKO takes the alternate certificate only with both of its keys; ako-ts also only when both are PEM, as it does
+  // for the main one.
+  const altCertificate = decodeBase64(secret.data?.["alt.crt"])
+  const altKey = decodeBase64(secret.data?.["alt.key"])
+  const alt = looksLikePem(altCertificate) && looksLikePem(altKey) ?
+    { alt: { name: `${name}-alt`, certificate: altCertificate, key: altKey } } :
+    {}
+  return Either.right({ name, certificate, key, secret: secretRef, ...alt })
 }
 
 /** AKO `IsValidHostName`: a plain suffix match against the cloud's sub-domains (no label boundary check). */

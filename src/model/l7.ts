@@ -28,6 +28,7 @@ import type { HostRule, HTTPRule, ObjectRef } from "./kube.js"
 import { compareStrings, refKey } from "./kube.js"
 import {
   akoUser,
+  caCertName,
   defaultRouterCertName,
   l7InsecurePoolName,
   priorityLabel,
@@ -43,6 +44,7 @@ import {
   sniPoolName,
   unitKey
 } from "./names.js"
+import { ROUTE_POOL_OWNED_FIELDS, withReencrypt } from "./route-reencrypt.js"
 import { checksumServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 import { sha1Hex } from "./sha1.js"
@@ -212,8 +214,11 @@ const poolObjects = (
 ): { readonly pki: DesiredAviObject | undefined; readonly pool: DesiredAviObject } => {
   const ca = rule.destinationCA
   const pkiName = `${name}-pkiprofile`
-  // AKO marks the profile with the rule's target as its path, not the pool's, and with no AviInfraSetting.
-  const pkiMarkers: MarkerFields = { ...markerFields, InfrasettingName: undefined, Path: [rule.destinationCATarget] }
+  // AKO marks an HTTPRule's profile with the rule's target as its path, not the pool's, and with no AviInfraSetting;
+  // a Route's with the pool's own markers.
+  const pkiMarkers: MarkerFields = rule.destinationCAMarkers === "pool" ?
+    markerFields :
+    { ...markerFields, InfrasettingName: undefined, Path: [rule.destinationCATarget] }
   const pki = ca === undefined ? undefined : from(
     desiredObject(
       "pkiprofile",
@@ -465,11 +470,13 @@ const pathSwitching = (
           IngressName: [p.objectName]
         },
         priorityLabel(host, p.path),
-        poolRule(settings, crdRules, p, name, true),
+        withReencrypt(poolRule(settings, crdRules, p, name, true), p.reencrypt),
         poolName
       )
       if (built.pki !== undefined) pkiProfiles.push(built.pki)
-      pools.push(from(built.pool, [p.source]))
+      pools.push(from(p.poolNameHasService ? { ...built.pool, ownedFields: ROUTE_POOL_OWNED_FIELDS } : built.pool, [
+        p.source
+      ]))
       const mapName = sniPoolGroupName(cluster, namespace, host, p.path, p.objectName, dedicated, settings.infraName)
       if (switchesToPool(settings, p)) {
         rules.push({
@@ -663,26 +670,65 @@ const childPolicyOrder = (
     byName(a.policy, b.policy)
   ).map(({ policy }) => policy)
 
-const certificateObject = (settings: ModelSettings, host: string, p: HostPath): DesiredAviObject | undefined => {
+/** The certificates a host's VS serves, as AKO builds them from one certificate (`BuildTlsCertNode`). */
+interface HostCertificates {
+  /** In the order AKO writes them (`CACertCU` before `SSLKeyCertCU`): the CA the certificate refers to first. */
+  readonly objects: ReadonlyArray<DesiredAviObject>
+  /** `ssl_key_and_certificate_refs` of the VS: the certificate, then its alternate. */
+  readonly refs: ReadonlyArray<string>
+  /** Their entries in the VS checksum's ref list (`CACert<name>`, `SSLKeyCert<name>`). */
+  readonly checksumRefs: ReadonlyArray<string>
+}
+
+const certificateObjects = (settings: ModelSettings, host: string, p: HostPath): HostCertificates | undefined => {
   const cert = p.certificate
   // A HostRule's Avi certificate (type `ref`) is the controller's object, not one ako-ts writes.
   if (cert === undefined || cert.aviRef !== undefined) return undefined
+  const cluster = settings.clusterName
   // The shared router-certs-default certificate serves many hosts, so AKO gives it no Host marker.
-  const isDefault = cert.name === defaultRouterCertName(settings.clusterName)
+  const isDefault = cert.name === defaultRouterCertName(cluster)
   const certMarkers: MarkerFields = isDefault ? {} : { Host: [host], InfrasettingName: settings.infraName }
-  return desiredObject(
+  const caName = caCertName(cluster, host, settings.infraName)
+  // A CA certificate has no key; AKO still sends the field, empty.
+  const ca = cert.caCertificate === undefined ? undefined : desiredObject(
     "sslkeyandcertificate",
-    cert.name,
+    caName,
     settings.tenantName,
     {
-      ...owned(settings, cert.name, markers(settings.clusterName, certMarkers)),
-      type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
-      certificate: { certificate: cert.certificate },
-      key: cert.key
+      ...owned(settings, caName, markers(cluster, { Host: [host], InfrasettingName: settings.infraName })),
+      type: "SSL_CERTIFICATE_TYPE_CA",
+      certificate: { certificate: cert.caCertificate },
+      key: ""
     },
     [],
-    certificateChecksum(settings.clusterName, cert.name, cert.certificate, "", certMarkers)
+    certificateChecksum(cluster, caName, cert.caCertificate, "", { Host: [host], InfrasettingName: settings.infraName })
   )
+  const served = (name: string, certificate: string, key: string, caOf: DesiredAviObject | undefined) =>
+    desiredObject(
+      "sslkeyandcertificate",
+      name,
+      settings.tenantName,
+      {
+        ...owned(settings, name, markers(cluster, certMarkers)),
+        type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+        certificate: { certificate },
+        key,
+        ...(caOf === undefined ? {} : { ca_certs: [{ ca_ref: ref.certificate(caOf.name), name: caOf.name }] })
+      },
+      caOf === undefined ? [] : [objectId(caOf)],
+      certificateChecksum(cluster, name, certificate, caOf?.name ?? "", certMarkers)
+    )
+  const main = served(cert.name, cert.certificate, cert.key, ca)
+  const alt = cert.alt === undefined ? undefined : served(cert.alt.name, cert.alt.certificate, cert.alt.key, undefined)
+  const vsCertificates = alt === undefined ? [main] : [main, alt]
+  return {
+    objects: [...(ca === undefined ? [] : [ca]), ...vsCertificates],
+    refs: vsCertificates.map((c) => ref.certificate(c.name)),
+    checksumRefs: [
+      ...(ca === undefined ? [] : [`CACert${ca.name}`]),
+      ...vsCertificates.map((c) => `SSLKeyCert${c.name}`)
+    ]
+  }
 }
 
 const objectId = (o: DesiredAviObject): ObjectId => ({ type: o.type, name: o.name })
@@ -817,7 +863,7 @@ export const translateShard = (
     if (first === undefined) continue
     const hostRule = childRules.get(host) ?? vsHostRule(rules, host, "child")
     // A HostRule's Avi certificates replace the one from the Secret.
-    const certificate = hostRule.certificateRefs.length > 0 ? undefined : certificateObject(settings, host, first)
+    const certificates = hostRule.certificateRefs.length > 0 ? undefined : certificateObjects(settings, host, first)
     const switching = pathSwitching(
       settings,
       host,
@@ -861,9 +907,7 @@ export const translateShard = (
         ...hostRuleVsFields(hostRule, "child"),
         ssl_key_and_certificate_refs: hostRule.certificateRefs.length > 0 ?
           hostRule.certificateRefs :
-          certificate === undefined ?
-          [] :
-          [ref.certificate(certificate.name)],
+          certificates?.refs ?? [],
         http_policies: httpPolicyEntries(policies.map((policy) => ref.httpPolicySet(policy.name)), hostRule),
         ...(dataScripts.length > 0 ? { vs_datascripts: dataScripts } : {}),
         service_metadata: serviceMetadata({
@@ -876,7 +920,7 @@ export const translateShard = (
       },
       [
         { type: "virtualservice", name: vsName },
-        ...(certificate === undefined ? [] : [objectId(certificate)]),
+        ...(certificates?.refs ?? []).map((r): ObjectId => ({ type: "sslkeyandcertificate", name: refName(r) })),
         ...policies.map(objectId)
       ],
       // AKO's child model has no profiles (the REST layer adds them) and no traffic or RHI flags.
@@ -884,7 +928,7 @@ export const translateShard = (
         clusterName: cluster,
         refs: [
           ...policies.map((policy) => `HttpPolicy${policy.name}`),
-          ...(certificate === undefined ? [] : [`SSLKeyCert${certificate.name}`]),
+          ...(certificates?.checksumRefs ?? []),
           ...certificateRefEntries(hostRule),
           ...domains.map((domain) => `VHDomain${domain}`)
         ],
@@ -904,7 +948,7 @@ export const translateShard = (
     const hostSources = ownersOf(hostPaths)
     children.push(
       ...[
-        ...(certificate === undefined ? [] : [certificate]),
+        ...(certificates?.objects ?? []),
         ...switching.pkiProfiles,
         ...switching.pools,
         ...switching.poolGroups,
@@ -1023,14 +1067,10 @@ export const translateDedicated = (
   }))
   const domains = unique([host, ...hostRule.aliases])
   const vsVip = vsVipObject(settings, vsName, domains, hostRule.loadBalancerIP)
-  const certificate = securePath === undefined || hostRule.certificateRefs.length > 0 ?
+  const certificates = securePath === undefined || hostRule.certificateRefs.length > 0 ?
     undefined :
-    certificateObject(settings, host, securePath)
-  const certificateRefs = hostRule.certificateRefs.length > 0 ?
-    hostRule.certificateRefs :
-    certificate === undefined ?
-    [] :
-    [ref.certificate(certificate.name)]
+    certificateObjects(settings, host, securePath)
+  const certificateRefs = hostRule.certificateRefs.length > 0 ? hostRule.certificateRefs : certificates?.refs ?? []
   const vsMarkers: MarkerFields = { Namespace: namespace, Host: [host], InfrasettingName: settings.infraName }
   // The dedicated redirect policy carries the host's markers, unlike the shared one (AKO re-appends it last).
   const redirect = securePath !== undefined && securePath.redirect ?
@@ -1084,14 +1124,14 @@ export const translateDedicated = (
     },
     [
       { type: "vsvip", name: vsName },
-      ...(certificate === undefined ? [] : [objectId(certificate)]),
+      ...(certificates?.refs ?? []).map((r): ObjectId => ({ type: "sslkeyandcertificate", name: refName(r) })),
       ...allPolicies.map(objectId)
     ],
     virtualServiceChecksum({
       clusterName: cluster,
       refs: [
         ...allPolicies.map((policy) => `HttpPolicy${policy.name}`),
-        ...(certificate === undefined ? [] : [`SSLKeyCert${certificate.name}`]),
+        ...(certificates?.checksumRefs ?? []),
         ...certificateRefEntries(hostRule),
         `VSVIP${vsName}`
       ],
@@ -1114,7 +1154,7 @@ export const translateDedicated = (
     owners: ownersOf(paths),
     objects: [
       vsVip,
-      ...(certificate === undefined ? [] : [certificate]),
+      ...(certificates?.objects ?? []),
       ...switching.pkiProfiles,
       ...switching.pools,
       ...switching.poolGroups,

@@ -146,6 +146,10 @@ export const sniHttpPolicySetName = (clusterName: string, namespace: string, hos
 export const tlsCertName = (clusterName: string, host: string, infra?: string): string =>
   `${l7Prefix(clusterName, infra)}${host}`
 
+/** A Route's `spec.tls.caCertificate`: `<cluster>--[<infra>-]<host>-cacert` (AKO `GetCACertNodeName`). */
+export const caCertName = (clusterName: string, host: string, infra?: string): string =>
+  `${tlsCertName(clusterName, host, infra)}-cacert`
+
 /** The Secret AKO uses for `ako.vmware.com/enable-tls`, and its certificate's name `<cluster>--router-certs-default`. */
 export const DEFAULT_ROUTER_SECRET = "router-certs-default"
 export const defaultRouterCertName = (clusterName: string): string =>

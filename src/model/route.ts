@@ -1,8 +1,8 @@
 /**
  * OpenShift Routes on the same shared/SNI model as Ingresses (reference/ako-objects.md §4): pool names add
  * `-<svc>`, alternateBackends add pools with their weight as ratio, edge certificates are inline (or the default
- * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None. Passthrough and re-encrypt are not
- * translated and are reported.
+ * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None, re-encrypt to the backend
+ * (route-reencrypt.ts). Passthrough is not translated and is reported.
  */
 import { Either } from "effect"
 import type { Problem } from "./desired.js"
@@ -12,6 +12,7 @@ import { certificateFromSecret, hostRuleCertificate } from "./ingress.js"
 import type { ClusterSnapshot, ObjectRef, Route, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
 import { DEFAULT_ROUTER_SECRET, defaultRouterCertName, tlsCertName } from "./names.js"
+import { reencryptOf } from "./route-reencrypt.js"
 import type { PoolServer } from "./servers.js"
 import { poolPort, poolServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
@@ -51,7 +52,7 @@ export const parseRoute = (
   }
   const tls = route.spec?.tls
   const termination = tls?.termination
-  if (termination === "passthrough" || termination === "reencrypt") {
+  if (termination === "passthrough") {
     return {
       paths: [],
       problems: [{
@@ -68,13 +69,15 @@ export const parseRoute = (
   if (ruled !== undefined && Either.isLeft(ruled)) return { paths: [], problems: [ruled.left] }
   if (ruled !== undefined) {
     certificate = ruled.right
-  } else if (termination === "edge") {
+  } else if (termination === "edge" || termination === "reencrypt") {
     if (hasPem(tls?.certificate) && hasPem(tls?.key)) {
       certificate = {
         name: tlsCertName(settings.clusterName, host, settings.infraName),
         certificate: tls.certificate,
         key: tls.key,
-        secret: source
+        secret: source,
+        // AKO takes the CA of inline certificates only (`BuildTlsCertNode`), not of the default one.
+        ...(tls.caCertificate === undefined || tls.caCertificate === "" ? {} : { caCertificate: tls.caCertificate })
       }
     } else {
       const ref: ObjectRef = { kind: "Secret", namespace: settings.akoNamespace, name: DEFAULT_ROUTER_SECRET }
@@ -90,7 +93,8 @@ export const parseRoute = (
             object: source,
             field: "spec.tls",
             reason: fromDefault.left.reason,
-            message: `${fromDefault.left.message}; the edge Route has no certificate of its own and is not served`
+            message:
+              `${fromDefault.left.message}; the ${termination} Route has no certificate of its own and is not served`
           }]
         }
       }
@@ -98,6 +102,10 @@ export const parseRoute = (
     }
   }
   const insecurePolicy = tls?.insecureEdgeTerminationPolicy ?? "None"
+  // A HostRule's certificate makes AKO build the host as an edge one: no re-encryption (`ParseHostPathForRoute`).
+  const reencrypt = certificate !== undefined && ruled === undefined && termination === "reencrypt" ?
+    reencryptOf(tls?.destinationCACertificate) :
+    undefined
   const problems: Array<Problem> = []
   const paths: Array<HostPath> = []
   const backends = [
@@ -157,7 +165,8 @@ export const parseRoute = (
       certificate,
       // AKO gives a host secured by a HostRule no redirect, whatever the Route's policy says (a quirk, reproduced).
       redirect: certificate !== undefined && ruled === undefined && insecurePolicy === "Redirect",
-      insecureEdgeAllow: false
+      insecureEdgeAllow: false,
+      ...(reencrypt === undefined ? {} : { reencrypt })
     })
     if (certificate !== undefined && insecurePolicy === "Allow") {
       // Also served in plain HTTP; AKO marks these pools so that they never drive the Route's status.

@@ -414,6 +414,14 @@ export const unitKeysFor = (
           (ingress.spec?.tls ?? []).some((tls) => tls.secretName === object.name)) ||
         (isDefault && ingress.metadata?.annotations?.[ENABLE_TLS_ANNOTATION] === "true")
       )
+      // Edge and re-encrypt Routes without an inline certificate are served with the default one (and its `alt.*`).
+      if (isDefault) {
+        addRoutes((route) => {
+          const tls = route.spec?.tls
+          return (tls?.termination === "edge" || tls?.termination === "reencrypt") &&
+            ((tls.certificate ?? "") === "" || (tls.key ?? "") === "")
+        })
+      }
       // A HostRule's certificate of type `secret` comes from a Secret in the rule's namespace.
       for (const rule of snapshot.hostRules.values()) {
         const certificate = rule.spec?.virtualhost?.tls?.sslKeyCertificate

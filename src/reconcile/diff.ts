@@ -107,6 +107,9 @@ export const isChildVs = (object: CachedObject): boolean =>
   (object.body["type"] === "VS_TYPE_VH_CHILD" ||
     (typeof object.body["vh_parent_vs_ref"] === "string" && object.body["vh_parent_vs_ref"] !== ""))
 
+const isCaCertificate = (object: CachedObject): boolean =>
+  object.type === "sslkeyandcertificate" && object.body["type"] === "SSL_CERTIFICATE_TYPE_CA"
+
 /** A parent VS and everything reachable from it and its SNI children. */
 export const linkedFrom = (view: CacheView, root: CachedObject): ReadonlyArray<CachedObject> => {
   const seen = new Map<string, CachedObject>()
@@ -326,6 +329,8 @@ export const deleteOrder = (objects: ReadonlyArray<CachedObject>): ReadonlyArray
   [...objects].sort((a, b) =>
     DELETE_RANK[a.type] - DELETE_RANK[b.type] ||
     Number(isChildVs(b)) - Number(isChildVs(a)) ||
+    // A CA certificate is referred to by the certificates it signs (`ca_certs`): after them.
+    Number(isCaCertificate(a)) - Number(isCaCertificate(b)) ||
     (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   )
 

@@ -68,6 +68,26 @@ describe("which units a changed Kubernetes object affects", () => {
     expect(unitKeysFor({ kind: "Secret", namespace: "default", name: "unrelated" }, snapshot, settings())).toEqual([])
   })
 
+  it("router-certs-default affects the edge and re-encrypt Routes it serves, not those with their own certificate", () => {
+    const route = (name: string, host: string, tls: Record<string, string>) => ({
+      metadata: { name, namespace: "default" },
+      spec: { host, to: { kind: "Service", name: "web" }, tls }
+    })
+    const withRoutes = makeSnapshot({
+      ...parts,
+      ingresses: [],
+      secrets: [tlsSecret("avi-system", "router-certs-default")],
+      routes: [
+        route("re", "secure.example.com", { termination: "reencrypt" }),
+        route("own", "app.example.com", { termination: "edge", certificate: "-----BEGIN CERTIFICATE-----", key: "k" })
+      ]
+    })
+    expect(
+      unitKeysFor({ kind: "Secret", namespace: "avi-system", name: "router-certs-default" }, withRoutes, settings())
+    )
+      .toEqual(["admin/c1--Shared-L7-7"])
+  })
+
   it("a Secret that just appeared brings back the host it serves", () => {
     const withoutSecret = makeSnapshot({ ...parts, secrets: [] })
     expect(translate(withoutSecret, settings()).desired.has("admin/c1--Shared-L7-7")).toBe(false)

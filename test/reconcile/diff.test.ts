@@ -6,6 +6,7 @@ import {
   carriesAkoStatus,
   clearedStatus,
   contentMatches,
+  deleteOrder,
   desiredStatuses,
   isShardVsVip,
   planUnit,
@@ -193,5 +194,17 @@ describe("status", () => {
     expect(statusPatch(cleared)).toEqual({ status: null })
     expect(statusUpToDate({}, cleared)).toBe(true)
     expect(statusUpToDate({ metadata: { annotations: { [VS_UUID_MAP_ANNOTATION]: "{}" } } }, cleared)).toBe(false)
+  })
+})
+
+describe("deleteOrder", () => {
+  it("deletes a CA certificate after the certificates, whatever the names, as they refer to it", () => {
+    const ca = stored("sslkeyandcertificate", { name: "c1--a-cacert", type: "SSL_CERTIFICATE_TYPE_CA" })
+    const cert = stored("sslkeyandcertificate", {
+      name: "c1--b",
+      type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+      ca_certs: [{ ca_ref: "/api/sslkeyandcertificate/?name=c1--a-cacert", name: "c1--a-cacert" }]
+    })
+    expect(deleteOrder([ca, cert]).map((o) => o.name)).toEqual(["c1--b", "c1--a-cacert"])
   })
 })

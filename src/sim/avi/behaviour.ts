@@ -547,9 +547,10 @@ export const sslHooks: TypeHooks = {
     body.format = body.format ?? "SSL_PEM"
     body.certificate_base64 = body.certificate_base64 ?? false
     body.enable_ocsp_stapling = body.enable_ocsp_stapling ?? false
+    // An empty key is no key: AKO sends `key: ""` with a CA certificate, which has none.
     const given = str(body.key)
-    const key = given !== undefined && given !== SENSITIVE ? given : ctx.previous?.secrets.key
-    if (key === undefined) {
+    const key = given !== undefined && given !== "" && given !== SENSITIVE ? given : ctx.previous?.secrets.key
+    if (key === undefined || body.type === "SSL_CERTIFICATE_TYPE_CA") {
       delete body.key
       return {}
     }
@@ -567,6 +568,23 @@ export const sslHooks: TypeHooks = {
     body.key = SENSITIVE
     body.key_params = keyParams(publicKey)
     return { key }
+  }
+}
+
+// ---------------------------------------------------------------- PKIProfile
+
+/**
+ * The controller parses each CA of a PKI profile as it does a certificate (the same description fields, the same
+ * import error for a PEM it cannot read; the message for a PKI profile is unverified).
+ */
+export const pkiProfileHooks: TypeHooks = {
+  prepare: (body, ctx) => {
+    body.ca_certs = records(body.ca_certs).map((ca) => {
+      const pem = str(ca.certificate)
+      if (pem === undefined) throw apiError(400, "ca_certs.certificate is required")
+      return { ...ca, ...describeCertificate(pem, ctx.nowMs) }
+    })
+    return {}
   }
 }
 

@@ -3,7 +3,7 @@
  * lines: its model name (error texts), whether admin's objects are shared with every tenant, whether it lives in
  * a cloud (cloud_ref default, name uniqueness per cloud), its known ref fields, defaults and behaviour hooks.
  */
-import { poolHooks, sslHooks, virtualServiceHooks, vrfContextHooks, vsVipHooks } from "./behaviour.js"
+import { pkiProfileHooks, poolHooks, sslHooks, virtualServiceHooks, vrfContextHooks, vsVipHooks } from "./behaviour.js"
 
 export type Body = Record<string, unknown>
 
@@ -211,7 +211,8 @@ const table: ReadonlyArray<TypeSpec> = [
     shared: false,
     hasCloud: false,
     nameScope: "tenant",
-    defaults: { crl_check: true, ignore_peer_chain: false, validate_only_leaf_crl: true }
+    defaults: { crl_check: true, ignore_peer_chain: false, validate_only_leaf_crl: true },
+    hooks: pkiProfileHooks
   }),
   spec({
     type: "stringgroup",

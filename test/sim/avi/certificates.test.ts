@@ -257,3 +257,72 @@ describe("refusals", () => {
     expect((await avi.get("/api/sslkeyandcertificate?name.in=c1--mismatch,c1--bad-key")).json.count).toBe(0)
   })
 })
+
+describe("what AKO sends for a Route's CA certificate and a re-encrypting pool", () => {
+  it("a CA certificate with AKO's empty key is stored without one, and a certificate refers to it by name", async () => {
+    const issuer = await ca
+    const pems = await leaf
+    const caRes = await avi.post("/api/sslkeyandcertificate", {
+      name: "c1--route.example.com-cacert",
+      created_by: "ako-c1",
+      type: "SSL_CERTIFICATE_TYPE_CA",
+      certificate: { certificate: issuer.cert },
+      key: ""
+    })
+    expect(caRes.status, caRes.text).toBe(201)
+    expect(caRes.json.key).toBeUndefined()
+    expect(caRes.json.type).toBe("SSL_CERTIFICATE_TYPE_CA")
+    expect(caRes.json.certificate.certificate).toBe(issuer.cert)
+    const certRes = await avi.post("/api/sslkeyandcertificate", {
+      name: "c1--route.example.com",
+      type: "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+      certificate: { certificate: pems.cert },
+      key: pems.private,
+      ca_certs: [{
+        ca_ref: "/api/sslkeyandcertificate/?name=c1--route.example.com-cacert",
+        name: "c1--route.example.com-cacert"
+      }]
+    })
+    expect(certRes.status, certRes.text).toBe(201)
+    const got = await avi.get(`${pathOf(certRes.json.url)}?include_name=true`)
+    expect(got.json.ca_certs).toEqual([{
+      ca_ref: caRes.json.url,
+      name: "c1--route.example.com-cacert"
+    }])
+    // Referred to: the CA goes only after the certificate that names it.
+    expect((await avi.delete(pathOf(caRes.json.url))).status).toBe(400)
+    expect((await avi.delete(pathOf(certRes.json.url))).status).toBe(204)
+    expect((await avi.delete(pathOf(caRes.json.url))).status).toBe(204)
+  })
+
+  it("a PKI profile's CA is parsed like a certificate, and a pool re-encrypts with it", async () => {
+    const issuer = await ca
+    const pki = await avi.post("/api/pkiprofile", {
+      name: "c1--pool-pkiprofile",
+      created_by: "ako-c1",
+      crl_check: false,
+      ca_certs: [{ certificate: issuer.cert }]
+    })
+    expect(pki.status, pki.text).toBe(201)
+    expect(pki.json.crl_check).toBe(false)
+    expect(pki.json.ca_certs[0].certificate).toBe(issuer.cert)
+    expect(pki.json.ca_certs[0].subject.common_name).toBe("Sim Test CA")
+    const pool = await avi.post("/api/pool", {
+      name: "c1--pool",
+      sni_enabled: true,
+      ssl_profile_ref: "/api/sslprofile?name=System-Standard",
+      pki_profile_ref: "/api/pkiprofile?name=c1--pool-pkiprofile"
+    })
+    expect(pool.status, pool.text).toBe(201)
+    expect(pool.json.sni_enabled).toBe(true)
+    expect(pool.json.pki_profile_ref).toBe(pki.json.url)
+    const junk = await avi.post("/api/pkiprofile", {
+      name: "c1--junk-pkiprofile",
+      ca_certs: [{ certificate: "-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----" }]
+    })
+    expect(junk.status).toBe(500)
+    expect(junk.json.error).toContain("Import error")
+    expect((await avi.delete(pathOf(pool.json.url))).status).toBe(204)
+    expect((await avi.delete(pathOf(pki.json.url))).status).toBe(204)
+  })
+})
