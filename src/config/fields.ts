@@ -287,9 +287,9 @@ export const fields = {
     env: "CNI_PLUGIN",
     schema: lowerCaseLiteral("calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium"),
     allowed: "one of calico, canal, flannel, openshift, antrea, ncp, ovn-kubernetes, cilium",
-    description: "Where static route sync reads pod CIDRs and node IPs: Calico BlockAffinities and node annotations, " +
-      "OpenShift HostSubnets, CiliumNodes, the OVN node-subnets annotation; otherwise the node's " +
-      "ako.vmware.com/pod-cidrs annotation or spec.podCIDRs (and Antrea's transport-address annotation for node IPs)."
+    description: "Where static route sync reads pod CIDRs and node IPs: OVN's node-subnets annotation, Calico's and " +
+      "Antrea's node address annotations, else the node's ako.vmware.com/pod-cidrs annotation or spec.podCIDRs. " +
+      "calico, openshift and cilium keep pod CIDRs in their own resources, which ako-ts does not read yet."
   }),
   layer7Only: withDefault("false", {
     key: "layer7Only",
