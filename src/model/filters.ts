@@ -48,7 +48,7 @@ export const isHandledIngress = (snapshot: ClusterSnapshot, settings: ModelSetti
 }
 
 /**
- * An object that uses a feature ako-ts does not implement yet (a shared VIP, TLS passthrough, a re-encrypt Route):
+ * An object that uses a feature ako-ts does not implement yet (a shared VIP, a re-encrypt Route):
  * ako-ts leaves whatever AKO made for it alone, its status included.
  */
 export const usesUnsupportedFeature = (
@@ -63,11 +63,11 @@ export const usesUnsupportedFeature = (
     case "Service":
       return annotations["ako.vmware.com/enable-shared-vip"] !== undefined
     case "Ingress":
-      return annotations["passthrough.ako.vmware.com/enabled"] === "true"
+      return false
     case "Route": {
       const termination = (object.spec as { readonly tls?: { readonly termination?: string } } | undefined)?.tls
         ?.termination
-      return termination === "passthrough" || termination === "reencrypt"
+      return termination === "reencrypt"
     }
   }
 }

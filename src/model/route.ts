@@ -1,8 +1,8 @@
 /**
  * OpenShift Routes on the same shared/SNI model as Ingresses (reference/ako-objects.md §4): pool names add
  * `-<svc>`, alternateBackends add pools with their weight as ratio, edge certificates are inline (or the default
- * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None. Passthrough and re-encrypt are not
- * translated and are reported.
+ * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None. Passthrough Routes are passthrough.ts's;
+ * re-encrypt is not translated and is reported.
  */
 import { Either } from "effect"
 import type { Problem } from "./desired.js"
@@ -16,7 +16,10 @@ import type { PoolServer } from "./servers.js"
 import { poolPort, poolServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
-const routePort = (ports: ReadonlyArray<ServicePort>, target: number | string | undefined): ServicePort | undefined => {
+export const routePort = (
+  ports: ReadonlyArray<ServicePort>,
+  target: number | string | undefined
+): ServicePort | undefined => {
   if (target === undefined) return ports[0]
   if (typeof target === "string") return ports.find((p) => p.name === target || p.targetPort === target)
   return ports.find((p) => p.targetPort === target || p.port === target)
@@ -33,7 +36,10 @@ export const parseRoute = (
 ): { readonly paths: ReadonlyArray<HostPath>; readonly problems: ReadonlyArray<Problem> } => {
   const source = objectRef("Route", route)
   const namespace = source.namespace ?? ""
-  if (route.metadata?.deletionTimestamp !== undefined || !namespaceAccepted(snapshot, settings, namespace)) {
+  if (
+    route.metadata?.deletionTimestamp !== undefined || !namespaceAccepted(snapshot, settings, namespace) ||
+    route.spec?.tls?.termination === "passthrough"
+  ) {
     return { paths: [], problems: [] }
   }
   const subdomain = route.spec?.subdomain ?? ""
@@ -51,7 +57,7 @@ export const parseRoute = (
   }
   const tls = route.spec?.tls
   const termination = tls?.termination
-  if (termination === "passthrough" || termination === "reencrypt") {
+  if (termination === "reencrypt") {
     return {
       paths: [],
       problems: [{

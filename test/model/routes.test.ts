@@ -99,20 +99,28 @@ describe("OpenShift Routes", () => {
     expect(order(unit)).not.toContain("pool:c1--secure.example.com-default-edge-web")
   })
 
-  it("passthrough is reported and not served; other Routes still are", () => {
+  it("passthrough lands on a passthrough shard, never on an L7 VS; re-encrypt is reported and not served", () => {
     const pass = route("pass", {
       host: "pass.example.com",
       to: { kind: "Service", name: "web" },
       tls: { termination: "passthrough" }
     })
+    const reencrypt = route("re", {
+      host: "re.example.com",
+      to: { kind: "Service", name: "web" },
+      tls: { termination: "reencrypt" }
+    })
     const plain = route("plain", { host: "app.example.com", to: { kind: "Service", name: "web" } })
-    const { desired, problems } = translate(makeSnapshot({ services: [web], routes: [pass, plain] }), settings())
-    expect([...desired.keys()]).toEqual(["admin/c1--Shared-L7-3"])
+    const { desired, problems } = translate(
+      makeSnapshot({ services: [web], routes: [pass, reencrypt, plain] }),
+      settings()
+    )
+    expect([...desired.keys()]).toEqual(["admin/c1--Shared-L7-3", "admin/c1--Shared-Passthrough-0"])
     expect(problems).toEqual([{
-      object: { kind: "Route", namespace: "default", name: "pass" },
+      object: { kind: "Route", namespace: "default", name: "re" },
       field: "spec.tls.termination",
       reason: "Unsupported",
-      message: "TLS termination passthrough is not supported by ako-ts; the Route is not served"
+      message: "TLS termination reencrypt is not supported by ako-ts; the Route is not served"
     }])
   })
 })
