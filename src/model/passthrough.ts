@@ -18,11 +18,12 @@ import {
 import { owned, parentVsFields, sortedSubDomains, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, Problem, StatusIntent } from "./desired.js"
 import { namespaceAccepted } from "./filters.js"
+import type { BoundInfraSetting } from "./infra-setting.js"
 import { hostAllowed, namedServicePort, PASSTHROUGH_ANNOTATION } from "./ingress.js"
 import type { ClusterSnapshot, Ingress, ObjectRef, Route } from "./kube.js"
 import { compareStrings, objectRef, refKey } from "./kube.js"
 import { redirectPolicy } from "./l7.js"
-import { infraInfix, namePrefix, shardCount, shardIndex, unitKey } from "./names.js"
+import { fnv1a32, infraInfix, namePrefix, shardIndex, unitKey } from "./names.js"
 import { routePort } from "./route.js"
 import type { PoolServer } from "./servers.js"
 import { checksumServers, poolPort, poolServers } from "./servers.js"
@@ -33,11 +34,26 @@ import type { ModelSettings } from "./settings.js"
 /** AKO `lib.PassthroughInsecure`: the companion VS of a passthrough shard is `<vs>-insecure`. */
 export const PASSTHROUGH_INSECURE_SUFFIX = "-insecure"
 
-/** `<cluster>--Shared-Passthrough-[<infra>-]<n>`, n = FNV-1a(host) & (passthroughShardSize - 1) (AKO `lib.go:1754`). */
-export const passthroughVsName = (settings: ModelSettings, host: string): string =>
-  `${namePrefix(settings.clusterName)}Shared-Passthrough-${infraInfix(settings.infraName)}${
-    shardIndex(host, shardCount(settings.passthroughShardSize))
-  }`
+const SHARDS: Readonly<Record<string, number>> = { LARGE: 8, MEDIUM: 4, SMALL: 1, DEDICATED: 0 }
+
+/**
+ * How many passthrough shards a host's object spreads over: `passthroughShardSize`, or the shard size of the
+ * AviInfraSetting it is bound to, which AKO applies to passthrough shards too (`DerivePassthroughVS`).
+ */
+export const passthroughShards = (settings: ModelSettings, bound?: BoundInfraSetting): number => {
+  const size = bound?.setting.spec?.l7Settings?.shardSize
+  return size !== undefined && size in SHARDS ? SHARDS[size]! : SHARDS[settings.passthroughShardSize] ?? 1
+}
+
+/**
+ * `<cluster>--Shared-Passthrough-[<infra>-]<n>`, n = FNV-1a(host) & (shards - 1) (AKO `lib.GetPassthroughShardVSName`,
+ * `utils.Bkt`): with a DEDICATED setting (0 shards) that mask keeps the whole hash, as in AKO.
+ */
+export const passthroughVsName = (settings: ModelSettings, host: string, bound?: BoundInfraSetting): string => {
+  const shards = passthroughShards(settings, bound)
+  const index = shards === 0 ? fnv1a32(host) : shardIndex(host, shards)
+  return `${namePrefix(settings.clusterName)}Shared-Passthrough-${infraInfix(settings.infraName)}${index}`
+}
 
 /** `<cluster>--[<infra>-]<host>` (AKO `lib.GetPassthroughPGName`): no namespace, one per host. */
 export const passthroughPoolGroupName = (clusterName: string, host: string, infra?: string): string =>

@@ -135,20 +135,25 @@ const passthroughInput = (snapshot: ClusterSnapshot, settings: ModelSettings, on
   const hosts: Array<PlacedPassthrough> = []
   const held: Array<PlacedPassthrough> = []
   const problems: Array<Problem> = []
-  const keeper = (placed: ModelSettings) => (host: string) =>
-    onlyVs === undefined || passthroughVsName(placed, host) === onlyVs
+  const keeper = (placed: ModelSettings, bound: L7InfraBinding["bound"]) => (host: string) =>
+    onlyVs === undefined || passthroughVsName(placed, host, bound) === onlyVs
   const take = (
     binding: L7InfraBinding,
     parse: (placed: ModelSettings, keep: (host: string) => boolean) => ReturnType<typeof parsePassthroughRoute>
   ) => {
     if (binding.held !== undefined) {
       const heldSettings = settingsUnder(settings, binding.held)
-      held.push(...parse(heldSettings, keeper(heldSettings)).hosts.map((entry) => ({ entry, infra: binding.held })))
+      held.push(
+        ...parse(heldSettings, keeper(heldSettings, binding.held)).hosts.map((entry) => ({
+          entry,
+          infra: binding.held
+        }))
+      )
       return
     }
     if (binding.dropped) return
     const placed = settingsUnder(settings, binding.bound)
-    const parsed = parse(placed, keeper(placed))
+    const parsed = parse(placed, keeper(placed, binding.bound))
     hosts.push(...parsed.hosts.map((entry) => ({ entry, infra: binding.bound })))
     problems.push(...parsed.problems)
   }
@@ -174,7 +179,7 @@ const passthroughUnits = (
   const group = (entries: ReadonlyArray<PlacedPassthrough>) => {
     const byVs = new Map<string, Array<PlacedPassthrough>>()
     for (const placed of entries) {
-      const vs = passthroughVsName(settingsUnder(settings, placed.infra), placed.entry.host)
+      const vs = passthroughVsName(settingsUnder(settings, placed.infra), placed.entry.host, placed.infra)
       const list = byVs.get(vs)
       if (list === undefined) byVs.set(vs, [placed])
       else list.push(placed)
@@ -468,11 +473,12 @@ const l7KeysOf = (
 /** The passthrough shard keys of an object's hosts, without building anything (as `l7KeysOf`). */
 const passthroughKeysOf = (
   settings: ModelSettings,
+  bound: L7InfraBinding["bound"],
   parse: (hostFilter: (host: string) => boolean) => unknown
 ): ReadonlyArray<string> => {
   const keys: Array<string> = []
   parse((host) => {
-    keys.push(unitKey(settings.tenantName, passthroughVsName(settings, host)))
+    keys.push(unitKey(settings.tenantName, passthroughVsName(settings, host, bound)))
     return false
   })
   return keys
@@ -497,7 +503,7 @@ export const unitKeysFor = (
       for (const key of l7KeysOf(placed.settings, parse)) keys.add(key)
       const pass = (filter: (host: string) => boolean) =>
         parsePassthroughIngress(snapshot, placed.settings, ingress, filter)
-      for (const key of passthroughKeysOf(placed.settings, pass)) keys.add(key)
+      for (const key of passthroughKeysOf(placed.settings, placed.binding.bound, pass)) keys.add(key)
     }
   }
   const addRoutes = (predicate: (route: NonNullable<ReturnType<ClusterSnapshot["routes"]["get"]>>) => boolean) => {
@@ -509,7 +515,7 @@ export const unitKeysFor = (
       for (const key of l7KeysOf(placed.settings, parse)) keys.add(key)
       const pass = (filter: (host: string) => boolean) =>
         parsePassthroughRoute(snapshot, placed.settings, route, filter)
-      for (const key of passthroughKeysOf(placed.settings, pass)) keys.add(key)
+      for (const key of passthroughKeysOf(placed.settings, placed.binding.bound, pass)) keys.add(key)
     }
   }
   const addService = (namespace: string, name: string) => {

@@ -409,6 +409,20 @@ describe("TLS passthrough: shards, redirects and Ingresses", () => {
     ])
     const script = (bodyOf(find(unit, "vsdatascriptset", vs))["datascript"] as ReadonlyArray<{ script: string }>)[0]
     expect(script?.script).toContain("pg_name = \"c1--blue-\"..sname")
+
+    // The setting's L7 shard size applies to its passthrough shards too (MEDIUM: 4 shards).
+    const medium: AviInfraSetting = { ...blue, spec: { ...blue.spec, l7Settings: { shardSize: "MEDIUM" } } }
+    const spread = translate(
+      makeSnapshot({
+        services: [web, api],
+        endpointSlices: [webSlice],
+        routes: [annotated],
+        aviInfraSettings: [medium]
+      }),
+      settings()
+    )
+    expect(H("pass.example.com") & 3).toBe(3)
+    expect([...spread.desired.keys()]).toEqual(["admin/c1--Shared-Passthrough-blue-3"])
   })
 
   it("one unit recomputes as the whole translation has it, and the Route, its Services and slices name it", () => {
