@@ -425,6 +425,28 @@ describe("TLS passthrough: shards, redirects and Ingresses", () => {
     expect([...spread.desired.keys()]).toEqual(["admin/c1--Shared-Passthrough-blue-3"])
   })
 
+  it("a Route whose AviInfraSetting exists but is not Accepted: its shard is held as Avi has it", () => {
+    const rejected: AviInfraSetting = {
+      metadata: { name: "blue" },
+      spec: { seGroup: { name: "blue-sge" } },
+      status: { status: "Rejected", error: "serviceenginegroup \"blue-sge\" not found" }
+    }
+    const annotated = route("pass", passRoute.spec!, {
+      annotations: { "aviinfrasetting.ako.vmware.com/name": "blue" }
+    })
+    const { desired } = translate(
+      {
+        ...makeSnapshot({ services: [web, api], endpointSlices: [webSlice], routes: [annotated] }),
+        aviInfraSettingsStored: new Map([["blue", rejected]])
+      },
+      settings()
+    )
+    const unit = desired.get("admin/c1--Shared-Passthrough-blue-0")
+    expect(unit?.held).toBe(true)
+    expect(unit?.objects).toEqual([])
+    expect(unit?.statuses.map((s) => s.virtualService)).toEqual(["c1--Shared-Passthrough-blue-0"])
+  })
+
   it("one unit recomputes as the whole translation has it, and the Route, its Services and slices name it", () => {
     const snapshot = makeSnapshot({ services: [web, api], endpointSlices: [webSlice], routes: [passRoute] })
     const whole = translate(snapshot, settings()).desired.get(`admin/${VS}`)
