@@ -108,6 +108,8 @@ describe("TLS passthrough", () => {
     // A new leader over what the first one built: nothing to write.
     await handOver(c, first, "ako-1")
     expect(c.aviWritesOf("ako-1")).toEqual([])
+    // Nor to the Route's status, which already says what the new leader would write.
+    expect(c.kubeWritesOf("ako-1").filter((entry) => entry.path.includes("/routes/"))).toEqual([])
 
     // The Route goes: its pool group and pool go, and the shard with them (AKO rebuilds no empty passthrough shard).
     c.kube.delete("route.openshift.io/v1/Route", "shop", "pass")
