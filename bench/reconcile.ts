@@ -18,6 +18,7 @@ const settings: ModelSettings = {
   serviceEngineGroupName: "Default-Group",
   vipNetworkList: [{ networkName: "vip-network", cidr: "10.50.0.0/16" }],
   shardVSSize: "LARGE",
+  passthroughShardSize: "SMALL",
   serviceType: "ClusterIP",
   nodeKey: undefined,
   nodeValue: undefined,

@@ -116,6 +116,9 @@ export interface ServiceMetadata {
   readonly namespaceSvcName?: ReadonlyArray<string>
   readonly poolRatio?: number
   readonly insecureEdgeTermAllow?: boolean
+  /** A passthrough shard's insecure companion names its secure VS, and the secure VS names the companion. */
+  readonly passthroughParentRef?: string | undefined
+  readonly passthroughChildRef?: string | undefined
   /** Which AKO rule (HostRule, HTTPRule) applies to the object; empty when none does. */
   readonly crdStatus?: CrdStatusMetadata | undefined
 }
@@ -135,8 +138,8 @@ export const serviceMetadata = (metadata: ServiceMetadata): string => {
     namespace_svc_name: list(metadata.namespaceSvcName),
     crd_status: metadata.crdStatus ?? { type: "", value: "", status: "" },
     pool_ratio: metadata.poolRatio ?? 0,
-    passthrough_parent_ref: "",
-    passthrough_child_ref: "",
+    passthrough_parent_ref: metadata.passthroughParentRef ?? "",
+    passthrough_child_ref: metadata.passthroughChildRef ?? "",
     gateway: "",
     httproute: "",
     httproute_rule_name: "",

@@ -45,7 +45,7 @@ export interface DesiredAviObject {
   readonly ownedFields?: ReadonlyArray<string> | undefined
 }
 
-export type UnitKind = "L4Service" | "L7Shard" | "L7Dedicated"
+export type UnitKind = "L4Service" | "L7Shard" | "L7Dedicated" | "Passthrough"
 
 /**
  * Which Kubernetes object should show which VIP: the VIP of `vsVip`, and for each host (or FQDN) the VS whose uuid

@@ -48,7 +48,7 @@ export const isHandledIngress = (snapshot: ClusterSnapshot, settings: ModelSetti
 }
 
 /**
- * An object that uses a feature ako-ts does not implement yet (a shared VIP, TLS passthrough):
+ * An object that uses a feature ako-ts does not implement yet (a shared VIP):
  * ako-ts leaves whatever AKO made for it alone, its status included.
  */
 export const usesUnsupportedFeature = (
@@ -63,11 +63,8 @@ export const usesUnsupportedFeature = (
     case "Service":
       return annotations["ako.vmware.com/enable-shared-vip"] !== undefined
     case "Ingress":
-      return annotations["passthrough.ako.vmware.com/enabled"] === "true"
-    case "Route": {
-      const termination = (object.spec as { readonly tls?: { readonly termination?: string } } | undefined)?.tls
-        ?.termination
-      return termination === "passthrough"
-    }
+      return false
+    case "Route":
+      return false
   }
 }

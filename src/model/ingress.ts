@@ -152,11 +152,11 @@ export const certificateFromSecret = (
 }
 
 /** AKO `IsValidHostName`: a plain suffix match against the cloud's sub-domains (no label boundary check). */
-const hostAllowed = (settings: ModelSettings, host: string): boolean =>
+export const hostAllowed = (settings: ModelSettings, host: string): boolean =>
   settings.dnsSubDomains.length === 0 || settings.dnsSubDomains.some((domain) => host.endsWith(domain))
 
 /** The Service port an Ingress backend names, by number or by name. */
-const namedServicePort = (
+export const namedServicePort = (
   ports: ReadonlyArray<ServicePort>,
   wanted: { readonly number?: number | undefined; readonly name?: string | undefined } | undefined
 ): ServicePort | undefined => {
@@ -179,18 +179,8 @@ export const parseIngress = (
   const problems: Array<Problem> = []
   const paths: Array<HostPath> = []
 
-  if (ingress.metadata?.annotations?.[PASSTHROUGH_ANNOTATION] === "true") {
-    return {
-      paths: [],
-      problems: [{
-        object: source,
-        field: `metadata.annotations[${PASSTHROUGH_ANNOTATION}]`,
-        reason: "Unsupported",
-        message: "TLS passthrough is not supported by ako-ts yet; the Ingress is not programmed, and an existing " +
-          "passthrough virtual service is kept as it is"
-      }]
-    }
-  }
+  // A passthrough Ingress lands on a passthrough shard instead (passthrough.ts), never on an L7 VS.
+  if (ingress.metadata?.annotations?.[PASSTHROUGH_ANNOTATION] === "true") return { paths: [], problems: [] }
   const tlsSecretOf = new Map<string, string>()
   for (const tls of ingress.spec?.tls ?? []) {
     for (const host of tls.hosts ?? []) {

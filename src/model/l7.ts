@@ -306,7 +306,7 @@ const insecurePoolMarkers = (settings: ModelSettings, p: HostPath): MarkerFields
 })
 
 /** The redirect policy of secure hosts: port 80 requests for them go to HTTPS with a 302. */
-const redirectPolicy = (
+export const redirectPolicy = (
   settings: ModelSettings,
   name: string,
   hosts: ReadonlyArray<string>,

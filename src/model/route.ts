@@ -2,7 +2,7 @@
  * OpenShift Routes on the same shared/SNI model as Ingresses (reference/ako-objects.md §4): pool names add
  * `-<svc>`, alternateBackends add pools with their weight as ratio, edge certificates are inline (or the default
  * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None, re-encrypt to the backend
- * (route-reencrypt.ts). Passthrough is not translated and is reported.
+ * (route-reencrypt.ts). Passthrough Routes are passthrough.ts's.
  */
 import { Either } from "effect"
 import type { Problem } from "./desired.js"
@@ -17,7 +17,10 @@ import type { PoolServer } from "./servers.js"
 import { poolPort, poolServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
-const routePort = (ports: ReadonlyArray<ServicePort>, target: number | string | undefined): ServicePort | undefined => {
+export const routePort = (
+  ports: ReadonlyArray<ServicePort>,
+  target: number | string | undefined
+): ServicePort | undefined => {
   if (target === undefined) return ports[0]
   if (typeof target === "string") return ports.find((p) => p.name === target || p.targetPort === target)
   return ports.find((p) => p.targetPort === target || p.port === target)
@@ -34,7 +37,10 @@ export const parseRoute = (
 ): { readonly paths: ReadonlyArray<HostPath>; readonly problems: ReadonlyArray<Problem> } => {
   const source = objectRef("Route", route)
   const namespace = source.namespace ?? ""
-  if (route.metadata?.deletionTimestamp !== undefined || !namespaceAccepted(snapshot, settings, namespace)) {
+  if (
+    route.metadata?.deletionTimestamp !== undefined || !namespaceAccepted(snapshot, settings, namespace) ||
+    route.spec?.tls?.termination === "passthrough"
+  ) {
     return { paths: [], problems: [] }
   }
   const subdomain = route.spec?.subdomain ?? ""
@@ -52,17 +58,6 @@ export const parseRoute = (
   }
   const tls = route.spec?.tls
   const termination = tls?.termination
-  if (termination === "passthrough") {
-    return {
-      paths: [],
-      problems: [{
-        object: source,
-        field: "spec.tls.termination",
-        reason: "Unsupported",
-        message: `TLS termination ${termination} is not supported by ako-ts; the Route is not served`
-      }]
-    }
-  }
   let certificate: Certificate | undefined
   // A HostRule's certificate makes the host secure and wins over the Route's own (AKO `ParseHostPathForRoute`).
   const ruled = hostRuleCertificate(snapshot, settings, host, source, "spec.host")

@@ -14,6 +14,7 @@ export type ModelSettings =
     | "serviceEngineGroupName"
     | "vipNetworkList"
     | "shardVSSize"
+    | "passthroughShardSize"
     | "serviceType"
     | "nodeKey"
     | "nodeValue"

@@ -32,6 +32,16 @@ import {
   sniChildVsName,
   unitKey
 } from "./names.js"
+import type { PassthroughHost } from "./passthrough.js"
+import {
+  isPassthroughIngress,
+  isPassthroughRoute,
+  isPassthroughVsName,
+  parsePassthroughIngress,
+  parsePassthroughRoute,
+  passthroughVsName,
+  translatePassthroughShard
+} from "./passthrough.js"
 import { parseRoute } from "./route.js"
 import type { ModelSettings } from "./settings.js"
 
@@ -105,6 +115,113 @@ const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: st
     take(infraSettingForRoute(snapshot, route), (placed, keep) => parseRoute(snapshot, placed, route, keep))
   }
   return { paths, held, problems }
+}
+
+/** A passthrough host with the AviInfraSetting placement it is built under. */
+interface PlacedPassthrough {
+  readonly entry: PassthroughHost
+  readonly infra: L7InfraBinding["bound"]
+}
+
+interface PassthroughInput {
+  readonly hosts: ReadonlyArray<PlacedPassthrough>
+  /** Hosts of objects whose AviInfraSetting exists but is not in effect: their shards are held as they are. */
+  readonly held: ReadonlyArray<PlacedPassthrough>
+  readonly problems: ReadonlyArray<Problem>
+}
+
+/** Passthrough hosts of every handled Ingress and Route, optionally only those landing on one shard. */
+const passthroughInput = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): PassthroughInput => {
+  const hosts: Array<PlacedPassthrough> = []
+  const held: Array<PlacedPassthrough> = []
+  const problems: Array<Problem> = []
+  const keeper = (placed: ModelSettings, bound: L7InfraBinding["bound"]) => (host: string) =>
+    onlyVs === undefined || passthroughVsName(placed, host, bound) === onlyVs
+  const take = (
+    binding: L7InfraBinding,
+    parse: (placed: ModelSettings, keep: (host: string) => boolean) => ReturnType<typeof parsePassthroughRoute>
+  ) => {
+    if (binding.held !== undefined) {
+      const heldSettings = settingsUnder(settings, binding.held)
+      held.push(
+        ...parse(heldSettings, keeper(heldSettings, binding.held)).hosts.map((entry) => ({
+          entry,
+          infra: binding.held
+        }))
+      )
+      return
+    }
+    if (binding.dropped) return
+    const placed = settingsUnder(settings, binding.bound)
+    const parsed = parse(placed, keeper(placed, binding.bound))
+    hosts.push(...parsed.hosts.map((entry) => ({ entry, infra: binding.bound })))
+    problems.push(...parsed.problems)
+  }
+  for (const ingress of sortedValues(snapshot.ingresses)) {
+    if (!isHandledIngress(snapshot, settings, ingress) || !isPassthroughIngress(ingress)) continue
+    take(
+      infraSettingForIngress(snapshot, ingress),
+      (placed, keep) => parsePassthroughIngress(snapshot, placed, ingress, keep)
+    )
+  }
+  for (const route of sortedValues(snapshot.routes)) {
+    if (!isPassthroughRoute(route)) continue
+    take(infraSettingForRoute(snapshot, route), (placed, keep) => parsePassthroughRoute(snapshot, placed, route, keep))
+  }
+  return { hosts, held, problems }
+}
+
+/** The passthrough shards of these hosts; every host of a shard shares the first host's placement. */
+const passthroughUnits = (
+  settings: ModelSettings,
+  input: PassthroughInput
+): { readonly units: ReadonlyArray<DesiredUnit>; readonly problems: ReadonlyArray<Problem> } => {
+  const group = (entries: ReadonlyArray<PlacedPassthrough>) => {
+    const byVs = new Map<string, Array<PlacedPassthrough>>()
+    for (const placed of entries) {
+      const vs = passthroughVsName(settingsUnder(settings, placed.infra), placed.entry.host, placed.infra)
+      const list = byVs.get(vs)
+      if (list === undefined) byVs.set(vs, [placed])
+      else list.push(placed)
+    }
+    return byVs
+  }
+  const units: Array<DesiredUnit> = []
+  const problems: Array<Problem> = []
+  for (const [vs, entries] of group(input.hosts)) {
+    const built = translatePassthroughShard(
+      settingsUnder(settings, entries[0]?.infra),
+      vs,
+      entries.map((p) => p.entry)
+    )
+    units.push(built.unit)
+    problems.push(...built.problems)
+  }
+  const built = new Set(units.map((unit) => unit.virtualService))
+  for (const [vs, entries] of group(input.held)) {
+    if (built.has(vs)) continue
+    const owners = new Map<string, ObjectRef>()
+    for (const { entry } of entries) owners.set(refKey(entry.source), entry.source)
+    units.push({
+      key: unitKey(settings.tenantName, vs),
+      kind: "Passthrough",
+      tenant: settings.tenantName,
+      virtualService: vs,
+      owners: [...owners].sort(([a], [b]) => compareStrings(a, b)).map(([, owner]) => owner),
+      objects: [],
+      statuses: entries.map(({ entry }) => ({
+        object: entry.source,
+        vsVip: vs,
+        virtualService: vs,
+        hosts: [entry.host]
+      }))
+        .sort((a, b) =>
+          compareStrings(`${refKey(a.object)} ${a.hosts[0] ?? ""}`, `${refKey(b.object)} ${b.hosts[0] ?? ""}`)
+        ),
+      held: true
+    })
+  }
+  return { units, problems }
 }
 
 const rulesOf = (snapshot: ClusterSnapshot): L7Rules => ({
@@ -233,6 +350,10 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
   units.push(...built.units)
   units.push(...heldUnits(settings, l7.held, new Set(built.units.map((unit) => unit.virtualService))))
   problems.push(...l7.problems, ...built.problems)
+  const passthrough = passthroughInput(snapshot, settings)
+  const passthroughBuilt = passthroughUnits(settings, passthrough)
+  units.push(...passthroughBuilt.units)
+  problems.push(...passthrough.problems, ...passthroughBuilt.problems)
   units.sort((a, b) => compareStrings(a.key, b.key))
   const desired = new Map<string, DesiredUnit>()
   for (const unit of units) {
@@ -304,6 +425,11 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
   const prefix = `${settings.tenantName}/`
   if (!key.startsWith(prefix)) return { unit: undefined, problems: [] }
   const vsName = key.slice(prefix.length)
+  if (isPassthroughVsName(settings.clusterName, vsName)) {
+    const input = passthroughInput(snapshot, settings, vsName)
+    const built = passthroughUnits(settings, input)
+    return { unit: built.units[0], problems: [...input.problems, ...built.problems] }
+  }
   if (isL7VsName(settings, vsName)) {
     const l7 = l7Input(snapshot, settings, vsName)
     const built = l7Units(settings, l7.paths, rulesOf(snapshot))
@@ -344,6 +470,20 @@ const l7KeysOf = (
   return keys
 }
 
+/** The passthrough shard keys of an object's hosts, without building anything (as `l7KeysOf`). */
+const passthroughKeysOf = (
+  settings: ModelSettings,
+  bound: L7InfraBinding["bound"],
+  parse: (hostFilter: (host: string) => boolean) => unknown
+): ReadonlyArray<string> => {
+  const keys: Array<string> = []
+  parse((host) => {
+    keys.push(unitKey(settings.tenantName, passthroughVsName(settings, host, bound)))
+    return false
+  })
+  return keys
+}
+
 /**
  * The units a changed object currently feeds. Units it fed before the change are found in the previous desired
  * state with `unitsOwnedBy`; a work queue enqueues the union of both.
@@ -361,6 +501,9 @@ export const unitKeysFor = (
       if (placed.binding.dropped) continue
       const parse = (filter: (host: string) => boolean) => parseIngress(snapshot, placed.settings, ingress, filter)
       for (const key of l7KeysOf(placed.settings, parse)) keys.add(key)
+      const pass = (filter: (host: string) => boolean) =>
+        parsePassthroughIngress(snapshot, placed.settings, ingress, filter)
+      for (const key of passthroughKeysOf(placed.settings, placed.binding.bound, pass)) keys.add(key)
     }
   }
   const addRoutes = (predicate: (route: NonNullable<ReturnType<ClusterSnapshot["routes"]["get"]>>) => boolean) => {
@@ -370,6 +513,9 @@ export const unitKeysFor = (
       if (placed.binding.dropped) continue
       const parse = (filter: (host: string) => boolean) => parseRoute(snapshot, placed.settings, route, filter)
       for (const key of l7KeysOf(placed.settings, parse)) keys.add(key)
+      const pass = (filter: (host: string) => boolean) =>
+        parsePassthroughRoute(snapshot, placed.settings, route, filter)
+      for (const key of passthroughKeysOf(placed.settings, placed.binding.bound, pass)) keys.add(key)
     }
   }
   const addService = (namespace: string, name: string) => {

@@ -117,7 +117,26 @@ export const toCached = (type: AviObjectType, body: AviBody, clusterName: string
   }
 }
 
+/**
+ * The secure VS a passthrough shard's `-insecure` companion belongs to (`service_metadata.passthrough_parent_ref`):
+ * the companion is part of its shard's unit, as an SNI child is of its parent's.
+ */
+export const passthroughParentOf = (object: CachedObject): string | undefined => {
+  if (object.type !== "virtualservice" || !object.name.endsWith("-insecure")) return undefined
+  const metadata = object.body["service_metadata"]
+  if (typeof metadata !== "string") return undefined
+  try {
+    const parent = (JSON.parse(metadata) as { readonly passthrough_parent_ref?: unknown } | null)
+      ?.passthrough_parent_ref
+    return typeof parent === "string" && parent !== "" ? parent : undefined
+  } catch {
+    return undefined
+  }
+}
+
 const parentKeysOf = (object: CachedObject): ReadonlyArray<string> => {
+  const passthroughParent = passthroughParentOf(object)
+  if (passthroughParent !== undefined) return [`name:${object.tenant}|${passthroughParent}`]
   const ref = object.type === "virtualservice" ? object.body["vh_parent_vs_ref"] : undefined
   if (typeof ref !== "string" || ref === "") return []
   const parsed = Option.getOrUndefined(AviRef.parse(ref))

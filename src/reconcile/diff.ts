@@ -11,7 +11,7 @@ import { AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType, DesiredAviObject, DesiredState, DesiredUnit } from "../model/index.js"
 import { CHECKSUM_FIELD, crdStatusOf, refName } from "../model/index.js"
 import type { CachedObject, CacheView } from "./cache.js"
-import { cacheKey, OWNED_TYPES } from "./cache.js"
+import { cacheKey, OWNED_TYPES, passthroughParentOf } from "./cache.js"
 
 export type Operation =
   | {
@@ -102,10 +102,12 @@ const referencedObjects = (view: CacheView, from: CachedObject): ReadonlyArray<C
   return found
 }
 
+/** An SNI child, or a passthrough shard's insecure companion: part of its parent's unit, never a unit of its own. */
 export const isChildVs = (object: CachedObject): boolean =>
   object.type === "virtualservice" &&
   (object.body["type"] === "VS_TYPE_VH_CHILD" ||
-    (typeof object.body["vh_parent_vs_ref"] === "string" && object.body["vh_parent_vs_ref"] !== ""))
+    (typeof object.body["vh_parent_vs_ref"] === "string" && object.body["vh_parent_vs_ref"] !== "") ||
+    passthroughParentOf(object) !== undefined)
 
 const isCaCertificate = (object: CachedObject): boolean =>
   object.type === "sslkeyandcertificate" && object.body["type"] === "SSL_CERTIFICATE_TYPE_CA"

@@ -1,9 +1,9 @@
 /**
  * Hands off what ako-ts does not model. An owned parent virtual service is deleted only when ako-ts can name the
- * unit it belonged to (an L4 Service's VS, a `Shared-L7-[<infra>-]<n>` shard, a DEDICATED host's VS in this tenant)
- * and that unit is gone. Everything else AKO may have built for this cluster (shared-VIP VSes, passthrough shards,
- * EVH, objects in namespace tenants, anything not recognised) is kept with everything it links, and reported
- * instead.
+ * unit it belonged to (an L4 Service's VS, a `Shared-L7-[<infra>-]<n>` or `Shared-Passthrough-[<infra>-]<n>` shard, a
+ * DEDICATED host's VS in this tenant) and that unit is gone. Everything else AKO may have built for this cluster
+ * (shared-VIP VSes, EVH, objects in namespace tenants, anything not recognised) is kept with everything it links, and
+ * reported instead.
  */
 import type { AviObjectType, ObjectRef } from "../model/index.js"
 import { DEDICATED_SUFFIX } from "../model/index.js"
@@ -52,6 +52,9 @@ export const unmodelledReason = (root: CachedObject, ownership: Ownership): Unmo
   const prefix = `${ownership.clusterName}--`
   if (root.tenant !== ownership.tenantName) return "other-tenant"
   if (markerValue(root, "GatewayName") !== undefined) return "shared-vip"
+  // This cluster's passthrough shards (`Shared-Passthrough-[<infra>-]<n>`) are modelled; their `-insecure`
+  // companions are judged through them. Anything else named so (another AKO instance's) is not.
+  if (new RegExp(`^${escapeRegExp(prefix)}Shared-Passthrough-(.+-)?\\d+$`).test(root.name)) return undefined
   if (root.name.startsWith(prefix) && root.name.includes("Shared-Passthrough-")) return "passthrough"
   if (root.body["vh_type"] === "VS_TYPE_VH_ENHANCED" || root.name.includes("Shared-L7-EVH-")) return "evh"
   // Shards of an AviInfraSetting too: `Shared-L7-<infra>-<n>`.

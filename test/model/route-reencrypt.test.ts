@@ -213,9 +213,8 @@ describe("re-encrypt Route", () => {
     )
   })
 
-  it("is no longer an unsupported feature; passthrough still is", () => {
+  it("is no longer an unsupported feature", () => {
     expect(usesUnsupportedFeature("Route", reencrypt)).toBe(false)
-    expect(usesUnsupportedFeature("Route", route("p", { termination: "passthrough" }))).toBe(true)
   })
 })
 

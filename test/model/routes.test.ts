@@ -99,7 +99,7 @@ describe("OpenShift Routes", () => {
     expect(order(unit)).not.toContain("pool:c1--secure.example.com-default-edge-web")
   })
 
-  it("passthrough is reported and not served; other Routes still are", () => {
+  it("passthrough lands on a passthrough shard, never on an L7 VS", () => {
     const pass = route("pass", {
       host: "pass.example.com",
       to: { kind: "Service", name: "web" },
@@ -107,12 +107,7 @@ describe("OpenShift Routes", () => {
     })
     const plain = route("plain", { host: "app.example.com", to: { kind: "Service", name: "web" } })
     const { desired, problems } = translate(makeSnapshot({ services: [web], routes: [pass, plain] }), settings())
-    expect([...desired.keys()]).toEqual(["admin/c1--Shared-L7-3"])
-    expect(problems).toEqual([{
-      object: { kind: "Route", namespace: "default", name: "pass" },
-      field: "spec.tls.termination",
-      reason: "Unsupported",
-      message: "TLS termination passthrough is not supported by ako-ts; the Route is not served"
-    }])
+    expect([...desired.keys()]).toEqual(["admin/c1--Shared-L7-3", "admin/c1--Shared-Passthrough-0"])
+    expect(problems).toEqual([])
   })
 })

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest"
 import type { AviBody, AviObjectType, DesiredUnit } from "../../src/model/index.js"
 import type { CachedObject } from "../../src/reconcile/index.js"
 import {
+  cachedUnitKeys,
   carriesAkoStatus,
   clearedStatus,
   contentMatches,
@@ -206,5 +207,49 @@ describe("deleteOrder", () => {
       ca_certs: [{ ca_ref: "/api/sslkeyandcertificate/?name=c1--a-cacert", name: "c1--a-cacert" }]
     })
     expect(deleteOrder([ca, cert]).map((o) => o.name)).toEqual(["c1--b", "c1--a-cacert"])
+  })
+})
+
+describe("a passthrough shard", () => {
+  const SHARD = "admin/c1--Shared-Passthrough-0"
+  const passthrough = unitOf(
+    desiredOf({
+      services: [{
+        metadata: { name: "web", namespace: "red" },
+        spec: { type: "ClusterIP", ports: [{ name: "https", port: 443, targetPort: 8443 }] }
+      }],
+      routes: [{
+        metadata: { name: "pass", namespace: "red" },
+        spec: {
+          host: "pass.example.com",
+          to: { kind: "Service", name: "web" },
+          tls: { termination: "passthrough", insecureEdgeTerminationPolicy: "Redirect" }
+        }
+      }]
+    }),
+    SHARD
+  )
+
+  it("is one unit: its insecure companion belongs to it, as an SNI child to its parent", () => {
+    const view = viewOf(asAkoWroteThem(passthrough))
+    expect(cachedUnitKeys(view)).toEqual([SHARD])
+    const linked = unitView(view, SHARD).linked.map((o) => `${o.type}:${o.name}`).sort()
+    expect(linked).toEqual([...passthrough.objects.map((o) => `${o.type}:${o.name}`)].sort())
+  })
+
+  it("takes over what AKO wrote without a write, and goes entirely, companion first, when its last host does", () => {
+    const view = viewOf(asAkoWroteThem(passthrough))
+    expect(planUnit(passthrough, unitView(view, SHARD)).operations).toEqual([])
+    const gone = planUnit(undefined, unitView(view, SHARD)).operations
+    expect(gone.every((op) => op.op === "delete")).toBe(true)
+    expect(gone.map((op) => `${op.type}:${op.name}`)).toEqual([
+      "virtualservice:c1--Shared-Passthrough-0-insecure",
+      "virtualservice:c1--Shared-Passthrough-0",
+      "vsvip:c1--Shared-Passthrough-0",
+      "vsdatascriptset:c1--Shared-Passthrough-0",
+      "httppolicyset:c1--Shared-Passthrough-0-insecure",
+      "poolgroup:c1--pass.example.com",
+      "pool:c1--pass.example.com-web"
+    ])
   })
 })

@@ -83,7 +83,12 @@ describe("parents of features ako-ts does not model", () => {
       markers: [marker("clustername", "c1"), marker("Namespace", "red"), marker("GatewayName", "shared")]
     })
     expect(unmodelledReason(sharedVip, ownership)).toBe("shared-vip")
+    // This cluster's passthrough shards are modelled; another AKO instance's (`<podns>-` infix) are not.
     expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-Passthrough-0" }), ownership))
+      .toBeUndefined()
+    expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-Passthrough-gold-1" }), ownership))
+      .toBeUndefined()
+    expect(unmodelledReason(stored("virtualservice", { name: "c1--avi-x-Shared-Passthrough-0" }), ownership))
       .toBe("passthrough")
     // An AviInfraSetting's shard and an L4Rule's single-pool L4 VS are shapes ako-ts builds.
     expect(unmodelledReason(

@@ -222,6 +222,12 @@ export const seedStore = (store: AviStore, options: SeedOptions): void => {
     type: "SSL_PROFILE_TYPE_APPLICATION",
     accepted_versions: [{ type: "SSL_VERSION_TLS1_2" }]
   })
+  // What an L4 datascript `require`s to read TLS records (AKO's passthrough datascript names Default-TLS).
+  add("protocolparser", {
+    name: "Default-TLS",
+    description: "Parses TLS records: buffer size, sanity check, SNI",
+    parser_code: "local M = {}\n-- get_req_buffer_size, sanity_check, parse_record, get_sni\nreturn M\n"
+  })
   add("sslprofile", {
     name: "System-Standard-Portal",
     type: "SSL_PROFILE_TYPE_SYSTEM",

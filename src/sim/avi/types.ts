@@ -194,7 +194,21 @@ const table: ReadonlyArray<TypeSpec> = [
     shared: false,
     hasCloud: false,
     nameScope: "tenant",
-    refs: { pool_group_refs: "poolgroup", pool_refs: "pool", string_group_refs: "stringgroup" }
+    refs: {
+      pool_group_refs: "poolgroup",
+      pool_refs: "pool",
+      string_group_refs: "stringgroup",
+      protocol_parser_refs: "protocolparser"
+    }
+  }),
+  // Lua protocol parsers an L4 datascript can `require` (a controller ships Default-TLS and others).
+  spec({
+    type: "protocolparser",
+    model: "ProtocolParser",
+    shared: true,
+    hasCloud: false,
+    nameScope: "tenant",
+    required: ["parser_code"]
   }),
   spec({
     type: "sslkeyandcertificate",

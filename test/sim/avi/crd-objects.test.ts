@@ -78,6 +78,7 @@ describe("seeded system objects, visible from every tenant", () => {
       "System-Rewritable-Content-Types"
     ])
     expect(await names("vsdatascriptset")).toEqual(["Default-ACTIVE-FTP", "Default-FULL-FTP", "Default-PASV-FTP"])
+    expect(await names("protocolparser")).toEqual(["Default-TLS"])
     // a fresh controller has none of these, but the collections exist
     for (const type of ["pkiprofile", "icapprofile", "securitypolicy", "networksecuritypolicy", "botdetectionpolicy"]) {
       const res = await admin.get(`/api/${type}`)
@@ -209,6 +210,22 @@ describe("objects a user or ako-crd-operator creates for CRs to name", () => {
     })
     expect(missing.status).toBe(404)
     expect(missing.json.error).toBe("ICAPProfile object not found!")
+  })
+
+  it("resolves an L4 datascript's protocol parser (AKO's passthrough datascript requires Default-TLS)", async () => {
+    const ds = await admin.post("/api/vsdatascriptset", {
+      name: "c1--Shared-Passthrough-0",
+      datascript: [{ evt: "VS_DATASCRIPT_EVT_L4_REQUEST", script: "avi.l4.ds_done()" }],
+      protocol_parser_refs: ["/api/protocolparser/?name=Default-TLS"]
+    })
+    expect(ds.status, ds.text).toBe(201)
+    expect(ds.json.protocol_parser_refs[0]).toMatch(/\/api\/protocolparser\/.+#Default-TLS$/)
+    const missing = await admin.post("/api/vsdatascriptset", {
+      name: "c1--no-parser",
+      protocol_parser_refs: ["/api/protocolparser/?name=Default-NOPE"]
+    })
+    expect(missing.status).toBe(404)
+    expect(missing.json.error).toBe("ProtocolParser object not found!")
   })
 })
 
