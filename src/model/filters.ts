@@ -48,8 +48,8 @@ export const isHandledIngress = (snapshot: ClusterSnapshot, settings: ModelSetti
 }
 
 /**
- * An object that uses a feature ako-ts does not implement yet (a shared VIP, TLS passthrough, a re-encrypt Route):
- * ako-ts leaves whatever AKO made for it alone, its status included.
+ * An object that uses a feature ako-ts does not implement yet (TLS passthrough, a re-encrypt Route): ako-ts leaves
+ * whatever AKO made for it alone, its status included. Every LoadBalancer Service is modelled (shared VIPs too).
  */
 export const usesUnsupportedFeature = (
   kind: "Service" | "Ingress" | "Route",
@@ -60,8 +60,6 @@ export const usesUnsupportedFeature = (
 ): boolean => {
   const annotations = object.metadata?.annotations ?? {}
   switch (kind) {
-    case "Service":
-      return annotations["ako.vmware.com/enable-shared-vip"] !== undefined
     case "Ingress":
       return annotations["passthrough.ako.vmware.com/enabled"] === "true"
     case "Route": {
@@ -70,4 +68,5 @@ export const usesUnsupportedFeature = (
       return termination === "passthrough" || termination === "reencrypt"
     }
   }
+  return false
 }
