@@ -396,7 +396,9 @@ export const translateSharedVip = (
     }
   }
 
-  const owners: Array<ObjectRef> = members.map((service) => objectRef("Service", service))
+  // Members left out are owners too (with no status): their change recomputes the unit, their old problems go
+  // with it, and a status they carry is cleared, as AKO clears every member's when it deletes the VS over them.
+  const owners: Array<ObjectRef> = group.members.map((service) => objectRef("Service", service))
   // Every member shows the shared VIP; AKO writes each one's status from its pools' metadata (its own auto FQDN).
   const statuses: Array<StatusIntent> = members.map((service) => {
     const fqdn = autoServiceFqdn(settings, service)
