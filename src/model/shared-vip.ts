@@ -135,7 +135,7 @@ const checkMembers = (group: SharedVipGroup, vsName: string): Membership => {
       refuse(
         service,
         `metadata.annotations[${INFRA_SETTING_ANNOTATION}]`,
-        `AviInfraSetting "${infra}" differs from "${firstInfra}" of ${firstName}, which shares the VIP`
+        `AviInfraSetting "${infra}" is not the one ${firstName}, which shares the VIP, names ("${firstInfra}")`
       )
       continue
     }
@@ -144,7 +144,7 @@ const checkMembers = (group: SharedVipGroup, vsName: string): Membership => {
       refuse(
         service,
         `metadata.annotations[${L4RULE_ANNOTATION}]`,
-        `L4Rule "${rule}" differs from "${firstRule}" of ${firstName}, which shares the VIP`
+        `L4Rule "${rule}" is not the one ${firstName}, which shares the VIP, names ("${firstRule}")`
       )
       continue
     }
