@@ -6,7 +6,7 @@
  */
 import { Duration, Effect, Metric, Schedule, Stream } from "effect"
 import { NotLeader } from "../election/index.js"
-import { objectRef, refKey, usesUnsupportedFeature } from "../model/index.js"
+import { objectRef, refKey } from "../model/index.js"
 import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
 import {
   AviCache,
@@ -250,7 +250,7 @@ const clearOrphanedStatuses = <E, R>(
   const orphans: Array<ObjectRef> = []
   const consider = (kind: "Service" | "Ingress" | "Route", object: AnnotatedObject & ObservedObject) => {
     const ref = objectRef(kind, object)
-    if (owned.has(refKey(ref)) || usesUnsupportedFeature(kind, object)) return
+    if (owned.has(refKey(ref))) return
     const staleService = kind === "Service" &&
       (object as Service).spec?.type !== "LoadBalancer" &&
       (object.status?.loadBalancer?.ingress ?? []).length > 0

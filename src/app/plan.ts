@@ -11,7 +11,7 @@ import { AviClient, AviRequestFailed } from "../avi/index.js"
 import type { AviClientService } from "../avi/index.js"
 import { kubeClientLayer, Reflectors, reflectorsLayer } from "../k8s/index.js"
 import type { ObjectRef } from "../model/index.js"
-import { akoUser, refKey, usesUnsupportedFeature } from "../model/index.js"
+import { akoUser, refKey } from "../model/index.js"
 import {
   AviCache,
   cacheAddresses,
@@ -135,7 +135,7 @@ const planWith = (settings: Settings) =>
         const observed = value as ObservedObject
         const slash = key.indexOf("/")
         const ref: ObjectRef = { kind, namespace: key.slice(0, slash), name: key.slice(slash + 1) }
-        if (carriesAkoStatus(observed) && !usesUnsupportedFeature(kind, observed)) objects.set(refKey(ref), ref)
+        if (carriesAkoStatus(observed)) objects.set(refKey(ref), ref)
       }
     }
     const statuses = statusesFor(objects.values(), desired.values(), cacheAddresses(cache.view), {

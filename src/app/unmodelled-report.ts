@@ -13,7 +13,8 @@ import { LiveConfig } from "./live-config.js"
 import { involvedObject } from "./problem-events.js"
 
 const WHAT: Readonly<Record<UnmodelledParent["reason"], string>> = {
-  "shared-vip": "a shared VIP (ako.vmware.com/enable-shared-vip)",
+  // Marked with a gateway, but not named `<cluster>--<ns>-<key>` as the shared VIPs ako-ts builds (EVH, Gateway API).
+  "shared-vip": "a shared VIP or gateway under a name ako-ts does not build (ako.vmware.com/enable-shared-vip)",
   passthrough: "TLS passthrough",
   evh: "EVH",
   "other-tenant": "a tenant other than the configured tenantName",

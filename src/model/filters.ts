@@ -46,25 +46,3 @@ export const isHandledIngress = (snapshot: ClusterSnapshot, settings: ModelSetti
   }
   return false
 }
-
-/**
- * An object that uses a feature ako-ts does not implement yet (a shared VIP):
- * ako-ts leaves whatever AKO made for it alone, its status included.
- */
-export const usesUnsupportedFeature = (
-  kind: "Service" | "Ingress" | "Route",
-  object: {
-    readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> | undefined } | undefined
-    readonly spec?: unknown
-  }
-): boolean => {
-  const annotations = object.metadata?.annotations ?? {}
-  switch (kind) {
-    case "Service":
-      return annotations["ako.vmware.com/enable-shared-vip"] !== undefined
-    case "Ingress":
-      return false
-    case "Route":
-      return false
-  }
-}

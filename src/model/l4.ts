@@ -21,9 +21,9 @@ export const APPLICATION_PROFILE_ANNOTATION = "ako.vmware.com/application-profil
 export const DISABLE_TRAFFIC_ANNOTATION = "ako.vmware.com/disable-traffic"
 export const SHARED_VIP_ANNOTATION = "ako.vmware.com/enable-shared-vip"
 
-type Protocol = "TCP" | "UDP" | "SCTP"
+export type Protocol = "TCP" | "UDP" | "SCTP"
 
-const protocolOf = (port: ServicePort): Protocol =>
+export const protocolOf = (port: ServicePort): Protocol =>
   port.protocol === "UDP" ? "UDP" : port.protocol === "SCTP" ? "SCTP" : "TCP"
 
 const NETWORK_PROFILE = {
@@ -33,26 +33,26 @@ const NETWORK_PROFILE = {
   sctpProxy: "System-SCTP-Proxy"
 } as const
 
-const HEALTH_MONITOR: Record<Protocol, string> = { TCP: "System-TCP", UDP: "System-UDP", SCTP: "System-SCTP" }
+export const HEALTH_MONITOR: Record<Protocol, string> = { TCP: "System-TCP", UDP: "System-UDP", SCTP: "System-SCTP" }
 
 /**
  * What AKO's model holds for mixed protocols: the name enters the VS checksum, while the body gets
  * `networkProfileFor`'s choice plus per-port overrides.
  */
-const MIXED_NETWORK_PROFILE = "Mixed-Network-Profile-Internal"
+export const MIXED_NETWORK_PROFILE = "Mixed-Network-Profile-Internal"
 
 /**
  * AKO `getNetworkProfile` / `AviVsBuild`: one protocol picks its profile; mixed ports use the TCP one (UDP Fast Path
  * when no port is TCP) plus per-port overrides for UDP and SCTP.
  */
-const networkProfileFor = (protocols: ReadonlySet<Protocol>, settings: ModelSettings): string => {
+export const networkProfileFor = (protocols: ReadonlySet<Protocol>, settings: ModelSettings): string => {
   const tcp = settings.enterpriseLicense ? NETWORK_PROFILE.tcpProxy : NETWORK_PROFILE.tcpFastPath
   if (protocols.size === 1 && protocols.has("UDP")) return NETWORK_PROFILE.udpFastPath
   if (protocols.size === 1 && protocols.has("SCTP")) return NETWORK_PROFILE.sctpProxy
   return protocols.size > 1 && !protocols.has("TCP") ? NETWORK_PROFILE.udpFastPath : tcp
 }
 
-const overrideProfile = (protocol: Protocol): string | undefined =>
+export const overrideProfile = (protocol: Protocol): string | undefined =>
   protocol === "UDP" ? NETWORK_PROFILE.udpFastPath : protocol === "SCTP" ? NETWORK_PROFILE.sctpProxy : undefined
 
 const RFC1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
@@ -89,15 +89,25 @@ export const serviceFqdns = (settings: ModelSettings, service: Service): Readonl
   if (settings.autoFQDN === "disabled") return []
   const annotated = service.metadata?.annotations?.[EXTERNAL_DNS_ANNOTATION]
   if (annotated !== undefined) return [annotated]
+  const fqdn = autoServiceFqdn(settings, service)
+  return fqdn === undefined ? [] : [fqdn]
+}
+
+/**
+ * AKO `getAutoFQDNForService`: `<svc>.<ns>.<domain>` / `<svc>-<ns>.<domain>` with the RFC 1035 label fixes;
+ * undefined while autoFQDN is off or the cloud has no DNS sub-domain.
+ */
+export const autoServiceFqdn = (settings: ModelSettings, service: Service): string | undefined => {
+  if (settings.autoFQDN === "disabled") return undefined
   const domain = preferredSubDomain(settings)
-  if (domain === undefined) return []
+  if (domain === undefined) return undefined
   const name = correctedLabel(service.metadata?.name ?? "", "s")
   const namespace = correctedLabel(service.metadata?.namespace ?? "", "n")
   if (settings.autoFQDN === "flat") {
     const [shortName, shortNamespace] = shortenedFlatLabels(name, namespace)
-    return [`${shortName}-${shortNamespace}.${domain}`]
+    return `${shortName}-${shortNamespace}.${domain}`
   }
-  return [`${name}.${namespace}.${domain}`]
+  return `${name}.${namespace}.${domain}`
 }
 
 export interface UnitResult {
@@ -105,7 +115,10 @@ export interface UnitResult {
   readonly problems: ReadonlyArray<Problem>
 }
 
-/** The unit of one LoadBalancer Service (the caller has checked that ako-ts handles it). */
+/**
+ * The unit of one LoadBalancer Service (the caller has checked that ako-ts handles it, and that it shares no VIP:
+ * `sharedVipKey`).
+ */
 export const translateService = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
@@ -119,21 +132,6 @@ export const translateService = (
   const tenant = settings.tenantName
   const vsName = l4VsName(cluster, namespace, name)
   const ports = service.spec?.ports ?? []
-  const sharedVip = annotations[SHARED_VIP_ANNOTATION]
-  if (sharedVip !== undefined) {
-    // A VIP of its own would be a second address for a Service its team means to share one: leave it to AKO's
-    // shared VS, which ako-ts keeps as it is until it implements shared VIPs.
-    return {
-      unit: undefined,
-      problems: [{
-        object: owner,
-        field: `metadata.annotations[${SHARED_VIP_ANNOTATION}]`,
-        reason: "Unsupported",
-        message: `shared VIPs (${sharedVip}) are not supported by ako-ts yet; the Service is not programmed, and ` +
-          `an existing shared virtual service ${cluster}--${namespace}-${sharedVip} is kept as it is`
-      }]
-    }
-  }
 
   const protocols = new Set(ports.map(protocolOf))
   const networkProfile = networkProfileFor(protocols, settings)

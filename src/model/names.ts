@@ -26,6 +26,23 @@ export const l4PoolName = (
   port: number
 ): string => `${namePrefix(clusterName)}${namespace}-${service}-${protocol}-${port}`
 
+/**
+ * A shared VIP (Services of one namespace annotated `ako.vmware.com/enable-shared-vip: <key>`): the VS, VsVip and
+ * L4PolicySet are `<cluster>--<ns>-<key>` (AKO `lib.GetL4VSName(key, ns)`).
+ */
+export const sharedVipVsName = (clusterName: string, namespace: string, key: string): string =>
+  `${namePrefix(clusterName)}${namespace}-${key}`
+
+/** A shared VIP's pool per member Service port: `<cluster>--<ns>-<svc>-<key>-<PROTOCOL>-<port>` (`GetSvcApiL4PoolName`). */
+export const sharedVipPoolName = (
+  clusterName: string,
+  namespace: string,
+  service: string,
+  key: string,
+  protocol: string,
+  port: number
+): string => `${namePrefix(clusterName)}${namespace}-${service}-${key}-${protocol}-${port}`
+
 // ---- L7 shared (SNI mode) ------------------------------------------------------------------------------------------
 
 /** Number of shared L7 virtual services per shard size; DEDICATED is 0 (one VS per host). */

@@ -29,6 +29,7 @@ import {
   DEFAULT_ROUTER_SECRET,
   l4VsName,
   shardVsNameForHost,
+  sharedVipVsName,
   sniChildVsName,
   unitKey
 } from "./names.js"
@@ -44,6 +45,7 @@ import {
 } from "./passthrough.js"
 import { parseRoute } from "./route.js"
 import type { ModelSettings } from "./settings.js"
+import { sharedVipGroups, sharedVipKeyOf, translateSharedVip } from "./shared-vip.js"
 
 const sortedValues = <A>(map: ReadonlyMap<string, A>): ReadonlyArray<A> =>
   [...map.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, value]) => value)
@@ -339,9 +341,20 @@ interface L7Units {
 export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): Translation => {
   const units: Array<DesiredUnit> = []
   const problems: Array<Problem> = []
+  const sharing: Array<Service> = []
   for (const service of sortedValues(snapshot.services)) {
     if (!isHandledLoadBalancer(snapshot, settings, service)) continue
+    if (sharedVipKeyOf(service) !== undefined) {
+      sharing.push(service)
+      continue
+    }
     const result = translateService(snapshot, settings, service)
+    if (result.unit !== undefined) units.push(result.unit)
+    problems.push(...result.problems)
+  }
+  // After the Services' own VSes: where a shared VIP's name equals a Service's VS name, the Service's VS keeps it.
+  for (const group of sharedVipGroups(sharing)) {
+    const result = translateSharedVip(snapshot, settings, group)
     if (result.unit !== undefined) units.push(result.unit)
     problems.push(...result.problems)
   }
@@ -438,15 +451,25 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
   }
   // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
   let found: { key: string; service: Service } | undefined
+  const sharing: Array<Service> = []
   for (const [key, service] of snapshot.services) {
-    if (found !== undefined && compareStrings(key, found.key) >= 0) continue
     const ns = service.metadata?.namespace ?? ""
+    const sharedKey = sharedVipKeyOf(service)
+    if (sharedKey !== undefined) {
+      if (sharedVipVsName(settings.clusterName, ns, sharedKey) === vsName) sharing.push(service)
+      continue
+    }
+    if (found !== undefined && compareStrings(key, found.key) >= 0) continue
     const name = service.metadata?.name ?? ""
     if (l4VsName(settings.clusterName, ns, name) !== vsName) continue
     if (!isHandledLoadBalancer(snapshot, settings, service)) continue
     found = { key, service }
   }
-  return found === undefined ? { unit: undefined, problems: [] } : translateService(snapshot, settings, found.service)
+  if (found !== undefined) return translateService(snapshot, settings, found.service)
+  // A shared VIP's members (and only its, or another namespace's whose name reads the same: the first such VIP wins).
+  const handled = sharing.filter((service) => isHandledLoadBalancer(snapshot, settings, service))
+  const group = sharedVipGroups(handled)[0]
+  return group === undefined ? { unit: undefined, problems: [] } : translateSharedVip(snapshot, settings, group)
 }
 
 const usesService = (ingress: Ingress, serviceName: string): boolean =>
@@ -521,7 +544,7 @@ export const unitKeysFor = (
   const addService = (namespace: string, name: string) => {
     const service: Service | undefined = snapshot.services.get(`${namespace}/${name}`)
     if (service !== undefined && isHandledLoadBalancer(snapshot, settings, service)) {
-      keys.add(unitKey(settings.tenantName, l4VsName(settings.clusterName, namespace, name)))
+      keys.add(l4UnitKey(settings, service))
     }
     addIngresses((ingress) => ingress.metadata?.namespace === namespace && usesService(ingress, name))
     addRoutes((route) =>
@@ -589,9 +612,7 @@ export const unitKeysFor = (
     case "Node":
       if (settings.serviceType === "NodePort") {
         for (const service of snapshot.services.values()) {
-          if (!isHandledLoadBalancer(snapshot, settings, service)) continue
-          const ns = service.metadata?.namespace ?? ""
-          keys.add(unitKey(settings.tenantName, l4VsName(settings.clusterName, ns, service.metadata?.name ?? "")))
+          if (isHandledLoadBalancer(snapshot, settings, service)) keys.add(l4UnitKey(settings, service))
         }
         addIngresses(() => true)
         addRoutes(() => true)
@@ -712,11 +733,17 @@ export const unitKeysForHttpRule = (
   return key === undefined ? [] : [key]
 }
 
-const l4UnitKey = (settings: ModelSettings, service: Service): string =>
-  unitKey(
+/** The unit of a LoadBalancer Service: its own VS, or the shared VIP it names. */
+const l4UnitKey = (settings: ModelSettings, service: Service): string => {
+  const namespace = service.metadata?.namespace ?? ""
+  const sharedKey = sharedVipKeyOf(service)
+  return unitKey(
     settings.tenantName,
-    l4VsName(settings.clusterName, service.metadata?.namespace ?? "", service.metadata?.name ?? "")
+    sharedKey === undefined ?
+      l4VsName(settings.clusterName, namespace, service.metadata?.name ?? "") :
+      sharedVipVsName(settings.clusterName, namespace, sharedKey)
   )
+}
 
 /** The units of the Services that name an L4Rule (`ns/name`): recomputed when the rule changes, appears or goes. */
 export const unitKeysForL4Rule = (

@@ -1,9 +1,9 @@
 /**
  * Hands off what ako-ts does not model. An owned parent virtual service is deleted only when ako-ts can name the
- * unit it belonged to (an L4 Service's VS, a `Shared-L7-[<infra>-]<n>` or `Shared-Passthrough-[<infra>-]<n>` shard, a
- * DEDICATED host's VS in this tenant) and that unit is gone. Everything else AKO may have built for this cluster
- * (shared-VIP VSes, EVH, objects in namespace tenants, anything not recognised) is kept with everything it links, and
- * reported instead.
+ * unit it belonged to (an L4 Service's VS, a shared VIP's `<ns>-<key>` VS, a `Shared-L7-[<infra>-]<n>` or
+ * `Shared-Passthrough-[<infra>-]<n>` shard, a DEDICATED host's VS in this tenant) and that unit is gone. Everything
+ * else AKO may have built for this cluster (gateway VSes not named as a shared VIP, EVH, objects in namespace tenants,
+ * anything not recognised) is kept with everything it links, and reported instead.
  */
 import type { AviObjectType, ObjectRef } from "../model/index.js"
 import { DEDICATED_SUFFIX } from "../model/index.js"
@@ -44,6 +44,13 @@ const isL4ServiceVs = (root: CachedObject, clusterName: string): boolean => {
     root.name === `${clusterName}--${namespace}-${service}`
 }
 
+/** A shared VIP's VS: markers `Namespace`, `GatewayName=<key>` and the name `<cluster>--<ns>-<key>`. */
+const isSharedVipVs = (root: CachedObject, clusterName: string): boolean => {
+  const namespace = markerValue(root, "Namespace")
+  const key = markerValue(root, "GatewayName")
+  return namespace !== undefined && key !== undefined && root.name === `${clusterName}--${namespace}-${key}`
+}
+
 /**
  * Why a parent VS is outside what ako-ts models, or undefined when ako-ts knows its unit. Children (SNI VSes) are
  * judged through their parent.
@@ -51,7 +58,9 @@ const isL4ServiceVs = (root: CachedObject, clusterName: string): boolean => {
 export const unmodelledReason = (root: CachedObject, ownership: Ownership): UnmodelledReason | undefined => {
   const prefix = `${ownership.clusterName}--`
   if (root.tenant !== ownership.tenantName) return "other-tenant"
-  if (markerValue(root, "GatewayName") !== undefined) return "shared-vip"
+  if (markerValue(root, "GatewayName") !== undefined) {
+    return isSharedVipVs(root, ownership.clusterName) ? undefined : "shared-vip"
+  }
   // This cluster's passthrough shards (`Shared-Passthrough-[<infra>-]<n>`) are modelled; their `-insecure`
   // companions are judged through them. Anything else named so (another AKO instance's) is not.
   if (new RegExp(`^${escapeRegExp(prefix)}Shared-Passthrough-(.+-)?\\d+$`).test(root.name)) return undefined

@@ -1,7 +1,7 @@
 /**
  * Hands off what ako-ts does not model, through a takeover and later changes: a field a team or an AKO feature set
- * on a virtual service (a WAF policy, RHI) survives ako-ts's updates, and AKO's shared-VIP virtual service is kept,
- * counted in `ako_unmanaged_objects` and reported with an Event on its Services.
+ * on a virtual service (a WAF policy, RHI) survives ako-ts's updates, and AKO's EVH virtual service is kept, counted
+ * in `ako_unmanaged_objects` and reported with an Event on the Services it names.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { loadAllYaml } from "@kubernetes/client-node"
@@ -22,14 +22,11 @@ afterEach(async () => {
 const cloud = "/api/cloud/?name=Default-Cloud"
 const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url))
 
-/** A shared-VIP virtual service as AKO builds it for Services annotated `enable-shared-vip: shared` in `red`. */
-const seedSharedVip = (c: E2eCluster) => {
-  const name = `${CLUSTER}--red-shared`
-  const markers = [
-    { key: "clustername", values: [CLUSTER] },
-    { key: "Namespace", values: ["red"] },
-    { key: "GatewayName", values: ["shared"] }
-  ]
+/** An EVH parent virtual service as AKO builds it (ako-ts does not model EVH), naming Services `red/a` and `red/b`. */
+const EVH_VS = `${CLUSTER}--Shared-L7-EVH-0`
+const seedEvh = (c: E2eCluster) => {
+  const name = EVH_VS
+  const markers = [{ key: "clustername", values: [CLUSTER] }]
   c.avi.insert("vsvip", {
     name,
     cloud_ref: cloud,
@@ -45,14 +42,15 @@ const seedSharedVip = (c: E2eCluster) => {
     created_by: `ako-${CLUSTER}`,
     cloud_ref: cloud,
     vsvip_ref: `/api/vsvip/?name=${name}`,
-    services: [{ port: 80 }, { port: 81 }],
+    vh_type: "VS_TYPE_VH_ENHANCED",
+    services: [{ port: 80 }, { port: 443, enable_ssl: true }],
     markers,
     service_metadata: JSON.stringify({ namespace_svc_name: ["red/a", "red/b"] })
   })
 }
 
 describe("hands off what ako-ts does not model", () => {
-  it("keeps a WAF policy and RHI on a VS it updates, and keeps and reports AKO's shared-VIP VS", async () => {
+  it("keeps a WAF policy and RHI on a VS it updates, and keeps and reports AKO's EVH VS", async () => {
     const c = (cluster = await startCluster())
     loadBalancerService(c.kube, "red", "web", { addresses: ["10.1.0.1"] })
     const first = await c.startReplica("ako-0")
@@ -60,34 +58,31 @@ describe("hands off what ako-ts does not model", () => {
     await waitFor("the VIP", () => serviceVips(c.kube, "red", "web").length > 0)
     await first.stop("SIGTERM")
 
-    // While no replica runs: a team sets a WAF policy and RHI on the VS, and AKO's shared VIP exists.
+    // While no replica runs: a team sets a WAF policy and RHI on the VS, and AKO's EVH VS exists.
     const stored = c.avi.findByName("virtualservice", vs)!
     c.avi.update("virtualservice", String(stored["uuid"]), {
       ...stored,
       waf_policy_ref: "/api/wafpolicy/?name=System-WAF-Policy",
       enable_rhi: true
     })
-    seedSharedVip(c)
-    for (const name of ["a", "b"]) {
-      loadBalancerService(c.kube, "red", name, { annotations: { "ako.vmware.com/enable-shared-vip": "shared" } })
-    }
+    seedEvh(c)
+    for (const name of ["a", "b"]) loadBalancerService(c.kube, "red", name, { type: "ClusterIP" })
 
-    const sharedUuids = [
-      String(c.avi.findByName("virtualservice", `${CLUSTER}--red-shared`)?.["uuid"]),
-      String(c.avi.findByName("vsvip", `${CLUSTER}--red-shared`)?.["uuid"])
+    const evhUuids = [
+      String(c.avi.findByName("virtualservice", EVH_VS)?.["uuid"]),
+      String(c.avi.findByName("vsvip", EVH_VS)?.["uuid"])
     ]
     const replica = await c.startReplica("ako-1")
     await waitFor("the takeover", () => replica.messages().includes("takeover complete; serving the work queue"))
     await waitFor(
-      "the unmanaged shared VS counted",
-      async () =>
-        (await replica.metric("ako_unmanaged_objects", { type: "virtualservice", reason: "shared-vip" })) === 1
+      "the unmanaged EVH VS counted",
+      async () => (await replica.metric("ako_unmanaged_objects", { type: "virtualservice", reason: "evh" })) === 1
     )
     const events = () =>
       (c.kube.list("v1/Event", "red") as ReadonlyArray<{ reason?: string; involvedObject?: { name?: string } }>)
         .filter((event) => event.reason === "UnmanagedAviObject")
         .map((event) => event.involvedObject?.name)
-    await waitFor("an Event on each Service of the shared VIP", () => events().includes("a") && events().includes("b"))
+    await waitFor("an Event on each Service the EVH VS names", () => events().includes("a") && events().includes("b"))
 
     // A change that rewrites the VS: ako-ts's fields change, the team's stay.
     loadBalancerService(c.kube, "red", "web", {
@@ -98,12 +93,11 @@ describe("hands off what ako-ts does not model", () => {
     const updated = c.avi.findByName("virtualservice", vs)!
     expect(String(updated["waf_policy_ref"])).toContain("System-WAF-Policy")
     expect(updated["enable_rhi"]).toBe(true)
-    // AKO's shared VS and its VsVip are still there, untouched; its Services got no VIP of their own.
-    const sharedWrites = c.aviWritesOf("ako-1").filter((entry) => sharedUuids.some((uuid) => entry.path.includes(uuid)))
-    expect(sharedWrites).toEqual([])
-    expect(c.avi.findByName("virtualservice", `${CLUSTER}--red-shared`)).toBeDefined()
-    expect(c.avi.findByName("vsvip", `${CLUSTER}--red-shared`)).toBeDefined()
-    expect(c.avi.findByName("virtualservice", `${CLUSTER}--red-a`)).toBeUndefined()
+    // AKO's EVH VS and its VsVip are still there, untouched.
+    const evhWrites = c.aviWritesOf("ako-1").filter((entry) => evhUuids.some((uuid) => entry.path.includes(uuid)))
+    expect(evhWrites).toEqual([])
+    expect(c.avi.findByName("virtualservice", EVH_VS)).toBeDefined()
+    expect(c.avi.findByName("vsvip", EVH_VS)).toBeDefined()
   })
 
   it("reports objects of AKO's CRDs it does not implement yet: a warning, an Event on the object, the metric", async () => {

@@ -14,7 +14,6 @@ import {
   poolChecksum,
   sum32,
   translate,
-  usesUnsupportedFeature,
   virtualServiceChecksum
 } from "../../src/model/index.js"
 import {
@@ -211,10 +210,6 @@ describe("re-encrypt Route", () => {
     expect(order(dedicated).indexOf(`pkiprofile:${pool}-pkiprofile`)).toBeLessThan(
       order(dedicated).indexOf(`pool:${pool}`)
     )
-  })
-
-  it("is no longer an unsupported feature", () => {
-    expect(usesUnsupportedFeature("Route", reencrypt)).toBe(false)
   })
 })
 

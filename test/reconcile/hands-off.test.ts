@@ -82,7 +82,9 @@ describe("parents of features ako-ts does not model", () => {
       l4_policies: [],
       markers: [marker("clustername", "c1"), marker("Namespace", "red"), marker("GatewayName", "shared")]
     })
-    expect(unmodelledReason(sharedVip, ownership)).toBe("shared-vip")
+    // A shared VIP's VS is modelled; a gateway VS under another name (AKO's Gateway API) is not.
+    expect(unmodelledReason(sharedVip, ownership)).toBeUndefined()
+    expect(unmodelledReason({ ...sharedVip, name: "c1--red-gateway" }, ownership)).toBe("shared-vip")
     // This cluster's passthrough shards are modelled; another AKO instance's (`<podns>-` infix) are not.
     expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-Passthrough-0" }), ownership))
       .toBeUndefined()
@@ -140,16 +142,24 @@ describe("parents of features ako-ts does not model", () => {
       .toEqual(["delete", "delete"])
   })
 
-  it("a gone unit of an unmodelled parent plans nothing; a gone L4 Service's unit is deleted", () => {
+  it("a gone unit of an unmodelled parent plans nothing; a gone L4 Service's or shared VIP's unit is deleted", () => {
+    // Marked as a shared VIP's VS, but not named as one: kept.
     const sharedVip = stored("virtualservice", {
       name: "c1--red-shared",
       vsvip_ref: "https://avi.test/api/vsvip/x#c1--red-shared",
-      markers: [marker("clustername", "c1"), marker("Namespace", "red"), marker("GatewayName", "shared")],
+      markers: [marker("clustername", "c1"), marker("Namespace", "red"), marker("GatewayName", "other")],
       service_metadata: JSON.stringify({ namespace_svc_name: ["red/a", "red/b"] })
     })
     const sharedVip_vip = stored("vsvip", { name: "c1--red-shared" })
     const gone = l4Vs("red", "gone")
-    const view = viewOf([sharedVip, sharedVip_vip, gone])
+    const goneShared = stored("virtualservice", {
+      name: "c1--blue-shared",
+      l4_policies: [],
+      markers: [marker("clustername", "c1"), marker("Namespace", "blue"), marker("GatewayName", "shared")]
+    })
+    const view = viewOf([sharedVip, sharedVip_vip, gone, goneShared])
+    expect(planUnit(undefined, unitView(view, "admin/c1--blue-shared", undefined, hold)).operations.map((o) => o.op))
+      .toEqual(["delete"])
     expect(planUnit(undefined, unitView(view, "admin/c1--red-shared", undefined, hold)).operations).toEqual([])
     expect(planUnit(undefined, unitView(view, "admin/c1--red-gone", undefined, hold)).operations.map((o) => o.op))
       .toEqual(["delete"])
@@ -164,7 +174,7 @@ describe("parents of features ako-ts does not model", () => {
       { kind: "Service", namespace: "red", name: "a" },
       { kind: "Service", namespace: "red", name: "b" }
     ])
-    expect(parents[0]?.sharedVip).toEqual({ namespace: "red", key: "shared" })
+    expect(parents[0]?.sharedVip).toEqual({ namespace: "red", key: "other" })
     expect([...unmodelledCounts(parents).values()]).toEqual([
       { type: "virtualservice", reason: "shared-vip", count: 1 },
       { type: "vsvip", reason: "shared-vip", count: 1 }
