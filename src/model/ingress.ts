@@ -166,6 +166,29 @@ export const namedServicePort = (
 }
 
 /** All servable host paths of a handled Ingress. */
+/**
+ * A rule's host; a rule without one gets `<ingress>.<namespace>.<first DNS sub-domain>`, as in AKO, and without a
+ * sub-domain it is ignored.
+ */
+export const ruleHost = (
+  settings: ModelSettings,
+  source: ObjectRef,
+  host: string | undefined,
+  ruleIndex: number
+): Either.Either<string, Problem> => {
+  if (host !== undefined && host !== "") return Either.right(host)
+  const domain = sortedSubDomains(settings)[0]
+  if (domain === undefined) {
+    return Either.left({
+      object: source,
+      field: `spec.rules[${ruleIndex}].host`,
+      reason: "HostMissing",
+      message: "a rule without host needs a DNS sub-domain in the Avi cloud; the rule is ignored"
+    })
+  }
+  return Either.right(`${source.name}.${source.namespace ?? ""}.${domain.startsWith(".") ? domain.slice(1) : domain}`)
+}
+
 export const parseIngress = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
@@ -239,20 +262,12 @@ export const parseIngress = (
   }
 
   for (const [ruleIndex, rule] of (ingress.spec?.rules ?? []).entries()) {
-    let host = rule.host ?? ""
-    if (host === "") {
-      const domain = sortedSubDomains(settings)[0]
-      if (domain === undefined) {
-        problems.push({
-          object: source,
-          field: `spec.rules[${ruleIndex}].host`,
-          reason: "HostMissing",
-          message: "a rule without host needs a DNS sub-domain in the Avi cloud; the rule is ignored"
-        })
-        continue
-      }
-      host = `${name}.${namespace}.${domain.startsWith(".") ? domain.slice(1) : domain}`
+    const ruled = ruleHost(settings, source, rule.host, ruleIndex)
+    if (Either.isLeft(ruled)) {
+      problems.push(ruled.left)
+      continue
     }
+    const host = ruled.right
     if (!hostFilter(host)) continue
     if (!hostAllowed(settings, host)) {
       problems.push({

@@ -119,6 +119,43 @@ export interface UnitResult {
  * The unit of one LoadBalancer Service (the caller has checked that ako-ts handles it, and that it shares no VIP:
  * `sharedVipKey`).
  */
+/**
+ * The L4PolicySet of an L4 VS: one rule per listener, named by its pool's ref, selecting that pool on the listener's
+ * port and protocol (AKO `rest/avi_obj_l4ps.go`).
+ */
+export const l4PolicySetObject = (
+  settings: ModelSettings,
+  vsName: string,
+  tenant: string,
+  rules: ReadonlyArray<{ readonly port: number; readonly protocol: string; readonly pool: string }>,
+  policyMarkers: MarkerFields,
+  pools: ReadonlyArray<DesiredAviObject>
+): DesiredAviObject =>
+  desiredObject(
+    "l4policyset",
+    vsName,
+    tenant,
+    {
+      ...owned(settings, vsName, markers(settings.clusterName, policyMarkers)),
+      l4_connection_policy: {
+        rules: rules.map((rule, index) => {
+          const poolRef = ref.pool(rule.pool)
+          return {
+            name: poolRef,
+            index,
+            action: { select_pool: { action_type: "L4_RULE_ACTION_SELECT_POOL", pool_ref: poolRef } },
+            match: {
+              port: { match_criteria: "IS_IN", ports: [rule.port] },
+              protocol: { match_criteria: "IS_IN", protocol: `PROTOCOL_${rule.protocol}` }
+            }
+          }
+        })
+      }
+    },
+    pools.map((pool) => ({ type: "pool", name: pool.name })),
+    l4PolicySetChecksum(settings.clusterName, rules, policyMarkers)
+  )
+
 export const translateService = (
   snapshot: ClusterSnapshot,
   settings: ModelSettings,
@@ -222,30 +259,7 @@ export const translateService = (
   }
   // A listener with SSL: AKO's VS serves its (single) pool directly, without an L4 policy set.
   const sslEnabled = ruleVs?.sslEnabled === true
-  const l4PolicySet = sslEnabled ? undefined : desiredObject(
-    "l4policyset",
-    vsName,
-    tenant,
-    {
-      ...owned(settings, vsName, markers(cluster, policyMarkers)),
-      l4_connection_policy: {
-        rules: rules.map((rule, index) => {
-          const poolRef = ref.pool(rule.pool)
-          return {
-            name: poolRef,
-            index,
-            action: { select_pool: { action_type: "L4_RULE_ACTION_SELECT_POOL", pool_ref: poolRef } },
-            match: {
-              port: { match_criteria: "IS_IN", ports: [rule.port] },
-              protocol: { match_criteria: "IS_IN", protocol: `PROTOCOL_${rule.protocol}` }
-            }
-          }
-        })
-      }
-    },
-    pools.map((pool) => ({ type: "pool", name: pool.name })),
-    l4PolicySetChecksum(cluster, rules, policyMarkers)
-  )
+  const l4PolicySet = sslEnabled ? undefined : l4PolicySetObject(settings, vsName, tenant, rules, policyMarkers, pools)
 
   const applicationProfile = annotations[APPLICATION_PROFILE_ANNOTATION] ?? "System-L4-Application"
   const trafficEnabled = annotations[DISABLE_TRAFFIC_ANNOTATION]?.toLowerCase() !== "true"

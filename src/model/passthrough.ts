@@ -5,6 +5,7 @@
  * port 443 whose datascript reads the TLS SNI and selects the pool group `<cluster>--[<infra>-]<host>`. Hosts that
  * redirect plain HTTP get a companion VS `<vs>-insecure` on port 80, sharing the VsVip, with the redirect policy.
  */
+import { Either } from "effect"
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import {
@@ -15,11 +16,11 @@ import {
   sortedStrings,
   virtualServiceChecksum
 } from "./checksum.js"
-import { owned, parentVsFields, sortedSubDomains, vsVipObject } from "./common.js"
+import { owned, parentVsFields, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, Problem, StatusIntent } from "./desired.js"
 import { namespaceAccepted } from "./filters.js"
 import type { BoundInfraSetting } from "./infra-setting.js"
-import { hostAllowed, namedServicePort, PASSTHROUGH_ANNOTATION } from "./ingress.js"
+import { hostAllowed, namedServicePort, PASSTHROUGH_ANNOTATION, ruleHost } from "./ingress.js"
 import type { ClusterSnapshot, Ingress, ObjectRef, Route } from "./kube.js"
 import { compareStrings, objectRef, refKey } from "./kube.js"
 import { redirectPolicy } from "./l7.js"
@@ -242,20 +243,12 @@ export const parsePassthroughIngress = (
   const problems: Array<Problem> = []
   const byHost = new Map<string, PassthroughHost>()
   for (const [ruleIndex, rule] of (ingress.spec?.rules ?? []).entries()) {
-    let host = rule.host ?? ""
-    if (host === "") {
-      const domain = sortedSubDomains(settings)[0]
-      if (domain === undefined) {
-        problems.push({
-          object: source,
-          field: `spec.rules[${ruleIndex}].host`,
-          reason: "HostMissing",
-          message: "a rule without host needs a DNS sub-domain in the Avi cloud; the rule is ignored"
-        })
-        continue
-      }
-      host = `${source.name}.${namespace}.${domain.startsWith(".") ? domain.slice(1) : domain}`
+    const ruled = ruleHost(settings, source, rule.host, ruleIndex)
+    if (Either.isLeft(ruled)) {
+      problems.push(ruled.left)
+      continue
     }
+    const host = ruled.right
     if (!hostFilter(host)) continue
     if (!hostAllowed(settings, host)) {
       problems.push({

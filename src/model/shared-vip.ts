@@ -7,7 +7,7 @@
  */
 import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
-import { l4PolicySetChecksum, poolChecksum, virtualServiceChecksum } from "./checksum.js"
+import { poolChecksum, virtualServiceChecksum } from "./checksum.js"
 import { isIpAddress, owned, parentVsFields, preferredSubDomain, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem, StatusIntent } from "./desired.js"
 import { INFRA_SETTING_ANNOTATION, infraSettingForService, settingsUnder } from "./infra-setting.js"
@@ -18,6 +18,7 @@ import {
   autoServiceFqdn,
   EXTERNAL_DNS_ANNOTATION,
   HEALTH_MONITOR,
+  l4PolicySetObject,
   LOAD_BALANCER_IP_ANNOTATION,
   MIXED_NETWORK_PROFILE,
   networkProfileFor,
@@ -300,30 +301,7 @@ export const translateSharedVip = (
 
   const sharedMarkers: MarkerFields = { Namespace: namespace, GatewayName: key }
   const rules = listeners.map((l) => ({ port: l.port.port, protocol: l.protocol, pool: l.pool }))
-  const l4PolicySet = desiredObject(
-    "l4policyset",
-    vsName,
-    tenant,
-    {
-      ...owned(settings, vsName, markers(cluster, sharedMarkers)),
-      l4_connection_policy: {
-        rules: rules.map((rule, index) => {
-          const poolRef = ref.pool(rule.pool)
-          return {
-            name: poolRef,
-            index,
-            action: { select_pool: { action_type: "L4_RULE_ACTION_SELECT_POOL", pool_ref: poolRef } },
-            match: {
-              port: { match_criteria: "IS_IN", ports: [rule.port] },
-              protocol: { match_criteria: "IS_IN", protocol: `PROTOCOL_${rule.protocol}` }
-            }
-          }
-        })
-      }
-    },
-    pools.map((pool) => ({ type: "pool", name: pool.name })),
-    l4PolicySetChecksum(cluster, rules, sharedMarkers)
-  )
+  const l4PolicySet = l4PolicySetObject(settings, vsName, tenant, rules, sharedMarkers, pools)
 
   const applicationProfile = "System-L4-Application"
   const vsObject = desiredObject(

@@ -27,7 +27,8 @@ const PLAIN_POOL = `${CLUSTER}--${HOST}_-shop-web`
 
 /** The team's SE group and VIP network on the controller, the setting naming them, and an IngressClass for it. */
 const startShop = async (): Promise<E2eCluster> => {
-  const c = await startCluster()
+  // AKO's default: with static route sync on, an accepted setting's SE group gets the clustername label.
+  const c = await startCluster({ config: { disableStaticRouteSync: "false" } })
   for (const document of akoCrds("aviinfrasettings.yaml")) c.kube.apply(document as never)
   c.avi.insert("serviceenginegroup", { name: "blue-seg", cloud_ref: "/api/cloud/?name=Default-Cloud", labels: [] })
   c.avi.insert("network", {

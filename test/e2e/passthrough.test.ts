@@ -99,6 +99,11 @@ describe("TLS passthrough", () => {
     ] as { readonly addr?: string } | undefined)?.addr
     expect(vip).toBeDefined()
     const admitted = await waitFor("the Route admitted", () => routeStatus(c)[0])
+    // The status and AKO's VS-uuid annotation are two writes: the takeover below finds both done.
+    await waitFor("the Route's VS uuid annotation", () =>
+      (c.kube.get("route.openshift.io/v1/Route", "shop", "pass") as
+        | { readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> } }
+        | undefined)?.metadata?.annotations?.["ako.vmware.com/host-fqdn-vs-uuid-map"])
     expect(admitted.host).toBe(HOST)
     expect(admitted.routerName).toBe(`ako-${CLUSTER}`)
     expect(admitted.conditions?.[0]).toEqual(
