@@ -136,6 +136,9 @@ const NamespaceList = Schema.parseJson(Schema.Union(Schema.Array(Schema.String),
   })
 )
 
+/** BGP peer labels, a JSON list of strings; unset (`null`) means none. */
+const LabelList = NamespaceList
+
 /** Go-style durations as client-go flags take them ("15s", "1500ms", "1m") or plain seconds ("15"). */
 const DurationText = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
   strict: true,
@@ -194,6 +197,20 @@ export const fields = {
     description:
       "IPAM networks VIPs are allocated from. One entry, except on AWS clouds, where every entry gives the VsVip " +
       "a vip in that subnet (on Azure and OpenStack too, by subnet name)."
+  }),
+  enableRhi: withDefault("false", {
+    key: "enableRHI",
+    env: "ENABLE_RHI",
+    schema: BooleanText,
+    allowed: "true or false",
+    description: "Route health injection: every virtual service advertises its VIP over BGP (enable_rhi), as in AKO."
+  }),
+  bgpPeerLabels: withDefault("[]", {
+    key: "bgpPeerLabels",
+    env: "BGP_PEER_LABELS",
+    schema: LabelList,
+    allowed: "a JSON list of BGP peer labels, e.g. [\"peer1\"]",
+    description: "With enableRHI: the BGP peers the VsVips are advertised to (bgp_peer_labels)."
   }),
   serviceEngineGroupName: withDefault("Default-Group", {
     key: "serviceEngineGroupName",

@@ -106,22 +106,6 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
     feature: "NSX-T VPC mode"
   },
   {
-    key: "enableRHI",
-    env: "ENABLE_RHI",
-    helmValue: "NetworkSettings.enableRHI",
-    akoDefault: "false",
-    isDefault: offByDefault,
-    feature: "route health injection (BGP) on every VS"
-  },
-  {
-    key: "bgpPeerLabels",
-    env: "BGP_PEER_LABELS",
-    helmValue: "NetworkSettings.bgpPeerLabels",
-    akoDefault: "[]",
-    isDefault: emptyListByDefault,
-    feature: "BGP peer selection on VsVips"
-  },
-  {
     key: "nsxtT1LR",
     env: "NSXT_T1_LR",
     helmValue: "NetworkSettings.nsxtT1LR",

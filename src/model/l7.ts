@@ -1017,7 +1017,8 @@ export const translateShard = (
       ports: portProtosOf(parentListeners),
       hostnames: [],
       trafficEnabled: undefined,
-      enableRhi: false,
+      // AKO's parents carry the RHI flag in effect (global, or the AviInfraSetting's), on or off.
+      enableRhi: settings.enableRhi ?? false,
       markers: {},
       crd: parentRule.crd
     })
@@ -1141,7 +1142,8 @@ export const translateDedicated = (
       ports: portProtosOf(listeners),
       hostnames: [host],
       trafficEnabled: undefined,
-      enableRhi: false,
+      // AKO's parents carry the RHI flag in effect (global, or the AviInfraSetting's), on or off.
+      enableRhi: settings.enableRhi ?? false,
       markers: vsMarkers,
       crd: hostRule.crd
     })

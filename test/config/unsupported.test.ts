@@ -38,8 +38,6 @@ const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, va
   ["vrfName", "VRF_NAME", "vrf-blue"],
   ["nsxtT1LR", "NSXT_T1_LR", "/infra/tier-1s/avi-t1"],
   ["vpcMode", "VPC_MODE", "true"],
-  ["enableRHI", "ENABLE_RHI", "true"],
-  ["bgpPeerLabels", "BGP_PEER_LABELS", "[\"peer1\",\"peer2\"]"],
   ["nodeNetworkList", "NODE_NETWORK_LIST", "[{\"networkName\":\"node-net\",\"cidrs\":[\"10.0.0.0/24\"]}]"],
   ["useDefaultSecretsOnly", "USE_DEFAULT_SECRETS_ONLY", "true"],
   ["fqdnReusePolicy", "FQDN_REUSE_POLICY", "Strict"],
@@ -58,9 +56,6 @@ const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
   ["vrfName", ""],
   ["nsxtT1LR", ""],
   ["vpcMode", "0"],
-  ["enableRHI", "false"],
-  ["bgpPeerLabels", "[]"],
-  ["bgpPeerLabels", "null"],
   ["nodeNetworkList", "[]"],
   ["nodeNetworkList", ""],
   ["useDefaultSecretsOnly", "false"],
@@ -120,12 +115,12 @@ describe("AKO keys ako-ts does not implement", () => {
   })
 
   it("lets the ConfigMap's default win over a stale environment copy, as for every other key", () => {
-    expect(Either.isRight(decode({ ...minimal, enableRHI: "false" }, { ENABLE_RHI: "true" }))).toBe(true)
-    expect(rejected({ ...minimal }, { ENABLE_RHI: "true" }).issues[0]).toMatchObject({ key: "enableRHI" })
+    expect(Either.isRight(decode({ ...minimal, vpcMode: "false" }, { VPC_MODE: "true" }))).toBe(true)
+    expect(rejected({ ...minimal }, { VPC_MODE: "true" }).issues[0]).toMatchObject({ key: "vpcMode" })
   })
 
   it("refuses a typo instead of guessing that it means the default", () => {
-    expect(rejected({ ...minimal, enableRHI: "yes" }).issues[0]).toMatchObject({ key: "enableRHI", value: "yes" })
+    expect(rejected({ ...minimal, vpcMode: "yes" }).issues[0]).toMatchObject({ key: "vpcMode", value: "yes" })
     expect(rejected({ ...minimal, ipFamily: "v4" }).issues[0]).toMatchObject({ key: "ipFamily" })
   })
 

@@ -286,8 +286,6 @@ AKOSettings:
   useDefaultSecretsOnly: "true"
   vpcMode: true
 NetworkSettings:
-  enableRHI: true
-  bgpPeerLabels: [peer1]
   nsxtT1LR: /infra/tier-1s/avi-t1
   nodeNetworkList: [{networkName: "node-net", cidrs: [10.0.0.0/24]}]
 L7Settings: {enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
@@ -299,7 +297,9 @@ ControllerSettings: {vrfName: vrf-blue, dedicatedTenantMode: true}
       [...UNSUPPORTED_KEYS.map((spec) => spec.helmValue), ...UNSUPPORTED_HELM_ONLY_VALUES.map((v) => v.helmValue)]
         .sort()
     )
-    expect(message).toContain("NetworkSettings.bgpPeerLabels = [\"peer1\"]: not supported by ako-ts yet")
+    expect(message).toContain(
+      "NetworkSettings.nodeNetworkList = [{\"cidrs\":[\"10.0.0.0/24\"],\"networkName\":\"node-net\"}]: not supported by ako-ts yet"
+    )
     expect(message).toContain("L7Settings.fqdnReusePolicy = \"Strict\": not supported by ako-ts yet")
   })
 
@@ -307,7 +307,7 @@ ControllerSettings: {vrfName: vrf-blue, dedicatedTenantMode: true}
     const defaults = `
 featureGates: {GatewayAPI: "false"}
 AKOSettings: {enableEVH: "false", primaryInstance: "true", ipFamily: V4, vpcMode: "False", useDefaultSecretsOnly: false}
-NetworkSettings: {enableRHI: null, bgpPeerLabels: null, nsxtT1LR: null, nodeNetworkList: "[]"}
+NetworkSettings: {nsxtT1LR: null, nodeNetworkList: "[]"}
 L7Settings: {noPGForSNI: "0", enableMCI: false, fqdnReusePolicy: "", l7ShardingScheme: hostname}
 ControllerSettings: {vrfName: "", dedicatedTenantMode: "false"}
 `

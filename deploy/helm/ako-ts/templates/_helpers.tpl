@@ -84,8 +84,6 @@ AKO values file is fixed in one pass instead of one `helm install` per mistake. 
   (list "AKOSettings" "primaryInstance" "on" "true")
   (list "AKOSettings" "useDefaultSecretsOnly" "off" "false")
   (list "AKOSettings" "vpcMode" "off" "false")
-  (list "NetworkSettings" "enableRHI" "off" "false")
-  (list "NetworkSettings" "bgpPeerLabels" "list" "[]")
   (list "NetworkSettings" "nsxtT1LR" "empty" "\"\"")
   (list "NetworkSettings" "nodeNetworkList" "list" "[]")
   (list "L7Settings" "enableMCI" "off" "false")
