@@ -14,6 +14,8 @@ export interface AviEnvironment {
   /** The cloud's uuid and `vtype` (`CLOUD_NONE`, `CLOUD_VCENTER`, `CLOUD_AWS`, …): AviInfraSetting network checks. */
   readonly cloudUuid: string
   readonly cloudType: string | undefined
+  /** The VRF context of the first VIP network (AKO's VRF when no vrfName applies); undefined when not found. */
+  readonly vipNetworkVrf: string | undefined
 }
 
 export class CloudNotFound extends Data.TaggedError("CloudNotFound")<{ readonly cloud: string }> {
@@ -55,10 +57,35 @@ const V6_ENABLED_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_VCENTER", "CLOUD_
 const record = (value: unknown): Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {}
 
+/** The name of the VRF context a network is in (`vrf_context_ref` as `…#<name>`, or looked up by uuid). */
+const networkVrf = (
+  network: { readonly networkName?: string | undefined; readonly networkUUID?: string | undefined } | undefined
+) =>
+  Effect.gen(function*() {
+    if (network === undefined) return undefined
+    const avi = yield* AviClient
+    const found = network.networkUUID !== undefined ?
+      yield* avi.get("network", network.networkUUID).pipe(Effect.option) :
+      yield* avi.findByName("network", network.networkName ?? "").pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isNone(found)) return undefined
+    const ref = record(found.value)["vrf_context_ref"]
+    if (typeof ref !== "string") return undefined
+    const hash = ref.indexOf("#")
+    if (hash >= 0) return ref.slice(hash + 1)
+    const vrf = yield* avi.get("vrfcontext", ref.slice(ref.lastIndexOf("/") + 1)).pipe(Effect.option)
+    const name = Option.isSome(vrf) ? record(vrf.value)["name"] : undefined
+    return typeof name === "string" && name !== "" ? name : undefined
+  })
+
 export const readAviEnvironment = (
   cloudName: string,
-  vipNetworkList: ReadonlyArray<{ readonly networkName?: string | undefined; readonly v6cidr?: string | undefined }> =
-    []
+  vipNetworkList: ReadonlyArray<
+    {
+      readonly networkName?: string | undefined
+      readonly networkUUID?: string | undefined
+      readonly v6cidr?: string | undefined
+    }
+  > = []
 ) =>
   Effect.gen(function*() {
     const avi = yield* AviClient
@@ -90,6 +117,7 @@ export const readAviEnvironment = (
         query: { cloud_uuid: cloudUuid }
       })
     )["domains"]
+    const vipNetworkVrf = yield* networkVrf(vipNetworkList[0])
     const system = record(yield* avi.request({ method: "GET", path: "/api/systemconfiguration" }))
     const cluster = record(yield* avi.request({ method: "GET", path: "/api/cluster" }))
     const tier = String(system["default_license_tier"] ?? "")
@@ -98,7 +126,8 @@ export const readAviEnvironment = (
       enterpriseLicense: isEnterpriseTier(tier),
       controllerClusterUuid: typeof cluster["uuid"] === "string" ? cluster["uuid"] : undefined,
       cloudUuid,
-      cloudType: typeof vtype === "string" ? vtype : undefined
+      cloudType: typeof vtype === "string" ? vtype : undefined,
+      vipNetworkVrf
     } satisfies AviEnvironment
   })
 

@@ -71,8 +71,27 @@ export const modelSettings = (settings: Settings, environment: AviEnvironment): 
   dnsSubDomains: environment.dnsSubDomains,
   enterpriseLicense: environment.enterpriseLicense,
   akoNamespace: settings.identity.podNamespace,
-  cloudType: environment.cloudType
+  cloudType: environment.cloudType,
+  vrfContext: vrfContextOf(settings.config, environment)
 })
+
+const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", "CLOUD_GCP", "CLOUD_OPENSTACK"])
+
+/**
+ * AKO's VRF (`lib.GetVrf`, reference/ako-objects.md §11.6): `global` on public clouds; in NodePort mode vrfName or
+ * `global`; in ClusterIP mode on vCenter and no-access clouds vrfName when set; otherwise the VIP network's VRF.
+ */
+export const vrfContextOf = (
+  config: { readonly serviceType: "ClusterIP" | "NodePort"; readonly vrfName: string | undefined },
+  environment: Pick<AviEnvironment, "cloudType" | "vipNetworkVrf">
+): string => {
+  const { serviceType, vrfName } = config
+  const cloudType = environment.cloudType ?? "CLOUD_VCENTER"
+  if (PUBLIC_CLOUDS.has(cloudType)) return "global"
+  if (serviceType === "NodePort") return vrfName ?? "global"
+  if (vrfName !== undefined && (cloudType === "CLOUD_VCENTER" || cloudType === "CLOUD_NONE")) return vrfName
+  return environment.vipNetworkVrf ?? "global"
+}
 
 /**
  * OpenShift is recognised as AKO users know it: the cluster serves route.openshift.io/v1, so Routes are watched and
@@ -207,6 +226,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
           ipFamily: ipFamilyOf(modelSettings(settings, environment)),
           tenantName: settings.config.tenantName,
           serviceEngineGroupName: settings.config.serviceEngineGroupName,
+          vrf: vrfContextOf(settings.config, environment),
           // AKO re-reads the VRF at its full sync; a quiet cluster still gets a look every five minutes.
           resyncInterval: Duration.seconds(
             settings.config.fullSyncFrequency > 0 ? settings.config.fullSyncFrequency : 300

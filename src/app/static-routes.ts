@@ -14,11 +14,13 @@ import { AviClient } from "../avi/index.js"
 import type { NotLeader } from "../election/index.js"
 import { Reflectors, WriteGuard } from "../k8s/index.js"
 import type { StaticRouteSettings } from "../model/index.js"
-import { clusterRoutes, GLOBAL_VRF, mergedVrfRoutes } from "../model/index.js"
+import { clusterRoutes, mergedVrfRoutes } from "../model/index.js"
 
 export interface StaticRouteSyncOptions extends StaticRouteSettings {
   readonly tenantName: string
   readonly serviceEngineGroupName: string
+  /** The VRF context the routes go to (AKO `lib.GetVrf`). */
+  readonly vrf: string
   /** Every VRF is looked at again this often, in case a change was missed or someone edited the routes. */
   readonly resyncInterval: Duration.Duration
 }
@@ -39,8 +41,8 @@ const syncOnce = (options: StaticRouteSyncOptions, reported: Set<string>) =>
     const avi = (yield* AviClient).withTenant(options.tenantName)
     const guard = yield* WriteGuard
     const reflectors = yield* Reflectors
-    const found = yield* avi.findByName("vrfcontext", GLOBAL_VRF)
-    if (Option.isNone(found)) return yield* new VrfNotFound({ vrf: GLOBAL_VRF })
+    const found = yield* avi.findByName("vrfcontext", options.vrf)
+    if (Option.isNone(found)) return yield* new VrfNotFound({ vrf: options.vrf })
     const vrf = found.value as unknown as RouteRecord & { readonly uuid: string }
     const existing = Array.isArray(vrf["static_routes"]) ? vrf["static_routes"] as ReadonlyArray<unknown> : []
     const nodes = yield* reflectors.nodes.snapshot
@@ -57,7 +59,7 @@ const syncOnce = (options: StaticRouteSyncOptions, reported: Set<string>) =>
     // The body as read, `_last_modified` included: the controller refuses it (412) if the VRF changed meanwhile.
     yield* guard.admit(avi.update("vrfcontext", vrf.uuid, { ...vrf, static_routes: merged } as never))
     yield* Effect.logInfo("static routes synced to the VRF").pipe(
-      Effect.annotateLogs({ vrf: GLOBAL_VRF, routes: routes.length, nodes: nodes.size })
+      Effect.annotateLogs({ vrf: options.vrf, routes: routes.length, nodes: nodes.size })
     )
   })
 

@@ -226,6 +226,14 @@ export const fields = {
     allowed: "the name of an Avi tenant",
     description: "Avi tenant objects are created in."
   }),
+  vrfName: optional({
+    key: "vrfName",
+    env: "VRF_NAME",
+    schema: NonEmptyTrimmed,
+    allowed: "the name of an Avi VRF context",
+    description: "VRF of the virtual services, VsVips, pools and static routes in ClusterIP mode on vCenter and " +
+      "no-access clouds (and in NodePort mode); unset: the VIP network's VRF, as in AKO. Public clouds use global."
+  }),
   shardVSSize: withDefault("SMALL", {
     key: "shardVSSize",
     env: "SHARD_VS_SIZE",

@@ -148,14 +148,6 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
     feature: "namespace-based L7 sharding (AKO 1.x)"
   },
   {
-    key: "vrfName",
-    env: "VRF_NAME",
-    helmValue: "ControllerSettings.vrfName",
-    akoDefault: "\"\" (the cloud's global VRF)",
-    isDefault: emptyByDefault,
-    feature: "a VRF context other than global"
-  },
-  {
     key: "dedicatedTenantMode",
     // AKO's naming pattern; the 2.2.1 StatefulSet template was not available to confirm it. The ConfigMap key (what
     // AKO's chart writes, see the golden ConfigMap) is checked either way.

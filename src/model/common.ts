@@ -15,6 +15,9 @@ export const owned = (settings: ModelSettings, name: string, markerList: ReturnT
   markers: markerList
 })
 
+/** The VRF context objects are placed in: the one the controller's configuration resolved, else `global`. */
+export const vrfOf = (settings: ModelSettings): string => settings.vrfContext ?? GLOBAL_VRF
+
 /**
  * What every parent virtual service (L4, shared L7, dedicated) starts with: the envelope, the cloud, SE group,
  * VsVip of the same name and the VRF.
@@ -25,7 +28,7 @@ export const parentVsFields = (settings: ModelSettings, vsName: string, markerLi
   se_group_ref: ref.seGroup(settings.serviceEngineGroupName),
   vsvip_ref: ref.vsVip(vsName),
   // On an NSX-T tier-1 router AKO sends no VRF.
-  ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(GLOBAL_VRF) } : {}),
+  ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(vrfOf(settings)) } : {}),
   // AKO sends RHI only when it is on.
   ...(settings.enableRhi === true ? { enable_rhi: true } : {})
 })
@@ -112,7 +115,7 @@ export const vsVipObject = (
       tenant_ref: ref.tenant(settings.tenantName),
       cloud_ref: ref.cloud(settings.cloudName),
       east_west_placement: false,
-      ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: settings.t1lr }),
+      ...(settings.t1lr === undefined ? { vrf_context_ref: ref.vrf(vrfOf(settings)) } : { tier1_lr: settings.t1lr }),
       markers: markers(settings.clusterName),
       ...(sorted.length > 0 ? { dns_info: sorted.map((fqdn) => ({ fqdn })) } : {}),
       ...(bgpPeerLabels.length > 0 ? { bgp_peer_labels: bgpPeerLabels } : {}),

@@ -2,10 +2,10 @@
  * Service type LoadBalancer → VsVip, one Pool per port, L4PolicySet, VirtualService (reference/ako-objects.md §2,
  * AKO `nodes/avi_model_l4_translator.go`, `rest/avi_obj_vs.go`).
  */
-import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import { desiredObject, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import { l4PolicySetChecksum, poolChecksum, virtualServiceChecksum } from "./checksum.js"
-import { isIpAddress, owned, parentVsFields, preferredSubDomain, vsVipObject } from "./common.js"
+import { isIpAddress, owned, parentVsFields, preferredSubDomain, vrfOf, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import { infraSettingForService, settingsUnder } from "./infra-setting.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
@@ -218,7 +218,7 @@ export const translateService = (
       {
         ...owned(settings, poolName, markers(cluster, poolMarkers)),
         cloud_ref: ref.cloud(settings.cloudName),
-        ...(placed.t1lr === undefined ? { vrf_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: placed.t1lr }),
+        ...(placed.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(placed)) } : { tier1_lr: placed.t1lr }),
         service_metadata: serviceMetadata({}),
         sni_enabled: false,
         graceful_disable_timeout: 1,

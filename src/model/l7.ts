@@ -2,7 +2,7 @@
  * L7 units from host paths: the shared `Shared-L7-<n>` parent with its insecure pools, SNI children for secure hosts
  * (reference/ako-objects.md §3.4–3.6), and DEDICATED virtual services (one per host).
  */
-import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import { desiredObject, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields, PortProtoInput } from "./checksum.js"
 import {
   certificateChecksum,
@@ -17,7 +17,7 @@ import {
   stringGroupChecksum,
   virtualServiceChecksum
 } from "./checksum.js"
-import { autoFqdn, owned, parentVsFields, unique, vsVipObject } from "./common.js"
+import { autoFqdn, owned, parentVsFields, unique, vrfOf, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, StatusIntent } from "./desired.js"
 import type { HostRuleSettings, HostRuleTarget, Listener } from "./hostrule.js"
 import { dataScriptEntries, hostRuleSettings, hostRuleVsFields, httpPolicyEntries } from "./hostrule.js"
@@ -161,7 +161,7 @@ const poolObject = (
     {
       ...owned(settings, name, markers(settings.clusterName, markerFields)),
       cloud_ref: ref.cloud(settings.cloudName),
-      ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: settings.t1lr }),
+      ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(settings)) } : { tier1_lr: settings.t1lr }),
       service_metadata: serviceMetadata({
         ingressName: p.objectName,
         namespace: p.namespace,
@@ -899,7 +899,7 @@ export const translateShard = (
         // AKO gives an SNI child the global SE group, whatever its parent's AviInfraSetting says.
         se_group_ref: ref.seGroup(childSeGroup),
         // AKO gives the child the global VRF even where its parent's AviInfraSetting names a tier-1 router.
-        vrf_context_ref: ref.vrf(GLOBAL_VRF),
+        vrf_context_ref: ref.vrf(vrfOf(settings)),
         application_profile_ref: hostRule.crd.applicationProfileRef ?? ref.applicationProfile(SECURE_HTTP_PROFILE),
         network_profile_ref: ref.networkProfile(TCP_PROXY),
         east_west_placement: false,

@@ -6,7 +6,7 @@
  * redirect plain HTTP get a companion VS `<vs>-insecure` on port 80, sharing the VsVip, with the redirect policy.
  */
 import { Either } from "effect"
-import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import { desiredObject, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import {
   dataScriptChecksum,
@@ -16,7 +16,7 @@ import {
   sortedStrings,
   virtualServiceChecksum
 } from "./checksum.js"
-import { owned, parentVsFields, vsVipObject } from "./common.js"
+import { owned, parentVsFields, vrfOf, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, Problem, StatusIntent } from "./desired.js"
 import { namespaceAccepted } from "./filters.js"
 import type { BoundInfraSetting } from "./infra-setting.js"
@@ -403,7 +403,7 @@ export const translatePassthroughShard = (
           {
             ...owned(settings, name, markers(cluster, markerFields)),
             cloud_ref: ref.cloud(settings.cloudName),
-            ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: settings.t1lr }),
+            ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(settings)) } : { tier1_lr: settings.t1lr }),
             service_metadata: serviceMetadata({
               ingressName: entry.objectName,
               namespace: entry.namespace,

@@ -60,6 +60,8 @@ export type ModelSettings =
     readonly nodeNetworkPlacement?: ReadonlyArray<NodeNetworkPlacement> | undefined
     /** An AviInfraSetting's `enablePublicIP` on a public cloud: the VIP's floating IP (absent: not sent). */
     readonly enablePublicIp?: boolean | undefined
+    /** The VRF context of VSes, VsVips, pools and static routes (AKO `lib.GetVrf`); absent: `global`. */
+    readonly vrfContext?: string | undefined
     /** An AviInfraSetting's listeners for shared parents and dedicated VSes. */
     readonly infraListeners?: ReadonlyArray<Listener> | undefined
   }

@@ -5,10 +5,10 @@
  * `ConstructSharedVipPolPoolNodes`, and the consistency checks of `nodes/dequeue_ingestion.go`
  * `handleL4SharedVipService`).
  */
-import { desiredObject, GLOBAL_VRF, markers, ref, serviceMetadata } from "./avi-fields.js"
+import { desiredObject, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import { poolChecksum, virtualServiceChecksum } from "./checksum.js"
-import { isIpAddress, owned, parentVsFields, preferredSubDomain, vsVipObject } from "./common.js"
+import { isIpAddress, owned, parentVsFields, preferredSubDomain, vrfOf, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem, StatusIntent } from "./desired.js"
 import { INFRA_SETTING_ANNOTATION, infraSettingForService, settingsUnder } from "./infra-setting.js"
 import type { ClusterSnapshot, ObjectRef, Service, ServicePort } from "./kube.js"
@@ -270,7 +270,7 @@ export const translateSharedVip = (
       {
         ...owned(settings, poolName, markers(cluster, poolMarkers)),
         cloud_ref: ref.cloud(settings.cloudName),
-        ...(poolPlaced.t1lr === undefined ? { vrf_ref: ref.vrf(GLOBAL_VRF) } : { tier1_lr: poolPlaced.t1lr }),
+        ...(poolPlaced.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(poolPlaced)) } : { tier1_lr: poolPlaced.t1lr }),
         service_metadata: serviceMetadata({ namespaceSvcName: namespaceServiceNames, hostnames }),
         sni_enabled: false,
         graceful_disable_timeout: 1,

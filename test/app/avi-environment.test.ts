@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { readAviEnvironment } from "../../src/app/avi-environment.js"
+import { vrfContextOf } from "../../src/app/controller.js"
 import { AviClient } from "../../src/avi/index.js"
 import type { AviSim } from "../../src/sim/avi/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
@@ -68,4 +69,41 @@ describe("readAviEnvironment", () => {
       expect(refused._tag).toBe("SeveralVipNetworksNotSupported")
       expect(refused.message).toContain("only AWS clouds take more than one VIP network")
     }))
+})
+
+describe("the VRF objects are placed in (AKO lib.GetVrf)", () => {
+  const clusterIp = { serviceType: "ClusterIP" as const, vrfName: undefined }
+
+  it.effect("reads the VIP network's VRF from the controller", () =>
+    withCloudType(
+      "CLOUD_NONE",
+      Effect.gen(function*() {
+        const environment = yield* readAviEnvironment("Default-Cloud", [{ networkName: "vip-network" }])
+        expect(environment.vipNetworkVrf).toBe("global")
+        const missing = yield* readAviEnvironment("Default-Cloud", [{ networkName: "no-such-network" }])
+        expect(missing.vipNetworkVrf).toBeUndefined()
+      })
+    ))
+
+  it("takes vrfName in ClusterIP mode on vCenter and no-access clouds, else the VIP network's VRF", () => {
+    const vrfNamed = { ...clusterIp, vrfName: "blue" }
+    expect(vrfContextOf(vrfNamed, { cloudType: "CLOUD_VCENTER", vipNetworkVrf: "red" })).toBe("blue")
+    expect(vrfContextOf(vrfNamed, { cloudType: "CLOUD_NONE", vipNetworkVrf: "red" })).toBe("blue")
+    expect(vrfContextOf(vrfNamed, { cloudType: "CLOUD_NSXT", vipNetworkVrf: "red" })).toBe("red")
+    expect(vrfContextOf(clusterIp, { cloudType: "CLOUD_VCENTER", vipNetworkVrf: "red" })).toBe("red")
+    expect(vrfContextOf(clusterIp, { cloudType: "CLOUD_VCENTER", vipNetworkVrf: undefined })).toBe("global")
+  })
+
+  it("uses global on public clouds, and vrfName or global in NodePort mode", () => {
+    expect(vrfContextOf({ ...clusterIp, vrfName: "blue" }, { cloudType: "CLOUD_AWS", vipNetworkVrf: "red" }))
+      .toBe("global")
+    expect(
+      vrfContextOf({ serviceType: "NodePort", vrfName: "blue" }, { cloudType: "CLOUD_NSXT", vipNetworkVrf: "red" })
+    )
+      .toBe("blue")
+    expect(
+      vrfContextOf({ serviceType: "NodePort", vrfName: undefined }, { cloudType: "CLOUD_NONE", vipNetworkVrf: "red" })
+    )
+      .toBe("global")
+  })
 })

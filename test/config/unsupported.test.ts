@@ -35,7 +35,6 @@ const goldenConfigMap = (): Record<string, string> => {
  * AKO's default. Written out rather than derived from UNSUPPORTED_KEYS, so a wrong entry there fails here.
  */
 const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, value: string]> = [
-  ["vrfName", "VRF_NAME", "vrf-blue"],
   ["nsxtT1LR", "NSXT_T1_LR", "/infra/tier-1s/avi-t1"],
   ["vpcMode", "VPC_MODE", "true"],
   ["nodeNetworkList", "NODE_NETWORK_LIST", "[{\"networkName\":\"node-net\",\"cidrs\":[\"10.0.0.0/24\"]}]"],
@@ -53,7 +52,6 @@ const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, va
 
 /** Spellings AKO reads as its default, as its chart renders them or as users write them. */
 const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
-  ["vrfName", ""],
   ["nsxtT1LR", ""],
   ["vpcMode", "0"],
   ["nodeNetworkList", "[]"],

@@ -289,7 +289,7 @@ NetworkSettings:
   nsxtT1LR: /infra/tier-1s/avi-t1
   nodeNetworkList: [{networkName: "node-net", cidrs: [10.0.0.0/24]}]
 L7Settings: {enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
-ControllerSettings: {vrfName: vrf-blue, dedicatedTenantMode: true}
+ControllerSettings: {dedicatedTenantMode: true}
 `
     const message = renderFailure({ values: writeValues(unsupported) })
     const named = [...message.matchAll(/(\w+\.\w+) = .*?: not supported by ako-ts yet/g)].map((match) => match[1])
@@ -309,7 +309,7 @@ featureGates: {GatewayAPI: "false"}
 AKOSettings: {enableEVH: "false", primaryInstance: "true", ipFamily: V4, vpcMode: "False", useDefaultSecretsOnly: false}
 NetworkSettings: {nsxtT1LR: null, nodeNetworkList: "[]"}
 L7Settings: {noPGForSNI: "0", enableMCI: false, fqdnReusePolicy: "", l7ShardingScheme: hostname}
-ControllerSettings: {vrfName: "", dedicatedTenantMode: "false"}
+ControllerSettings: {dedicatedTenantMode: "false"}
 `
     expect(renderFailure({ values: writeValues(defaults) })).toBe("rendered")
   })

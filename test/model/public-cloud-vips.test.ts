@@ -61,3 +61,14 @@ describe("VIP networks on public clouds", () => {
     )
   })
 })
+
+describe("the VRF context", () => {
+  it("places the VS, its VsVip and its pools in the VRF the configuration resolved", () => {
+    const unit = translate(makeSnapshot({ services: [web] }), settings({ vrfContext: "blue" })).desired.get(
+      "admin/c1--red-web"
+    )
+    expect(bodyOf(find(unit, "virtualservice", "c1--red-web"))["vrf_context_ref"]).toBe("/api/vrfcontext?name=blue")
+    expect(bodyOf(find(unit, "vsvip", "c1--red-web"))["vrf_context_ref"]).toBe("/api/vrfcontext?name=blue")
+    expect(bodyOf(find(unit, "pool", "c1--red-web-TCP-80"))["vrf_ref"]).toBe("/api/vrfcontext?name=blue")
+  })
+})
