@@ -13,8 +13,14 @@ import type { AviError } from "../avi/index.js"
 import { AviClient } from "../avi/index.js"
 import type { NotLeader } from "../election/index.js"
 import { Reflectors, WriteGuard } from "../k8s/index.js"
-import type { StaticRouteSettings } from "../model/index.js"
-import { clusterRoutes, mergedVrfRoutes } from "../model/index.js"
+import type { Node, StaticRouteSettings } from "../model/index.js"
+import {
+  clusterRoutes,
+  mergedVrfRoutes,
+  nodeAddresses,
+  OVN_NODE_SUBNETS_ANNOTATION,
+  POD_CIDRS_ANNOTATION
+} from "../model/index.js"
 
 export interface StaticRouteSyncOptions extends StaticRouteSettings {
   readonly tenantName: string
@@ -100,12 +106,33 @@ const isPreconditionFailed = (error: AviError | NotLeader | VrfNotFound) => erro
 
 const retryConflict = Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(5)))
 
+/** Until it goes through: a controller that is down, or a VRF that is missing, is tried again within a minute. */
+const retryFailure = Schedule.exponential("1 second").pipe(
+  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.minutes(1))),
+  Schedule.jittered
+)
+
+/** The Node fields the routes depend on, for each node in name order. */
+const routeInputs = (nodes: Iterable<Node>, settings: StaticRouteSettings): string =>
+  JSON.stringify(
+    [...nodes].map((node) => [
+      node.metadata?.name ?? "",
+      nodeAddresses(node, settings),
+      node.spec?.podCIDR ?? "",
+      node.spec?.podCIDRs ?? [],
+      node.metadata?.annotations?.[POD_CIDRS_ANNOTATION] ?? "",
+      node.metadata?.annotations?.[OVN_NODE_SUBNETS_ANNOTATION] ?? ""
+    ]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+  )
+
 /**
  * The leader's static route sync: the SE group label once, then a pass at the start of the term, after every Node
- * change and every resync interval. Failures are logged and retried by the next trigger; losing the lead interrupts
- * the loop (and the WriteGuard refuses a write that raced it).
+ * change that touches a route's inputs, and every resync interval. A failed pass is logged and retried with backoff;
+ * losing the lead interrupts the loop (and the WriteGuard refuses a write that raced it).
  */
-export const syncStaticRoutesWhileLeading = (options: StaticRouteSyncOptions) =>
+export const syncStaticRoutesWhileLeading = (
+  options: StaticRouteSyncOptions
+): Effect.Effect<never, never, Reflectors | AviClient | WriteGuard> =>
   Effect.scoped(Effect.gen(function*() {
     const reflectors = yield* Reflectors
     const changes = yield* reflectors.nodes.subscribe
@@ -118,24 +145,42 @@ export const syncStaticRoutesWhileLeading = (options: StaticRouteSyncOptions) =>
       )
     )
     const reported = new Set<string>()
-    const pass = syncOnce(options, reported).pipe(
-      Effect.retry({ schedule: retryConflict, while: isPreconditionFailed }),
-      Effect.catchAll((error) =>
-        error._tag === "NotLeader" ?
-          Effect.void :
-          Effect.logWarning("static route sync failed; retried at the next change or resync").pipe(
+    // What the routes are computed from, as of the last pass that went through: a Node change that leaves it as it
+    // was (a heartbeat, a condition, a label) reads nothing from Avi.
+    let synced: string | undefined
+    const inputsOf = Effect.map(reflectors.nodes.snapshot, (nodes) => routeInputs(nodes.values(), options))
+    const pass = Effect.gen(function*() {
+      const inputs = yield* inputsOf
+      yield* syncOnce(options, reported).pipe(
+        Effect.retry({ schedule: retryConflict, while: isPreconditionFailed }),
+        Effect.tapError((error) =>
+          error._tag === "NotLeader" ? Effect.void : Effect.logWarning("static route sync failed; retrying").pipe(
             Effect.annotateLogs("error", error.message)
           )
+        ),
+        Effect.retry({ schedule: retryFailure, while: (error) => error._tag !== "NotLeader" })
+      )
+      synced = inputs
+    }).pipe(
+      // The retry above never gives up; what ends a pass early is the end of the term.
+      Effect.catchAll((error) =>
+        error._tag === "NotLeader" ? Effect.void : Effect.logError("static route sync stopped retrying").pipe(
+          Effect.annotateLogs("error", error.message)
+        )
       )
     )
     const ticks = Duration.toMillis(options.resyncInterval) > 0 ?
-      Stream.tick(options.resyncInterval) :
-      Stream.make(undefined)
-    yield* Stream.merge(ticks, changes).pipe(
+      Stream.tick(options.resyncInterval).pipe(Stream.as("resync" as const)) :
+      Stream.empty
+    yield* Stream.merge(ticks, Stream.as(changes, "change" as const)).pipe(
       // Node bursts (a rolling upgrade) collapse into one pass.
       Stream.debounce("200 millis"),
-      Stream.merge(Stream.make(undefined)),
-      Stream.runForEach(() => pass)
+      Stream.merge(Stream.make("resync" as const)),
+      Stream.runForEach((trigger) =>
+        trigger === "change" ?
+          Effect.flatMap(inputsOf, (inputs) => inputs === synced ? Effect.void : pass) :
+          pass
+      )
     )
     return yield* Effect.never
   }))
