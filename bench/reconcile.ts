@@ -31,6 +31,7 @@ const settings: ModelSettings = {
   namespaceSyncLabelValue: undefined,
   noPGForSNI: false,
   ipFamily: undefined,
+  cniPlugin: undefined,
   dnsSubDomains: [],
   enterpriseLicense: true,
   akoNamespace: "avi-system"

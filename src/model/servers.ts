@@ -6,6 +6,7 @@ import type { ChecksumServer } from "./checksum.js"
 import type { ClusterSnapshot, EndpointSlice, Service, ServicePort } from "./kube.js"
 import { compareStrings, slicesOfService } from "./kube.js"
 import type { ModelSettings } from "./settings.js"
+import { nodeAddresses } from "./static-routes.js"
 
 export interface PoolServer {
   readonly ip: { readonly addr: string; readonly type: "V4" | "V6" }
@@ -174,10 +175,14 @@ export const nodePortServers = (
       continue
     }
     if (local !== undefined && !local.has(nodeName)) continue
-    // AKO takes the node's first InternalIP of each family it runs with, and prefers the IPv4 one.
-    const internal = (node.status?.addresses ?? []).filter((a) => a.type === "InternalIP").map((a) => a.address ?? "")
-    const v4 = accepted.v4 ? internal.find(isV4) : undefined
-    const v6 = accepted.v6 ? internal.find(isV6) : undefined
+    // AKO's node address per family (Calico's and Antrea's annotations first, else the first InternalIP), IPv4 first.
+    const addresses = nodeAddresses(node, {
+      clusterName: settings.clusterName,
+      cniPlugin: settings.cniPlugin,
+      ipFamily: ipFamilyOf(settings)
+    })
+    const v4 = accepted.v4 ? addresses.v4 : undefined
+    const v6 = accepted.v6 ? addresses.v6 : undefined
     const ip = v4 !== undefined
       ? { addr: v4, type: "V4" as const }
       : v6 !== undefined

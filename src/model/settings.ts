@@ -27,6 +27,7 @@ export type ModelSettings =
     | "namespaceSyncLabelValue"
     | "noPGForSNI"
     | "ipFamily"
+    | "cniPlugin"
   >
   & {
     /**

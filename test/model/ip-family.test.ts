@@ -138,3 +138,26 @@ describe("VsVip with an IPv6 VIP network", () => {
     })
   })
 })
+
+describe("NodePort servers with a CNI's node addresses", () => {
+  it("takes Calico's node address annotation before the InternalIP, as AKO's GetIPFromNode does", () => {
+    const calicoNode: Node = {
+      metadata: { name: "n1", annotations: { "projectcalico.org/IPv4Address": "172.16.0.5/24" } },
+      status: { addresses: [{ type: "InternalIP", address: "192.168.9.1" }] }
+    }
+    const nodePortWeb = lbService("red", "web", [{ name: "http", port: 80, targetPort: 8080, nodePort: 30080 }])
+    const servers = (cniPlugin: string | undefined) =>
+      bodyOf(
+        find(
+          translate(
+            makeSnapshot({ services: [nodePortWeb], nodes: [calicoNode] }),
+            settings({ serviceType: "NodePort", cniPlugin: cniPlugin as never })
+          ).desired.get("admin/c1--red-web"),
+          "pool",
+          "c1--red-web-TCP-80"
+        )
+      )["servers"]
+    expect(servers("calico")).toEqual([{ ip: { addr: "172.16.0.5", type: "V4" }, port: 30080, enabled: true }])
+    expect(servers(undefined)).toEqual([{ ip: { addr: "192.168.9.1", type: "V4" }, port: 30080, enabled: true }])
+  })
+})
