@@ -52,7 +52,7 @@ const syncOnce = (options: StaticRouteSyncOptions, reported: Set<string>) =>
     const vrf = found.value as unknown as RouteRecord & { readonly uuid: string }
     const existing = Array.isArray(vrf["static_routes"]) ? vrf["static_routes"] as ReadonlyArray<unknown> : []
     const nodes = yield* reflectors.nodes.snapshot
-    const { problems, routes } = clusterRoutes(nodes.values(), options, new Map(), existing)
+    const { problems, routes } = clusterRoutes(nodes.values(), options, existing)
     for (const problem of problems) {
       if (reported.has(problem.message)) continue
       reported.add(problem.message)

@@ -152,7 +152,7 @@ export const certificateFromSecret = (
 }
 
 /** AKO `IsValidHostName`: a plain suffix match against the cloud's sub-domains (no label boundary check). */
-export const hostAllowed = (settings: ModelSettings, host: string): boolean =>
+const hostAllowed = (settings: ModelSettings, host: string): boolean =>
   settings.dnsSubDomains.length === 0 || settings.dnsSubDomains.some((domain) => host.endsWith(domain))
 
 /** The Service port an Ingress backend names, by number or by name. */
@@ -165,29 +165,46 @@ export const namedServicePort = (
   return ports.find((p) => p.port === number)
 }
 
-/** All servable host paths of a handled Ingress. */
 /**
- * A rule's host; a rule without one gets `<ingress>.<namespace>.<first DNS sub-domain>`, as in AKO, and without a
- * sub-domain it is ignored.
+ * A rule's host, or why the rule is ignored; undefined when `hostFilter` leaves it out. A rule without a host gets
+ * `<ingress>.<namespace>.<first DNS sub-domain>`, as in AKO; a host outside the cloud's DNS sub-domains is refused.
  */
 export const ruleHost = (
   settings: ModelSettings,
   source: ObjectRef,
-  host: string | undefined,
-  ruleIndex: number
-): Either.Either<string, Problem> => {
-  if (host !== undefined && host !== "") return Either.right(host)
-  const domain = sortedSubDomains(settings)[0]
-  if (domain === undefined) {
+  ruleIndex: number,
+  rule: { readonly host?: string | undefined },
+  hostFilter: (host: string) => boolean
+): Either.Either<string, Problem> | undefined => {
+  const field = `spec.rules[${ruleIndex}].host`
+  let host = rule.host ?? ""
+  if (host === "") {
+    const domain = sortedSubDomains(settings)[0]
+    if (domain === undefined) {
+      return Either.left({
+        object: source,
+        field,
+        reason: "HostMissing",
+        message: "a rule without host needs a DNS sub-domain in the Avi cloud; the rule is ignored"
+      })
+    }
+    host = `${source.name}.${source.namespace ?? ""}.${domain.startsWith(".") ? domain.slice(1) : domain}`
+  }
+  if (!hostFilter(host)) return undefined
+  if (!hostAllowed(settings, host)) {
     return Either.left({
       object: source,
-      field: `spec.rules[${ruleIndex}].host`,
-      reason: "HostMissing",
-      message: "a rule without host needs a DNS sub-domain in the Avi cloud; the rule is ignored"
+      field,
+      reason: "HostNotInDnsSubDomains",
+      message: `host ${host} is not in the cloud's DNS sub-domains (${
+        settings.dnsSubDomains.join(", ")
+      }); the rule is ignored`
     })
   }
-  return Either.right(`${source.name}.${source.namespace ?? ""}.${domain.startsWith(".") ? domain.slice(1) : domain}`)
+  return Either.right(host)
 }
+
+/** All servable host paths of a handled Ingress. */
 
 export const parseIngress = (
   snapshot: ClusterSnapshot,
@@ -262,24 +279,13 @@ export const parseIngress = (
   }
 
   for (const [ruleIndex, rule] of (ingress.spec?.rules ?? []).entries()) {
-    const ruled = ruleHost(settings, source, rule.host, ruleIndex)
+    const ruled = ruleHost(settings, source, ruleIndex, rule, hostFilter)
+    if (ruled === undefined) continue
     if (Either.isLeft(ruled)) {
       problems.push(ruled.left)
       continue
     }
     const host = ruled.right
-    if (!hostFilter(host)) continue
-    if (!hostAllowed(settings, host)) {
-      problems.push({
-        object: source,
-        field: `spec.rules[${ruleIndex}].host`,
-        reason: "HostNotInDnsSubDomains",
-        message: `host ${host} is not in the cloud's DNS sub-domains (${
-          settings.dnsSubDomains.join(", ")
-        }); the rule is ignored`
-      })
-      continue
-    }
     const tls = certificateFor(host)
     if (tls !== undefined && Either.isLeft(tls)) continue
     const certificate = tls === undefined ? undefined : tls.right

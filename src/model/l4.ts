@@ -10,6 +10,7 @@ import type { DesiredAviObject, DesiredUnit, Problem } from "./desired.js"
 import { infraSettingForService, settingsUnder } from "./infra-setting.js"
 import type { ClusterSnapshot, Service, ServicePort } from "./kube.js"
 import { objectRef } from "./kube.js"
+import type { ServiceL4Rule } from "./l4rule.js"
 import { L4RULE_ANNOTATION, L4RULE_POOL_FIELDS, L4RULE_VS_FIELDS, l4RuleForService, l4RulePool } from "./l4rule.js"
 import { l4PoolName, l4VsName, unitKey } from "./names.js"
 import { checksumServers, poolPort, poolServers, slicesServePort } from "./servers.js"
@@ -120,6 +121,67 @@ export interface UnitResult {
  * `sharedVipKey`).
  */
 /**
+ * The pool of one Service port: its servers, the protocol's health monitor unless an L4Rule names others, and the
+ * L4Rule's backend fields; a Service that names an L4Rule owns those fields (`ownedFields`).
+ */
+export const l4PoolObject = (
+  snapshot: ClusterSnapshot,
+  placed: ModelSettings,
+  l4Rule: ServiceL4Rule,
+  pool: {
+    readonly poolName: string
+    readonly poolMarkers: MarkerFields
+    readonly service: Service
+    readonly port: ServicePort
+    readonly protocol: Protocol
+    /** Pool metadata a shared VIP's pools carry (`namespace_svc_name`, `hostnames`); none for a Service's own VS. */
+    readonly namespaceServiceNames?: ReadonlyArray<string>
+    readonly hostnames?: ReadonlyArray<string>
+  }
+): DesiredAviObject => {
+  const { hostnames = [], namespaceServiceNames = [], poolMarkers, poolName, port, protocol, service } = pool
+  const servers = poolServers(snapshot, placed, service, port, false)
+  const rulePool = l4RulePool(l4Rule.rule, port.port, protocol)
+  const monitors = rulePool === undefined || rulePool.healthMonitorRefs.length === 0 ?
+    [ref.healthMonitor(HEALTH_MONITOR[protocol])] :
+    rulePool.healthMonitorRefs
+  const object = desiredObject(
+    "pool",
+    poolName,
+    placed.tenantName,
+    {
+      ...owned(placed, poolName, markers(placed.clusterName, poolMarkers)),
+      cloud_ref: ref.cloud(placed.cloudName),
+      ...(placed.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(placed)) } : { tier1_lr: placed.t1lr }),
+      service_metadata: serviceMetadata({ namespaceSvcName: namespaceServiceNames, hostnames }),
+      sni_enabled: false,
+      graceful_disable_timeout: 1,
+      servers,
+      health_monitor_refs: monitors,
+      ...rulePool?.fields
+    },
+    [],
+    poolChecksum({
+      clusterName: placed.clusterName,
+      protocol,
+      port: poolPort(servers, port),
+      portName: port.name ?? "",
+      servers: checksumServers(servers),
+      sniEnabled: false,
+      priorityLabel: "",
+      namespaceServiceNames,
+      hostnames,
+      markers: poolMarkers,
+      t1lr: placed.t1lr,
+      networkPlacement: placed.nodeNetworkPlacement,
+      crd: rulePool?.crd,
+      generated: rulePool?.generated
+    })
+  )
+  return l4Rule.annotated ? { ...object, ownedFields: L4RULE_POOL_FIELDS } : object
+}
+
+/**
  * The L4PolicySet of an L4 VS: one rule per listener, named by its pool's ref, selecting that pool on the listener's
  * port and protocol (AKO `rest/avi_obj_l4ps.go`).
  */
@@ -206,45 +268,7 @@ export const translateService = (
     const protocol = protocolOf(port)
     const poolName = l4PoolName(cluster, namespace, name, protocol, port.port)
     const poolMarkers: MarkerFields = { Namespace: namespace, ServiceName: name, Port: String(port.port) }
-    const servers = poolServers(snapshot, settings, service, port, false)
-    const rulePool = l4RulePool(l4Rule.rule, port.port, protocol)
-    const monitors = rulePool === undefined || rulePool.healthMonitorRefs.length === 0 ?
-      [ref.healthMonitor(HEALTH_MONITOR[protocol])] :
-      rulePool.healthMonitorRefs
-    const pool = desiredObject(
-      "pool",
-      poolName,
-      tenant,
-      {
-        ...owned(settings, poolName, markers(cluster, poolMarkers)),
-        cloud_ref: ref.cloud(settings.cloudName),
-        ...(placed.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(placed)) } : { tier1_lr: placed.t1lr }),
-        service_metadata: serviceMetadata({}),
-        sni_enabled: false,
-        graceful_disable_timeout: 1,
-        servers,
-        health_monitor_refs: monitors,
-        ...rulePool?.fields
-      },
-      [],
-      poolChecksum({
-        clusterName: cluster,
-        protocol,
-        port: poolPort(servers, port),
-        portName: port.name ?? "",
-        servers: checksumServers(servers),
-        sniEnabled: false,
-        priorityLabel: "",
-        namespaceServiceNames: [],
-        hostnames: [],
-        markers: poolMarkers,
-        t1lr: placed.t1lr,
-        networkPlacement: placed.nodeNetworkPlacement,
-        crd: rulePool?.crd,
-        generated: rulePool?.generated
-      })
-    )
-    return l4Rule.annotated ? { ...pool, ownedFields: L4RULE_POOL_FIELDS } : pool
+    return l4PoolObject(snapshot, placed, l4Rule, { poolName, poolMarkers, service, port, protocol })
   })
 
   const rules = ports.map((port) => ({

@@ -20,7 +20,7 @@ import { owned, parentVsFields, vrfOf, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, ObjectId, Problem, StatusIntent } from "./desired.js"
 import { namespaceAccepted } from "./filters.js"
 import type { BoundInfraSetting } from "./infra-setting.js"
-import { hostAllowed, namedServicePort, PASSTHROUGH_ANNOTATION, ruleHost } from "./ingress.js"
+import { namedServicePort, PASSTHROUGH_ANNOTATION, ruleHost } from "./ingress.js"
 import type { ClusterSnapshot, Ingress, ObjectRef, Route } from "./kube.js"
 import { compareStrings, objectRef, refKey } from "./kube.js"
 import { redirectPolicy } from "./l7.js"
@@ -243,24 +243,13 @@ export const parsePassthroughIngress = (
   const problems: Array<Problem> = []
   const byHost = new Map<string, PassthroughHost>()
   for (const [ruleIndex, rule] of (ingress.spec?.rules ?? []).entries()) {
-    const ruled = ruleHost(settings, source, rule.host, ruleIndex)
+    const ruled = ruleHost(settings, source, ruleIndex, rule, hostFilter)
+    if (ruled === undefined) continue
     if (Either.isLeft(ruled)) {
       problems.push(ruled.left)
       continue
     }
     const host = ruled.right
-    if (!hostFilter(host)) continue
-    if (!hostAllowed(settings, host)) {
-      problems.push({
-        object: source,
-        field: `spec.rules[${ruleIndex}].host`,
-        reason: "HostNotInDnsSubDomains",
-        message: `host ${host} is not in the cloud's DNS sub-domains (${
-          settings.dnsSubDomains.join(", ")
-        }); the rule is ignored`
-      })
-      continue
-    }
     const backends: Array<PassthroughBackend> = []
     for (const [pathIndex, entry] of (rule.http?.paths ?? []).entries()) {
       const backend = entry.backend?.service

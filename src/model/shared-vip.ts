@@ -7,8 +7,8 @@
  */
 import { desiredObject, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
-import { poolChecksum, virtualServiceChecksum } from "./checksum.js"
-import { isIpAddress, owned, parentVsFields, preferredSubDomain, vrfOf, vsVipObject } from "./common.js"
+import { virtualServiceChecksum } from "./checksum.js"
+import { isIpAddress, parentVsFields, preferredSubDomain, vsVipObject } from "./common.js"
 import type { DesiredAviObject, DesiredUnit, Problem, StatusIntent } from "./desired.js"
 import { INFRA_SETTING_ANNOTATION, infraSettingForService, settingsUnder } from "./infra-setting.js"
 import type { ClusterSnapshot, ObjectRef, Service, ServicePort } from "./kube.js"
@@ -17,8 +17,8 @@ import type { Protocol, UnitResult } from "./l4.js"
 import {
   autoServiceFqdn,
   EXTERNAL_DNS_ANNOTATION,
-  HEALTH_MONITOR,
   l4PolicySetObject,
+  l4PoolObject,
   LOAD_BALANCER_IP_ANNOTATION,
   MIXED_NETWORK_PROFILE,
   networkProfileFor,
@@ -26,9 +26,9 @@ import {
   protocolOf,
   SHARED_VIP_ANNOTATION
 } from "./l4.js"
-import { L4RULE_ANNOTATION, L4RULE_POOL_FIELDS, L4RULE_VS_FIELDS, l4RuleForService, l4RulePool } from "./l4rule.js"
+import { L4RULE_ANNOTATION, L4RULE_VS_FIELDS, l4RuleForService } from "./l4rule.js"
 import { sharedVipPoolName, sharedVipVsName, unitKey } from "./names.js"
-import { checksumServers, poolPort, poolServers, slicesServePort } from "./servers.js"
+import { slicesServePort } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
 /** The VIP a Service shares, or undefined: AKO treats an empty annotation value as none (`!= ""`). */
@@ -256,47 +256,15 @@ export const translateSharedVip = (
       GatewayName: key
     }
     const fqdn = autoServiceFqdn(settings, service)
-    const hostnames = fqdn === undefined ? [] : [fqdn]
-    const namespaceServiceNames = [`${namespace}/${serviceName}`]
-    const servers = poolServers(snapshot, settings, service, port, false)
-    const rulePool = l4RulePool(l4Rule.rule, port.port, protocol)
-    const monitors = rulePool === undefined || rulePool.healthMonitorRefs.length === 0 ?
-      [ref.healthMonitor(HEALTH_MONITOR[protocol])] :
-      rulePool.healthMonitorRefs
-    const pool = desiredObject(
-      "pool",
+    return l4PoolObject(snapshot, poolPlaced, l4Rule, {
       poolName,
-      tenant,
-      {
-        ...owned(settings, poolName, markers(cluster, poolMarkers)),
-        cloud_ref: ref.cloud(settings.cloudName),
-        ...(poolPlaced.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(poolPlaced)) } : { tier1_lr: poolPlaced.t1lr }),
-        service_metadata: serviceMetadata({ namespaceSvcName: namespaceServiceNames, hostnames }),
-        sni_enabled: false,
-        graceful_disable_timeout: 1,
-        servers,
-        health_monitor_refs: monitors,
-        ...rulePool?.fields
-      },
-      [],
-      poolChecksum({
-        clusterName: cluster,
-        protocol,
-        port: poolPort(servers, port),
-        portName: port.name ?? "",
-        servers: checksumServers(servers),
-        sniEnabled: false,
-        priorityLabel: "",
-        namespaceServiceNames,
-        hostnames,
-        markers: poolMarkers,
-        t1lr: poolPlaced.t1lr,
-        networkPlacement: poolPlaced.nodeNetworkPlacement,
-        crd: rulePool?.crd,
-        generated: rulePool?.generated
-      })
-    )
-    return l4Rule.annotated ? { ...pool, ownedFields: L4RULE_POOL_FIELDS } : pool
+      poolMarkers,
+      service,
+      port,
+      protocol,
+      namespaceServiceNames: [`${namespace}/${serviceName}`],
+      hostnames: fqdn === undefined ? [] : [fqdn]
+    })
   })
 
   const sharedMarkers: MarkerFields = { Namespace: namespace, GatewayName: key }

@@ -37,9 +37,6 @@ export interface StaticRoute {
   readonly labels?: ReadonlyArray<{ readonly key: string; readonly value?: string }>
 }
 
-/** Pod CIDRs read from CRDs (Calico BlockAffinity, OpenShift HostSubnet, CiliumNode), by node name. */
-export type CniPodCidrs = ReadonlyMap<string, ReadonlyArray<string>>
-
 /** A node AKO cannot route to, and why (AKO logs it and leaves the node out). */
 export interface NodeRouteProblem {
   readonly node: string
@@ -52,21 +49,19 @@ const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[
 const isV4 = (addr: string) => IPV4.test(addr)
 const isV6 = (addr: string) => addr.includes(":") && /^[0-9a-fA-F:.]+$/.test(addr)
 
+/** CNIs that keep pod CIDRs in their own resources (BlockAffinity, HostSubnet, CiliumNode), not read yet. */
 const CRD_SOURCED = new Set(["calico", "openshift", "cilium"])
 
 /** `lib.GetPodCIDR`: where a node's pod CIDRs come from depends on the CNI. */
 export const podCidrsOf = (
   node: Node,
-  settings: StaticRouteSettings,
-  fromCrds: CniPodCidrs
+  settings: StaticRouteSettings
 ): { readonly cidrs: ReadonlyArray<string> } | { readonly error: string } => {
   const name = node.metadata?.name ?? ""
   const annotations = node.metadata?.annotations ?? {}
   const cni = settings.cniPlugin ?? ""
-  if (CRD_SOURCED.has(cni)) {
-    const cidrs = fromCrds.get(name) ?? []
-    return cidrs.length > 0 ? { cidrs } : { error: `no pod CIDR for node ${name} in the ${cni} resources` }
-  }
+  // The app does not sync routes for these; should it be asked, every node keeps the routes it has.
+  if (CRD_SOURCED.has(cni)) return { error: `the pod CIDRs of node ${name} are in ${cni}'s resources, not read` }
   if (cni === "ovn-kubernetes") {
     const text = annotations[OVN_NODE_SUBNETS_ANNOTATION]
     if (text === undefined) return { error: `${OVN_NODE_SUBNETS_ANNOTATION} annotation not found on node ${name}` }
@@ -158,7 +153,6 @@ const derivedUuid = (clusterName: string, nodeName: string): string => {
 export const clusterRoutes = (
   nodes: Iterable<Node>,
   settings: StaticRouteSettings,
-  fromCrds: CniPodCidrs,
   existing: ReadonlyArray<unknown>
 ): { readonly routes: ReadonlyArray<StaticRoute>; readonly problems: ReadonlyArray<NodeRouteProblem> } => {
   const ownExisting = existing.filter((route) => isOwnRoute(route, settings.clusterName)) as ReadonlyArray<StaticRoute>
@@ -175,7 +169,7 @@ export const clusterRoutes = (
     const mine = ownExisting.filter((route) =>
       (v4 !== undefined && route.next_hop?.addr === v4) || (v6 !== undefined && route.next_hop?.addr === v6)
     )
-    const cidrs = podCidrsOf(node, settings, fromCrds)
+    const cidrs = podCidrsOf(node, settings)
     if ("error" in cidrs) {
       problems.push({ node: name, message: cidrs.error })
       // Not knowing a node's pod CIDRs is no reason to cut its pods off: its routes stay until it goes (AKO drops

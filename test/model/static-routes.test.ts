@@ -33,17 +33,16 @@ const ADMIN_ROUTE = {
 
 describe("pod CIDRs and node addresses", () => {
   it("takes the ako.vmware.com/pod-cidrs annotation before spec.podCIDRs, and refuses a bad CIDR in it", () => {
-    expect(podCidrsOf(node("n1", [], ["10.1.0.0/24"]), settings, new Map())).toEqual({ cidrs: ["10.1.0.0/24"] })
+    expect(podCidrsOf(node("n1", [], ["10.1.0.0/24"]), settings)).toEqual({ cidrs: ["10.1.0.0/24"] })
     expect(
       podCidrsOf(
         node("n1", [], ["10.1.0.0/24"], { "ako.vmware.com/pod-cidrs": " 10.7.0.0/24, 10.8.0.0/24" }),
-        settings,
-        new Map()
+        settings
       )
     ).toEqual({ cidrs: ["10.7.0.0/24", "10.8.0.0/24"] })
-    expect(podCidrsOf(node("n1", [], undefined, { "ako.vmware.com/pod-cidrs": "10.7.0.0" }), settings, new Map()))
+    expect(podCidrsOf(node("n1", [], undefined, { "ako.vmware.com/pod-cidrs": "10.7.0.0" }), settings))
       .toEqual({ error: expect.stringContaining("incorrect format") })
-    expect(podCidrsOf(node("n1", [], undefined), settings, new Map())).toEqual({ error: "node n1 has no spec.podCIDR" })
+    expect(podCidrsOf(node("n1", [], undefined), settings)).toEqual({ error: "node n1 has no spec.podCIDR" })
   })
 
   it("reads OVN's node-subnets annotation, as a string or a list", () => {
@@ -51,16 +50,14 @@ describe("pod CIDRs and node addresses", () => {
     expect(
       podCidrsOf(
         node("n1", [], undefined, { "k8s.ovn.org/node-subnets": "{\"default\":\"10.128.2.0/23\"}" }),
-        ovn,
-        new Map()
+        ovn
       )
     )
       .toEqual({ cidrs: ["10.128.2.0/23"] })
     expect(
       podCidrsOf(
         node("n1", [], undefined, { "k8s.ovn.org/node-subnets": "{\"default\":[\"10.128.2.0/23\",\"fd01::/64\"]}" }),
-        ovn,
-        new Map()
+        ovn
       )
     ).toEqual({ cidrs: ["10.128.2.0/23", "fd01::/64"] })
   })
@@ -88,7 +85,7 @@ describe("this cluster's routes in the VRF", () => {
   ]
 
   it("routes every pod CIDR to its node, nodes by name, labelled with the cluster", () => {
-    const { problems, routes } = clusterRoutes(nodes, settings, new Map(), [])
+    const { problems, routes } = clusterRoutes(nodes, settings, [])
     expect(problems).toEqual([])
     expect(routes.map((r) => [r.prefix.ip_addr.addr, r.prefix.mask, r.next_hop.addr])).toEqual([
       ["10.1.1.0", 24, "192.168.1.1"],
@@ -115,29 +112,28 @@ describe("this cluster's routes in the VRF", () => {
       }
     ]
     const existing = [OTHER_CLUSTER, ...akoRoutes, ADMIN_ROUTE]
-    const { routes } = clusterRoutes(nodes, settings, new Map(), existing)
+    const { routes } = clusterRoutes(nodes, settings, existing)
     expect(routes.map((r) => r.route_id)).toEqual(akoRoutes.map((r) => r.route_id))
     expect(mergedVrfRoutes(existing, "c1", routes)).toBeUndefined()
   })
 
   it("replaces only this cluster's routes: a removed node's route goes, other clusters' and unlabelled ones stay", () => {
-    const before = clusterRoutes(nodes, settings, new Map(), []).routes
+    const before = clusterRoutes(nodes, settings, []).routes
     const existing = [OTHER_CLUSTER, ...before, ADMIN_ROUTE]
-    const after = clusterRoutes([nodes[1]!], settings, new Map(), existing).routes
+    const after = clusterRoutes([nodes[1]!], settings, existing).routes
     expect(mergedVrfRoutes(existing, "c1", after)).toEqual([OTHER_CLUSTER, ADMIN_ROUTE, ...after])
     expect(after.map((r) => r.route_id)).toEqual([before[0]!.route_id])
   })
 
   it("keeps the routes of a node whose pod CIDRs cannot be read (AKO drops them), and says why", () => {
-    const had = clusterRoutes([node("n4", ["192.168.1.4"], ["10.1.4.0/24"])], settings, new Map(), []).routes
-    expect(clusterRoutes([node("n4", ["192.168.1.4"], undefined)], settings, new Map(), had).routes).toEqual(had)
+    const had = clusterRoutes([node("n4", ["192.168.1.4"], ["10.1.4.0/24"])], settings, []).routes
+    expect(clusterRoutes([node("n4", ["192.168.1.4"], undefined)], settings, had).routes).toEqual(had)
   })
 
   it("leaves a node without an address or pod CIDR out, and says why", () => {
     const { problems, routes } = clusterRoutes(
       [node("n3", [], ["10.1.3.0/24"]), node("n4", ["192.168.1.4"], undefined)],
       settings,
-      new Map(),
       []
     )
     expect(routes).toEqual([])
