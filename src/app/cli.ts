@@ -1,13 +1,12 @@
 /** The `ako-ts` command line: `run` (the controller), `playground`, and `sim kube|avi`. */
 import { Command, CommandDescriptor, HelpDoc, Options, ValidationError } from "@effect/cli"
 import type { HashMap } from "effect"
-import { Effect, Redacted } from "effect"
+import { Redacted } from "effect"
 import { aviSimCommand } from "../sim/avi/cli.js"
 import { kubeSimCommand } from "../sim/kube/cli.js"
 import { runPlan } from "./plan.js"
-import { defaultPlaygroundOptions, noClusterConfigured, playgroundCommand, runPlayground } from "./playground/index.js"
+import { defaultPlaygroundOptions, playgroundCommand, runPlayground } from "./playground/index.js"
 import { runController } from "./run.js"
-import type { RunOptions } from "./run.js"
 import { VERSION } from "./version.js"
 
 const kubeconfig = Options.file("kubeconfig").pipe(
@@ -15,7 +14,12 @@ const kubeconfig = Options.file("kubeconfig").pipe(
   Options.optional
 )
 
-const run = Command.make("run", { kubeconfig }, runController).pipe(
+const healthAddress = Options.text("health-address").pipe(
+  Options.withDescription("address the health and metrics server binds; default 0.0.0.0 in a pod, else 127.0.0.1"),
+  Options.optional
+)
+
+const run = Command.make("run", { kubeconfig, healthAddress }, runController).pipe(
   Command.withDescription("Run the controller (one replica of the active/passive set).")
 )
 
@@ -32,17 +36,11 @@ const sim = Command.make("sim").pipe(
 )
 
 /**
- * A bare `ako-ts` (and `npm start`) with no cluster configured anywhere opens the playground instead of failing:
- * the first thing a newcomer runs shows the controller working. `ako-ts run` never falls back, so a misconfigured
- * pod fails loudly instead of starting simulators.
+ * A bare `ako-ts` (and `npm start`) always opens the playground, whatever kubeconfig the machine has: a laptop's
+ * KUBECONFIG often points at a production cluster, and a controller started there by accident would join its
+ * election and write to its Avi. Only `ako-ts run` connects to a real cluster.
  */
-const runOrPlayground = (options: RunOptions) =>
-  Effect.if(noClusterConfigured(options.kubeconfig), {
-    onTrue: () => runPlayground(defaultPlaygroundOptions),
-    onFalse: () => runController(options)
-  })
-
-export const rootCommand = Command.make("ako-ts", { kubeconfig }, runOrPlayground).pipe(
+export const rootCommand = Command.make("ako-ts", {}, () => runPlayground(defaultPlaygroundOptions)).pipe(
   Command.withDescription("Avi Kubernetes Operator in TypeScript."),
   Command.withSubcommands([run, plan, sim, playgroundCommand])
 )

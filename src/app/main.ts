@@ -1,38 +1,21 @@
 #!/usr/bin/env node
 /**
- * Process entry point. One typed runtime supervises everything: SIGTERM/SIGINT interrupt the main fiber, every
- * finalizer runs, and the exit code is 0 for a clean stop and 1 for a failure (runMain's teardown).
+ * Process entry point. It checks the Node version before anything else loads: on an older Node a dependency fails
+ * while loading (undici reads APIs Node 20 lacks), and the user would see a TypeError instead of the cause. Only
+ * built-in globals are used until the check has passed; the program itself is imported dynamically afterwards.
  */
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Layer, Option } from "effect"
-import { cli, describeFailure } from "./cli.js"
-import { jsonLogging } from "./logging.js"
-import { ReadinessLive } from "./readiness.js"
+const REQUIRED_NODE_MAJOR = 24
 
-const tagOf = (error: unknown): string =>
-  typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "Error"
-
-/** The failure report must not fail itself: a bug in rendering would swallow the one line that says what happened. */
-const describe = (error: unknown): string => {
-  try {
-    return describeFailure(error, process.argv.slice(2))
-  } catch {
-    return `${tagOf(error)} (the error could not be rendered)`
-  }
+const found = process.versions.node
+if (Number(found.split(".")[0]) !== REQUIRED_NODE_MAJOR) {
+  process.stderr.write(
+    `ako-ts needs Node ${REQUIRED_NODE_MAJOR} (found ${found} at ${process.execPath}). ` +
+      "Run it through npm (`npm start`, `npm run ako-ts -- <command>`), which uses the Node 24 pinned in the " +
+      "project, or install Node 24 LTS (.nvmrc).\n"
+  )
+  process.exit(1)
 }
 
-const program = cli(process.argv).pipe(
-  // Logged here, inside the JSON logger, so a start-up failure reads like every other line (runMain's own report is off).
-  Effect.tapErrorCause((cause) => {
-    if (Cause.isInterruptedOnly(cause)) return Effect.void
-    const failure = Cause.failureOption(cause)
-    const message = `ako-ts failed: ${describe(Cause.squash(cause))}`
-    // A typed failure already says what is wrong; only defects need the trace.
-    return Option.isSome(failure) ?
-      Effect.logError(message).pipe(Effect.annotateLogs("error", tagOf(failure.value))) :
-      Effect.logError(message).pipe(Effect.annotateLogs("cause", Cause.pretty(cause)))
-  }),
-  Effect.provide(Layer.mergeAll(NodeContext.layer, ReadinessLive, jsonLogging(process.env["LOG_LEVEL"])))
-)
+await import("./entry.js")
 
-NodeRuntime.runMain(program, { disablePrettyLogger: true, disableErrorReporting: true })
+export {}

@@ -16,7 +16,15 @@ import { VERSION } from "./version.js"
 
 export interface RunOptions {
   readonly kubeconfig: Option.Option<string>
+  readonly healthAddress: Option.Option<string>
 }
+
+/**
+ * In a pod the kubelet probes the pod IP, so the server must listen on every address; on a laptop `ako-ts run`
+ * would otherwise publish /metrics to the whole network.
+ */
+export const defaultHealthAddress = (env: NodeJS.ProcessEnv): string =>
+  env["KUBERNETES_SERVICE_HOST"] === undefined ? "127.0.0.1" : "0.0.0.0"
 
 export const runController = (options: RunOptions) =>
   Effect.gen(function*() {
@@ -24,13 +32,32 @@ export const runController = (options: RunOptions) =>
       Effect.annotateLogs({ version: VERSION, node: process.version, pid: process.pid })
     )
     const kubeConfig = yield* loadKubeConfig(Option.getOrUndefined(options.kubeconfig))
+    const cluster = kubeConfig.getCurrentCluster()?.server ?? "(unknown)"
+    const context = kubeConfig.getCurrentContext()
+    // Said before the first request, so a wrong kubeconfig context is visible even when the cluster never answers.
+    yield* Effect.logInfo(`using the Kubernetes cluster ${cluster} (context ${context})`).pipe(
+      Effect.annotateLogs({ cluster, context })
+    )
     const settings = yield* loadSettings.pipe(Effect.provide(ClusterBootstrap.fromKubeConfig(kubeConfig)))
+    yield* Effect.logInfo(
+      `controller of cluster ${cluster} (context ${context}), namespace ${settings.identity.podNamespace}, ` +
+        `identity ${settings.identity.podName}, Avi controller ${settings.config.controllerIP}`
+    ).pipe(Effect.annotateLogs({
+      cluster,
+      context,
+      namespace: settings.identity.podNamespace,
+      identity: settings.identity.podName,
+      aviController: settings.config.controllerIP
+    }))
     const logLevel = yield* LogLevelControl
     yield* logLevel.set(settings.config.logLevel)
 
     const readiness = yield* Readiness
     yield* readiness.register("configuration")
-    yield* Layer.launch(healthServerLayer({ port: settings.config.apiServerPort })).pipe(Effect.forkScoped)
+    const healthHost = Option.getOrElse(options.healthAddress, () => defaultHealthAddress(process.env))
+    yield* Layer.launch(healthServerLayer({ port: settings.config.apiServerPort, host: healthHost })).pipe(
+      Effect.forkScoped
+    )
     yield* readiness.set("configuration", true)
     yield* Effect.addFinalizer(() => Effect.logInfo("ako-ts stopped: every component closed"))
     yield* Effect.logInfo("ako-ts running").pipe(

@@ -1,12 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { mkdtempSync, rmSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { startAviSim } from "../../src/sim/avi/index.js"
 import type { AviSim } from "../../src/sim/avi/index.js"
 import { startKubeSim } from "../../src/sim/kube/index.js"
 import type { RunningKubeSim } from "../../src/sim/kube/index.js"
-import { exitWithin, freePort, jsonLines, spawnAkoTs, waitFor } from "../support/process.js"
+import { ENTRY_POINT, exitWithin, freePort, jsonLines, spawnAkoTs, waitFor } from "../support/process.js"
+
+const START_SCRIPT = fileURLToPath(new URL("../../scripts/start.mjs", import.meta.url))
+
+const realClusterKubeconfig = (server: string) =>
+  `apiVersion: v1
+kind: Config
+clusters:
+- name: production
+  cluster:
+    server: ${server}
+contexts:
+- name: production
+  context:
+    cluster: production
+    user: me
+current-context: production
+users:
+- name: me
+  user:
+    token: production-token
+`
 
 const PASSWORD = "process-test-pw-8d1f"
 
@@ -70,6 +94,18 @@ describe("the built entry point", () => {
       })
       const metrics = await fetch(`http://127.0.0.1:${port}/metrics`)
       expect(metrics.status).toBe(200)
+      const banner = jsonLines(controller.stdout()).find((line) =>
+        String(line["message"]).startsWith("controller of cluster")
+      )
+      expect(banner?.["annotations"]).toMatchObject({
+        cluster: sim.url,
+        namespace: "avi-system",
+        identity: "ako-0",
+        aviController: avi.url
+      })
+      expect(String(banner?.["message"])).toContain(`Avi controller ${avi.url}`)
+      // Outside a pod the health server is not published to the network.
+      expect(controller.stdout()).toContain(`Listening on http://127.0.0.1:${port}`)
       // Readiness does not wait for the Lease; the release on SIGTERM is only owed once this replica leads.
       await waitFor(
         "the replica to lead",
@@ -118,21 +154,58 @@ describe("ako-ts sim", () => {
   })
 })
 
-describe("a bare ako-ts with no cluster configured", () => {
-  it("opens the playground, whose replicas give the demo Services VIPs, and stops cleanly on SIGTERM", async () => {
+describe("npm start (a bare ako-ts) on a machine whose kubeconfig points at a real cluster", () => {
+  it("opens the playground without a single request to that cluster, and stops cleanly on SIGTERM", async () => {
+    const requests: Array<string> = []
+    const cluster = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`)
+      response.writeHead(403).end()
+    })
+    await new Promise<void>((resolve) => cluster.listen(0, "127.0.0.1", resolve))
+    const address = cluster.address()
+    const server = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
     const home = mkdtempSync(join(tmpdir(), "ako-ts-home-"))
-    const playground = spawnAkoTs([], { HOME: home })
+    const kubeconfig = realClusterKubeconfig(server)
+    mkdirSync(join(home, ".kube"))
+    writeFileSync(join(home, ".kube", "config"), kubeconfig)
+    writeFileSync(join(home, "prod.kubeconfig"), kubeconfig)
+    // What `npm start` runs; dist/ is current (global setup), so it starts without building.
+    const playground = spawnAkoTs([], { HOME: home, KUBECONFIG: join(home, "prod.kubeconfig") }, START_SCRIPT)
     try {
       await waitFor(
         "a demo Service VIP",
         () => /demo\/web has VIP \d+\.\d+\.\d+\.\d+/.test(playground.stdout()),
         60_000
       )
+      expect(playground.stderr()).not.toContain("building")
       playground.child.kill("SIGTERM")
       expect(await exitWithin(playground, 30_000)).toBe(0)
+      expect(requests).toEqual([])
     } finally {
       playground.child.kill("SIGKILL")
+      cluster.close()
       rmSync(home, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("the entry point on another Node version", () => {
+  it("exits 1 saying which Node it needs and which it found, before any dependency loads", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "ako-ts-node-"))
+    const older = join(directory, "node20.mjs")
+    writeFileSync(older, "Object.defineProperty(process.versions, \"node\", { value: \"20.20.2\" })\n")
+    try {
+      const child = spawn(process.execPath, ["--import", older, ENTRY_POINT, "run"], {
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+      const code = await new Promise((resolve) => child.once("exit", resolve))
+      expect(code).toBe(1)
+      expect(stderr).toMatch(/^ako-ts needs Node 24 \(found 20\.20\.2 at /)
+      expect(stderr).not.toContain("TypeError")
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
     }
   })
 })

@@ -6,6 +6,7 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Layer, Option } from "effect"
+import { helpRequested } from "../help.js"
 import { jsonLogging } from "../logging.js"
 import { ReadinessLive } from "../readiness.js"
 import { VERSION } from "../version.js"
@@ -26,4 +27,6 @@ const program = cli(process.argv).pipe(
   Effect.provide(Layer.mergeAll(NodeContext.layer, ReadinessLive, jsonLogging(process.env["LOG_LEVEL"])))
 )
 
-NodeRuntime.runMain(program, { disablePrettyLogger: true, disableErrorReporting: true })
+const help = helpRequested(["playground", ...process.argv.slice(2)])
+if (help === undefined) NodeRuntime.runMain(program, { disablePrettyLogger: true, disableErrorReporting: true })
+else process.stdout.write(help)
