@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { execFile, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -92,7 +92,13 @@ describe("ako-ts playground", () => {
     for (const name of ["web", "api", "grpc", "shop", "secure"]) {
       expect(output).toMatch(new RegExp(`demo/${name} has VIP 10\\.50\\.\\d+\\.\\d+`))
     }
-    expect(output).toContain(`kubectl --kubeconfig ${kubeconfig} get svc -A`)
+    expect(output).toContain(`kubectl --kubeconfig ${kubeconfig} get svc,ingress -A -w`)
+    // The example the hints name is a file beside the kubeconfig, and both outlive the playground.
+    expect(output).toContain(
+      `kubectl --kubeconfig ${kubeconfig} apply -f ${kubeconfig.replace(/\.kubeconfig$/, "-example.yaml")}`
+    )
+    expect(existsSync(kubeconfig)).toBe(true)
+    expect(readFileSync(kubeconfig.replace(/\.kubeconfig$/, "-example.yaml"), "utf8")).toContain("type: LoadBalancer")
 
     const graceful =
       /takeover 1: SIGTERM (ako-\d) \(exit: code 0\) → (ako-\d) leading after (\d+\.\d+) s, takeover complete after (\d+\.\d+) s/

@@ -6,6 +6,7 @@
 import { Option, Schema } from "effect"
 import type { AviSim } from "../../sim/avi/index.js"
 import type { KubeSim } from "../../sim/kube/index.js"
+import type { AviEntry, KubeEventEntry } from "./browse-view.js"
 import { CLUSTER_NAME, CONTROLLER_NAMESPACE, DEMO_INGRESSES, DEMO_NAMESPACE, DEMO_SERVICES } from "./seed.js"
 
 export interface LeaseState {
@@ -76,8 +77,8 @@ const decodeIngress = Schema.decodeUnknownOption(Ingress)
 const vipsOf = (status: typeof LoadBalancerStatus.Type | undefined): ReadonlyArray<string> =>
   (status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? entry.hostname ?? "").filter((vip) => vip !== "")
 
-const timeOf = (text: string | undefined) => {
-  const ms = text === undefined ? Number.NaN : Date.parse(text)
+const timeOf = (text: string | null | undefined) => {
+  const ms = text === undefined || text === null ? Number.NaN : Date.parse(text)
   return Number.isNaN(ms) ? undefined : ms
 }
 
@@ -151,3 +152,51 @@ export const readCluster = (kube: KubeSim, avi: AviSim): ClusterState => {
       DEMO_INGRESSES.every((ingress) => published(ingresses, ingress.name))
   }
 }
+
+/** Every Avi object of the playground's cluster, by type in AVI_TYPES order, then by name. */
+export const readAviEntries = (avi: AviSim): ReadonlyArray<AviEntry> => {
+  const prefix = `${CLUSTER_NAME}--`
+  return AVI_TYPES.flatMap((type) =>
+    avi.objects(type)
+      .filter((object) => String(object["name"]).startsWith(prefix))
+      .map((body) => ({ type, name: String(body["name"]), body }))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  )
+}
+
+const KubeEvent = Schema.Struct({
+  type: Schema.optional(Schema.String),
+  reason: Schema.optional(Schema.String),
+  message: Schema.optional(Schema.String),
+  count: Schema.optional(Schema.Number),
+  lastTimestamp: Schema.optional(Schema.NullOr(Schema.String)),
+  eventTime: Schema.optional(Schema.NullOr(Schema.String)),
+  metadata: Schema.Struct({ creationTimestamp: Schema.optional(Schema.String) }),
+  involvedObject: Schema.Struct({
+    kind: Schema.optional(Schema.String),
+    namespace: Schema.optional(Schema.String),
+    name: Schema.optional(Schema.String)
+  })
+})
+const decodeKubeEvent = Schema.decodeUnknownOption(KubeEvent)
+
+/** The Events in the simulated cluster, oldest first. */
+export const readKubeEvents = (kube: KubeSim): ReadonlyArray<KubeEventEntry> =>
+  kube.list("v1/Event").flatMap((object) =>
+    Option.match(decodeKubeEvent(object), {
+      onNone: () => [],
+      onSome: (event) => {
+        const involved = event.involvedObject
+        return [{
+          atMs: timeOf(event.lastTimestamp ?? event.eventTime ?? event.metadata.creationTimestamp),
+          type: event.type ?? "Normal",
+          reason: event.reason ?? "",
+          object: `${involved.kind ?? "?"} ${involved.namespace === undefined ? "" : `${involved.namespace}/`}${
+            involved.name ?? "?"
+          }`,
+          message: event.message ?? "",
+          count: event.count ?? 1
+        }]
+      }
+    })
+  ).sort((a, b) => (a.atMs ?? 0) - (b.atMs ?? 0))

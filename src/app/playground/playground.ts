@@ -3,9 +3,9 @@
  * child processes, shown live in the terminal (or as plain lines). Everything is a scoped resource: quitting, a
  * signal or the end of the scripted demo stops the replicas, closes the simulators and restores the terminal.
  */
-import { Clock, Console, Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { Clock, Console, Deferred, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
 import type { Scope } from "effect"
-import { existsSync } from "node:fs"
+import { existsSync, writeFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,13 +14,15 @@ import { startAviSim } from "../../sim/avi/index.js"
 import type { AviSim } from "../../sim/avi/index.js"
 import { startKubeSim } from "../../sim/kube/index.js"
 import type { KubeSim } from "../../sim/kube/index.js"
-import { readCluster, readLease } from "./cluster-view.js"
+import { clampBrowser } from "./browse-view.js"
+import { readAviEntries, readCluster, readKubeEvents, readLease } from "./cluster-view.js"
 import { runDemo } from "./demo.js"
 import { PlaygroundError } from "./errors.js"
 import { makeReplicaSet } from "./replicas.js"
 import type { ReplicaSet } from "./replicas.js"
 import { AVI_PASSWORD, AVI_USER, exampleManifest, seedDemo } from "./seed.js"
 import { ENTER_SCREEN, formatEvent, frame, LEAVE_SCREEN, renderScreen } from "./view.js"
+import type { Hints, Screen } from "./view.js"
 
 export interface PlaygroundOptions {
   /** Where to write an admin kubeconfig for the simulated cluster (else a temporary file). */
@@ -72,15 +74,20 @@ const workDirectory = Effect.acquireRelease(
   (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true }))
 )
 
-export const tryLines = (kubeconfig: string): ReadonlyArray<string> => [
-  `kubeconfig of the simulated cluster: ${kubeconfig}`,
+export const tryLines = (hints: Hints): ReadonlyArray<string> => [
+  `kubeconfig of the simulated cluster: ${hints.kubeconfig} (kept after the playground quits)`,
+  `Avi API: ${hints.aviUrl} user ${hints.aviUser} password ${hints.aviPassword}`,
   "try, in another terminal:",
-  `  kubectl --kubeconfig ${kubeconfig} get svc,ingress -A -w`,
-  `  kubectl --kubeconfig ${kubeconfig} get svc -A`,
-  `  kubectl --kubeconfig ${kubeconfig} apply -f - <<'EOF'`,
-  ...exampleManifest.trimEnd().split("\n"),
-  "EOF"
+  `  kubectl --kubeconfig ${hints.kubeconfig} get svc,ingress -A -w`,
+  `  kubectl --kubeconfig ${hints.kubeconfig} apply -f ${hints.exampleFile}`
 ]
+
+/**
+ * Outside the work directory, which is removed at quit: the kubeconfig the hints name must still be there when the
+ * user reads them after quitting (the simulators are gone then, but a restart writes the same path again).
+ */
+const defaultKubeconfig = () => join(tmpdir(), "ako-ts-playground.kubeconfig")
+const exampleFileBeside = (kubeconfig: string) => kubeconfig.replace(/(\.kubeconfig|\.ya?ml)?$/, "-example.yaml")
 
 /** Notes when the Lease changes hands and when the demo objects first all have VIPs, as events. */
 const watchCluster = (kube: KubeSim, avi: AviSim, replicas: ReplicaSet) =>
@@ -110,23 +117,31 @@ const liveView = (
   kube: KubeSim,
   avi: AviSim,
   replicas: ReplicaSet,
-  kubeconfig: string,
-  demo: boolean
-): Effect.Effect<void, never, Scope.Scope> =>
+  hints: Hints,
+  demo: boolean,
+  screen: Ref.Ref<Screen>
+): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
   Effect.gen(function*() {
     yield* Effect.acquireRelease(write(ENTER_SCREEN), () => write(LEAVE_SCREEN))
     const draw = Effect.gen(function*() {
+      const current = yield* Ref.get(screen)
       const lines = renderScreen({
         nowMs: yield* Clock.currentTimeMillis,
         replicas: yield* replicas.views,
         cluster: readCluster(kube, avi),
         events: yield* replicas.events,
-        kubeconfig,
-        demo
+        hints,
+        demo,
+        screen: current,
+        aviEntries: current.kind === "avi" ? readAviEntries(avi) : [],
+        kubeEvents: current.kind === "events" ? readKubeEvents(kube) : [],
+        rows: process.stdout.rows ?? 40,
+        columns: process.stdout.columns ?? 120
       })
       yield* write(frame(lines))
     })
     yield* draw.pipe(Effect.repeat(Schedule.spaced(Duration.millis(250))), Effect.forkScoped)
+    return draw
   })
 
 const lineView = (replicas: ReplicaSet) =>
@@ -152,15 +167,78 @@ const keys: Stream.Stream<string> = Stream.unwrapScoped(
       })
   ).pipe(Effect.as(Stream.async<string>((emit) => {
     const onData = (chunk: Buffer) => {
-      for (const key of chunk.toString("utf8")) void emit.single(key)
+      for (const key of keysOf(chunk.toString("utf8"))) void emit.single(key)
     }
     process.stdin.on("data", onData)
     return Effect.sync(() => void process.stdin.off("data", onData))
   })))
 )
 
-const onKey = (kube: KubeSim, replicas: ReplicaSet, quit: Deferred.Deferred<void>) => (key: string) => {
+const ESCAPE = "\u001b"
+const UP = `${ESCAPE}[A`
+const DOWN = `${ESCAPE}[B`
+
+/** Splits a chunk of typed input into keys; an arrow key arrives as one three-character escape sequence. */
+export const keysOf = (chunk: string): ReadonlyArray<string> => {
+  const keys: Array<string> = []
+  for (let i = 0; i < chunk.length; i++) {
+    if (chunk[i] === ESCAPE && chunk[i + 1] === "[" && i + 2 < chunk.length) {
+      keys.push(chunk.slice(i, i + 3))
+      i += 2
+    } else keys.push(chunk[i]!)
+  }
+  return keys
+}
+
+/**
+ * The browsing screens' keys: arrows (or j/k) move or scroll, Enter opens and closes an object's JSON, Esc goes
+ * back. They take precedence there, so `k` moves the cursor in the Avi list instead of killing the leader.
+ */
+const onBrowseKey = (screen: Screen, key: string, avi: AviSim): Screen | undefined => {
+  if (key === "m") return { kind: "main" }
+  if (key === "a") return { kind: "avi", browser: { cursor: 0, open: false, offset: 0 } }
+  if (key === "e") return { kind: "events" }
+  if (screen.kind !== "avi") return key === ESCAPE ? { kind: "main" } : undefined
+  const { browser } = screen
+  const count = readAviEntries(avi).length
+  const step = key === UP || key === "k" ? -1 : key === DOWN || key === "j" ? 1 : 0
+  if (step !== 0) {
+    return {
+      kind: "avi",
+      browser: browser.open ?
+        { ...browser, offset: Math.max(0, browser.offset + step) } :
+        clampBrowser({ ...browser, cursor: browser.cursor + step }, count)
+    }
+  }
+  if (key === "\r" || key === "\n") return { kind: "avi", browser: { ...browser, open: !browser.open, offset: 0 } }
+  if (key === ESCAPE) return browser.open ? { kind: "avi", browser: { ...browser, open: false } } : { kind: "main" }
+  return undefined
+}
+
+const onKey = (
+  kube: KubeSim,
+  avi: AviSim,
+  replicas: ReplicaSet,
+  quit: Deferred.Deferred<void>,
+  screen: Ref.Ref<Screen>,
+  redraw: Effect.Effect<void>
+) =>
+(key: string) => {
   const leader = readLease(kube).holder
+  return Effect.gen(function*() {
+    if (key === "q" || key === "\u0003") return yield* Deferred.succeed(quit, undefined)
+    const current = yield* Ref.get(screen)
+    const next = current.kind === "main" && key !== "a" && key !== "e" ? undefined : onBrowseKey(current, key, avi)
+    if (next !== undefined) {
+      yield* Ref.set(screen, next)
+      return yield* redraw
+    }
+    if (current.kind !== "main") return
+    yield* mainKey(key, leader, replicas)
+  })
+}
+
+const mainKey = (key: string, leader: string | undefined, replicas: ReplicaSet) => {
   switch (key) {
     case "k":
     case "s":
@@ -172,9 +250,6 @@ const onKey = (kube: KubeSim, replicas: ReplicaSet, quit: Deferred.Deferred<void
         Effect.flatMap((names) => names.length === 0 ? replicas.note("no stopped replica to restart") : Effect.void),
         Effect.catchAll((error) => replicas.note(error.message, "ERROR"))
       )
-    case "q":
-    case "\u0003": // Ctrl-C in raw mode arrives as a key, not as SIGINT
-      return Deferred.succeed(quit, undefined).pipe(Effect.asVoid)
     default:
       return Effect.void
   }
@@ -194,19 +269,30 @@ const session = (options: PlaygroundOptions) =>
     const { avi, kube } = yield* simulators
     const directory = yield* workDirectory
     yield* seedDemo(kube, avi)
-    const kubeconfig = Option.getOrElse(options.kubeconfigOut, () => join(directory, "admin.kubeconfig"))
+    const kubeconfig = Option.getOrElse(options.kubeconfigOut, defaultKubeconfig)
+    const hints: Hints = {
+      kubeconfig,
+      exampleFile: exampleFileBeside(kubeconfig),
+      aviUrl: avi.url,
+      aviUser: AVI_USER,
+      aviPassword: AVI_PASSWORD
+    }
     yield* Effect.try({
-      try: () => kube.writeKubeconfig(kubeconfig),
+      try: () => {
+        kube.writeKubeconfig(kubeconfig)
+        writeFileSync(hints.exampleFile, exampleManifest)
+      },
       catch: (cause) => new PlaygroundError({ message: `cannot write ${kubeconfig}: ${String(cause)}` })
     })
     yield* Console.log(`ako-ts playground: Kubernetes simulator ${kube.url}, Avi simulator ${avi.url}`)
-    for (const line of tryLines(kubeconfig)) yield* Console.log(line)
+    for (const line of tryLines(hints)) yield* Console.log(line)
 
     const replicas = yield* makeReplicaSet({ kube, entryPoint: ENTRY_POINT, directory })
     // Runs after the terminal is restored and before the replicas are stopped, so the wait has an explanation.
     yield* Effect.addFinalizer(() => Console.log("stopping the replicas and the simulators"))
-    if (tui) yield* liveView(kube, avi, replicas, kubeconfig, options.demo)
-    else yield* lineView(replicas)
+    const screen = yield* Ref.make<Screen>({ kind: "main" })
+    const redraw = tui ? yield* liveView(kube, avi, replicas, hints, options.demo, screen) : Effect.void
+    if (!tui) yield* lineView(replicas)
     yield* watchCluster(kube, avi, replicas)
     yield* replicas.poll.pipe(Effect.repeat(Schedule.spaced(Duration.millis(500))), Effect.forkScoped)
     yield* Effect.forEach(
@@ -217,13 +303,14 @@ const session = (options: PlaygroundOptions) =>
 
     const quit = yield* Deferred.make<void>()
     if (process.stdin.isTTY === true) {
-      yield* keys.pipe(Stream.runForEach(onKey(kube, replicas, quit)), Effect.forkScoped)
+      yield* keys.pipe(Stream.runForEach(onKey(kube, avi, replicas, quit, screen, redraw)), Effect.forkScoped)
     }
     const finished = options.demo ?
       runDemo({ replicas, kube, avi }).pipe(Effect.map(Option.some)) :
       Effect.never
     const summary = yield* Effect.raceFirst(finished, Deferred.await(quit).pipe(Effect.as(Option.none())))
-    return Option.getOrElse(summary, (): ReadonlyArray<string> => [])
+    // Printed after the live view has closed, so the hints are on the terminal once the playground is gone.
+    return [...Option.getOrElse(summary, (): ReadonlyArray<string> => []), ...(tui ? tryLines(hints) : [])]
   })
 
 export const runPlayground = (options: PlaygroundOptions): Effect.Effect<void, PlaygroundError> =>

@@ -21,7 +21,9 @@ export type ReplicaStatus = "starting" | "running" | "stopping" | "exited"
 export interface ReplicaStats {
   readonly leader: boolean
   readonly term: number | undefined
-  readonly transitions: number | undefined
+  /** Times this replica gained and lost the Lease (ako_election_transitions_total by direction). */
+  readonly gained: number | undefined
+  readonly lost: number | undefined
   readonly renewAgeSeconds: number | undefined
   readonly aviCached: number | undefined
   readonly desiredUnits: number | undefined
@@ -36,6 +38,8 @@ export interface ReplicaView {
   readonly status: ReplicaStatus
   /** How the process ended: `code 0`, `SIGKILL`, … */
   readonly exit: string | undefined
+  /** What a replica that is not ready yet is doing, from its log: reading config, syncing caches, electing. */
+  readonly phase: string
   readonly stats: ReplicaStats | undefined
 }
 
@@ -145,6 +149,17 @@ const annotation = (annotations: Readonly<Record<string, unknown>>, key: string)
   return value === undefined ? "?" : typeof value === "string" ? value : JSON.stringify(value)
 }
 
+/**
+ * The start-up step a log line begins. A first start takes several seconds (Node, the configuration, lists and
+ * watches, the Avi cache, the election); the view says which step each replica is in instead of a bare "starting".
+ */
+export const startPhaseAfter = (message: string): string | undefined => {
+  if (message === "ako-ts starting") return "reading config"
+  if (message === "ako-ts running") return "syncing caches"
+  if (message.startsWith("caches synced")) return "electing"
+  return undefined
+}
+
 /** The lines worth showing, in the view's words; everything else a replica logs stays out of the way. */
 const describeLogLine = (
   message: string,
@@ -229,8 +244,12 @@ export const makeReplicaSet = (config: ReplicaSetConfig): Effect.Effect<ReplicaS
         onNone: () => Effect.void,
         onSome: (entry) => {
           const message = messageText(entry.message)
+          const phase = startPhaseAfter(message)
           const text = describeLogLine(message, entry.logLevel, entry.annotations)
-          return text === undefined ? Effect.void : record(name, entry.logLevel, message, text)
+          return Effect.zipRight(
+            phase === undefined ? Effect.void : updateView(name, (view) => ({ ...view, phase })),
+            text === undefined ? Effect.void : record(name, entry.logLevel, message, text)
+          )
         }
       })
 
@@ -262,7 +281,10 @@ export const makeReplicaSet = (config: ReplicaSetConfig): Effect.Effect<ReplicaS
                 POD_NAME: name,
                 POD_NAMESPACE: CONTROLLER_NAMESPACE,
                 AKO_API_PORT: String(port),
-                LOG_LEVEL: "INFO"
+                LOG_LEVEL: "INFO",
+                // A standby's cache is re-read from Avi every minute by default; the leader writes the demo's
+                // objects seconds after start, so a standby would show an empty cache for that minute.
+                AKO_TS_AVI_CACHE_REFRESH: "5 seconds"
               },
               stdio: ["ignore", "pipe", "pipe"]
             })
@@ -283,6 +305,7 @@ export const makeReplicaSet = (config: ReplicaSetConfig): Effect.Effect<ReplicaS
             port,
             status: "starting" as const,
             exit: undefined,
+            phase: "starting Node",
             stats: undefined
           }]]))
         yield* note(`started ${name} (pid ${child.pid ?? "?"}, health port ${port})`)
@@ -341,7 +364,8 @@ export const makeReplicaSet = (config: ReplicaSetConfig): Effect.Effect<ReplicaS
         const stats: ReplicaStats = {
           leader: sumOf(samples, "ako_election_leader", identity) === 1,
           term: sumOf(samples, "ako_election_term", identity),
-          transitions: sumOf(samples, "ako_election_transitions_total", identity),
+          gained: sumOf(samples, "ako_election_transitions_total", { ...identity, direction: "acquired" }),
+          lost: sumOf(samples, "ako_election_transitions_total", { ...identity, direction: "lost" }),
           renewAgeSeconds: sumOf(samples, "ako_election_last_renew_age_seconds", identity),
           aviCached: sumOf(samples, "ako_avi_cache_objects"),
           desiredUnits: sumOf(samples, "ako_desired_units"),
