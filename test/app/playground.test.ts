@@ -143,15 +143,13 @@ describe("ako-ts playground", () => {
       )
     }
 
-    // What the playground tells the user to try: apply the example from its output and watch the VIP arrive.
-    const output = playground.stdout()
-    const manifest = output.slice(output.indexOf("apply -f - <<'EOF'\n") + "apply -f - <<'EOF'\n".length)
-      .split("\nEOF\n")[0]!
-    await kubectl(kubeconfig, ["apply", "-f", "-"], manifest)
+    // What the playground tells the user to try: apply the example file its output names and watch the VIP arrive.
+    const example = new RegExp(`kubectl --kubeconfig ${kubeconfig} apply -f (\\S+)`).exec(playground.stdout())![1]!
+    await kubectl(kubeconfig, ["apply", "-f", example])
     const vip = await waitFor(
       "the applied Service to get a VIP",
       async () => {
-        const line = (await kubectl(kubeconfig, ["get", "svc", "-n", "demo", "hello", "--no-headers"])).trim()
+        const line = (await kubectl(kubeconfig, ["get", "svc", "-n", "default", "hello", "--no-headers"])).trim()
         const match = /LoadBalancer\s+\S+\s+(10\.50\.\d+\.\d+)\s/.exec(line)
         return match === null ? undefined : match[1]
       },

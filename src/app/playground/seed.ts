@@ -139,12 +139,15 @@ export const seedDemo = (kube: KubeSim, avi: { readonly url: string; readonly ca
     })
   })
 
-/** A manifest a user can pipe into `kubectl apply -f -` to watch a new Service get its VIP. */
+/**
+ * A manifest a user can `kubectl apply` to watch a new Service get its VIP. It goes to `default`, not the demo's
+ * namespace, so the view lists it among the user's own objects.
+ */
 export const exampleManifest = `apiVersion: v1
 kind: Service
 metadata:
   name: hello
-  namespace: ${DEMO_NAMESPACE}
+  namespace: default
 spec:
   type: LoadBalancer
   selector:
@@ -158,7 +161,7 @@ apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
   name: hello-slice
-  namespace: ${DEMO_NAMESPACE}
+  namespace: default
   labels:
     kubernetes.io/service-name: hello
 addressType: IPv4
