@@ -71,6 +71,11 @@ describe("the playground in a terminal", () => {
     expect(main).toContain(`kubectl --kubeconfig ${kubeconfig} apply -f ${join(directory, "pg-example.yaml")}`)
     expect(main).toMatch(/Avi API https:\/\/127\.0\.0\.1:\d+ {2}user admin {2}password \S+/)
     expect(main).toContain("none yet: try the apply below")
+    // The standby's cache holds the leader's objects within seconds, not after the default one-minute refresh.
+    await showing(
+      "a standby with a warm Avi cache",
+      (text) => /standby\s+\d+\s+\d+\/\d+\s+yes\s+\S+\s+[1-9]\d*\s/.test(text)
+    )
 
     press("a")
     await showing("the Avi objects", (text) => text.includes("Avi objects of this cluster"))
