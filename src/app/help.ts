@@ -57,6 +57,15 @@ const runEnvironment: CommandHelp["environment"] = [
   ]
 ]
 
+const simPort: OptionHelp = {
+  flag: "--port",
+  value: "<port>",
+  text: "Port to listen on; 0 picks a free one.",
+  defaultValue: "0"
+}
+const simHost: OptionHelp = { flag: "--host", value: "<address>", text: "Address to bind.", defaultValue: "127.0.0.1" }
+const simHttp: OptionHelp = { flag: "--http", text: "Serve plain HTTP instead of HTTPS." }
+
 const helpOptions: ReadonlyArray<OptionHelp> = [
   { flag: "--help", text: "Show this help (also -h)." },
   { flag: "--version", text: "Print the version of ako-ts." }
@@ -163,8 +172,8 @@ export const COMMAND_HELP: ReadonlyArray<CommandHelp> = [
       "ako-ts-sim-admin-token always works, and --token adds more."
     ],
     options: [
-      { flag: "--port", value: "<port>", text: "Port to listen on; 0 picks a free one.", defaultValue: "0" },
-      { flag: "--host", value: "<address>", text: "Address to bind.", defaultValue: "127.0.0.1" },
+      simPort,
+      simHost,
       {
         flag: "--kubeconfig-out",
         value: "<file>",
@@ -178,7 +187,7 @@ export const COMMAND_HELP: ReadonlyArray<CommandHelp> = [
         defaultValue: "only the admin token",
         repeatable: true
       },
-      { flag: "--http", text: "Serve plain HTTP instead of HTTPS." },
+      simHttp,
       {
         flag: "--watch-window",
         value: "<n>",
@@ -204,9 +213,9 @@ export const COMMAND_HELP: ReadonlyArray<CommandHelp> = [
     summary: "Serve a simulated Avi Controller REST API until interrupted.",
     details: ["HTTPS with a self-signed certificate by default; one user may log in."],
     options: [
-      { flag: "--port", value: "<port>", text: "Port to listen on; 0 picks a free one.", defaultValue: "0" },
-      { flag: "--host", value: "<address>", text: "Address to bind.", defaultValue: "127.0.0.1" },
-      { flag: "--http", text: "Serve plain HTTP instead of HTTPS." },
+      simPort,
+      simHost,
+      simHttp,
       { flag: "--user", value: "<name>", text: "The user that may log in.", defaultValue: "admin" },
       { flag: "--password", value: "<password>", text: "That user's password.", defaultValue: "avi-sim-admin" },
       {

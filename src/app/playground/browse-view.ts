@@ -4,6 +4,8 @@
  * objects says that something happened; the names and bodies show what ako-ts actually wrote.
  */
 
+import { BOLD, DIM, INVERSE, RESET, YELLOW } from "./ansi.js"
+
 export interface AviEntry {
   readonly type: string
   readonly name: string
@@ -26,12 +28,6 @@ export interface AviBrowser {
   readonly open: boolean
   readonly offset: number
 }
-
-const BOLD = "\u001b[1m"
-const DIM = "\u001b[2m"
-const INVERSE = "\u001b[7m"
-const YELLOW = "\u001b[33m"
-const RESET = "\u001b[0m"
 
 /** Keeps the cursor inside the list (objects come and go while the user browses). */
 export const clampBrowser = (browser: AviBrowser, count: number): AviBrowser => ({

@@ -2,6 +2,7 @@
  * The live terminal view, as plain text (the caller adds the ANSI cursor moves): replicas, the Lease, what Kubernetes
  * and Avi hold, recent events and the keys. Pure, so what a user sees can be tested without a terminal.
  */
+import { BOLD, DIM, GREEN, RED, RESET, YELLOW } from "./ansi.js"
 import { renderAviScreen, renderEventsScreen } from "./browse-view.js"
 import type { AviBrowser, AviEntry, KubeEventEntry } from "./browse-view.js"
 import type { ClusterState, Published } from "./cluster-view.js"
@@ -37,13 +38,6 @@ export interface Snapshot {
   readonly rows: number
   readonly columns: number
 }
-
-const BOLD = "\u001b[1m"
-const DIM = "\u001b[2m"
-const GREEN = "\u001b[32m"
-const YELLOW = "\u001b[33m"
-const RED = "\u001b[31m"
-const RESET = "\u001b[0m"
 
 // Built from a string: a control character in a regex literal reads as a mistake.
 const ANSI_STYLE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
