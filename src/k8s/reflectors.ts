@@ -109,7 +109,8 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
     const makeRule = <A extends { readonly metadata?: R.ObjectMetaType | undefined }, I>(
       kind: string,
       path: string,
-      schema: Schema.Schema<A, I>
+      schema: Schema.Schema<A, I>,
+      meaning?: string
     ) =>
       makeReflector({
         kind,
@@ -117,7 +118,8 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
         pageSize,
         source: optionalListWatchSource(kubeListWatchSource(client, path), {
           kind,
-          recheckMillis: config.crdRecheckMillis
+          recheckMillis: config.crdRecheckMillis,
+          meaning
         })
       })
     const hostRules = yield* makeRule("HostRule", "/apis/ako.vmware.com/v1beta1/hostrules", R.HostRule)
@@ -137,12 +139,20 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       kind: string,
       schema: Schema.Schema<A, I>
     ) =>
-      Effect.map(makeRule(kind, POD_CIDR_RESOURCE_PATHS[cni!], schema), (reflector) => ({
-        reflector,
-        // The optional source stores a resource the cluster does not serve as an empty list with resourceVersion "",
-        // and the reflector records a list's resourceVersion only after storing its objects.
-        served: Effect.map(reflector.resourceVersion, (rv) => rv !== undefined && rv !== "")
-      }))
+      Effect.map(
+        makeRule(
+          kind,
+          POD_CIDR_RESOURCE_PATHS[cni!],
+          schema,
+          "no node's pod CIDRs are known, so static route sync leaves every node's routes as they are"
+        ),
+        (reflector) => ({
+          reflector,
+          // The optional source stores a resource the cluster does not serve as an empty list with resourceVersion "",
+          // and the reflector records a list's resourceVersion only after storing its objects.
+          served: Effect.map(reflector.resourceVersion, (rv) => rv !== undefined && rv !== "")
+        })
+      )
     const podCidrs: Option.Option<PodCidrReflector> = cni === "calico"
       ? Option.some({ cni, ...(yield* makePodCidrs("BlockAffinity", R.BlockAffinity)) })
       : cni === "openshift"
