@@ -1,9 +1,11 @@
 /**
  * Static route sync, the leader's half (AKO `rest/avi_obj_vrf.go`): whenever a Node or the CNI's pod CIDR resource
  * (BlockAffinity, HostSubnet, CiliumNode) changes, and every resync interval, the leader reads the VRF, recomputes
- * this cluster's routes from the stores (src/model/static-routes.ts) and, only if they differ, PUTs the VRF back with every other route untouched. The VRF is shared with other
- * clusters and other tools, so the PUT carries the `_last_modified` it read: a concurrent change makes it fail with
- * 412, and the leader reads again and recomputes. Level-triggered: a missed Node event is caught by the next pass.
+ * this cluster's routes from the stores (src/model/static-routes.ts) and, only if they differ, PUTs the VRF back
+ * with every other route untouched. The VRF is shared with other clusters and other tools, so the PUT carries the
+ * `_last_modified` it read: a concurrent change makes it fail with 412, and the leader reads again and recomputes.
+ * Level-triggered: a missed event is caught by the next pass. deleteConfig takes this cluster's routes and SE group
+ * label away again (`removeStaticRoutes`).
  *
  * The SE group gets AKO's `clustername` label when it has none (AKO labels it at boot; static route sync is what
  * the label is for). A group labelled for another cluster is left alone and reported: AKO refuses to start then.
@@ -303,7 +305,11 @@ export const removeStaticRoutes = (
       step: Effect.Effect<void, E | NotLeader, AviClient | WriteGuard>
     ) =>
       step.pipe(
-        Effect.retry({ schedule: removalRetry, while: (error) => error._tag !== "NotLeader" }),
+        // A missing VRF does not come back by itself; anything else may be the controller being briefly away.
+        Effect.retry({
+          schedule: removalRetry,
+          while: (error) => error._tag !== "NotLeader" && error._tag !== "VrfNotFound"
+        }),
         Effect.catchIf(
           (error): error is Exclude<typeof error, NotLeader> => error._tag !== "NotLeader",
           (error) =>
