@@ -9,7 +9,7 @@ import type * as k8s from "@kubernetes/client-node"
 import { Duration, Effect, Layer, Option, Schedule, Stream, SubscriptionRef } from "effect"
 import { AviClient } from "../avi/index.js"
 import type { AviClientConfig } from "../avi/index.js"
-import { syncsStaticRoutes } from "../config/index.js"
+import { podCidrSourceOf, syncsStaticRoutes } from "../config/index.js"
 import { electionLayer, Elector, kubeLeaseApiLayer, makeElectionConfig, runWhileLeader } from "../election/index.js"
 import {
   eventRecorderLayer,
@@ -34,7 +34,7 @@ import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
 import { Readiness } from "./readiness.js"
 import { makeRuleValidation } from "./rule-validation.js"
 import type { Settings } from "./settings.js"
-import { syncStaticRoutesWhileLeading } from "./static-routes.js"
+import { removeStaticRoutes, syncStaticRoutesWhileLeading } from "./static-routes.js"
 import { renewAuthTokenWhileLeading } from "./token-refresh.js"
 import { VERSION } from "./version.js"
 
@@ -137,7 +137,7 @@ export const controllerLayer = (
     const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))
     const passive = Layer.mergeAll(
       election,
-      reflectorsLayer({ namespace: identity.podNamespace, openshift }),
+      reflectorsLayer({ namespace: identity.podNamespace, openshift, podCidrSource: podCidrSourceOf(config) }),
       AviCache.layer({
         clusterName: config.clusterName,
         cloudName: config.cloudName,
@@ -186,6 +186,28 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
       })
       const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), rules)
       const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }
+      const staticRouteOptions = {
+        clusterName: settings.config.clusterName,
+        tenantName: settings.config.tenantName,
+        serviceEngineGroupName: settings.config.serviceEngineGroupName,
+        vrf: vrfContextOf(settings.config, environment)
+      }
+      // Only while deleteConfig is false: while it is true the routes are what deleteConfig removes.
+      const staticRoutes = syncsStaticRoutes(settings.config) ?
+        syncStaticRoutesWhileLeading({
+          ...staticRouteOptions,
+          cniPlugin: settings.config.cniPlugin,
+          ipFamily: ipFamilyOf(modelSettings(settings, environment)),
+          // AKO re-reads the VRF at its full sync; a quiet cluster still gets a look every five minutes.
+          resyncInterval: Duration.seconds(
+            settings.config.fullSyncFrequency > 0 ? settings.config.fullSyncFrequency : 300
+          )
+        }) :
+        Effect.void
+      // AKO removes the SE group label on deleteConfig in ClusterIP mode, and the routes where it synced them.
+      const staticRouteCleanup = settings.config.serviceType === "ClusterIP" ?
+        removeStaticRoutes({ ...staticRouteOptions, removeRoutes: syncsStaticRoutes(settings.config) }) :
+        Effect.void
       // deleteConfig switches the leader's work: each change interrupts the current program and starts the other.
       const leaderWork = live.deleteConfig.changes.pipe(
         Stream.changes,
@@ -193,19 +215,27 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
           (deleteConfig) =>
             Stream.fromEffect(
               deleteConfig ?
-                deleteConfigProgram(graph, options.deployment, akoUser(settings.config.clusterName)) :
+                deleteConfigProgram(
+                  graph,
+                  options.deployment,
+                  akoUser(settings.config.clusterName),
+                  staticRouteCleanup
+                ) :
                 clearDeletionStatus(options.deployment).pipe(
                   Effect.zipRight(emitConfigWarnings(settings.config.warnings, options.deployment)),
-                  Effect.zipRight(activeProgram(graph, {
-                    rules,
-                    workers: options.workers,
-                    resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
-                    statusContext,
-                    routerName: akoUser(settings.config.clusterName),
-                    ownership: { clusterName: settings.config.clusterName, tenantName: settings.config.tenantName },
-                    // A little past the timeout: the controller's own clock and ours are not the same.
-                    lateWriteWindow: Duration.sum(options.aviRequestTimeout, Duration.seconds(1))
-                  }))
+                  Effect.zipRight(Effect.all([
+                    staticRoutes,
+                    activeProgram(graph, {
+                      rules,
+                      workers: options.workers,
+                      resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
+                      statusContext,
+                      routerName: akoUser(settings.config.clusterName),
+                      ownership: { clusterName: settings.config.clusterName, tenantName: settings.config.tenantName },
+                      // A little past the timeout: the controller's own clock and ours are not the same.
+                      lateWriteWindow: Duration.sum(options.aviRequestTimeout, Duration.seconds(1))
+                    })
+                  ], { concurrency: "unbounded", discard: true }))
                 )
             ),
           { switch: true }
@@ -219,22 +249,8 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         yield* readiness.set("caches", true)
         yield* Effect.logInfo("caches synced: Kubernetes stores, desired graph and Avi cache")
       })
-      const staticRoutes = syncsStaticRoutes(settings.config) ?
-        [syncStaticRoutesWhileLeading({
-          clusterName: settings.config.clusterName,
-          cniPlugin: settings.config.cniPlugin,
-          ipFamily: ipFamilyOf(modelSettings(settings, environment)),
-          tenantName: settings.config.tenantName,
-          serviceEngineGroupName: settings.config.serviceEngineGroupName,
-          vrf: vrfContextOf(settings.config, environment),
-          // AKO re-reads the VRF at its full sync; a quiet cluster still gets a look every five minutes.
-          resyncInterval: Duration.seconds(
-            settings.config.fullSyncFrequency > 0 ? settings.config.fullSyncFrequency : 300
-          )
-        })] :
-        []
       const leading = Effect.all(
-        [leaderWork, renewAuthTokenWhileLeading(settings.identity.podNamespace), ...staticRoutes],
+        [leaderWork, renewAuthTokenWhileLeading(settings.identity.podNamespace)],
         { concurrency: "unbounded", discard: true }
       )
       return yield* Effect.all([graph.run, runWhileLeader(leading), markReady], {

@@ -132,7 +132,16 @@ const deploymentEvent = (deployment: DeploymentRef, reason: string, message: str
     )
   })
 
-export const deleteConfigProgram = (graph: DesiredGraph, deployment: DeploymentRef, routerName: string) =>
+/**
+ * `cleanup` removes what deleteConfig removes besides the owned objects (static routes, the SE group label); it
+ * handles its own failures and fails only with NotLeader.
+ */
+export const deleteConfigProgram = <R>(
+  graph: DesiredGraph,
+  deployment: DeploymentRef,
+  routerName: string,
+  cleanup: Effect.Effect<void, NotLeader, R> = Effect.void
+) =>
   Effect.gen(function*() {
     yield* Effect.logWarning("deleteConfig is true: deleting every Avi object this cluster owns")
     yield* recordDeletionStatus(deployment, "Started")
@@ -165,6 +174,7 @@ export const deleteConfigProgram = (graph: DesiredGraph, deployment: DeploymentR
           )
       )
     )
+    yield* cleanup
     const owners = new Map<string, ObjectRef>()
     for (const unit of (yield* graph.state).values()) {
       for (const owner of unit.owners) owners.set(refKey(owner), owner)

@@ -32,38 +32,16 @@ export interface ConfigWarning {
   readonly message: string
 }
 
-/**
- * AKO syncs static routes (pod CIDR → node IP) into the VRF in ClusterIP mode unless disableStaticRouteSync is true;
- * NodePort mode forces it off. ako-ts syncs them too, except where AKO reads the pod CIDRs from the CNI's own
- * resources (Calico BlockAffinities, OpenShift HostSubnets, CiliumNodes), which ako-ts does not watch yet. There it
- * leaves the VRF's routes exactly as they are, and says so: a common setup routes pod networks anyway, so it is a
- * warning, not a refusal.
- */
-export const STATIC_ROUTE_SYNC_WARNING = "StaticRouteSyncNotImplemented"
-
-const CNI_ROUTE_SOURCES: Readonly<Record<string, string>> = {
-  calico: "Calico BlockAffinities",
-  openshift: "OpenShift HostSubnets",
-  cilium: "CiliumNodes"
-}
-
-/** Whether ako-ts syncs static routes with these settings (leader only). */
+/** AKO syncs static routes (pod CIDR → node IP) into the VRF in ClusterIP mode unless disableStaticRouteSync is true. */
 export const syncsStaticRoutes = (settings: AkoSettings): boolean =>
-  settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync &&
-  CNI_ROUTE_SOURCES[settings.cniPlugin ?? ""] === undefined
+  settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync
 
-const configWarnings = (settings: AkoSettings): ReadonlyArray<ConfigWarning> => {
-  const source = CNI_ROUTE_SOURCES[settings.cniPlugin ?? ""]
-  return settings.serviceType === "ClusterIP" && !settings.disableStaticRouteSync && source !== undefined ?
-    [{
-      key: "disableStaticRouteSync",
-      reason: STATIC_ROUTE_SYNC_WARNING,
-      message: `disableStaticRouteSync is false with serviceType ClusterIP and cniPlugin ${settings.cniPlugin}: AKO ` +
-        `would add static routes (pod CIDR → node IP) from the ${source} to the VRF; ako-ts does not read them yet ` +
-        "and leaves the VRF's static routes as they are. Pool servers are pod IPs, so the pod networks must be " +
-        "routable from the Service Engines; set disableStaticRouteSync to true to confirm and silence this warning"
-    }] :
-    []
+/** The CNI whose own resources hold the pod CIDRs static route sync reads (AKO's dynamic informers), if any. */
+export const podCidrSourceOf = (settings: AkoSettings): "calico" | "openshift" | "cilium" | undefined => {
+  const cni = settings.cniPlugin
+  return syncsStaticRoutes(settings) && (cni === "calico" || cni === "openshift" || cni === "cilium") ?
+    cni :
+    undefined
 }
 
 export interface ConfigSources {
@@ -152,7 +130,8 @@ export const decodeAkoConfig = (sources: ConfigSources): Either.Either<AkoConfig
     Either.right({
       ...(settings as AkoSettings),
       origins: origins as AkoConfig["origins"],
-      warnings: configWarnings(settings as AkoSettings)
+      // No accepted setting makes ako-ts do less than AKO at present.
+      warnings: []
     })
 }
 

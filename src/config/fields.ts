@@ -312,9 +312,10 @@ export const fields = {
     env: "CNI_PLUGIN",
     schema: lowerCaseLiteral("calico", "canal", "flannel", "openshift", "antrea", "ncp", "ovn-kubernetes", "cilium"),
     allowed: "one of calico, canal, flannel, openshift, antrea, ncp, ovn-kubernetes, cilium",
-    description: "Where static route sync reads pod CIDRs and node IPs: OVN's node-subnets annotation, Calico's and " +
-      "Antrea's node address annotations, else the node's ako.vmware.com/pod-cidrs annotation or spec.podCIDRs. " +
-      "calico, openshift and cilium keep pod CIDRs in their own resources, which ako-ts does not read yet."
+    description: "Where static route sync reads pod CIDRs and node IPs: Calico's BlockAffinities, OpenShift's " +
+      "HostSubnets, CiliumNodes (watched only with that cniPlugin), OVN's node-subnets annotation, else the node's " +
+      "ako.vmware.com/pod-cidrs annotation or spec.podCIDRs; node IPs from Calico's and Antrea's node address " +
+      "annotations, else the InternalIPs."
   }),
   layer7Only: withDefault("false", {
     key: "layer7Only",
@@ -329,8 +330,8 @@ export const fields = {
     schema: BooleanText,
     allowed: "true or false",
     description: "false (AKO's default) in ClusterIP mode: the leader keeps one static route per node pod CIDR " +
-      "(next hop the node) in the VRF, and labels the SE group clustername=<clusterName> if it has no labels. With " +
-      "cniPlugin calico, openshift or cilium ako-ts does not read the pod CIDRs yet: it warns and leaves the routes."
+      "(next hop the node) in the VRF, and labels the SE group clustername=<clusterName> if it has no labels; " +
+      "deleteConfig removes both."
   }),
   blockedNamespaceList: withDefault("[]", {
     key: "blockedNamespaceList",

@@ -30,6 +30,9 @@ export {
   AKO_CONFIGMAP,
   type K8sConfig,
   makeReflectors,
+  POD_CIDR_RESOURCE_PATHS,
+  type PodCidrCni,
+  type PodCidrReflector,
   Reflectors,
   reflectorsLayer,
   type ReflectorsShape

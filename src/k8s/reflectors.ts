@@ -17,6 +17,26 @@ export interface K8sConfig {
   readonly pageSize?: number | undefined
   /** How often the CRDs of AKO's rules are looked for again while the cluster does not serve them; default 60 s. */
   readonly crdRecheckMillis?: number | undefined
+  /** The CNI whose own resources hold the nodes' pod CIDRs, when static route sync reads them; else none is watched. */
+  readonly podCidrSource?: PodCidrCni | undefined
+}
+
+export type PodCidrCni = "calico" | "openshift" | "cilium"
+
+/**
+ * The CNI's pod CIDR resources (AKO's dynamic informers for BlockAffinities, HostSubnets or CiliumNodes). `served` is
+ * false until a list of them has been stored, and while the cluster does not serve them (their CRD is missing), so
+ * that "no objects" is never mistaken for "no pod CIDRs".
+ */
+export type PodCidrReflector =
+  | { readonly cni: "calico"; readonly reflector: Reflector<R.BlockAffinity>; readonly served: Effect.Effect<boolean> }
+  | { readonly cni: "openshift"; readonly reflector: Reflector<R.HostSubnet>; readonly served: Effect.Effect<boolean> }
+  | { readonly cni: "cilium"; readonly reflector: Reflector<R.CiliumNode>; readonly served: Effect.Effect<boolean> }
+
+export const POD_CIDR_RESOURCE_PATHS: Readonly<Record<PodCidrCni, string>> = {
+  calico: "/apis/crd.projectcalico.org/v1/blockaffinities",
+  openshift: "/apis/network.openshift.io/v1/hostsubnets",
+  cilium: "/apis/cilium.io/v2/ciliumnodes"
 }
 
 export const AKO_CONFIGMAP = "avi-k8s-config"
@@ -39,6 +59,11 @@ export interface ReflectorsShape {
   readonly l4Rules: Reflector<R.L4Rule>
   /** Cluster-scoped: keyed by name. */
   readonly aviInfraSettings: Reflector<R.AviInfraSetting>
+  /**
+   * Only with `K8sConfig.podCidrSource`. Not part of `ready`, `changes` or `subscribe`: only static route sync reads
+   * it, and a resource the cluster refuses to list (RBAC) must not hold up everything else.
+   */
+  readonly podCidrs: Option.Option<PodCidrReflector>
   /** Completes once every reflector has listed. */
   readonly ready: Effect.Effect<void>
   readonly isReady: Effect.Effect<boolean>
@@ -84,7 +109,8 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
     const makeRule = <A extends { readonly metadata?: R.ObjectMetaType | undefined }, I>(
       kind: string,
       path: string,
-      schema: Schema.Schema<A, I>
+      schema: Schema.Schema<A, I>,
+      meaning?: string
     ) =>
       makeReflector({
         kind,
@@ -92,7 +118,8 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
         pageSize,
         source: optionalListWatchSource(kubeListWatchSource(client, path), {
           kind,
-          recheckMillis: config.crdRecheckMillis
+          recheckMillis: config.crdRecheckMillis,
+          meaning
         })
       })
     const hostRules = yield* makeRule("HostRule", "/apis/ako.vmware.com/v1beta1/hostrules", R.HostRule)
@@ -106,6 +133,32 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
     )
     const routes = config.openshift
       ? Option.some(yield* make("Route", "/apis/route.openshift.io/v1/routes", R.Route))
+      : Option.none()
+    const cni = config.podCidrSource
+    const makePodCidrs = <A extends { readonly metadata?: R.ObjectMetaType | undefined }, I>(
+      kind: string,
+      schema: Schema.Schema<A, I>
+    ) =>
+      Effect.map(
+        makeRule(
+          kind,
+          POD_CIDR_RESOURCE_PATHS[cni!],
+          schema,
+          "no node's pod CIDRs are known, so static route sync leaves every node's routes as they are"
+        ),
+        (reflector) => ({
+          reflector,
+          // The optional source stores a resource the cluster does not serve as an empty list with resourceVersion "",
+          // and the reflector records a list's resourceVersion only after storing its objects.
+          served: Effect.map(reflector.resourceVersion, (rv) => rv !== undefined && rv !== "")
+        })
+      )
+    const podCidrs: Option.Option<PodCidrReflector> = cni === "calico"
+      ? Option.some({ cni, ...(yield* makePodCidrs("BlockAffinity", R.BlockAffinity)) })
+      : cni === "openshift"
+      ? Option.some({ cni, ...(yield* makePodCidrs("HostSubnet", R.HostSubnet)) })
+      : cni === "cilium"
+      ? Option.some({ cni, ...(yield* makePodCidrs("CiliumNode", R.CiliumNode)) })
       : Option.none()
     const all: ReadonlyArray<Reflector<unknown>> = [
       services,
@@ -138,6 +191,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       l7Rules,
       l4Rules,
       aviInfraSettings,
+      podCidrs,
       ready: Effect.forEach(all, (r) => r.ready, { discard: true }),
       isReady: Effect.map(Effect.forEach(all, (r) => r.isReady), (states) => states.every((s) => s)),
       changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {
@@ -150,7 +204,11 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
         ),
         (streams) => Stream.mergeAll(streams, { concurrency: "unbounded" })
       ),
-      run: Effect.forEach(all, (r) => r.run, { concurrency: "unbounded", discard: true }).pipe(
+      run: Effect.forEach(
+        [...all, ...Option.toArray(podCidrs).map((p) => p.reflector as Reflector<unknown>)],
+        (r) => r.run,
+        { concurrency: "unbounded", discard: true }
+      ).pipe(
         Effect.zipRight(Effect.never)
       )
     }

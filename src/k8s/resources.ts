@@ -113,6 +113,27 @@ export const Node = Schema.Struct({
 })
 export type Node = typeof Node.Type
 
+// The CNIs' own resources that hold pod CIDRs (static route sync, src/model/static-routes.ts); all cluster-scoped.
+export const BlockAffinity = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({ node: opt(Str), cidr: opt(Str), state: opt(Str), deleted: opt(Str) }))
+})
+export type BlockAffinity = typeof BlockAffinity.Type
+
+export const HostSubnet = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  host: opt(Str),
+  hostIP: opt(Str),
+  subnet: opt(Str)
+})
+export type HostSubnet = typeof HostSubnet.Type
+
+export const CiliumNode = Schema.Struct({
+  metadata: opt(ObjectMeta),
+  spec: opt(Schema.Struct({ ipam: opt(Schema.Struct({ podCIDRs: opt(Schema.Array(Str)) })) }))
+})
+export type CiliumNode = typeof CiliumNode.Type
+
 export const ConfigMap = Schema.Struct({ metadata: opt(ObjectMeta), data: opt(StringMap) })
 export type ConfigMap = typeof ConfigMap.Type
 

@@ -51,6 +51,8 @@ export interface OptionalResourceOptions {
   readonly kind: string
   /** How often a resource that is not served is looked for again; default 60 s. */
   readonly recheckMillis?: number | undefined
+  /** What not being served means, for the log line; default "treated as empty". */
+  readonly meaning?: string | undefined
 }
 
 const notServed = (error: KubeError) => error._tag === "KubeApiError" && error.status === 404
@@ -59,9 +61,9 @@ const gone = (message: string) =>
   new KubeApiError({ status: 410, reason: "Expired", message, method: "GET", path: "(watch)" })
 
 /**
- * A resource the cluster may not serve yet (a CRD installed later, or never): a list answering 404 is an empty list,
- * so the reflector becomes ready instead of retrying forever, and the watch that follows waits `recheckMillis`,
- * then looks again. Once the resource is served the watch fails with 410 Gone, which makes the reflector relist at
+ * A resource the cluster may not serve yet (a CRD installed later, or never): a list answering 404 is an empty list
+ * with resourceVersion "" (how a caller tells it from a served, empty one), so the reflector becomes ready instead
+ * of retrying forever, and the watch that follows waits `recheckMillis`, then looks again. Once the resource is served the watch fails with 410 Gone, which makes the reflector relist at
  * once; a resource that disappears (404 on the watch) is relisted the same way, which empties the store.
  */
 export const optionalListWatchSource = (inner: ListWatchSource, options: OptionalResourceOptions): ListWatchSource => {
@@ -81,8 +83,9 @@ export const optionalListWatchSource = (inner: ListWatchSource, options: Optiona
             if (served) {
               served = false
               yield* Effect.logInfo(
-                `${options.kind}: not served by the API server (CRD not installed); treated as empty, looked for ` +
-                  `again every ${recheckMillis / 1000} s`
+                `${options.kind}: not served by the API server (CRD not installed); ${
+                  options.meaning ?? "treated as empty"
+                }, looked for again every ${recheckMillis / 1000} s`
               )
             }
             return { items: [], resourceVersion: "", continueToken: undefined }

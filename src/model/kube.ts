@@ -131,6 +131,34 @@ export interface Node {
   } | undefined
 }
 
+/** Calico's `crd.projectcalico.org/v1` BlockAffinity (cluster-scoped): a block of pod addresses held by a node. */
+export interface BlockAffinity {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly node?: string | undefined
+    readonly cidr?: string | undefined
+    readonly state?: string | undefined
+    /** A string ("true"/"false"), as Calico defines it. */
+    readonly deleted?: string | undefined
+  } | undefined
+}
+
+/** OpenShift SDN's `network.openshift.io/v1` HostSubnet (cluster-scoped); its fields sit at the top level. */
+export interface HostSubnet {
+  readonly metadata?: ObjectMeta | undefined
+  readonly host?: string | undefined
+  readonly hostIP?: string | undefined
+  readonly subnet?: string | undefined
+}
+
+/** Cilium's `cilium.io/v2` CiliumNode (cluster-scoped), named after its Node. */
+export interface CiliumNode {
+  readonly metadata?: ObjectMeta | undefined
+  readonly spec?: {
+    readonly ipam?: { readonly podCIDRs?: ReadonlyArray<string> | undefined } | undefined
+  } | undefined
+}
+
 export interface RouteTargetReference {
   readonly kind?: string | undefined
   readonly name?: string | undefined

@@ -7,7 +7,7 @@
  * AKO names its routes `<cluster>-<uuid4>-<i>` with a uuid chosen per node and process; ako-ts keeps the uuid a
  * node's routes already have (so a switch from AKO rewrites nothing) and otherwise derives one from the node's name.
  */
-import type { Node } from "./kube.js"
+import type { BlockAffinity, CiliumNode, HostSubnet, Node } from "./kube.js"
 import { compareStrings } from "./kube.js"
 import { sha1Hex } from "./sha1.js"
 
@@ -49,19 +49,103 @@ const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[
 const isV4 = (addr: string) => IPV4.test(addr)
 const isV6 = (addr: string) => addr.includes(":") && /^[0-9a-fA-F:.]+$/.test(addr)
 
-/** CNIs that keep pod CIDRs in their own resources (BlockAffinity, HostSubnet, CiliumNode), not read yet. */
-const CRD_SOURCED = new Set(["calico", "openshift", "cilium"])
+/** CNIs that keep pod CIDRs in their own resources (BlockAffinity, HostSubnet, CiliumNode) instead of the Node. */
+export const CNI_POD_CIDR_RESOURCES: Readonly<Record<string, string>> = {
+  calico: "crd.projectcalico.org/v1 blockaffinities",
+  openshift: "network.openshift.io/v1 hostsubnets",
+  cilium: "cilium.io/v2 ciliumnodes"
+}
 
-/** `lib.GetPodCIDR`: where a node's pod CIDRs come from depends on the CNI. */
+/** The CNI's own resources as the controller last listed them; `unavailable` when they could not be (no CRD). */
+export type CniPodCidrSource =
+  | { readonly cni: "unavailable"; readonly reason: string }
+  | { readonly cni: "calico"; readonly blockAffinities: Iterable<BlockAffinity> }
+  | { readonly cni: "openshift"; readonly hostSubnets: Iterable<HostSubnet> }
+  | { readonly cni: "cilium"; readonly ciliumNodes: Iterable<CiliumNode> }
+
+export type PodCidrs = { readonly cidrs: ReadonlyArray<string> } | { readonly error: string }
+
+/** In the API server's list order (by name), which AKO's list follows. */
+const byName = <A extends { readonly metadata?: { readonly name?: string | undefined } | undefined }>(
+  items: Iterable<A>
+): ReadonlyArray<A> => [...items].sort((a, b) => compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? ""))
+
+/** Appends what is not there yet, as AKO's `utils.HasElem` check does. */
+const addDistinct = (index: Map<string, Array<string>>, node: string, cidrs: ReadonlyArray<string>) => {
+  const list = index.get(node) ?? []
+  for (const cidr of cidrs) if (!list.includes(cidr)) list.push(cidr)
+  index.set(node, list)
+}
+
+/**
+ * `lib.GetPodCIDR` for calico, openshift and cilium, indexed once per pass: node name → its pod CIDRs, or why they
+ * cannot be read. A node none of the resources names has no pod CIDRs (and so no routes), as in AKO. Calico's
+ * `spec.state` and `spec.deleted` are not looked at: AKO routes every BlockAffinity of the node, and a route that
+ * differed from AKO's would be rewritten at every switch between the two.
+ */
+export const cniPodCidrs = (source: CniPodCidrSource): (node: string) => PodCidrs => {
+  const index = new Map<string, Array<string>>()
+  const errors = new Map<string, string>()
+  let everyNode: string | undefined
+  switch (source.cni) {
+    case "unavailable":
+      everyNode = source.reason
+      break
+    case "calico":
+      for (const affinity of byName(source.blockAffinities)) {
+        const node = affinity.spec?.node
+        if (node === undefined) continue
+        const cidr = affinity.spec?.cidr ?? ""
+        if (cidr === "") errors.set(node, `BlockAffinity ${affinity.metadata?.name ?? ""} of node ${node} has no cidr`)
+        else addDistinct(index, node, [cidr])
+      }
+      break
+    case "openshift":
+      for (const subnet of byName(source.hostSubnets)) {
+        // AKO gives up on the whole list when one HostSubnet has no host: no node's pod CIDRs are known then.
+        if (subnet.host === undefined) {
+          everyNode ??= `HostSubnet ${subnet.metadata?.name ?? ""} has no host`
+          continue
+        }
+        if (subnet.subnet === undefined) {
+          errors.set(subnet.host, `HostSubnet ${subnet.metadata?.name ?? ""} of node ${subnet.host} has no subnet`)
+        } else addDistinct(index, subnet.host, [subnet.subnet])
+      }
+      break
+    case "cilium":
+      for (const ciliumNode of byName(source.ciliumNodes)) {
+        const node = ciliumNode.metadata?.name ?? ""
+        const podCIDRs = ciliumNode.spec?.ipam?.podCIDRs
+        if (podCIDRs === undefined) errors.set(node, `CiliumNode ${node} has no spec.ipam.podCIDRs`)
+        else addDistinct(index, node, podCIDRs)
+      }
+      break
+  }
+  return (node) => {
+    if (everyNode !== undefined) return { error: `the pod CIDRs of node ${node} cannot be read: ${everyNode}` }
+    const error = errors.get(node)
+    return error === undefined ? { cidrs: index.get(node) ?? [] } : { error }
+  }
+}
+
+/**
+ * `lib.GetPodCIDR`: where a node's pod CIDRs come from depends on the CNI. For calico, openshift and cilium they
+ * come from the CNI's resources (`fromCni`, see `cniPodCidrs`); without them every such node's CIDRs are unknown.
+ */
 export const podCidrsOf = (
   node: Node,
-  settings: StaticRouteSettings
-): { readonly cidrs: ReadonlyArray<string> } | { readonly error: string } => {
+  settings: StaticRouteSettings,
+  fromCni?: (node: string) => PodCidrs
+): PodCidrs => {
   const name = node.metadata?.name ?? ""
   const annotations = node.metadata?.annotations ?? {}
   const cni = settings.cniPlugin ?? ""
-  // The app does not sync routes for these; should it be asked, every node keeps the routes it has.
-  if (CRD_SOURCED.has(cni)) return { error: `the pod CIDRs of node ${name} are in ${cni}'s resources, not read` }
+  const resource = CNI_POD_CIDR_RESOURCES[cni]
+  if (resource !== undefined) {
+    return fromCni === undefined
+      ? { error: `the pod CIDRs of node ${name} are in ${resource}, not read` }
+      : fromCni(name)
+  }
   if (cni === "ovn-kubernetes") {
     const text = annotations[OVN_NODE_SUBNETS_ANNOTATION]
     if (text === undefined) return { error: `${OVN_NODE_SUBNETS_ANNOTATION} annotation not found on node ${name}` }
@@ -149,12 +233,15 @@ const derivedUuid = (clusterName: string, nodeName: string): string => {
 /**
  * This cluster's routes for the nodes, nodes in name order and each node's CIDRs in its own order (AKO builds them
  * node by node at start). A node's existing routes keep their id prefix when their next hop is still the node's.
+ * `cni` carries the CNI's resources where the CNI keeps the pod CIDRs there (`CNI_POD_CIDR_RESOURCES`).
  */
 export const clusterRoutes = (
   nodes: Iterable<Node>,
   settings: StaticRouteSettings,
-  existing: ReadonlyArray<unknown>
+  existing: ReadonlyArray<unknown>,
+  cni?: CniPodCidrSource
 ): { readonly routes: ReadonlyArray<StaticRoute>; readonly problems: ReadonlyArray<NodeRouteProblem> } => {
+  const fromCni = cni === undefined ? undefined : cniPodCidrs(cni)
   const ownExisting = existing.filter((route) => isOwnRoute(route, settings.clusterName)) as ReadonlyArray<StaticRoute>
   const routes: Array<StaticRoute> = []
   const problems: Array<NodeRouteProblem> = []
@@ -169,7 +256,7 @@ export const clusterRoutes = (
     const mine = ownExisting.filter((route) =>
       (v4 !== undefined && route.next_hop?.addr === v4) || (v6 !== undefined && route.next_hop?.addr === v6)
     )
-    const cidrs = podCidrsOf(node, settings)
+    const cidrs = podCidrsOf(node, settings, fromCni)
     if ("error" in cidrs) {
       problems.push({ node: name, message: cidrs.error })
       // Not knowing a node's pod CIDRs is no reason to cut its pods off: its routes stay until it goes (AKO drops

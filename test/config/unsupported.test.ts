@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { loadAllYaml } from "@kubernetes/client-node"
 import { Either } from "effect"
 import { readFileSync } from "node:fs"
-import { decodeAkoConfig, STATIC_ROUTE_SYNC_WARNING, UNSUPPORTED_KEYS } from "../../src/config/index.js"
+import { decodeAkoConfig, UNSUPPORTED_KEYS } from "../../src/config/index.js"
 
 const minimal = {
   controllerIP: "10.10.10.10",
@@ -135,21 +135,15 @@ describe("AKO keys ako-ts does not implement", () => {
 })
 
 describe("disableStaticRouteSync", () => {
-  it("warns in ClusterIP mode with AKO's default (false) where the pod CIDRs come from CNI resources", () => {
+  it("syncs in ClusterIP mode by default, with every CNI, and warns about none", () => {
     expect(Either.getOrThrow(decode(minimal)).warnings).toEqual([])
     const config = Either.getOrThrow(decode({ ...minimal, cniPlugin: "Calico" }))
     expect(config.cniPlugin).toBe("calico")
     expect(config.disableStaticRouteSync).toBe(false)
-    expect(config.warnings).toHaveLength(1)
-    expect(config.warnings[0]).toMatchObject({ key: "disableStaticRouteSync", reason: STATIC_ROUTE_SYNC_WARNING })
-    expect(config.warnings[0]!.message).toContain("static routes")
-    expect(config.warnings[0]!.message).toContain("routable")
-  })
-
-  it("does not warn when static route sync is disabled, or in NodePort mode where AKO turns it off itself", () => {
-    expect(Either.getOrThrow(decode({ ...minimal, disableStaticRouteSync: "true" })).warnings).toEqual([])
-    expect(Either.getOrThrow(decode({ ...minimal, serviceType: "NodePort" })).warnings).toEqual([])
-    expect(Either.getOrThrow(decode({ ...minimal }, { DISABLE_STATIC_ROUTE_SYNC: "true" })).warnings).toEqual([])
+    expect(config.warnings).toEqual([])
+    expect(Either.getOrThrow(decode({ ...minimal, disableStaticRouteSync: "true" })).disableStaticRouteSync).toBe(true)
+    expect(Either.getOrThrow(decode({ ...minimal }, { DISABLE_STATIC_ROUTE_SYNC: "true" })).disableStaticRouteSync)
+      .toBe(true)
   })
 
   it("rejects a value that is not a boolean", () => {

@@ -113,6 +113,7 @@ describe("the manifests' RBAC against the controller's API calls (deploy/api-cal
       "election",
       "events",
       "reflector",
+      "staticRoutes",
       "tokenRenewal",
       "writers"
     ])

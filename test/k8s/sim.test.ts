@@ -22,6 +22,7 @@ import {
 } from "../../src/k8s/index.js"
 import type { KubeSim } from "../../src/sim/kube/index.js"
 import { makeKubeSim } from "../../src/sim/kube/index.js"
+import { cniCrds } from "../support/crds.js"
 
 const TOKENS = { "token-ako": "ako-0" }
 const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url))
@@ -297,6 +298,86 @@ describe("reflector against the Kubernetes simulator (client-node)", () => {
             spec: { virtualhost: { fqdn: "cart.example.com" } }
           })
           yield* eventually(reflectors.hostRules.get("default/cart"), "the second HostRule")
+        })
+      ),
+    30_000
+  )
+
+  it.live(
+    "the CNI's pod CIDR resource: not served until its CRD is applied (and not listed for other CNIs), then served",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          const plain = yield* makeReflectors({ namespace: "avi-system", openshift: false })
+          expect(Option.isNone(plain.podCidrs)).toBe(true)
+          const reflectors = yield* makeReflectors({
+            namespace: "avi-system",
+            openshift: false,
+            crdRecheckMillis: 200,
+            podCidrSource: "calico"
+          })
+          const calico = Option.getOrThrow(reflectors.podCidrs)
+          if (calico.cni !== "calico") throw new Error(calico.cni)
+          yield* Effect.forkScoped(reflectors.run)
+          yield* calico.reflector.ready
+          expect(yield* calico.served).toBe(false)
+          for (const document of cniCrds("blockaffinities.yaml")) sim.apply(document as never)
+          // Served with no objects: known to hold no pod CIDRs, unlike not served.
+          yield* eventually(Effect.map(calico.served, when), "the BlockAffinities served")
+          sim.create({
+            apiVersion: "crd.projectcalico.org/v1",
+            kind: "BlockAffinity",
+            metadata: { name: "node-a-10-1-1-0-26" },
+            spec: { node: "node-a", cidr: "10.1.1.0/26", state: "confirmed", deleted: "false" }
+          })
+          const affinity = yield* eventually(calico.reflector.get("node-a-10-1-1-0-26"), "the BlockAffinity")
+          expect(affinity.spec).toEqual({ node: "node-a", cidr: "10.1.1.0/26", state: "confirmed", deleted: "false" })
+          expect(requests(sim, "list", "blockaffinities").length).toBeGreaterThan(0)
+        })
+      ),
+    30_000
+  )
+
+  it.live(
+    "HostSubnets and CiliumNodes are served as cluster-scoped resources once their CRDs are applied",
+    () =>
+      withSim((sim) =>
+        Effect.gen(function*() {
+          for (const document of cniCrds("hostsubnets.yaml", "ciliumnodes.yaml")) sim.apply(document as never)
+          sim.create({
+            apiVersion: "network.openshift.io/v1",
+            kind: "HostSubnet",
+            metadata: { name: "node-a" },
+            host: "node-a",
+            hostIP: "192.168.1.1",
+            subnet: "10.128.0.0/23"
+          })
+          sim.create({
+            apiVersion: "cilium.io/v2",
+            kind: "CiliumNode",
+            metadata: { name: "node-a" },
+            spec: { ipam: { podCIDRs: ["10.0.1.0/24"] } }
+          })
+          const openshift = Option.getOrThrow(
+            (yield* makeReflectors({ namespace: "avi-system", openshift: false, podCidrSource: "openshift" })).podCidrs
+          )
+          const cilium = Option.getOrThrow(
+            (yield* makeReflectors({ namespace: "avi-system", openshift: false, podCidrSource: "cilium" })).podCidrs
+          )
+          if (openshift.cni !== "openshift" || cilium.cni !== "cilium") throw new Error("unexpected reflectors")
+          yield* Effect.forkScoped(openshift.reflector.run)
+          yield* Effect.forkScoped(cilium.reflector.run)
+          yield* openshift.reflector.ready
+          yield* cilium.reflector.ready
+          expect(yield* openshift.served).toBe(true)
+          expect(yield* cilium.served).toBe(true)
+          expect(Option.getOrThrow(yield* openshift.reflector.get("node-a"))).toMatchObject({
+            host: "node-a",
+            subnet: "10.128.0.0/23"
+          })
+          expect(Option.getOrThrow(yield* cilium.reflector.get("node-a")).spec?.ipam?.podCIDRs).toEqual(["10.0.1.0/24"])
+          // Cluster-scoped: stored by name.
+          expect([...(yield* cilium.reflector.snapshot).keys()]).toEqual(["node-a"])
         })
       ),
     30_000

@@ -3,8 +3,8 @@
  * node, labelled with the cluster; other routes in the VRF stay; an unchanged set writes nothing.
  */
 import { describe, expect, it } from "vitest"
-import type { Node, StaticRouteSettings } from "../../src/model/index.js"
-import { clusterRoutes, mergedVrfRoutes, nodeAddresses, podCidrsOf } from "../../src/model/index.js"
+import type { BlockAffinity, CiliumNode, HostSubnet, Node, StaticRouteSettings } from "../../src/model/index.js"
+import { clusterRoutes, cniPodCidrs, mergedVrfRoutes, nodeAddresses, podCidrsOf } from "../../src/model/index.js"
 
 const settings: StaticRouteSettings = { clusterName: "c1", cniPlugin: undefined, ipFamily: "V4_V6" }
 
@@ -141,5 +141,110 @@ describe("this cluster's routes in the VRF", () => {
       { node: "n3", message: "no node IP for node n3" },
       { node: "n4", message: "node n4 has no spec.podCIDR" }
     ])
+  })
+})
+
+const blockAffinity = (
+  name: string,
+  nodeName: string | undefined,
+  cidr: string,
+  state = "confirmed"
+): BlockAffinity => ({
+  metadata: { name },
+  spec: { ...(nodeName === undefined ? {} : { node: nodeName }), cidr, state, deleted: "false" }
+})
+const hostSubnet = (name: string, host: string | undefined, subnet: string | undefined): HostSubnet => ({
+  metadata: { name },
+  ...(host === undefined ? {} : { host }),
+  ...(subnet === undefined ? {} : { subnet })
+})
+const ciliumNode = (name: string, podCIDRs: ReadonlyArray<string> | undefined): CiliumNode => ({
+  metadata: { name },
+  spec: { ipam: podCIDRs === undefined ? {} : { podCIDRs } }
+})
+
+describe("pod CIDRs from the CNI's own resources (AKO lib.GetPodCIDR)", () => {
+  const calico = { ...settings, cniPlugin: "calico" }
+  const openshift = { ...settings, cniPlugin: "openshift" }
+  const cilium = { ...settings, cniPlugin: "cilium" }
+
+  it("calico: every BlockAffinity whose spec.node is the node, in name order, each CIDR once, whatever its state", () => {
+    const lookup = cniPodCidrs({
+      cni: "calico",
+      blockAffinities: [
+        blockAffinity("n1-10-1-1-64-26", "n1", "10.1.1.64/26", "pendingDeletion"),
+        blockAffinity("n2-10-1-2-0-26", "n2", "10.1.2.0/26"),
+        blockAffinity("n1-10-1-1-0-26", "n1", "10.1.1.0/26"),
+        blockAffinity("n1-copy", "n1", "10.1.1.0/26"),
+        blockAffinity("orphan", undefined, "10.1.9.0/26")
+      ]
+    })
+    // The node's own spec.podCIDRs do not count with Calico.
+    expect(podCidrsOf(node("n1", [], ["10.244.0.0/24"]), calico, lookup)).toEqual({
+      cidrs: ["10.1.1.0/26", "10.1.1.64/26"]
+    })
+    expect(lookup("n2")).toEqual({ cidrs: ["10.1.2.0/26"] })
+    expect(lookup("n3")).toEqual({ cidrs: [] })
+    expect(cniPodCidrs({ cni: "calico", blockAffinities: [blockAffinity("bad", "n1", "")] })("n1"))
+      .toEqual({ error: "BlockAffinity bad of node n1 has no cidr" })
+  })
+
+  it("openshift: the HostSubnet whose host is the node; one without a host leaves every node unknown", () => {
+    const lookup = cniPodCidrs({
+      cni: "openshift",
+      hostSubnets: [hostSubnet("n1", "n1", "10.128.0.0/23"), hostSubnet("n2", "n2", undefined)]
+    })
+    expect(podCidrsOf(node("n1", [], undefined), openshift, lookup)).toEqual({ cidrs: ["10.128.0.0/23"] })
+    expect(lookup("n2")).toEqual({ error: "HostSubnet n2 of node n2 has no subnet" })
+    expect(lookup("n3")).toEqual({ cidrs: [] })
+    const broken = cniPodCidrs({
+      cni: "openshift",
+      hostSubnets: [hostSubnet("n1", "n1", "10.128.0.0/23"), hostSubnet("x", undefined, "10.128.4.0/23")]
+    })
+    expect(broken("n1")).toEqual({ error: "the pod CIDRs of node n1 cannot be read: HostSubnet x has no host" })
+  })
+
+  it("cilium: spec.ipam.podCIDRs of the CiliumNode named after the node", () => {
+    const lookup = cniPodCidrs({
+      cni: "cilium",
+      ciliumNodes: [ciliumNode("n1", ["10.0.1.0/24", "fd00:1::/96"]), ciliumNode("n2", undefined)]
+    })
+    expect(podCidrsOf(node("n1", [], undefined), cilium, lookup)).toEqual({ cidrs: ["10.0.1.0/24", "fd00:1::/96"] })
+    expect(lookup("n2")).toEqual({ error: "CiliumNode n2 has no spec.ipam.podCIDRs" })
+    expect(lookup("n3")).toEqual({ cidrs: [] })
+  })
+
+  it("without the resources (not listed, or their CRD not served) no node's pod CIDRs are known", () => {
+    expect(podCidrsOf(node("n1", [], ["10.244.0.0/24"]), calico)).toEqual({
+      error: "the pod CIDRs of node n1 are in crd.projectcalico.org/v1 blockaffinities, not read"
+    })
+    const missing = cniPodCidrs({ cni: "unavailable", reason: "not served" })
+    expect(podCidrsOf(node("n1", [], ["10.244.0.0/24"]), cilium, missing)).toEqual({
+      error: "the pod CIDRs of node n1 cannot be read: not served"
+    })
+  })
+
+  it("routes Calico's blocks to the nodes' Calico addresses; a node whose blocks are gone loses its routes", () => {
+    const calicoNode = (name: string, ip: string) =>
+      node(name, ["192.168.9.9"], undefined, { "projectcalico.org/IPv4Address": `${ip}/24` })
+    const nodes = [calicoNode("n1", "172.16.0.1"), calicoNode("n2", "172.16.0.2")]
+    const both = clusterRoutes(nodes, calico, [], {
+      cni: "calico",
+      blockAffinities: [blockAffinity("b1", "n1", "10.1.1.0/26"), blockAffinity("b2", "n2", "10.1.2.0/26")]
+    })
+    expect(both.problems).toEqual([])
+    expect(both.routes.map((r) => `${r.prefix.ip_addr.addr}/${r.prefix.mask} via ${r.next_hop.addr}`)).toEqual([
+      "10.1.1.0/26 via 172.16.0.1",
+      "10.1.2.0/26 via 172.16.0.2"
+    ])
+    const one = clusterRoutes(nodes, calico, both.routes, {
+      cni: "calico",
+      blockAffinities: [blockAffinity("b1", "n1", "10.1.1.0/26")]
+    })
+    expect(one.routes).toEqual([both.routes[0]])
+    // Unreadable (the CRD went away): every node keeps what it has.
+    const unknown = clusterRoutes(nodes, calico, both.routes, { cni: "unavailable", reason: "not served" })
+    expect(unknown.routes).toEqual(both.routes)
+    expect(unknown.problems.map((p) => p.node)).toEqual(["n1", "n2"])
   })
 })

@@ -9,11 +9,12 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 const DEPLOY_CRDS = fileURLToPath(new URL("../../deploy/crds/", import.meta.url))
+const CNI_CRDS = fileURLToPath(new URL("../fixtures/cni-crds/", import.meta.url))
 const UNTYPED = "CustomResourceDefinitionAsWritten"
 
-export const akoCrds = (...files: ReadonlyArray<string>): ReadonlyArray<Record<string, unknown>> =>
+const crdsIn = (directory: string, files: ReadonlyArray<string>): ReadonlyArray<Record<string, unknown>> =>
   files.flatMap((file) => {
-    const text = readFileSync(`${DEPLOY_CRDS}${file}`, "utf8").replace(
+    const text = readFileSync(`${directory}${file}`, "utf8").replace(
       /^kind: CustomResourceDefinition$/gm,
       `kind: ${UNTYPED}`
     )
@@ -21,3 +22,8 @@ export const akoCrds = (...files: ReadonlyArray<string>): ReadonlyArray<Record<s
       .filter((document) => document !== null && typeof document === "object")
       .map((document) => document["kind"] === UNTYPED ? { ...document, kind: "CustomResourceDefinition" } : document)
   })
+
+export const akoCrds = (...files: ReadonlyArray<string>) => crdsIn(DEPLOY_CRDS, files)
+
+/** The CNIs' CRDs of test/fixtures/cni-crds (blockaffinities.yaml, hostsubnets.yaml, ciliumnodes.yaml). */
+export const cniCrds = (...files: ReadonlyArray<string>) => crdsIn(CNI_CRDS, files)
