@@ -28,6 +28,8 @@ export interface AviEnvironment {
   readonly nodeNetworks?: ReadonlyArray<NodeNetworkPlacement> | undefined
   /** vCenter: the management network of the SE group (else of the cloud), for telling same-named networks apart. */
   readonly managementNetwork?: string | undefined
+  /** NSX-T overlay in ClusterIP mode: the VRF whose `tier1path` attribute is nsxtT1LR (AKO `fetchAndSetVrf`). */
+  readonly t1lrVrf?: string | undefined
 }
 
 /** The settings AKO checks against the cloud at start besides the VIP networks. */
@@ -37,6 +39,7 @@ export interface EnvironmentChecks {
   readonly nsxtT1LR: string | undefined
   readonly vrfName: string | undefined
   readonly serviceEngineGroupName: string
+  readonly cniPlugin?: string | undefined
 }
 
 /** AKO refuses an NSX-T overlay cloud without a tier-1 router (`checkAndSetCloudType`). */
@@ -202,6 +205,13 @@ export const readAviEnvironment = (
       })
     )["domains"]
     const vipNetworkVrf = yield* networkVrf(vipNetworkList[0])
+    // AKO `checkAndSetVRFFromNetwork`: on NSX-T (not VLAN, not NCP) in ClusterIP mode the VRF is the one attributed
+    // to the tier-1 router, else the VIP network's.
+    const t1lrVrf = cloudType === CLOUD_NSXT && checks?.serviceType === "ClusterIP" && checks.cniPlugin !== "ncp" &&
+        nsxtTransportZone !== VLAN_TRANSPORT_ZONE ?
+      (yield* avi.listAll("vrfcontext", { "cloud_ref.name": cloudName }).pipe(Effect.orElseSucceed(() => [])))
+        .find((vrf) => (vrf.attrs ?? []).some((attr) => attr.key === "tier1path" && attr.value === t1lr))?.name :
+      undefined
     const system = record(yield* avi.request({ method: "GET", path: "/api/systemconfiguration" }))
     const cluster = record(yield* avi.request({ method: "GET", path: "/api/cluster" }))
     const tier = String(system["default_license_tier"] ?? "")
@@ -214,7 +224,8 @@ export const readAviEnvironment = (
       vipNetworkVrf,
       nsxtTransportZone,
       nodeNetworks,
-      managementNetwork
+      managementNetwork,
+      t1lrVrf
     } satisfies AviEnvironment
   })
 

@@ -86,7 +86,8 @@ export const environmentChecks = (settings: Settings): EnvironmentChecks => ({
   nodeNetworkList: settings.config.nodeNetworkList,
   nsxtT1LR: settings.config.nsxtT1LR,
   vrfName: settings.config.vrfName,
-  serviceEngineGroupName: settings.config.serviceEngineGroupName
+  serviceEngineGroupName: settings.config.serviceEngineGroupName,
+  cniPlugin: settings.config.cniPlugin
 })
 
 /** The context AviInfraSettings' node networks are resolved in (as `nodeNetworkList` at start). */
@@ -106,14 +107,15 @@ const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", 
  */
 export const vrfContextOf = (
   config: { readonly serviceType: "ClusterIP" | "NodePort"; readonly vrfName: string | undefined },
-  environment: Pick<AviEnvironment, "cloudType" | "vipNetworkVrf">
+  environment: Pick<AviEnvironment, "cloudType" | "vipNetworkVrf" | "t1lrVrf">
 ): string => {
   const { serviceType, vrfName } = config
   const cloudType = environment.cloudType ?? "CLOUD_VCENTER"
   if (PUBLIC_CLOUDS.has(cloudType)) return "global"
   if (serviceType === "NodePort") return vrfName ?? "global"
   if (vrfName !== undefined && (cloudType === "CLOUD_VCENTER" || cloudType === "CLOUD_NONE")) return vrfName
-  return environment.vipNetworkVrf ?? "global"
+  // NSX-T overlay: the VRF attributed to nsxtT1LR, found at start (only read where AKO looks for it).
+  return environment.t1lrVrf ?? environment.vipNetworkVrf ?? "global"
 }
 
 /**

@@ -111,10 +111,15 @@ describe("the VRF objects are placed in (AKO lib.GetVrf)", () => {
 })
 
 /** A simulator seeded with this cloud and these networks, and a client for it. */
-const withSim = <A, E>(options: AviSimOptions, body: Effect.Effect<A, E, AviClient>) =>
+const withSim = <A, E>(
+  options: AviSimOptions,
+  body: Effect.Effect<A, E, AviClient>,
+  prepare: (sim: AviSim) => void = () => undefined
+) =>
   Effect.scoped(
     Effect.gen(function*() {
       const sim: AviSim = yield* makeAviSim(options)
+      prepare(sim)
       return yield* Effect.provide(
         body,
         AviClient.layer({
@@ -263,5 +268,29 @@ describe("nsxtT1LR at start (AKO checkAndSetCloudType)", () => {
       const none = yield* Effect.flip(withSim({}, readAviEnvironment("Default-Cloud", VIP, checks({ nsxtT1LR: T1 }))))
       expect(none._tag).toBe("T1lrNotAllowed")
       expect(none.message).toContain("of type CLOUD_NONE, not NSX-T")
+    }))
+})
+
+describe("the VRF of an NSX-T overlay cloud (AKO fetchAndSetVrf)", () => {
+  it.effect("is the VRF whose tier1path attribute is nsxtT1LR, else the VIP network's", () =>
+    Effect.gen(function*() {
+      const T1 = "/infra/tier-1s/avi-t1"
+      const overlay = { cloud: { vtype: "CLOUD_NSXT", nsxtTransportZone: "OVERLAY" as const } }
+      const attributed = yield* withSim(
+        overlay,
+        readAviEnvironment("Default-Cloud", VIP, checks({ nsxtT1LR: T1 })),
+        (sim) => {
+          sim.insert("vrfcontext", {
+            name: "t1-vrf",
+            cloud_ref: "/api/cloud/?name=Default-Cloud",
+            attrs: [{ key: "tier1path", value: T1 }]
+          })
+        }
+      )
+      expect(attributed.t1lrVrf).toBe("t1-vrf")
+      expect(vrfContextOf({ serviceType: "ClusterIP", vrfName: undefined }, attributed)).toBe("t1-vrf")
+      const plain = yield* withSim(overlay, readAviEnvironment("Default-Cloud", VIP, checks({ nsxtT1LR: T1 })))
+      expect(plain.t1lrVrf).toBeUndefined()
+      expect(vrfContextOf({ serviceType: "ClusterIP", vrfName: undefined }, plain)).toBe("global")
     }))
 })
