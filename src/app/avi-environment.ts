@@ -179,9 +179,10 @@ export const readAviEnvironment = (
     }
     const managementNetwork = cloudType === "CLOUD_VCENTER" && checks !== undefined ?
       yield* seGroupManagementNetwork(cloudName, checks.serviceEngineGroupName).pipe(
-        Effect.map((network) =>
-          network ?? refUuid(record(record(cloud.value)["vcenter_configuration"])["management_network"] as string)
-        )
+        Effect.map((network) => {
+          const cloudNetwork = record(record(cloud.value)["vcenter_configuration"])["management_network"]
+          return network ?? (typeof cloudNetwork === "string" ? refUuid(cloudNetwork) : undefined)
+        })
       ) :
       undefined
     // AKO's `checkNodeNetwork`: not in NodePort mode, only where placement networks apply.
