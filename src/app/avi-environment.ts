@@ -6,6 +6,9 @@
  */
 import { Data, Effect, Option, Schedule } from "effect"
 import { AviClient } from "../avi/index.js"
+import type { NodeNetworkInput, NodeNetworkPlacement } from "../model/index.js"
+import { CLOUD_NSXT, nodeNetworksAllowed, VLAN_TRANSPORT_ZONE } from "../model/index.js"
+import { NodeNetworkListRequired, refUuid, resolveNodeNetworks } from "./node-networks.js"
 
 export interface AviEnvironment {
   readonly dnsSubDomains: ReadonlyArray<string>
@@ -16,6 +19,49 @@ export interface AviEnvironment {
   readonly cloudType: string | undefined
   /** The VRF context of the first VIP network (AKO's VRF when no vrfName applies); undefined when not found. */
   readonly vipNetworkVrf: string | undefined
+  /** NSX-T: the transport zone type of the cloud's data network (`VLAN`, `OVERLAY`). */
+  readonly nsxtTransportZone?: string | undefined
+  /**
+   * `nodeNetworkList` as AKO holds it after its start-up checks (names resolved to UUIDs on vCenter); undefined where
+   * AKO keeps none (NodePort mode, clouds other than vCenter and NSX-T VLAN).
+   */
+  readonly nodeNetworks?: ReadonlyArray<NodeNetworkPlacement> | undefined
+  /** vCenter: the management network of the SE group (else of the cloud), for telling same-named networks apart. */
+  readonly managementNetwork?: string | undefined
+  /** NSX-T overlay in ClusterIP mode: the VRF whose `tier1path` attribute is nsxtT1LR (AKO `fetchAndSetVrf`). */
+  readonly t1lrVrf?: string | undefined
+}
+
+/** The settings AKO checks against the cloud at start besides the VIP networks. */
+export interface EnvironmentChecks {
+  readonly serviceType: "ClusterIP" | "NodePort"
+  readonly nodeNetworkList: ReadonlyArray<NodeNetworkInput>
+  readonly nsxtT1LR: string | undefined
+  readonly vrfName: string | undefined
+  readonly serviceEngineGroupName: string
+  readonly cniPlugin?: string | undefined
+}
+
+/** AKO refuses an NSX-T overlay cloud without a tier-1 router (`checkAndSetCloudType`). */
+export class T1lrRequired extends Data.TaggedError("T1lrRequired")<{ readonly cloud: string }> {
+  override get message(): string {
+    return `the Avi cloud ${JSON.stringify(this.cloud)} is an NSX-T cloud with an overlay transport zone, but ` +
+      "nsxtT1LR is not set; AKO and ako-ts need the tier-1 router path there (e.g. /infra/tier-1s/<name>)"
+  }
+}
+
+/** AKO refuses nsxtT1LR on any cloud but NSX-T, and on NSX-T VLAN transport zones. */
+export class T1lrNotAllowed extends Data.TaggedError("T1lrNotAllowed")<{
+  readonly cloud: string
+  readonly cloudType: string
+  readonly transportZone: string | undefined
+}> {
+  override get message(): string {
+    const where = this.cloudType === CLOUD_NSXT ?
+      `an NSX-T cloud with a ${this.transportZone ?? "VLAN"} transport zone` :
+      `of type ${this.cloudType}, not NSX-T`
+    return `nsxtT1LR is set, but the Avi cloud ${JSON.stringify(this.cloud)} is ${where}; as in AKO, remove nsxtT1LR`
+  }
 }
 
 export class CloudNotFound extends Data.TaggedError("CloudNotFound")<{ readonly cloud: string }> {
@@ -77,6 +123,16 @@ const networkVrf = (
     return typeof name === "string" && name !== "" ? name : undefined
   })
 
+/** The SE group's management network uuid (AKO `GetCMSEGManagementNetwork`); undefined when it has none. */
+const seGroupManagementNetwork = (cloudName: string, seGroup: string) =>
+  Effect.gen(function*() {
+    const avi = yield* AviClient
+    const found = yield* avi.listAll("serviceenginegroup", { name: seGroup, "cloud_ref.name": cloudName }, {
+      tenant: "admin"
+    }).pipe(Effect.orElseSucceed(() => []))
+    return found.length === 1 ? refUuid(found[0]?.mgmt_network_ref) : undefined
+  })
+
 export const readAviEnvironment = (
   cloudName: string,
   vipNetworkList: ReadonlyArray<
@@ -85,7 +141,8 @@ export const readAviEnvironment = (
       readonly networkUUID?: string | undefined
       readonly v6cidr?: string | undefined
     }
-  > = []
+  > = [],
+  checks?: EnvironmentChecks
 ) =>
   Effect.gen(function*() {
     const avi = yield* AviClient
@@ -110,6 +167,37 @@ export const readAviEnvironment = (
         networks: v6Networks.map((network) => network.networkName ?? "(unnamed network)")
       })
     }
+    const dataNetwork = record(record(record(cloud.value)["nsxt_configuration"])["data_network_config"])
+    const nsxtTransportZone = cloudType === CLOUD_NSXT && typeof dataNetwork["tz_type"] === "string" ?
+      dataNetwork["tz_type"] :
+      undefined
+    const t1lr = checks?.nsxtT1LR ?? ""
+    if (cloudType === CLOUD_NSXT && nsxtTransportZone === "OVERLAY") {
+      if (checks !== undefined && t1lr === "") return yield* new T1lrRequired({ cloud: cloudName })
+    } else if (t1lr !== "" && (cloudType !== CLOUD_NSXT || nsxtTransportZone === VLAN_TRANSPORT_ZONE)) {
+      return yield* new T1lrNotAllowed({ cloud: cloudName, cloudType, transportZone: nsxtTransportZone })
+    }
+    const managementNetwork = cloudType === "CLOUD_VCENTER" && checks !== undefined ?
+      yield* seGroupManagementNetwork(cloudName, checks.serviceEngineGroupName).pipe(
+        Effect.map((network) => {
+          const cloudNetwork = record(record(cloud.value)["vcenter_configuration"])["management_network"]
+          return network ?? (typeof cloudNetwork === "string" ? refUuid(cloudNetwork) : undefined)
+        })
+      ) :
+      undefined
+    // AKO's `checkNodeNetwork`: not in NodePort mode, only where placement networks apply.
+    const nodeNetworks = checks === undefined || checks.serviceType === "NodePort" ||
+        !nodeNetworksAllowed({ cloudType, nsxtTransportZone }) ?
+      undefined :
+      checks.nodeNetworkList.length === 0 ?
+      yield* new NodeNetworkListRequired({ cloud: cloudName, cloudType }) :
+      yield* resolveNodeNetworks(checks.nodeNetworkList, {
+        cloudName,
+        cloudUuid,
+        cloudType,
+        vrfName: checks.vrfName,
+        managementNetwork
+      }, "nodeNetworkList")
     const domains = record(
       yield* avi.request({
         method: "GET",
@@ -118,6 +206,13 @@ export const readAviEnvironment = (
       })
     )["domains"]
     const vipNetworkVrf = yield* networkVrf(vipNetworkList[0])
+    // AKO `checkAndSetVRFFromNetwork`: on NSX-T (not VLAN, not NCP) in ClusterIP mode the VRF is the one attributed
+    // to the tier-1 router, else the VIP network's.
+    const t1lrVrf = cloudType === CLOUD_NSXT && checks?.serviceType === "ClusterIP" && checks.cniPlugin !== "ncp" &&
+        nsxtTransportZone !== VLAN_TRANSPORT_ZONE ?
+      (yield* avi.listAll("vrfcontext", { "cloud_ref.name": cloudName }).pipe(Effect.orElseSucceed(() => [])))
+        .find((vrf) => (vrf.attrs ?? []).some((attr) => attr.key === "tier1path" && attr.value === t1lr))?.name :
+      undefined
     const system = record(yield* avi.request({ method: "GET", path: "/api/systemconfiguration" }))
     const cluster = record(yield* avi.request({ method: "GET", path: "/api/cluster" }))
     const tier = String(system["default_license_tier"] ?? "")
@@ -127,7 +222,11 @@ export const readAviEnvironment = (
       controllerClusterUuid: typeof cluster["uuid"] === "string" ? cluster["uuid"] : undefined,
       cloudUuid,
       cloudType: typeof vtype === "string" ? vtype : undefined,
-      vipNetworkVrf
+      vipNetworkVrf,
+      nsxtTransportZone,
+      nodeNetworks,
+      managementNetwork,
+      t1lrVrf
     } satisfies AviEnvironment
   })
 
@@ -141,9 +240,10 @@ export const isEnterpriseTier = (tier: string): boolean =>
 /** Retries until the controller answers; each failure is logged with what went wrong. */
 export const awaitAviEnvironment = (
   cloudName: string,
-  vipNetworkList: Parameters<typeof readAviEnvironment>[1] = []
+  vipNetworkList: Parameters<typeof readAviEnvironment>[1] = [],
+  checks?: EnvironmentChecks
 ) =>
-  readAviEnvironment(cloudName, vipNetworkList).pipe(
+  readAviEnvironment(cloudName, vipNetworkList, checks).pipe(
     Effect.tapError((error) =>
       Effect.logWarning("cannot read the Avi controller's cloud and system settings yet; retrying").pipe(
         Effect.annotateLogs({ error: error._tag, detail: error.message })

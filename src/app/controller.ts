@@ -20,17 +20,18 @@ import {
   reflectorsLayer
 } from "../k8s/index.js"
 import type { ModelSettings } from "../model/index.js"
-import { akoUser, ipFamilyOf } from "../model/index.js"
+import { akoUser, CLOUD_VCENTER, ipFamilyOf } from "../model/index.js"
 import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
 import { AviLogins, followAviSecret } from "./avi-credentials.js"
 import { awaitAviEnvironment } from "./avi-environment.js"
-import type { AviEnvironment } from "./avi-environment.js"
+import type { AviEnvironment, EnvironmentChecks } from "./avi-environment.js"
 import { emitConfigWarnings } from "./config-warnings.js"
 import { clearDeletionStatus, deleteConfigProgram } from "./delete-config.js"
 import type { DeploymentRef } from "./delete-config.js"
 import { makeDesiredGraph } from "./desired-graph.js"
 import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
+import { withResolvedNodeNetworks } from "./node-networks.js"
 import { Readiness } from "./readiness.js"
 import { makeRuleValidation } from "./rule-validation.js"
 import type { Settings } from "./settings.js"
@@ -72,7 +73,30 @@ export const modelSettings = (settings: Settings, environment: AviEnvironment): 
   enterpriseLicense: environment.enterpriseLicense,
   akoNamespace: settings.identity.podNamespace,
   cloudType: environment.cloudType,
-  vrfContext: vrfContextOf(settings.config, environment)
+  vrfContext: vrfContextOf(settings.config, environment),
+  nsxtTransportZone: environment.nsxtTransportZone,
+  vpcMode: settings.config.vpcMode,
+  ...(settings.config.nsxtT1LR === undefined ? {} : { t1lr: settings.config.nsxtT1LR }),
+  ...(environment.nodeNetworks === undefined ? {} : { nodeNetworkPlacement: environment.nodeNetworks })
+})
+
+/** What AKO checks against the cloud at start besides the VIP networks (node networks, tier-1 router). */
+export const environmentChecks = (settings: Settings): EnvironmentChecks => ({
+  serviceType: settings.config.serviceType,
+  nodeNetworkList: settings.config.nodeNetworkList,
+  nsxtT1LR: settings.config.nsxtT1LR,
+  vrfName: settings.config.vrfName,
+  serviceEngineGroupName: settings.config.serviceEngineGroupName,
+  cniPlugin: settings.config.cniPlugin
+})
+
+/** The context AviInfraSettings' node networks are resolved in (as `nodeNetworkList` at start). */
+export const nodeNetworkContext = (settings: Settings, environment: AviEnvironment) => ({
+  cloudName: settings.config.cloudName,
+  cloudUuid: environment.cloudUuid,
+  cloudType: environment.cloudType ?? CLOUD_VCENTER,
+  vrfName: settings.config.vrfName,
+  managementNetwork: environment.managementNetwork
 })
 
 const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", "CLOUD_GCP", "CLOUD_OPENSTACK"])
@@ -83,14 +107,15 @@ const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", 
  */
 export const vrfContextOf = (
   config: { readonly serviceType: "ClusterIP" | "NodePort"; readonly vrfName: string | undefined },
-  environment: Pick<AviEnvironment, "cloudType" | "vipNetworkVrf">
+  environment: Pick<AviEnvironment, "cloudType" | "vipNetworkVrf" | "t1lrVrf">
 ): string => {
   const { serviceType, vrfName } = config
   const cloudType = environment.cloudType ?? "CLOUD_VCENTER"
   if (PUBLIC_CLOUDS.has(cloudType)) return "global"
   if (serviceType === "NodePort") return vrfName ?? "global"
   if (vrfName !== undefined && (cloudType === "CLOUD_VCENTER" || cloudType === "CLOUD_NONE")) return vrfName
-  return environment.vipNetworkVrf ?? "global"
+  // NSX-T overlay: the VRF attributed to nsxtT1LR, found at start (only read where AKO looks for it).
+  return environment.t1lrVrf ?? environment.vipNetworkVrf ?? "global"
 }
 
 /**
@@ -169,7 +194,14 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
       // Started again with fresh backoff when avi-secret changes: a corrected password is tried at once.
       const environment = yield* logins.changes.pipe(
         Stream.flatMap(
-          () => Stream.fromEffect(awaitAviEnvironment(settings.config.cloudName, settings.config.vipNetworkList)),
+          () =>
+            Stream.fromEffect(
+              awaitAviEnvironment(
+                settings.config.cloudName,
+                settings.config.vipNetworkList,
+                environmentChecks(settings)
+              )
+            ),
           { switch: true }
         ),
         Stream.runHead,
@@ -184,7 +216,11 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         cloudType: environment.cloudType,
         disableStaticRouteSync: settings.config.disableStaticRouteSync
       })
-      const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), rules)
+      const graph = yield* makeDesiredGraph(
+        reflectors,
+        modelSettings(settings, environment),
+        yield* withResolvedNodeNetworks(rules, nodeNetworkContext(settings, environment))
+      )
       const statusContext = { controllerClusterUuid: environment.controllerClusterUuid }
       const staticRouteOptions = {
         clusterName: settings.config.clusterName,

@@ -29,9 +29,10 @@ import type {
   PlannedKubeWrite
 } from "../reconcile/index.js"
 import { readAviEnvironment } from "./avi-environment.js"
-import { aviClientConfig, modelSettings, servesRoutes } from "./controller.js"
+import { aviClientConfig, environmentChecks, modelSettings, nodeNetworkContext, servesRoutes } from "./controller.js"
 import { makeDesiredGraph } from "./desired-graph.js"
 import { loadKubeConfig } from "./kube-bootstrap.js"
+import { withResolvedNodeNetworks } from "./node-networks.js"
 import { acceptedRules } from "./rule-validation.js"
 import { ClusterBootstrap, loadSettings } from "./settings.js"
 import type { Settings } from "./settings.js"
@@ -108,8 +109,16 @@ const planWith = (settings: Settings) =>
     const reflectors = yield* Reflectors
     const cache = yield* AviCache
     yield* Effect.forkScoped(reflectors.run)
-    const environment = yield* readAviEnvironment(settings.config.cloudName, settings.config.vipNetworkList)
-    const graph = yield* makeDesiredGraph(reflectors, modelSettings(settings, environment), acceptedRules(reflectors))
+    const environment = yield* readAviEnvironment(
+      settings.config.cloudName,
+      settings.config.vipNetworkList,
+      environmentChecks(settings)
+    )
+    const graph = yield* makeDesiredGraph(
+      reflectors,
+      modelSettings(settings, environment),
+      yield* withResolvedNodeNetworks(acceptedRules(reflectors), nodeNetworkContext(settings, environment))
+    )
     yield* Effect.forkScoped(graph.run)
     yield* graph.ready
     yield* cache.refresh

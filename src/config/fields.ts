@@ -127,6 +127,28 @@ export type VipNetwork = typeof VipNetwork.Type
 
 const VipNetworkList = Schema.parseJson(Schema.NonEmptyArray(VipNetwork))
 
+/** An IPv4 or IPv6 CIDR as Go's `net.ParseCIDR` takes it (AKO refuses to start on one it cannot parse). */
+const NodeCidr = Schema.Union(Ipv4Cidr, Ipv6Cidr)
+
+export const NodeNetwork = Schema.Struct({
+  networkName: Schema.optional(Schema.String),
+  networkUUID: Schema.optional(Schema.String),
+  cidrs: Schema.optional(Schema.Array(NodeCidr))
+}).pipe(Schema.filter((network) => (network.networkName ?? "") !== "" || (network.networkUUID ?? "") !== ""))
+export type NodeNetwork = typeof NodeNetwork.Type
+
+/** AKO's `NODE_NETWORK_MAX_ENTRIES`. */
+export const NODE_NETWORK_MAX_ENTRIES = 5
+
+/** `null` (an unset chart value) and `[]` mean none; more than five entries AKO refuses. */
+const NodeNetworkList = Schema.parseJson(Schema.Union(Schema.Array(NodeNetwork), Schema.Null)).pipe(
+  Schema.transform(Schema.Array(NodeNetwork).pipe(Schema.maxItems(NODE_NETWORK_MAX_ENTRIES)), {
+    strict: true,
+    decode: (list) => list ?? [],
+    encode: (list) => list
+  })
+)
+
 /** Helm renders an unset list as `null` with mustToJson; that means "no namespaces". */
 const NamespaceList = Schema.parseJson(Schema.Union(Schema.Array(Schema.String), Schema.Null)).pipe(
   Schema.transform(Schema.Array(Schema.String), {
@@ -233,6 +255,31 @@ export const fields = {
     allowed: "the name of an Avi VRF context",
     description: "VRF of the virtual services, VsVips, pools and static routes in ClusterIP mode on vCenter and " +
       "no-access clouds (and in NodePort mode); unset: the VIP network's VRF, as in AKO. Public clouds use global."
+  }),
+  nodeNetworkList: withDefault("[]", {
+    key: "nodeNetworkList",
+    env: "NODE_NETWORK_LIST",
+    schema: NodeNetworkList,
+    allowed: `a JSON list of at most ${NODE_NETWORK_MAX_ENTRIES} entries like ` +
+      "[{\"networkName\":\"node-net\",\"cidrs\":[\"10.0.0.0/24\"]}] (networkUUID instead of networkName also works)",
+    description: "ClusterIP mode on vCenter and NSX-T VLAN clouds (required there, as in AKO): the networks and " +
+      "CIDRs of the nodes, sent as every pool's placement_networks. Names are resolved to UUIDs on vCenter at start."
+  }),
+  nsxtT1LR: optional({
+    key: "nsxtT1LR",
+    env: "NSXT_T1_LR",
+    schema: NonEmptyTrimmed,
+    allowed: "an NSX-T tier-1 router path such as /infra/tier-1s/avi-t1 (NSX-T clouds only)",
+    description: "NSX-T: the tier-1 router virtual services, VsVips and pools use (tier1_lr) instead of a VRF. " +
+      "Required on NSX-T overlay transport zones, refused on VLAN ones and on other clouds, as in AKO."
+  }),
+  vpcMode: withDefault("false", {
+    key: "vpcMode",
+    env: "VPC_MODE",
+    schema: BooleanText,
+    allowed: "true or false",
+    description: "NSX-T VPC mode: a VsVip's vip names the VPC of its tier-1 path " +
+      "(subnet_uuid <project>_AVISEPARATOR_<vpc>_AVISEPARATOR_PUBLIC) instead of an IPAM network."
   }),
   shardVSSize: withDefault("SMALL", {
     key: "shardVSSize",

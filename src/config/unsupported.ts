@@ -34,19 +34,7 @@ const TRUE_SPELLINGS = new Set(["", "true", "1", "t"])
 
 const offByDefault = (raw: string) => FALSE_SPELLINGS.has(raw.trim().toLowerCase())
 const onByDefault = (raw: string) => TRUE_SPELLINGS.has(raw.trim().toLowerCase())
-const emptyByDefault = (raw: string) => raw.trim() === ""
 const oneOf = (...accepted: ReadonlyArray<string>) => (raw: string) => accepted.includes(raw.trim())
-
-/** AKO's chart renders lists with mustToJson: "[]" when empty, "null" when the value was left unset. */
-const emptyListByDefault = (raw: string) => {
-  if (raw.trim() === "") return true
-  try {
-    const parsed: unknown = JSON.parse(raw)
-    return parsed === null || (Array.isArray(parsed) && parsed.length === 0)
-  } catch {
-    return false
-  }
-}
 
 export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
   {
@@ -96,30 +84,6 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
     akoDefault: "false",
     isDefault: offByDefault,
     feature: "OpenShift: only Secrets of AKO's namespace"
-  },
-  {
-    key: "vpcMode",
-    env: "VPC_MODE",
-    helmValue: "AKOSettings.vpcMode",
-    akoDefault: "false",
-    isDefault: offByDefault,
-    feature: "NSX-T VPC mode"
-  },
-  {
-    key: "nsxtT1LR",
-    env: "NSXT_T1_LR",
-    helmValue: "NetworkSettings.nsxtT1LR",
-    akoDefault: "\"\"",
-    isDefault: emptyByDefault,
-    feature: "NSX-T tier-1 router for SE connectivity"
-  },
-  {
-    key: "nodeNetworkList",
-    env: "NODE_NETWORK_LIST",
-    helmValue: "NetworkSettings.nodeNetworkList",
-    akoDefault: "[]",
-    isDefault: emptyListByDefault,
-    feature: "pool placement networks (vCenter)"
   },
   {
     key: "enableMCI",

@@ -5,6 +5,7 @@ import { desiredObject, GLOBAL_VRF, markers, ref } from "./avi-fields.js"
 import { sortedStrings, vsVipChecksum } from "./checksum.js"
 import type { DesiredAviObject } from "./desired.js"
 import { akoUser } from "./names.js"
+import { usesVpcVip, vipPlacementFields, vpcSubnetUuid } from "./node-networks.js"
 import type { ModelSettings } from "./settings.js"
 
 /** `name`, `created_by`, `tenant_ref` and markers: the envelope of every object AKO owns but the VsVip. */
@@ -66,6 +67,24 @@ const vips = (settings: ModelSettings, staticIp: string | undefined): ReadonlyAr
 
 const vip = (settings: ModelSettings, staticIp: string | undefined) => {
   const network = settings.vipNetworkList[0]
+  const address = staticIp === undefined ?
+    {} :
+    staticIp.includes(":") ?
+    { ip6_address: { type: "V6", addr: staticIp } } :
+    { ip_address: { type: "V4", addr: staticIp } }
+  // NSX-T VPC mode: the VPC of the tier-1 path names the subnet; no IPAM network, no IP type (AKO `AviVsVipBuild`).
+  if (usesVpcVip(settings)) {
+    return {
+      vip_id: "0",
+      auto_allocate_ip: true,
+      ...(settings.enablePublicIp === undefined ? {} : { auto_allocate_floating_ip: settings.enablePublicIp }),
+      ...address,
+      subnet_uuid: vpcSubnetUuid(settings.t1lr)
+    }
+  }
+  const networkRef = network.networkUUID !== undefined ?
+    ref.networkByUuid(network.networkUUID) :
+    ref.networkByName(network.networkName ?? "")
   const prefix = (cidr: string | undefined, type: "V4" | "V6") => {
     if (cidr === undefined) return undefined
     const [addr = "", mask = "0"] = cidr.split("/")
@@ -79,18 +98,13 @@ const vip = (settings: ModelSettings, staticIp: string | undefined) => {
     ...(settings.enablePublicIp === undefined ? {} : { auto_allocate_floating_ip: settings.enablePublicIp }),
     // AKO never sends V4_ONLY; the controller fills it.
     ...ipTypeOf(network),
-    ...(staticIp === undefined ?
-      {} :
-      staticIp.includes(":") ?
-      { ip6_address: { type: "V6", addr: staticIp } } :
-      { ip_address: { type: "V4", addr: staticIp } }),
+    ...address,
     ipam_network_subnet: {
-      network_ref: network.networkUUID !== undefined ?
-        ref.networkByUuid(network.networkUUID) :
-        ref.networkByName(network.networkName ?? ""),
+      network_ref: networkRef,
       ...(subnet === undefined ? {} : { subnet }),
       ...(subnet6 === undefined ? {} : { subnet6 })
-    }
+    },
+    ...vipPlacementFields(settings, networkRef, network.cidr)
   }
 }
 

@@ -4,13 +4,11 @@
  * Only settings validation accepted are in the snapshot, each with the spec it accepted.
  */
 import type { ShardSize, VipNetwork } from "../config/index.js"
-import type { NodeNetworkPlacement } from "./checksum.js"
 import type { Problem } from "./desired.js"
 import { AVI_INGRESS_CONTROLLER, DEFAULT_CLASS_ANNOTATION } from "./filters.js"
 import type {
   AviInfraSetting,
   ClusterSnapshot,
-  InfraNodeNetwork,
   InfraVipNetwork,
   Ingress,
   IngressClass,
@@ -19,6 +17,7 @@ import type {
   Service
 } from "./kube.js"
 import { objectRef } from "./kube.js"
+import { nodeNetworkPlacements } from "./node-networks.js"
 import type { ModelSettings } from "./settings.js"
 
 /** On a Service, Route or Namespace: the AviInfraSetting its virtual services use. */
@@ -144,7 +143,7 @@ export const settingsUnder = (settings: ModelSettings, bound: BoundInfraSetting 
     bgpPeerLabels: enableRhi ? network?.bgpPeerLabels ?? settings.bgpPeerLabels ?? [] : [],
     ...(t1lr === undefined || t1lr === "" ? {} : { t1lr }),
     shardVSSize: shardSizeOf(bound.setting) ?? settings.shardVSSize,
-    ...placementOf(settings, network?.nodeNetworks ?? []),
+    ...placementOf(bound.setting),
     // AKO takes the flag only on public clouds (`lib.IsPublicCloud`).
     ...(network?.enablePublicIP !== undefined && PUBLIC_CLOUDS.has(settings.cloudType ?? "") ?
       { enablePublicIp: network.enablePublicIP } :
@@ -155,23 +154,14 @@ export const settingsUnder = (settings: ModelSettings, bound: BoundInfraSetting 
 }
 
 /**
- * The setting's node networks as AKO caches them for its pools (`SetAviInfrasettingNodeNetworks`): keyed by UUID,
- * else by name, on no-access clouds as written. They enter the pool checksum only; AKO sends placement networks on
- * vCenter and NSX-T VLAN clouds, where it first resolves names to UUIDs through the controller, which ako-ts does
- * not do yet (so it leaves them out there rather than send them unresolved).
+ * The setting's node networks as AKO holds them for its pools (`buildPoolWithInfraSetting`): the map it built when it
+ * accepted the setting (names resolved to UUIDs on vCenter, see `resolvedNodeNetworks`), else the global node
+ * networks, also where the setting has none or AKO could not apply them.
  */
-const placementOf = (
-  settings: ModelSettings,
-  nodeNetworks: ReadonlyArray<InfraNodeNetwork>
-): Pick<ModelSettings, "nodeNetworkPlacement"> => {
-  if (nodeNetworks.length === 0 || settings.cloudType !== "CLOUD_NONE") return {}
-  const byKey = new Map<string, NodeNetworkPlacement>()
-  for (const n of nodeNetworks) {
-    const uuid = n.networkUUID ?? ""
-    const key = uuid !== "" ? uuid : n.networkName ?? ""
-    if (key !== "") byKey.set(key, { key, cidrs: n.cidrs, networkUuid: uuid })
-  }
-  return { nodeNetworkPlacement: [...byKey.values()] }
+const placementOf = (setting: AviInfraSetting): Pick<ModelSettings, "nodeNetworkPlacement"> => {
+  const nodeNetworks = setting.spec?.network?.nodeNetworks ?? []
+  if (nodeNetworks.length === 0 || setting.resolvedNodeNetworks === null) return {}
+  return { nodeNetworkPlacement: setting.resolvedNodeNetworks ?? nodeNetworkPlacements(nodeNetworks) }
 }
 
 const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(["CLOUD_AWS", "CLOUD_AZURE", "CLOUD_GCP"])

@@ -3,6 +3,7 @@
  * the fields the translation uses. Everything the API may omit is optional, so objects decoded from API JSON by the
  * k8s layer are assignable as they are.
  */
+import type { NodeNetworkPlacement } from "./checksum.js"
 
 export interface ObjectMeta {
   readonly name?: string | undefined
@@ -378,6 +379,12 @@ export interface AviInfraSetting {
     readonly nsxSettings?: { readonly t1lr?: string | undefined } | undefined
   } | undefined
   readonly status?: CrdStatus | undefined
+  /**
+   * Not from Kubernetes: `spec.network.nodeNetworks` as ako-ts resolved them on the controller (vCenter names to
+   * UUIDs, as AKO's `SetAviInfrasettingNodeNetworks`); `null` where AKO would not apply them (a network or CIDR it
+   * could not use), so the global node networks stay. Absent: used as written.
+   */
+  readonly resolvedNodeNetworks?: ReadonlyArray<NodeNetworkPlacement> | null | undefined
 }
 
 /** An L7Rule (ako.vmware.com/v1alpha2): only validated in SNI mode (reference/ako-crds.md §5), so its spec is opaque. */

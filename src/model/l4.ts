@@ -13,6 +13,7 @@ import { objectRef } from "./kube.js"
 import type { ServiceL4Rule } from "./l4rule.js"
 import { L4RULE_ANNOTATION, L4RULE_POOL_FIELDS, L4RULE_VS_FIELDS, l4RuleForService, l4RulePool } from "./l4rule.js"
 import { l4PoolName, l4VsName, unitKey } from "./names.js"
+import { poolPlacementFields } from "./node-networks.js"
 import { checksumServers, poolPort, poolServers, slicesServePort } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
 
@@ -153,6 +154,7 @@ export const l4PoolObject = (
       ...owned(placed, poolName, markers(placed.clusterName, poolMarkers)),
       cloud_ref: ref.cloud(placed.cloudName),
       ...(placed.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(placed)) } : { tier1_lr: placed.t1lr }),
+      ...poolPlacementFields(placed),
       service_metadata: serviceMetadata({ namespaceSvcName: namespaceServiceNames, hostnames }),
       sni_enabled: false,
       graceful_disable_timeout: 1,

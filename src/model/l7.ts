@@ -44,6 +44,7 @@ import {
   sniPoolName,
   unitKey
 } from "./names.js"
+import { poolPlacementFields } from "./node-networks.js"
 import { ROUTE_POOL_OWNED_FIELDS, withReencrypt } from "./route-reencrypt.js"
 import { checksumServers } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
@@ -162,6 +163,7 @@ const poolObject = (
       ...owned(settings, name, markers(settings.clusterName, markerFields)),
       cloud_ref: ref.cloud(settings.cloudName),
       ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(settings)) } : { tier1_lr: settings.t1lr }),
+      ...poolPlacementFields(settings),
       service_metadata: serviceMetadata({
         ingressName: p.objectName,
         namespace: p.namespace,

@@ -25,6 +25,7 @@ import type { ClusterSnapshot, Ingress, ObjectRef, Route } from "./kube.js"
 import { compareStrings, objectRef, refKey } from "./kube.js"
 import { redirectPolicy } from "./l7.js"
 import { fnv1a32, infraInfix, namePrefix, shardIndex, unitKey } from "./names.js"
+import { poolPlacementFields } from "./node-networks.js"
 import { routePort } from "./route.js"
 import type { PoolServer } from "./servers.js"
 import { checksumServers, poolPort, poolServers } from "./servers.js"
@@ -393,6 +394,7 @@ export const translatePassthroughShard = (
             ...owned(settings, name, markers(cluster, markerFields)),
             cloud_ref: ref.cloud(settings.cloudName),
             ...(settings.t1lr === undefined ? { vrf_ref: ref.vrf(vrfOf(settings)) } : { tier1_lr: settings.t1lr }),
+            ...poolPlacementFields(settings),
             service_metadata: serviceMetadata({
               ingressName: entry.objectName,
               namespace: entry.namespace,

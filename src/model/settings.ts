@@ -55,10 +55,15 @@ export type ModelSettings =
     /** The cloud's `vtype` (`CLOUD_NONE`, `CLOUD_VCENTER`, …), when the controller said. */
     readonly cloudType?: string | undefined
     /**
-     * An AviInfraSetting's node networks as AKO's pool model holds them (`NetworkPlacementSettings`, keyed by UUID,
-     * else by name): in the pool checksum only.
+     * The node networks as AKO's pool model holds them (`NetworkPlacementSettings`, keyed by UUID, else by name, with
+     * the UUID AKO resolved on vCenter): `nodeNetworkList` (read at start; only in ClusterIP mode on vCenter and NSX-T
+     * VLAN clouds) or an AviInfraSetting's. In every pool checksum; sent as `placement_networks` where AKO sends them.
      */
     readonly nodeNetworkPlacement?: ReadonlyArray<NodeNetworkPlacement> | undefined
+    /** The NSX-T cloud's transport zone type (`VLAN`, `OVERLAY`), when the controller said. */
+    readonly nsxtTransportZone?: string | undefined
+    /** NSX-T VPC mode (`vpcMode`): VsVips name the VPC of their tier-1 path instead of an IPAM network. */
+    readonly vpcMode?: boolean | undefined
     /** An AviInfraSetting's `enablePublicIP` on a public cloud: the VIP's floating IP (absent: not sent). */
     readonly enablePublicIp?: boolean | undefined
     /** The VRF context of VSes, VsVips, pools and static routes (AKO `lib.GetVrf`); absent: `global`. */

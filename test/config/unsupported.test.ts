@@ -35,9 +35,6 @@ const goldenConfigMap = (): Record<string, string> => {
  * AKO's default. Written out rather than derived from UNSUPPORTED_KEYS, so a wrong entry there fails here.
  */
 const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, value: string]> = [
-  ["nsxtT1LR", "NSXT_T1_LR", "/infra/tier-1s/avi-t1"],
-  ["vpcMode", "VPC_MODE", "true"],
-  ["nodeNetworkList", "NODE_NETWORK_LIST", "[{\"networkName\":\"node-net\",\"cidrs\":[\"10.0.0.0/24\"]}]"],
   ["useDefaultSecretsOnly", "USE_DEFAULT_SECRETS_ONLY", "true"],
   ["fqdnReusePolicy", "FQDN_REUSE_POLICY", "Strict"],
   ["dedicatedTenantMode", "DEDICATED_TENANT_MODE", "true"],
@@ -52,10 +49,6 @@ const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, va
 
 /** Spellings AKO reads as its default, as its chart renders them or as users write them. */
 const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
-  ["nsxtT1LR", ""],
-  ["vpcMode", "0"],
-  ["nodeNetworkList", "[]"],
-  ["nodeNetworkList", ""],
   ["useDefaultSecretsOnly", "false"],
   ["fqdnReusePolicy", "InterNamespaceAllowed"],
   ["fqdnReusePolicy", ""],
@@ -113,12 +106,18 @@ describe("AKO keys ako-ts does not implement", () => {
   })
 
   it("lets the ConfigMap's default win over a stale environment copy, as for every other key", () => {
-    expect(Either.isRight(decode({ ...minimal, vpcMode: "false" }, { VPC_MODE: "true" }))).toBe(true)
-    expect(rejected({ ...minimal }, { VPC_MODE: "true" }).issues[0]).toMatchObject({ key: "vpcMode" })
+    expect(Either.isRight(decode({ ...minimal, useDefaultSecretsOnly: "false" }, { USE_DEFAULT_SECRETS_ONLY: "true" })))
+      .toBe(true)
+    expect(rejected({ ...minimal }, { USE_DEFAULT_SECRETS_ONLY: "true" }).issues[0]).toMatchObject({
+      key: "useDefaultSecretsOnly"
+    })
   })
 
   it("refuses a typo instead of guessing that it means the default", () => {
-    expect(rejected({ ...minimal, vpcMode: "yes" }).issues[0]).toMatchObject({ key: "vpcMode", value: "yes" })
+    expect(rejected({ ...minimal, useDefaultSecretsOnly: "yes" }).issues[0]).toMatchObject({
+      key: "useDefaultSecretsOnly",
+      value: "yes"
+    })
     expect(rejected({ ...minimal, ipFamily: "v4" }).issues[0]).toMatchObject({ key: "ipFamily" })
   })
 

@@ -284,10 +284,6 @@ AKOSettings:
   istioEnabled: true
   primaryInstance: false
   useDefaultSecretsOnly: "true"
-  vpcMode: true
-NetworkSettings:
-  nsxtT1LR: /infra/tier-1s/avi-t1
-  nodeNetworkList: [{networkName: "node-net", cidrs: [10.0.0.0/24]}]
 L7Settings: {enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
 ControllerSettings: {dedicatedTenantMode: true}
 `
@@ -297,9 +293,7 @@ ControllerSettings: {dedicatedTenantMode: true}
       [...UNSUPPORTED_KEYS.map((spec) => spec.helmValue), ...UNSUPPORTED_HELM_ONLY_VALUES.map((v) => v.helmValue)]
         .sort()
     )
-    expect(message).toContain(
-      "NetworkSettings.nodeNetworkList = [{\"cidrs\":[\"10.0.0.0/24\"],\"networkName\":\"node-net\"}]: not supported by ako-ts yet"
-    )
+    expect(message).toContain("AKOSettings.vipPerNamespace = \"true\": not supported by ako-ts yet")
     expect(message).toContain("L7Settings.fqdnReusePolicy = \"Strict\": not supported by ako-ts yet")
   })
 

@@ -149,9 +149,17 @@ describe("AviInfraSetting on a LoadBalancer Service", () => {
       -H(`TCP:8080:http:${servers}:false::null`) >>> 0,
       H(`TCP:8080:http:${servers}:false::${map}`)
     ))
-    // The body has no placement networks there; elsewhere (no look-up of the names yet) nothing changes.
+    // The body has no placement networks there (AKO sends them on vCenter and NSX-T VLAN clouds only). AKO keeps the
+    // map as written on every other cloud too (`SetAviInfrasettingNodeNetworks` looks names up on vCenter and
+    // no-access clouds only), so it is in an AWS pool's checksum as well.
     expect(bodyOf(placed)).not.toHaveProperty("placement_networks")
-    expect(poolOn("CLOUD_AWS", { [ANNOTATION]: "nodes" }).checksum).toBe(poolOn("CLOUD_AWS", {}).checksum)
+    const onAws = poolOn("CLOUD_AWS", { [ANNOTATION]: "nodes" })
+    expect(Number(onAws.checksum)).toBe(add(
+      Number(poolOn("CLOUD_AWS", {}).checksum),
+      -H(`TCP:8080:http:${servers}:false::null`) >>> 0,
+      H(`TCP:8080:http:${servers}:false::${map}`)
+    ))
+    expect(bodyOf(onAws)).not.toHaveProperty("placement_networks")
   })
 
   it("asks a public cloud for a floating IP, into the VsVip checksum; elsewhere the flag is not AKO's to send", () => {

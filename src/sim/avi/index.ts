@@ -12,7 +12,13 @@ import type { AddressInfo, Socket } from "node:net"
 import { adminHandler, decodeSnapshot } from "./admin.js"
 import { AviApiError, AviSimStartError } from "./errors.js"
 import { type AviSimFaults, noFaults, type RequestMatch } from "./faults.js"
-import { DEFAULT_VIP_NETWORK, seedStore, type VipNetworkOptions } from "./seed.js"
+import {
+  type CloudOptions,
+  DEFAULT_VIP_NETWORK,
+  type NetworkOptions,
+  seedStore,
+  type VipNetworkOptions
+} from "./seed.js"
 import { type AbortedRequests, type AviSimRequestLogEntry, AviSimServer, type AviSimUser } from "./server.js"
 import { ADMIN_TENANT, type AviSimSnapshot } from "./store.js"
 import { simulatorCertificate } from "./tls.js"
@@ -20,7 +26,7 @@ import type { Body } from "./types.js"
 
 export { AviApiError, AviSimStartError } from "./errors.js"
 export type { AviSimFaults, RequestMatch } from "./faults.js"
-export type { VipNetworkOptions } from "./seed.js"
+export type { CloudOptions, NetworkOptions, VipNetworkOptions } from "./seed.js"
 export type { AbortedRequests, AviSimRequestLogEntry, AviSimUser } from "./server.js"
 export type { AviSimSnapshot } from "./store.js"
 export { DEFAULT_VIP_NETWORK }
@@ -47,6 +53,10 @@ export interface AviSimOptions {
   readonly basicAuth?: boolean
   readonly controllerVersion?: string
   readonly vipNetwork?: VipNetworkOptions
+  /** Default-Cloud's type and NSX-T transport zone (default: a no-access cloud, `CLOUD_NONE`). */
+  readonly cloud?: CloudOptions
+  /** Further networks in Default-Cloud, e.g. node networks with known uuids. */
+  readonly networks?: ReadonlyArray<NetworkOptions>
   /** Restored at start when the file exists (instead of seeding), written on close. */
   readonly snapshotFile?: string
   /** Seed the objects AKO needs to boot (default true). */
@@ -135,6 +145,8 @@ const start = async (options: AviSimOptions, clock: () => number): Promise<Runni
   }
   if (!restored && options.seed !== false) {
     seedStore(store, {
+      cloud: options.cloud,
+      networks: options.networks,
       vipNetwork: options.vipNetwork,
       basicAuth: options.basicAuth ?? false,
       defaultCertificate: certificate

@@ -29,7 +29,27 @@ export const DEFAULT_VIP_NETWORK = {
   staticRange: ["10.50.0.10", "10.50.255.250"] as const
 }
 
+/**
+ * The kind of cloud Default-Cloud is. A vCenter cloud has a management network; an NSX-T cloud says which transport
+ * zone its data network is on (`nsxt_configuration.data_network_config.tz_type`, `VLAN` or `OVERLAY`).
+ */
+export interface CloudOptions {
+  readonly vtype?: string
+  readonly nsxtTransportZone?: "VLAN" | "OVERLAY"
+}
+
+/** A further network in Default-Cloud (node networks, a second VIP network), with the uuid a test wants to see. */
+export interface NetworkOptions {
+  readonly name: string
+  readonly uuid?: string
+  readonly cidr?: string
+  /** VRF context name; default `global`. */
+  readonly vrf?: string
+}
+
 export interface SeedOptions {
+  readonly cloud?: CloudOptions | undefined
+  readonly networks?: ReadonlyArray<NetworkOptions> | undefined
   readonly vipNetwork?: VipNetworkOptions | undefined
   readonly basicAuth: boolean
   readonly defaultCertificate: CertificatePair
@@ -68,7 +88,16 @@ export const seedStore = (store: AviStore, options: SeedOptions): void => {
     welcome_workflow_complete: true
   }, "default")
 
-  const cloud = add("cloud", { name: "Default-Cloud", vtype: "CLOUD_NONE", dhcp_enabled: false, mtu: 1500 })
+  const vtype = options.cloud?.vtype ?? "CLOUD_NONE"
+  const cloud = add("cloud", {
+    name: "Default-Cloud",
+    vtype,
+    dhcp_enabled: false,
+    mtu: 1500,
+    ...(vtype === "CLOUD_NSXT" && options.cloud?.nsxtTransportZone !== undefined ?
+      { nsxt_configuration: { data_network_config: { tz_type: options.cloud.nsxtTransportZone } } } :
+      {})
+  })
   add("vrfcontext", { name: "global", system_default: true, cloud_ref: "/api/cloud/?name=Default-Cloud" })
   add("vrfcontext", { name: "management", system_default: true, cloud_ref: "/api/cloud/?name=Default-Cloud" })
 
@@ -92,6 +121,18 @@ export const seedStore = (store: AviStore, options: SeedOptions): void => {
       }]
     }, ...v6Subnet(vip)]
   })
+  for (const network of options.networks ?? []) {
+    const [address, bits] = (network.cidr ?? "").split("/")
+    add("network", {
+      name: network.name,
+      cloud_ref: "/api/cloud/?name=Default-Cloud",
+      vrf_context_ref: `/api/vrfcontext/?name=${network.vrf ?? "global"}`,
+      dhcp_enabled: false,
+      ...(address === undefined || address === "" ?
+        {} :
+        { configured_subnets: [{ prefix: { ip_addr: { addr: address, type: "V4" }, mask: Number(bits ?? 24) } }] })
+    }, network.uuid)
+  }
   add("ipamdnsproviderprofile", {
     name: "Default-IPAM",
     type: "IPAMDNS_TYPE_INTERNAL",
