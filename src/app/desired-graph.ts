@@ -12,8 +12,10 @@ import {
   keepOwnedFields,
   l7ObjectsUsingInfraSetting,
   SERVICE_NAME_LABEL,
+  settingsInTenant,
   translate,
   translateUnit,
+  unitKeyParts,
   unitKeysFor,
   unitKeysForHostRule,
   unitKeysForHttpRule,
@@ -211,8 +213,9 @@ export const makeDesiredGraph = (
       unit: DesiredUnit | undefined
     ): DesiredUnit | undefined => {
       if (unit !== undefined) return unit
-      const vsName = key.slice(settings.tenantName.length + 1)
-      return emptyShardUnit(settings, vsName, snapshot)
+      // In the shard's own tenant: the same shard name can exist in several (namespace tenants).
+      const { tenant, vsName } = unitKeyParts(key, settings.tenantName)
+      return emptyShardUnit(settingsInTenant(settings, tenant), vsName, snapshot)
     }
 
     /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
@@ -237,7 +240,7 @@ export const makeDesiredGraph = (
         ])
         // Its shards, empty ones included: they stay only while the setting is in effect.
         const shardsOfSetting = [...current.keys()].filter((unit) =>
-          unit.startsWith(`${settings.tenantName}/${settings.clusterName}--Shared-L7-${key}-`)
+          unitKeyParts(unit, settings.tenantName).vsName.startsWith(`${settings.clusterName}--Shared-L7-${key}-`)
         )
         return [...unitKeysForInfraSetting(key, snapshot, settings), ...moved, ...shardsOfSetting]
       }

@@ -40,7 +40,6 @@ const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, va
   ["nodeNetworkList", "NODE_NETWORK_LIST", "[{\"networkName\":\"node-net\",\"cidrs\":[\"10.0.0.0/24\"]}]"],
   ["useDefaultSecretsOnly", "USE_DEFAULT_SECRETS_ONLY", "true"],
   ["fqdnReusePolicy", "FQDN_REUSE_POLICY", "Strict"],
-  ["dedicatedTenantMode", "DEDICATED_TENANT_MODE", "true"],
   ["l7ShardingScheme", "L7_SHARD_SCHEME", "namespace"],
   ["enableEVH", "ENABLE_EVH", "true"],
   ["vipPerNamespace", "VIP_PER_NAMESPACE", "true"],
@@ -59,7 +58,6 @@ const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
   ["useDefaultSecretsOnly", "false"],
   ["fqdnReusePolicy", "InterNamespaceAllowed"],
   ["fqdnReusePolicy", ""],
-  ["dedicatedTenantMode", "false"],
   ["l7ShardingScheme", "hostname"],
   ["primaryInstance", "true"],
   ["enableEVH", "false"]

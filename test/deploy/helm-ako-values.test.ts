@@ -289,7 +289,6 @@ NetworkSettings:
   nsxtT1LR: /infra/tier-1s/avi-t1
   nodeNetworkList: [{networkName: "node-net", cidrs: [10.0.0.0/24]}]
 L7Settings: {enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
-ControllerSettings: {dedicatedTenantMode: true}
 `
     const message = renderFailure({ values: writeValues(unsupported) })
     const named = [...message.matchAll(/(\w+\.\w+) = .*?: not supported by ako-ts yet/g)].map((match) => match[1])
