@@ -181,6 +181,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
       const rules = yield* makeRuleValidation(reflectors, {
         clusterName: settings.config.clusterName,
         tenantName: settings.config.tenantName,
+        dedicatedTenantMode: settings.config.dedicatedTenantMode,
         cloudName: settings.config.cloudName,
         cloudUuid: environment.cloudUuid,
         cloudType: environment.cloudType,
