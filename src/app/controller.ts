@@ -166,7 +166,9 @@ export const controllerLayer = (
       AviCache.layer({
         clusterName: config.clusterName,
         cloudName: config.cloudName,
-        tenantName: config.tenantName
+        tenantName: config.tenantName,
+        // AKO's GetQueryTenant: every tenant, or only its own in dedicatedTenantMode.
+        listTenant: config.dedicatedTenantMode ? config.tenantName : "*"
       }),
       Layer.effect(LiveConfig, makeLiveConfig(config))
     )
@@ -211,6 +213,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
       const rules = yield* makeRuleValidation(reflectors, {
         clusterName: settings.config.clusterName,
         tenantName: settings.config.tenantName,
+        dedicatedTenantMode: settings.config.dedicatedTenantMode,
         cloudName: settings.config.cloudName,
         cloudUuid: environment.cloudUuid,
         cloudType: environment.cloudType,
@@ -267,7 +270,11 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
                       resyncInterval: Duration.seconds(settings.config.fullSyncFrequency),
                       statusContext,
                       routerName: akoUser(settings.config.clusterName),
-                      ownership: { clusterName: settings.config.clusterName, tenantName: settings.config.tenantName },
+                      ownership: {
+                        clusterName: settings.config.clusterName,
+                        tenantName: settings.config.tenantName,
+                        dedicatedTenantMode: settings.config.dedicatedTenantMode
+                      },
                       // A little past the timeout: the controller's own clock and ours are not the same.
                       lateWriteWindow: Duration.sum(options.aviRequestTimeout, Duration.seconds(1))
                     })

@@ -12,8 +12,10 @@ import {
   keepOwnedFields,
   l7ObjectsUsingInfraSetting,
   SERVICE_NAME_LABEL,
+  settingsInTenant,
   translate,
   translateUnit,
+  unitKeyParts,
   unitKeysFor,
   unitKeysForHostRule,
   unitKeysForHttpRule,
@@ -152,7 +154,10 @@ export const makeDesiredGraph = (
       } & Record<string, unknown>
       const { annotations, generation: _generation, managedFields: _managed, resourceVersion: _version, ...meta } =
         metadata ?? {}
-      const kept = Object.entries(annotations ?? {}).filter(([key]) => !STATUS_ANNOTATIONS.includes(key))
+      // On a Namespace `ako.vmware.com/tenant-name` is input (its objects' tenant), not a status ako-ts wrote.
+      const kept = Object.entries(annotations ?? {}).filter(([key]) =>
+        kind === "Namespace" || !STATUS_ANNOTATIONS.includes(key)
+      )
       // Node addresses live in status (NodePort pool servers); no other status is read by the model.
       const readStatus = kind === "Node" ? status?.addresses : undefined
       return JSON.stringify([meta, kept, rest, readStatus])
@@ -211,8 +216,9 @@ export const makeDesiredGraph = (
       unit: DesiredUnit | undefined
     ): DesiredUnit | undefined => {
       if (unit !== undefined) return unit
-      const vsName = key.slice(settings.tenantName.length + 1)
-      return emptyShardUnit(settings, vsName, snapshot)
+      // In the shard's own tenant: the same shard name can exist in several (namespace tenants).
+      const { tenant, vsName } = unitKeyParts(key, settings.tenantName)
+      return emptyShardUnit(settingsInTenant(settings, tenant), vsName, snapshot)
     }
 
     /** The rules in effect at the last computation, to know which units a rule shaped before it changed. */
@@ -237,7 +243,7 @@ export const makeDesiredGraph = (
         ])
         // Its shards, empty ones included: they stay only while the setting is in effect.
         const shardsOfSetting = [...current.keys()].filter((unit) =>
-          unit.startsWith(`${settings.tenantName}/${settings.clusterName}--Shared-L7-${key}-`)
+          unitKeyParts(unit, settings.tenantName).vsName.startsWith(`${settings.clusterName}--Shared-L7-${key}-`)
         )
         return [...unitKeysForInfraSetting(key, snapshot, settings), ...moved, ...shardsOfSetting]
       }
@@ -290,8 +296,10 @@ export const makeDesiredGraph = (
           }
           if (!UNIT_KINDS.has(change.kind) || !changed(snapshot, change.kind, change.key)) continue
           const ref = refOf(change.kind, change.key)
-          for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
+          // What the object fed before first: a Namespace moving tenants has its old units deleted before the new
+          // ones are written, as AKO does (`DeleteStaleTenantModelData`), so a static VIP is free again in time.
           for (const key of unitsOwnedBy(current, ref)) affected.add(key)
+          for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
           // Every Ingress may have depended on a class that changed or went (deleted, or no longer the default):
           // the units they fed before must be recomputed too, not only those they feed now.
           if (change.kind === "IngressClass") {

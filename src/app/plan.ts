@@ -164,7 +164,8 @@ const planLayer = (kubeConfig: k8s.KubeConfig, settings: Settings, openshift: bo
     AviCache.layer({
       clusterName: settings.config.clusterName,
       cloudName: settings.config.cloudName,
-      tenantName: settings.config.tenantName
+      tenantName: settings.config.tenantName,
+      listTenant: settings.config.dedicatedTenantMode ? settings.config.tenantName : "*"
     })
   ).pipe(Layer.provideMerge(Layer.mergeAll(kubeClientLayer(kubeConfig), avi)))
 }

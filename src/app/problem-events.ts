@@ -71,10 +71,27 @@ const reportsOf = (problems: ReadonlyArray<Problem>, unitProblems: ReadonlyArray
   ...unitProblems.flatMap((problem) =>
     problem.owners.map((owner) => ({
       object: owner,
-      reason: problem.reason === "AviNoFreeIp" ? "AviNoFreeIp" : "AviObjectRejected",
+      reason: problem.reason === "AviNoFreeIp" || problem.reason === "AviTenantNotFound" ?
+        problem.reason :
+        "AviObjectRejected",
       message: `Avi refused ${problem.op} of ${problem.type} ${problem.name}: ${problem.message}`
     }))
-  )
+  ),
+  // A missing tenant is the Namespace's to fix (its annotation, or the tenant in Avi): said there too, once.
+  ...[
+    ...new Set(
+      unitProblems.filter((problem) => problem.reason === "AviTenantNotFound").flatMap((problem) =>
+        problem.owners.flatMap((owner) => owner.namespace === undefined ? [] : [owner.namespace])
+      )
+    )
+  ].sort().map((namespace) => ({
+    object: { kind: "Namespace" as const, name: namespace },
+    reason: "AviTenantNotFound",
+    message:
+      unitProblems.find((problem) =>
+        problem.reason === "AviTenantNotFound" && problem.owners.some((owner) => owner.namespace === namespace)
+      )?.message ?? ""
+  }))
 ]
 
 /** `reported` remembers, per unit key, the signature of what was last reported. */

@@ -51,6 +51,8 @@ export interface RuleValidationSettings {
   readonly clusterName: string
   /** The tenant of namespaces without the `ako.vmware.com/tenant-name` annotation; AviInfraSettings' refs live here. */
   readonly tenantName: string
+  /** Namespaces' tenant annotations are not followed: every rule's refs are looked for in `tenantName`. */
+  readonly dedicatedTenantMode?: boolean | undefined
   /** AKO's `cloudName`: where the SE group of an AviInfraSetting is looked for to label it. */
   readonly cloudName?: string | undefined
   /** The cloud's uuid: networks named by UUID are looked for in it. */
@@ -306,7 +308,10 @@ export const makeRuleValidation = (
     const tenantOf = (namespace: string) =>
       Effect.map(
         reflectors.namespaces.get(namespace),
-        (ns) => Option.getOrUndefined(ns)?.metadata?.annotations?.[TENANT_ANNOTATION] || settings.tenantName
+        (ns) =>
+          (settings.dedicatedTenantMode === true ?
+            undefined :
+            Option.getOrUndefined(ns)?.metadata?.annotations?.[TENANT_ANNOTATION]) || settings.tenantName
       )
 
     /**

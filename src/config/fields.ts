@@ -246,7 +246,17 @@ export const fields = {
     env: "TENANT_NAME",
     schema: NonEmptyTrimmed,
     allowed: "the name of an Avi tenant",
-    description: "Avi tenant objects are created in."
+    description: "Avi tenant objects are created in, unless their Namespace's ako.vmware.com/tenant-name " +
+      "annotation names another (shared VIPs always stay here)."
+  }),
+  dedicatedTenantMode: withDefault("false", {
+    key: "dedicatedTenantMode",
+    env: "DEDICATED_TENANT_MODE",
+    schema: BooleanText,
+    allowed: "true or false",
+    description: "Read and write only the tenantName tenant: the Avi cache lists with X-Avi-Tenant <tenantName> " +
+      "instead of *, and Namespaces' ako.vmware.com/tenant-name annotations are not followed. false: a Namespace's " +
+      "annotation names the tenant of its objects."
   }),
   vrfName: optional({
     key: "vrfName",

@@ -110,16 +110,6 @@ export const UNSUPPORTED_KEYS: ReadonlyArray<UnsupportedKey> = [
     akoDefault: "hostname",
     isDefault: oneOf("", "hostname"),
     feature: "namespace-based L7 sharding (AKO 1.x)"
-  },
-  {
-    key: "dedicatedTenantMode",
-    // AKO's naming pattern; the 2.2.1 StatefulSet template was not available to confirm it. The ConfigMap key (what
-    // AKO's chart writes, see the golden ConfigMap) is checked either way.
-    env: "DEDICATED_TENANT_MODE",
-    helmValue: "ControllerSettings.dedicatedTenantMode",
-    akoDefault: "false",
-    isDefault: offByDefault,
-    feature: "cache and objects scoped to the AKO tenant only"
   }
 ]
 

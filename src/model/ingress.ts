@@ -72,6 +72,8 @@ export interface HostPath {
   readonly created: string
   /** The AviInfraSetting of the Ingress or Route (its VS's placement, and names when cluster-scoped). */
   readonly infra?: BoundInfraSetting | undefined
+  /** The Avi tenant of the source's namespace (`ako.vmware.com/tenant-name`); absent: `tenantName`. */
+  readonly tenant?: string | undefined
   /** A re-encrypt Route's secure path: its pools re-encrypt to the backend. */
   readonly reencrypt?: Reencrypt | undefined
 }

@@ -16,6 +16,7 @@ import { l4PoolName, l4VsName, unitKey } from "./names.js"
 import { poolPlacementFields } from "./node-networks.js"
 import { checksumServers, poolPort, poolServers, slicesServePort } from "./servers.js"
 import type { ModelSettings } from "./settings.js"
+import { settingsInNamespace } from "./tenants.js"
 
 export const LOAD_BALANCER_IP_ANNOTATION = "ako.vmware.com/load-balancer-ip"
 export const EXTERNAL_DNS_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
@@ -222,10 +223,11 @@ export const l4PolicySetObject = (
 
 export const translateService = (
   snapshot: ClusterSnapshot,
-  settings: ModelSettings,
+  global: ModelSettings,
   service: Service
 ): UnitResult => {
   const namespace = service.metadata?.namespace ?? ""
+  const settings = settingsInNamespace(snapshot, global, namespace)
   const name = service.metadata?.name ?? ""
   const owner = objectRef("Service", service)
   const annotations = service.metadata?.annotations ?? {}

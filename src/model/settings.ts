@@ -68,6 +68,8 @@ export type ModelSettings =
     readonly enablePublicIp?: boolean | undefined
     /** The VRF context of VSes, VsVips, pools and static routes (AKO `lib.GetVrf`); absent: `global`. */
     readonly vrfContext?: string | undefined
+    /** Only `tenantName` is read and written: Namespaces' tenant annotations are not followed. */
+    readonly dedicatedTenantMode?: boolean | undefined
     /** An AviInfraSetting's listeners for shared parents and dedicated VSes. */
     readonly infraListeners?: ReadonlyArray<Listener> | undefined
   }

@@ -46,6 +46,7 @@ import {
 import { parseRoute } from "./route.js"
 import type { ModelSettings } from "./settings.js"
 import { sharedVipGroups, sharedVipKeyOf, translateSharedVip } from "./shared-vip.js"
+import { namespaceTenant, settingsInNamespace, settingsInTenant, unitKeyParts } from "./tenants.js"
 
 const sortedValues = <A>(map: ReadonlyMap<string, A>): ReadonlyArray<A> =>
   [...map.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, value]) => value)
@@ -64,12 +65,26 @@ interface Placed {
 
 const placedIngress = (snapshot: ClusterSnapshot, settings: ModelSettings, ingress: Ingress): Placed => {
   const binding = infraSettingForIngress(snapshot, ingress)
-  return { binding, settings: settingsUnder(settings, binding.bound) }
+  const inTenant = settingsInNamespace(snapshot, settings, ingress.metadata?.namespace ?? "")
+  return { binding, settings: settingsUnder(inTenant, binding.bound) }
 }
 
 const placedRoute = (snapshot: ClusterSnapshot, settings: ModelSettings, route: Route): Placed => {
   const binding = infraSettingForRoute(snapshot, route)
-  return { binding, settings: settingsUnder(settings, binding.bound) }
+  const inTenant = settingsInNamespace(snapshot, settings, route.metadata?.namespace ?? "")
+  return { binding, settings: settingsUnder(inTenant, binding.bound) }
+}
+
+/** The settings a host path's VS is built with: its namespace's tenant, then its AviInfraSetting. */
+const placeOf = (
+  settings: ModelSettings,
+  p: { readonly tenant?: string | undefined; readonly infra?: L7InfraBinding["bound"] }
+) => settingsUnder(settingsInTenant(settings, p.tenant ?? settings.tenantName), p.infra)
+
+/** One unit of the L7 translation: a VS name in a tenant. */
+interface UnitTarget {
+  readonly tenant: string
+  readonly vsName: string
 }
 
 const withInfra = (paths: ReadonlyArray<HostPath>, binding: L7InfraBinding): ReadonlyArray<HostPath> =>
@@ -83,38 +98,48 @@ interface L7Input {
 }
 
 /** Host paths of every handled Ingress and Route, optionally only those landing on one VS. */
-const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): L7Input => {
+const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, only?: UnitTarget): L7Input => {
   const paths: Array<HostPath> = []
   const held: Array<HostPath> = []
   const problems: Array<Problem> = []
   const keeper = (placed: ModelSettings) => (host: string) =>
-    onlyVs === undefined || l7VsNameForHost(placed, host) === onlyVs
+    only === undefined || (placed.tenantName === only.tenant && l7VsNameForHost(placed, host) === only.vsName)
   const take = (
+    namespace: string,
     binding: L7InfraBinding,
     parse: (placed: ModelSettings, keep: (host: string) => boolean) => ReturnType<typeof parseIngress>
   ) => {
     problems.push(...binding.problems)
+    const tenant = namespaceTenant(snapshot, settings, namespace)
+    const inTenant = settingsInTenant(settings, tenant)
     if (binding.held !== undefined) {
       // Only the names matter: the hosts' VSes under the setting as stored.
-      const heldSettings = settingsUnder(settings, binding.held)
-      held.push(...parse(heldSettings, keeper(heldSettings)).paths.map((p) => ({ ...p, infra: binding.held })))
+      const heldSettings = settingsUnder(inTenant, binding.held)
+      held.push(
+        ...parse(heldSettings, keeper(heldSettings)).paths.map((p) => ({ ...p, infra: binding.held, tenant }))
+      )
       return
     }
     if (binding.dropped) return
-    const placed = settingsUnder(settings, binding.bound)
+    const placed = settingsUnder(inTenant, binding.bound)
     const parsed = parse(placed, keeper(placed))
-    paths.push(...withInfra(parsed.paths, binding))
+    paths.push(...withInfra(parsed.paths, binding).map((p) => ({ ...p, tenant })))
     problems.push(...parsed.problems)
   }
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (!isHandledIngress(snapshot, settings, ingress)) continue
     take(
+      ingress.metadata?.namespace ?? "",
       infraSettingForIngress(snapshot, ingress),
       (placed, keep) => parseIngress(snapshot, placed, ingress, keep)
     )
   }
   for (const route of sortedValues(snapshot.routes)) {
-    take(infraSettingForRoute(snapshot, route), (placed, keep) => parseRoute(snapshot, placed, route, keep))
+    take(
+      route.metadata?.namespace ?? "",
+      infraSettingForRoute(snapshot, route),
+      (placed, keep) => parseRoute(snapshot, placed, route, keep)
+    )
   }
   return { paths, held, problems }
 }
@@ -123,6 +148,7 @@ const l7Input = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: st
 interface PlacedPassthrough {
   readonly entry: PassthroughHost
   readonly infra: L7InfraBinding["bound"]
+  readonly tenant: string
 }
 
 interface PassthroughInput {
@@ -133,42 +159,55 @@ interface PassthroughInput {
 }
 
 /** Passthrough hosts of every handled Ingress and Route, optionally only those landing on one shard. */
-const passthroughInput = (snapshot: ClusterSnapshot, settings: ModelSettings, onlyVs?: string): PassthroughInput => {
+const passthroughInput = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  only?: UnitTarget
+): PassthroughInput => {
   const hosts: Array<PlacedPassthrough> = []
   const held: Array<PlacedPassthrough> = []
   const problems: Array<Problem> = []
   const keeper = (placed: ModelSettings, bound: L7InfraBinding["bound"]) => (host: string) =>
-    onlyVs === undefined || passthroughVsName(placed, host, bound) === onlyVs
+    only === undefined || (placed.tenantName === only.tenant && passthroughVsName(placed, host, bound) === only.vsName)
   const take = (
+    namespace: string,
     binding: L7InfraBinding,
     parse: (placed: ModelSettings, keep: (host: string) => boolean) => ReturnType<typeof parsePassthroughRoute>
   ) => {
+    const tenant = namespaceTenant(snapshot, settings, namespace)
+    const inTenant = settingsInTenant(settings, tenant)
     if (binding.held !== undefined) {
-      const heldSettings = settingsUnder(settings, binding.held)
+      const heldSettings = settingsUnder(inTenant, binding.held)
       held.push(
         ...parse(heldSettings, keeper(heldSettings, binding.held)).hosts.map((entry) => ({
           entry,
-          infra: binding.held
+          infra: binding.held,
+          tenant
         }))
       )
       return
     }
     if (binding.dropped) return
-    const placed = settingsUnder(settings, binding.bound)
+    const placed = settingsUnder(inTenant, binding.bound)
     const parsed = parse(placed, keeper(placed, binding.bound))
-    hosts.push(...parsed.hosts.map((entry) => ({ entry, infra: binding.bound })))
+    hosts.push(...parsed.hosts.map((entry) => ({ entry, infra: binding.bound, tenant })))
     problems.push(...parsed.problems)
   }
   for (const ingress of sortedValues(snapshot.ingresses)) {
     if (!isHandledIngress(snapshot, settings, ingress) || !isPassthroughIngress(ingress)) continue
     take(
+      ingress.metadata?.namespace ?? "",
       infraSettingForIngress(snapshot, ingress),
       (placed, keep) => parsePassthroughIngress(snapshot, placed, ingress, keep)
     )
   }
   for (const route of sortedValues(snapshot.routes)) {
     if (!isPassthroughRoute(route)) continue
-    take(infraSettingForRoute(snapshot, route), (placed, keep) => parsePassthroughRoute(snapshot, placed, route, keep))
+    take(
+      route.metadata?.namespace ?? "",
+      infraSettingForRoute(snapshot, route),
+      (placed, keep) => parsePassthroughRoute(snapshot, placed, route, keep)
+    )
   }
   return { hosts, held, problems }
 }
@@ -178,36 +217,39 @@ const passthroughUnits = (
   settings: ModelSettings,
   input: PassthroughInput
 ): { readonly units: ReadonlyArray<DesiredUnit>; readonly problems: ReadonlyArray<Problem> } => {
+  // By tenant and shard: the same shard name in two tenants is two VSes.
   const group = (entries: ReadonlyArray<PlacedPassthrough>) => {
-    const byVs = new Map<string, Array<PlacedPassthrough>>()
+    const byKey = new Map<string, { readonly vs: string; readonly entries: Array<PlacedPassthrough> }>()
     for (const placed of entries) {
-      const vs = passthroughVsName(settingsUnder(settings, placed.infra), placed.entry.host, placed.infra)
-      const list = byVs.get(vs)
-      if (list === undefined) byVs.set(vs, [placed])
-      else list.push(placed)
+      const vs = passthroughVsName(placeOf(settings, placed), placed.entry.host, placed.infra)
+      const key = unitKey(placed.tenant, vs)
+      const group = byKey.get(key)
+      if (group === undefined) byKey.set(key, { vs, entries: [placed] })
+      else group.entries.push(placed)
     }
-    return byVs
+    return byKey
   }
   const units: Array<DesiredUnit> = []
   const problems: Array<Problem> = []
-  for (const [vs, entries] of group(input.hosts)) {
+  for (const { vs, entries } of group(input.hosts).values()) {
     const built = translatePassthroughShard(
-      settingsUnder(settings, entries[0]?.infra),
+      entries[0] === undefined ? settings : placeOf(settings, entries[0]),
       vs,
       entries.map((p) => p.entry)
     )
     units.push(built.unit)
     problems.push(...built.problems)
   }
-  const built = new Set(units.map((unit) => unit.virtualService))
-  for (const [vs, entries] of group(input.held)) {
-    if (built.has(vs)) continue
+  const built = new Set(units.map((unit) => unit.key))
+  for (const [key, { entries, vs }] of group(input.held)) {
+    if (built.has(key)) continue
+    const tenant = entries[0]?.tenant ?? settings.tenantName
     const owners = new Map<string, ObjectRef>()
     for (const { entry } of entries) owners.set(refKey(entry.source), entry.source)
     units.push({
-      key: unitKey(settings.tenantName, vs),
+      key,
       kind: "Passthrough",
-      tenant: settings.tenantName,
+      tenant,
       virtualService: vs,
       owners: [...owners].sort(([a], [b]) => compareStrings(a, b)).map(([, owner]) => owner),
       objects: [],
@@ -265,16 +307,17 @@ const heldUnits = (
   held: ReadonlyArray<HostPath>,
   built: ReadonlySet<string>
 ): ReadonlyArray<DesiredUnit> => {
-  const byVs = new Map<string, Array<HostPath>>()
+  const byKey = new Map<string, { readonly vs: string; readonly entries: Array<HostPath> }>()
   for (const p of held) {
-    const vs = l7VsNameForHost(settingsUnder(settings, p.infra), p.host)
-    if (built.has(vs)) continue
-    const list = byVs.get(vs)
-    if (list === undefined) byVs.set(vs, [p])
-    else list.push(p)
+    const vs = l7VsNameForHost(placeOf(settings, p), p.host)
+    const key = unitKey(p.tenant ?? settings.tenantName, vs)
+    if (built.has(key)) continue
+    const group = byKey.get(key)
+    if (group === undefined) byKey.set(key, { vs, entries: [p] })
+    else group.entries.push(p)
   }
-  return [...byVs].map(([vs, entries]) => {
-    const unitSettings = settingsUnder(settings, entries[0]?.infra)
+  return [...byKey].map(([key, { entries, vs }]) => {
+    const unitSettings = entries[0] === undefined ? settings : placeOf(settings, entries[0])
     const dedicated = unitSettings.shardVSSize === "DEDICATED"
     const owners = new Map<string, ObjectRef>()
     const statuses = new Map<string, StatusIntent>()
@@ -293,9 +336,9 @@ const heldUnits = (
     const sortedEntries = <A>(map: ReadonlyMap<string, A>) =>
       [...map].sort(([a], [b]) => compareStrings(a, b)).map(([, value]) => value)
     return {
-      key: unitKey(settings.tenantName, vs),
+      key,
       kind: dedicated ? "L7Dedicated" : "L7Shard",
-      tenant: settings.tenantName,
+      tenant: unitSettings.tenantName,
       virtualService: vs,
       owners: sortedEntries(owners),
       objects: [],
@@ -307,18 +350,20 @@ const heldUnits = (
 
 /** The L7 units of these host paths, one per VS, after conflicting claims are settled (`resolveConflicts`). */
 const l7Units = (settings: ModelSettings, paths: ReadonlyArray<HostPath>, rules: L7Rules): L7Units => {
-  const byVs = new Map<string, Array<HostPath>>()
+  // By tenant and VS name: AKO's model name `<tenant>/<vs>`, so a shard name in two tenants is two VSes.
+  const byKey = new Map<string, { readonly vs: string; readonly entries: Array<HostPath> }>()
   for (const p of paths) {
-    const vs = l7VsNameForHost(settingsUnder(settings, p.infra), p.host)
-    const list = byVs.get(vs)
-    if (list === undefined) byVs.set(vs, [p])
-    else list.push(p)
+    const vs = l7VsNameForHost(placeOf(settings, p), p.host)
+    const key = unitKey(p.tenant ?? settings.tenantName, vs)
+    const group = byKey.get(key)
+    if (group === undefined) byKey.set(key, { vs, entries: [p] })
+    else group.entries.push(p)
   }
   const units: Array<DesiredUnit> = []
   const problems: Array<Problem> = []
-  for (const [vs, entries] of byVs) {
+  for (const { vs, entries } of byKey.values()) {
     // Every host of a VS shares its placement: the first path's (in AKO, whichever object built the VS last).
-    const unitSettings = settingsUnder(settings, entries[0]?.infra)
+    const unitSettings = entries[0] === undefined ? settings : placeOf(settings, entries[0])
     const dedicated = unitSettings.shardVSSize === "DEDICATED"
     const resolved = resolveConflicts(unitSettings, entries, dedicated)
     problems.push(...resolved.problems)
@@ -361,7 +406,7 @@ export const translate = (snapshot: ClusterSnapshot, settings: ModelSettings): T
   const l7 = l7Input(snapshot, settings)
   const built = l7Units(settings, l7.paths, rulesOf(snapshot))
   units.push(...built.units)
-  units.push(...heldUnits(settings, l7.held, new Set(built.units.map((unit) => unit.virtualService))))
+  units.push(...heldUnits(settings, l7.held, new Set(built.units.map((unit) => unit.key))))
   problems.push(...l7.problems, ...built.problems)
   const passthrough = passthroughInput(snapshot, settings)
   const passthroughBuilt = passthroughUnits(settings, passthrough)
@@ -435,16 +480,16 @@ const isL7VsName = (settings: ModelSettings, vsName: string): boolean =>
  * entry of the same key in `translate(snapshot, settings).desired`.
  */
 export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: ModelSettings): UnitTranslation => {
-  const prefix = `${settings.tenantName}/`
-  if (!key.startsWith(prefix)) return { unit: undefined, problems: [] }
-  const vsName = key.slice(prefix.length)
+  if (!key.includes("/")) return { unit: undefined, problems: [] }
+  const target = unitKeyParts(key, settings.tenantName)
+  const { tenant, vsName } = target
   if (isPassthroughVsName(settings.clusterName, vsName)) {
-    const input = passthroughInput(snapshot, settings, vsName)
+    const input = passthroughInput(snapshot, settings, target)
     const built = passthroughUnits(settings, input)
     return { unit: built.units[0], problems: [...input.problems, ...built.problems] }
   }
   if (isL7VsName(settings, vsName)) {
-    const l7 = l7Input(snapshot, settings, vsName)
+    const l7 = l7Input(snapshot, settings, target)
     const built = l7Units(settings, l7.paths, rulesOf(snapshot))
     const unit = built.units[0] ?? heldUnits(settings, l7.held, new Set())[0]
     return { unit, problems: [...l7.problems, ...built.problems] }
@@ -456,12 +501,16 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
     const ns = service.metadata?.namespace ?? ""
     const sharedKey = sharedVipKeyOf(service)
     if (sharedKey !== undefined) {
-      if (sharedVipVsName(settings.clusterName, ns, sharedKey) === vsName) sharing.push(service)
+      // Shared VIPs stay in `tenantName` whatever their namespace's tenant (AKO `lib.GetTenant()`).
+      if (tenant === settings.tenantName && sharedVipVsName(settings.clusterName, ns, sharedKey) === vsName) {
+        sharing.push(service)
+      }
       continue
     }
     if (found !== undefined && compareStrings(key, found.key) >= 0) continue
     const name = service.metadata?.name ?? ""
     if (l4VsName(settings.clusterName, ns, name) !== vsName) continue
+    if (namespaceTenant(snapshot, settings, ns) !== tenant) continue
     if (!isHandledLoadBalancer(snapshot, settings, service)) continue
     found = { key, service }
   }
@@ -544,7 +593,7 @@ export const unitKeysFor = (
   const addService = (namespace: string, name: string) => {
     const service: Service | undefined = snapshot.services.get(`${namespace}/${name}`)
     if (service !== undefined && isHandledLoadBalancer(snapshot, settings, service)) {
-      keys.add(l4UnitKey(settings, service))
+      keys.add(l4UnitKey(snapshot, settings, service))
     }
     addIngresses((ingress) => ingress.metadata?.namespace === namespace && usesService(ingress, name))
     addRoutes((route) =>
@@ -612,7 +661,7 @@ export const unitKeysFor = (
     case "Node":
       if (settings.serviceType === "NodePort") {
         for (const service of snapshot.services.values()) {
-          if (isHandledLoadBalancer(snapshot, settings, service)) keys.add(l4UnitKey(settings, service))
+          if (isHandledLoadBalancer(snapshot, settings, service)) keys.add(l4UnitKey(snapshot, settings, service))
         }
         addIngresses(() => true)
         addRoutes(() => true)
@@ -686,7 +735,7 @@ const collectL7Hosts = (
 ): ReadonlyMap<string, string> => {
   const hosts = new Map<string, string>()
   const recordUnder = (placed: ModelSettings) => (host: string) => {
-    if (!hosts.has(host)) hosts.set(host, unitKey(settings.tenantName, l7VsNameForHost(placed, host)))
+    if (!hosts.has(host)) hosts.set(host, unitKey(placed.tenantName, l7VsNameForHost(placed, host)))
     return false
   }
   for (const ingress of sortedValues(snapshot.ingresses)) {
@@ -717,8 +766,8 @@ export const unitKeysForHostRule = (
   const keys = new Set<string>()
   for (const [host, key] of l7Hosts(snapshot, settings)) if (hostRuleMatches(rule, host)) keys.add(key)
   for (const key of shardUnits) {
-    const vsName = key.slice(settings.tenantName.length + 1)
-    if (hostRuleMatches(rule, autoFqdn(settings, vsName, settings.tenantName) ?? vsName)) keys.add(key)
+    const { tenant, vsName } = unitKeyParts(key, settings.tenantName)
+    if (hostRuleMatches(rule, autoFqdn(settings, vsName, tenant) ?? vsName)) keys.add(key)
   }
   return [...keys].sort(compareStrings)
 }
@@ -734,11 +783,11 @@ export const unitKeysForHttpRule = (
 }
 
 /** The unit of a LoadBalancer Service: its own VS, or the shared VIP it names. */
-const l4UnitKey = (settings: ModelSettings, service: Service): string => {
+const l4UnitKey = (snapshot: ClusterSnapshot, settings: ModelSettings, service: Service): string => {
   const namespace = service.metadata?.namespace ?? ""
   const sharedKey = sharedVipKeyOf(service)
   return unitKey(
-    settings.tenantName,
+    sharedKey === undefined ? namespaceTenant(snapshot, settings, namespace) : settings.tenantName,
     sharedKey === undefined ?
       l4VsName(settings.clusterName, namespace, service.metadata?.name ?? "") :
       sharedVipVsName(settings.clusterName, namespace, sharedKey)
@@ -753,7 +802,7 @@ export const unitKeysForL4Rule = (
 ): ReadonlyArray<string> =>
   servicesNamingL4Rule(snapshot, ruleKey)
     .filter((service) => isHandledLoadBalancer(snapshot, settings, service))
-    .map((service) => l4UnitKey(settings, service))
+    .map((service) => l4UnitKey(snapshot, settings, service))
 
 /**
  * The units an AviInfraSetting (by name) shapes: the LoadBalancer Services that name it, or whose Namespace names
@@ -768,7 +817,7 @@ export const unitKeysForInfraSetting = (
     .filter((service) =>
       annotatedInfraSetting(snapshot, service) === name && isHandledLoadBalancer(snapshot, settings, service)
     )
-    .map((service) => l4UnitKey(settings, service))
+    .map((service) => l4UnitKey(snapshot, settings, service))
 
 /**
  * The Ingresses and Routes an AviInfraSetting (by name) places: through their IngressClass's parameters, their own

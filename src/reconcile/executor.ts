@@ -154,6 +154,13 @@ export const classifyError = (error: AviError): ErrorClass => {
 export const isNoFreeIp = (error: AviError): boolean =>
   error._tag === "AviNoFreeIp" || error.message.includes("No available free IPs")
 
+/**
+ * The tenant the write was sent to does not exist (a Namespace's `ako.vmware.com/tenant-name` names a tenant nobody
+ * created yet): the controller's 403 "Tenant '<name>' does not exist!". Retried slowly, as AKO does, and reported.
+ */
+export const isMissingTenant = (error: AviError): boolean =>
+  error._tag === "AviRequestFailed" && error.status === 403 && /Tenant .* does not exist/i.test(error.message)
+
 /** A 404 on a PUT means the object itself is gone, unless the text names another model (a missing ref). */
 const objectItselfGone = (type: AviObjectType, error: AviError) =>
   error._tag === "AviNotFound" && (error.message === "" || error.message.includes(`${AviTypes[type].model} object`))
@@ -247,7 +254,18 @@ export const executeUnit = (
               _tag: "Stop",
               applied,
               outcome: { _tag: "RetrySlow", delay: slowDelay, reason },
-              ...(isNoFreeIp(error) ? { problem: problemOf(operation, error) } : {})
+              ...(isNoFreeIp(error) ? { problem: problemOf(operation, error) } : {}),
+              ...(isMissingTenant(error) ?
+                {
+                  problem: {
+                    ...problemOf(operation, error),
+                    reason: "AviTenantNotFound",
+                    message: `the Avi tenant ${operation.tenant} does not exist (named by the Namespace annotation ` +
+                      `ako.vmware.com/tenant-name, or tenantName); ${operation.type} ${operation.name} is not ` +
+                      `written until it does: ${error.message}`
+                  }
+                } :
+                {})
             }
             : kind === "fast"
             ? { _tag: "Stop", applied, outcome: { _tag: "RetryFast", reason } }

@@ -1,8 +1,8 @@
 /**
  * Hands off what ako-ts does not model. An owned parent virtual service is deleted only when ako-ts can name the
  * unit it belonged to (an L4 Service's VS, a shared VIP's `<ns>-<key>` VS, a `Shared-L7-[<infra>-]<n>` or
- * `Shared-Passthrough-[<infra>-]<n>` shard, a DEDICATED host's VS in this tenant) and that unit is gone. Everything
- * else AKO may have built for this cluster (gateway VSes not named as a shared VIP, EVH, objects in namespace tenants,
+ * `Shared-Passthrough-[<infra>-]<n>` shard, a DEDICATED host's VS, in whichever tenant a Namespace names) and that
+ * unit is gone. Everything else AKO may have built for this cluster (gateway VSes not named as a shared VIP, EVH,
  * anything not recognised) is kept with everything it links, and reported instead.
  */
 import type { AviObjectType, ObjectRef } from "../model/index.js"
@@ -20,6 +20,11 @@ export type UnmodelledReason =
 export interface Ownership {
   readonly clusterName: string
   readonly tenantName: string
+  /**
+   * Only `tenantName` is ako-ts's (dedicatedTenantMode). Otherwise Namespaces name tenants of their own, and an owned
+   * VS in any tenant is judged by its name and markers.
+   */
+  readonly dedicatedTenantMode?: boolean | undefined
 }
 
 interface WireMarker {
@@ -57,7 +62,7 @@ const isSharedVipVs = (root: CachedObject, clusterName: string): boolean => {
  */
 export const unmodelledReason = (root: CachedObject, ownership: Ownership): UnmodelledReason | undefined => {
   const prefix = `${ownership.clusterName}--`
-  if (root.tenant !== ownership.tenantName) return "other-tenant"
+  if (ownership.dedicatedTenantMode === true && root.tenant !== ownership.tenantName) return "other-tenant"
   if (markerValue(root, "GatewayName") !== undefined) {
     return isSharedVipVs(root, ownership.clusterName) ? undefined : "shared-vip"
   }
@@ -79,7 +84,12 @@ export const unmodelledReason = (root: CachedObject, ownership: Ownership): Unmo
 
 /** `unitView`'s `hold` for a cache: parents of unmodelled features are never planned away. */
 export const holdUnmodelled = (config: AviCacheConfig) => (root: CachedObject): UnmodelledReason | undefined =>
-  unmodelledReason(root, { clusterName: config.clusterName, tenantName: config.tenantName ?? "admin" })
+  unmodelledReason(root, {
+    clusterName: config.clusterName,
+    tenantName: config.tenantName ?? "admin",
+    // A cache that lists one tenant only is dedicatedTenantMode's.
+    dedicatedTenantMode: (config.listTenant ?? "*") !== "*"
+  })
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 

@@ -37,7 +37,6 @@ const goldenConfigMap = (): Record<string, string> => {
 const refusals: ReadonlyArray<readonly [key: string, env: string | undefined, value: string]> = [
   ["useDefaultSecretsOnly", "USE_DEFAULT_SECRETS_ONLY", "true"],
   ["fqdnReusePolicy", "FQDN_REUSE_POLICY", "Strict"],
-  ["dedicatedTenantMode", "DEDICATED_TENANT_MODE", "true"],
   ["l7ShardingScheme", "L7_SHARD_SCHEME", "namespace"],
   ["enableEVH", "ENABLE_EVH", "true"],
   ["vipPerNamespace", "VIP_PER_NAMESPACE", "true"],
@@ -52,7 +51,6 @@ const defaults: ReadonlyArray<readonly [key: string, value: string]> = [
   ["useDefaultSecretsOnly", "false"],
   ["fqdnReusePolicy", "InterNamespaceAllowed"],
   ["fqdnReusePolicy", ""],
-  ["dedicatedTenantMode", "false"],
   ["l7ShardingScheme", "hostname"],
   ["primaryInstance", "true"],
   ["enableEVH", "false"]

@@ -285,7 +285,6 @@ AKOSettings:
   primaryInstance: false
   useDefaultSecretsOnly: "true"
 L7Settings: {enableMCI: "true", fqdnReusePolicy: Strict, l7ShardingScheme: namespace}
-ControllerSettings: {dedicatedTenantMode: true}
 `
     const message = renderFailure({ values: writeValues(unsupported) })
     const named = [...message.matchAll(/(\w+\.\w+) = .*?: not supported by ako-ts yet/g)].map((match) => match[1])

@@ -109,7 +109,10 @@ describe("parents of features ako-ts does not model", () => {
       ownership
     )).toBeUndefined()
     expect(unmodelledReason(stored("virtualservice", { name: "c1--Shared-L7-EVH-0" }), ownership)).toBe("evh")
-    expect(unmodelledReason(l4Vs("red", "web", {}), { ...ownership, tenantName: "team" })).toBe("other-tenant")
+    // A Namespace's tenant holds an L4 VS like any other; only dedicatedTenantMode keeps to tenantName.
+    expect(unmodelledReason(l4Vs("red", "web", {}), { ...ownership, tenantName: "team" })).toBeUndefined()
+    expect(unmodelledReason(l4Vs("red", "web", {}), { ...ownership, tenantName: "team", dedicatedTenantMode: true }))
+      .toBe("other-tenant")
     // A VS named like an L4 Service's but without its shape is not ako-ts's to plan.
     expect(unmodelledReason(
       stored("virtualservice", {

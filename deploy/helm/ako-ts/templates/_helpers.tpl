@@ -86,7 +86,6 @@ AKO values file is fixed in one pass instead of one `helm install` per mistake. 
   (list "L7Settings" "enableMCI" "off" "false")
   (list "L7Settings" "fqdnReusePolicy" "oneOf" "InterNamespaceAllowed" (list "" "InterNamespaceAllowed"))
   (list "L7Settings" "l7ShardingScheme" "oneOf" "hostname" (list "" "hostname"))
-  (list "ControllerSettings" "dedicatedTenantMode" "off" "false")
   (list "featureGates" "GatewayAPI" "off" "false")
 -}}
 {{- range $entry := $unsupported -}}
