@@ -72,7 +72,38 @@ const toKubeError = (method: string, path: string, error: unknown): KubeError =>
   })
 }
 
+interface DispatcherFactory {
+  createDispatcher: (cluster: k8s.Cluster | null, agentOptions: object) => { close: () => Promise<void> } | undefined
+}
+
+/**
+ * client-node builds a new undici Agent for every request and every watch, so each one opened (and kept alive) its
+ * own TLS connection: a handshake per status write and a socket per request left open until its keep-alive ran
+ * out, which cost most of the CPU of a burst and much of the memory. One dispatcher per distinct set of TLS
+ * options is shared instead; when they change (a rotated client certificate) the old one closes once its requests
+ * finish. Credentials (headers, tokens) are still applied per request by client-node.
+ */
+const sharing = new WeakSet<k8s.KubeConfig>()
+const shareDispatchers = (kubeConfig: k8s.KubeConfig): void => {
+  if (sharing.has(kubeConfig)) return
+  sharing.add(kubeConfig)
+  const factory = kubeConfig as unknown as DispatcherFactory
+  const create = factory.createDispatcher.bind(kubeConfig)
+  let current:
+    | { readonly key: string; readonly dispatcher: ReturnType<DispatcherFactory["createDispatcher"]> }
+    | undefined
+  factory.createDispatcher = (cluster, agentOptions) => {
+    const key = JSON.stringify([cluster?.server, kubeConfig.createDispatcherOptions(cluster, agentOptions)])
+    if (current?.key === key) return current.dispatcher
+    const previous = current?.dispatcher
+    current = { key, dispatcher: create(cluster, agentOptions) }
+    if (previous !== undefined) void previous.close().catch(() => undefined)
+    return current.dispatcher
+  }
+}
+
 export const makeKubeClient = (kubeConfig: k8s.KubeConfig): KubeClientShape => {
+  shareDispatchers(kubeConfig)
   const http = new k8s.IsomorphicFetchHttpLibrary()
   const server = () => {
     const cluster = kubeConfig.getCurrentCluster()
