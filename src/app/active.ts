@@ -4,7 +4,11 @@
  * only the differences, syncs every status; then it serves the work queue fed by the desired graph. Every write
  * goes through the WriteGuard; losing the lead interrupts all of it.
  */
-import { Duration, Effect, Metric, Schedule, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { NotLeader } from "../election/index.js"
 import { objectRef, refKey } from "../model/index.js"
 import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
