@@ -71,7 +71,12 @@ cluster.kube.ensureNamespace(NS)
 seedBackend(cluster.kube)
 const leader = await cluster.startReplica("ako-0", { AKO_TS_WORKERS: String(workers) })
 await waitFor("the lease", () => cluster.leaseHolder() === "ako-0", 30_000)
-await waitFor("ready", async () => (await leader.readyz()) === 200, 60_000)
+// Idle means after the takeover pass: ready and leading is not enough, the pass may still be reading Avi.
+await waitFor(
+  "the takeover pass",
+  async () => (await leader.readyz()) === 200 && ((await leader.metric("ako_takeovers_total")) ?? 0) >= 1,
+  60_000
+)
 
 const allVips = async (services: ReadonlyArray<string>, ingresses: ReadonlyArray<string>) => {
   const started = Date.now()

@@ -37,6 +37,7 @@ const rows: Array<Record<string, string | number | null>> = []
   const leader = await cluster.startReplica("ako-0")
   await waitFor("the lease", () => cluster.leaseHolder() === "ako-0", 30_000)
   await warm(leader, 0)
+  await waitFor("the takeover pass", async () => ((await leader.metric("ako_takeovers_total")) ?? 0) >= 1, 60_000)
   await settle()
   rows.push({
     what: "RSS idle, caches synced",

@@ -142,12 +142,13 @@ const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader
 /** Completes (with NotLeader) once the term ends or its renew deadline passes. */
 const fence = (state: LeadershipState, term: number): Effect.Effect<never, NotLeader> => {
   const deadline: Effect.Effect<never, NotLeader> = untilExpired(state).pipe(
-    Effect.zipRight(Effect.fail(new NotLeader({ reason: "renew deadline passed during the write" })))
+    // failSync: an error is built (with its stack) only when the fence fires, not for every admitted write
+    Effect.zipRight(Effect.failSync(() => new NotLeader({ reason: "renew deadline passed during the write" })))
   )
   const termEnded = state.role.changes.pipe(
     Stream.filter((role) => !(role._tag === "Leader" && role.term === term)),
     Stream.runHead,
-    Effect.zipRight(Effect.fail(new NotLeader({ reason: "leadership lost during the write" })))
+    Effect.zipRight(Effect.failSync(() => new NotLeader({ reason: "leadership lost during the write" })))
   )
   return Effect.raceFirst(deadline, termEnded)
 }

@@ -127,7 +127,16 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const objectsK = Metric.tagged(storeObjects, "kind", kind)
     const readyK = Metric.tagged(reflectorReady, "kind", kind)
     const errorsK = (reason: string) => Metric.tagged(Metric.tagged(reflectorErrors, "kind", kind), "reason", reason)
-    const eventsK = (type: string) => Metric.tagged(Metric.tagged(watchEvents, "kind", kind), "type", type)
+    // Built once per event type: tagging per event showed up in profiles (metric key hashing).
+    const eventsByType = new Map<string, Metric.Metric.Counter<number>>()
+    const eventsK = (type: string) => {
+      let counter = eventsByType.get(type)
+      if (counter === undefined) {
+        counter = Metric.tagged(Metric.tagged(watchEvents, "kind", kind), "type", type)
+        eventsByType.set(type, counter)
+      }
+      return counter
+    }
 
     const store = yield* Ref.make(HashMap.empty<string, A>())
     const rv = yield* Ref.make<string | undefined>(undefined)
