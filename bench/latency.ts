@@ -78,14 +78,14 @@ await waitFor(
   60_000
 )
 
-const allVips = async (services: ReadonlyArray<string>, ingresses: ReadonlyArray<string>) => {
+const allVips = async (services: ReadonlyArray<string>, ingresses: ReadonlyArray<string>, timeoutMs = 120_000) => {
   const started = Date.now()
   await waitFor(
     "VIPs",
     () =>
       withStatus(cluster.kube, "v1/Service", NS, services) === services.length &&
       withStatus(cluster.kube, "networking.k8s.io/v1/Ingress", NS, ingresses) === ingresses.length,
-    120_000,
+    timeoutMs,
     POLL_MS
   )
   return Date.now() - started
@@ -108,7 +108,7 @@ let bulkMs: number | null = null
 if (bulk > 0) {
   cluster.avi.faults.latency(bulkLatencyMs)
   const names = seedServices(cluster.kube, NS, bulk, "bulk")
-  bulkMs = await allVips(names, [])
+  bulkMs = await allVips(names, [], 900_000)
   cluster.avi.faults.latency(0)
 }
 const peak = leader.peakRssMiB()
