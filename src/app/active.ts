@@ -4,7 +4,11 @@
  * only the differences, syncs every status; then it serves the work queue fed by the desired graph. Every write
  * goes through the WriteGuard; losing the lead interrupts all of it.
  */
-import { Duration, Effect, Metric, Schedule, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { NotLeader } from "../election/index.js"
 import { objectRef, refKey } from "../model/index.js"
 import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
@@ -79,6 +83,33 @@ const memoWantedBy = () => {
   }
 }
 
+/**
+ * The units whose statuses name each object (`refKey`), for one version of the desired state: a reconcile writes the
+ * statuses of its own unit's objects, and scanning every unit for them made a burst of N Services cost N² steps.
+ */
+const memoUnitsByObject = () => {
+  let last: DesiredState | undefined
+  let index = new Map<string, Array<DesiredUnit>>()
+  let position = new Map<DesiredUnit, number>()
+  return (state: DesiredState) => {
+    if (state !== last) {
+      last = state
+      index = new Map()
+      position = new Map()
+      for (const unit of state.values()) {
+        position.set(unit, position.size)
+        for (const intent of unit.statuses) {
+          const key = refKey(intent.object)
+          const units = index.get(key)
+          if (units === undefined) index.set(key, [unit])
+          else if (units.at(-1) !== unit) units.push(unit)
+        }
+      }
+    }
+    return { index, position }
+  }
+}
+
 const retryAvi = Schedule.exponential("1 second").pipe(
   Schedule.union(Schedule.spaced("30 seconds")),
   Schedule.jittered
@@ -103,11 +134,19 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         (snapshot) => emitProblems(reportedProblems, key, problems, unitProblems, snapshot)
       )
 
-    const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) =>
-      syncStatuses(
-        statusesFor(objects, state.values(), cacheAddresses(cache.view), options.statusContext),
+    const unitsByObject = memoUnitsByObject()
+    const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) => {
+      const { index, position } = unitsByObject(state)
+      const wanted = [...objects]
+      const units = new Set<DesiredUnit>()
+      for (const object of wanted) for (const unit of index.get(refKey(object)) ?? []) units.add(unit)
+      // in the state's order, as a scan of every unit would give them (an Ingress's entries follow its shards)
+      const ordered = [...units].sort((a, b) => position.get(a)! - position.get(b)!)
+      return syncStatuses(
+        statusesFor(wanted, ordered, cacheAddresses(cache.view), options.statusContext),
         options.routerName
       )
+    }
 
     const started = yield* Effect.sync(() => performance.now())
     // AKO validates its rules before anything else on becoming leader (reference/ako-crds.md §0.3), so the

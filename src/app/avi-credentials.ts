@@ -4,7 +4,15 @@
  * login to the Avi client, which logs in with it at the next call. Values stay `Redacted` from the moment they are
  * decoded; logs name the user and the kind of secret, never the secret.
  */
-import { Context, Effect, FiberHandle, Layer, Option, Redacted, Schedule, Stream, SubscriptionRef } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FiberHandle from "effect/FiberHandle"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { AviLogin } from "../avi/index.js"
 import { decodeAviCredentials, SECRET_NAME } from "../config/index.js"
 import type { AviCredentials, SecretData } from "../config/index.js"

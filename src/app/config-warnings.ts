@@ -4,7 +4,8 @@
  * leader when it takes the lead: the write goes through the WriteGuard like every other Event, and the recorder
  * folds a repeat in a later term into the same Event (count + 1).
  */
-import { Effect, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
 import type { ConfigWarning } from "../config/index.js"
 import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { DeploymentRef } from "./delete-config.js"

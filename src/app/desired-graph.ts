@@ -4,8 +4,13 @@
  * Changes are applied per unit: a changed Kubernetes object recomputes only the units it affects, and the keys of
  * recomputed units are published for the active work queue.
  */
-import { Deferred, Effect, Metric, PubSub, Ref, Stream } from "effect"
-import type { Scope } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { ReflectorsShape } from "../k8s/index.js"
 import {
   emptyShardUnit,

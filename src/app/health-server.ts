@@ -2,9 +2,12 @@
  * The operational HTTP endpoints on AKO's `apiServerPort`: liveness (`/healthz`, and `/api/status` which AKO's
  * chart probes), readiness (`/readyz`) and Prometheus metrics (`/metrics`).
  */
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
 import { PROMETHEUS_CONTENT_TYPE, scrapeMetrics } from "./prometheus.js"
 import { Readiness } from "./readiness.js"

@@ -4,8 +4,11 @@
  * answer (AKO's environment fallback applies); any other failure stops start-up with a typed error that says which
  * object and which API server.
  */
-import * as k8s from "@kubernetes/client-node"
-import { Data, Duration, Effect, Redacted } from "effect"
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { CONFIGMAP_NAME, SECRET_NAME } from "../config/index.js"
 import type { SecretData } from "../config/index.js"
 import { makeKubeClient } from "../k8s/index.js"
@@ -27,10 +30,10 @@ export class KubeConfigError extends Data.TaggedError("KubeConfigError")<{ reado
 }
 
 /** `KUBECONFIG` or ~/.kube/config, else the in-cluster ServiceAccount (client-node's `loadFromDefault`). */
-export const loadKubeConfig = (kubeconfigPath: string | undefined): Effect.Effect<k8s.KubeConfig, KubeConfigError> =>
+export const loadKubeConfig = (kubeconfigPath: string | undefined): Effect.Effect<KubeConfig, KubeConfigError> =>
   Effect.try({
     try: () => {
-      const kubeConfig = new k8s.KubeConfig()
+      const kubeConfig = new KubeConfig()
       if (kubeconfigPath === undefined) kubeConfig.loadFromDefault()
       else kubeConfig.loadFromFile(kubeconfigPath)
       const cluster = kubeConfig.getCurrentCluster()
@@ -50,7 +53,7 @@ const REQUEST_TIMEOUT = Duration.seconds(10)
 
 /** A GET whose 404 means "absent" (AKO's environment fallback applies); anything else stops the start. */
 const readOptional = (
-  kubeConfig: k8s.KubeConfig,
+  kubeConfig: KubeConfig,
   object: string,
   path: string
 ): Effect.Effect<Record<string, unknown> | undefined, KubeReadError> =>
@@ -81,7 +84,7 @@ const stringMap = (value: unknown): Readonly<Record<string, string>> =>
     {}
 
 export const readAkoConfigMap = (
-  kubeConfig: k8s.KubeConfig,
+  kubeConfig: KubeConfig,
   namespace: string
 ): Effect.Effect<Readonly<Record<string, string>> | undefined, KubeReadError> =>
   readOptional(
@@ -93,7 +96,7 @@ export const readAkoConfigMap = (
 
 /** Secret values are wrapped in `Redacted` the moment they are decoded from base64. */
 export const readAviSecret = (
-  kubeConfig: k8s.KubeConfig,
+  kubeConfig: KubeConfig,
   namespace: string
 ): Effect.Effect<SecretData | undefined, KubeReadError> =>
   readOptional(kubeConfig, `Secret ${namespace}/${SECRET_NAME}`, namespacedPath(namespace, "secrets", SECRET_NAME))

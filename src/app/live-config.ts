@@ -3,7 +3,13 @@
  * ConfigMap reflector on every replica. Other keys need a restart, as in AKO; a change to one is logged so the
  * operator knows it has not taken effect.
  */
-import { Context, Effect, Either, Option, Ref, Stream, SubscriptionRef } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import { decodeAkoConfig } from "../config/index.js"
 import type { AkoConfig } from "../config/index.js"
 import type { ReflectorsShape } from "../k8s/index.js"

@@ -3,7 +3,12 @@
  * watches that key live). Effect's own minimum level is opened fully and the filter reads the live setting, so a
  * level change needs no logger rebuild and no fiber restart.
  */
-import { Context, Effect, Layer, Logger, LogLevel, MutableRef } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as MutableRef from "effect/MutableRef"
 
 export type AkoLogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR"
 

@@ -6,7 +6,13 @@
  * `plan: 0 writes` (exit 0), or the counts (exit 1), so a pipeline can gate a switch on it.
  */
 import type * as k8s from "@kubernetes/client-node"
-import { Console, Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import { AviClient, AviRequestFailed } from "../avi/index.js"
 import type { AviClientService } from "../avi/index.js"
 import { kubeClientLayer, Reflectors, reflectorsLayer } from "../k8s/index.js"

@@ -2,7 +2,8 @@
  * Translation problems and refused Avi writes become Kubernetes Events (type Warning) on the object they concern.
  * A unit's problems are reported when they change, not on every reconcile, so a steady state writes no Events.
  */
-import { Effect, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
 import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { ObjectReference } from "../k8s/index.js"
 import type { ClusterSnapshot, ObjectRef, Problem } from "../model/index.js"

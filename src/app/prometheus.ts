@@ -2,8 +2,11 @@
  * Effect 3 has no Prometheus exporter, so every registered `Metric` is rendered from `Metric.snapshot` in the
  * text exposition format 0.0.4. Series that share a name share one HELP/TYPE header, as scrapers require.
  */
-import { Effect, Metric, MetricState, Option } from "effect"
-import type { MetricPair } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import type * as MetricPair from "effect/MetricPair"
+import * as MetricState from "effect/MetricState"
+import * as Option from "effect/Option"
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 

@@ -3,8 +3,9 @@
  * loaded). Conditions are registered by the parts that own them, so readiness cannot be declared by one part on
  * behalf of another.
  */
-import type { Layer } from "effect"
-import { Effect, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 
 export interface ReadinessReport {
   readonly ready: boolean

@@ -3,7 +3,8 @@
  * rule a virtual service or pool carries in `service_metadata.crd_status`, the rule hears that its configuration was
  * applied to, or removed from, that object. `kubectl describe hostrule` shows where a rule is in effect.
  */
-import { Effect, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
 import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { AviBody, AviObjectType, ClusterSnapshot, CrdStatusMetadata } from "../model/index.js"
 import { crdStatusOf } from "../model/index.js"

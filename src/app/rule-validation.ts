@@ -27,8 +27,16 @@
  * An accepted AviInfraSetting's SE group gets AKO's `clustername` label if it has no labels yet (§3.2): once per
  * acceptance, by the leader, never when static route sync is disabled; a failure is logged, the verdict stands.
  */
-import { Data, Deferred, Effect, FiberId, Option, PubSub, Queue, Ref, Stream } from "effect"
-import type { Scope } from "effect"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { isIP } from "node:net"
 import { AviClient } from "../avi/index.js"
 import type { AviError, ServiceEngineGroup } from "../avi/index.js"

@@ -3,7 +3,11 @@
  * the cluster first, fail fast on bad input), then the long-lived parts run under one scope so SIGTERM closes them
  * all, each finalizer included, and the process exits 0.
  */
-import { Config, Duration, Effect, Layer, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { readFieldEnvironment } from "../config/index.js"
 import { controllerLayer, controllerProgram } from "./controller.js"
 import { healthServerLayer } from "./health-server.js"

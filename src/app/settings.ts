@@ -3,7 +3,9 @@
  * logged once (without secrets) so an operator can see what the process is running with and where each value came from.
  */
 import type * as k8s from "@kubernetes/client-node"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { readFile } from "node:fs/promises"
 import { hostname } from "node:os"
 import {

@@ -3,7 +3,9 @@
  * a steady state writes nothing. Objects that no longer exist are skipped, also when they vanish between the read
  * and the write (404): their status went with them.
  */
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { KubeWriters, Reflectors } from "../k8s/index.js"
 import type { KubeError, NotLeader, ObjectName } from "../k8s/index.js"
 import { refKey } from "../model/index.js"

@@ -9,7 +9,14 @@
  * The client switches to the new token at once; the Secret watch (`followAviSecret`) then sees the same token and
  * changes nothing. Tokens never reach a log line.
  */
-import { Clock, Data, Duration, Effect, Option, Redacted, Schedule, SubscriptionRef } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { AviError } from "../avi/index.js"
 import { AviClient } from "../avi/index.js"
 import { SECRET_NAME } from "../config/index.js"

@@ -3,7 +3,9 @@
  * `ako_unmanaged_objects{type,reason}` gauge, one log line per kept parent VS, and a Warning Event on the
  * Kubernetes objects it belongs to where they can be found. Nothing here writes to Avi.
  */
-import { Effect, Metric, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Ref from "effect/Ref"
 import { bestEffort, EventRecorder } from "../k8s/index.js"
 import type { ClusterSnapshot, ObjectRef } from "../model/index.js"
 import { objectRef, SHARED_VIP_ANNOTATION } from "../model/index.js"

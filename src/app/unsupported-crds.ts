@@ -6,7 +6,9 @@
  * Avi fields and list entries such a rule made (diff.ts `updateBody`), so nothing is silently taken back either.
  * Reads only; run by the leader (Events are writes).
  */
-import { Effect, Metric, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Ref from "effect/Ref"
 import { bestEffort, EventRecorder, KubeClient } from "../k8s/index.js"
 import { LiveConfig } from "./live-config.js"
 

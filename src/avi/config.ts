@@ -2,7 +2,10 @@
  * Configuration of one Avi client. The application maps AKO's ConfigMap and `avi-secret` onto it; library users
  * build it directly.
  */
-import { Duration, Effect, Option, Redacted } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 
 /** What the client logs in with. */
 export interface AviLogin {

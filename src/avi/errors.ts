@@ -3,7 +3,7 @@
  * body) and the controller's own message, so callers can branch on the tag and operators can read the text.
  * None of them holds the transport's request object: that object carries the login body (the password).
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 interface RequestContext {
   readonly method: string

@@ -3,23 +3,24 @@
  * bounded jittered retries of 501-599 and transport errors, a per-exchange timeout, a concurrency limit, metrics.
  * Interrupting a call aborts its HTTP request (the platform HttpClient wires the fiber to an AbortSignal).
  */
-import { Cookies, Headers, HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform"
-import {
-  Chunk,
-  Clock,
-  Data,
-  Duration,
-  Effect,
-  Option,
-  ParseResult,
-  Redacted,
-  Ref,
-  Schedule,
-  Schema,
-  Stream
-} from "effect"
-import type { Scope } from "effect"
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { AviClientConfig, ResolvedConfig, ResolvedLogin } from "./config.js"
 import { BOOTSTRAP_AVI_VERSION, capVersion, resolveConfig, sameLogin } from "./config.js"
 import type { AviError, AviNotFound } from "./errors.js"

@@ -6,7 +6,15 @@
  * objects, VIP allocation for VsVips (AviNoFreeIp when the range is spent), and `vh_child_vs_uuid` on parents.
  * It is not a simulator: no HTTP, no sessions, no defaults beyond those.
  */
-import { Cause, Chunk, Clock, Context, Duration, Effect, Option, Ref, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import type { AviError } from "./errors.js"
 import { AviConflict, AviNoFreeIp, AviNotFound, AviPreconditionFailed, AviValidationError } from "./errors.js"
 import type { AviBody, AviObject, AviObjectType } from "./objects.js"

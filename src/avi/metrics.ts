@@ -2,7 +2,9 @@
  * Client metrics. Counted per HTTP exchange (a retried request counts each attempt), so the status mix shows
  * what the controller actually answered.
  */
-import { Effect, Metric, MetricBoundaries } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 
 /** Requests by `method`, object `type` (path segment after /api/, or `login`) and `status` (code or error kind). */
 export const requestsTotal = Metric.counter("ako_avi_requests_total", {

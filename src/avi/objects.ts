@@ -6,7 +6,7 @@
  * Each type has two schemas: `body` (what a client sends: envelope fields optional) and `stored` (what the
  * controller returns: `uuid` present).
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 

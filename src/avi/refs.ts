@@ -2,7 +2,7 @@
  * Avi references. The controller accepts refs by uuid (`/api/pool/pool-…`), by name (`/api/pool?name=p`) and full
  * URLs; it returns full URLs, suffixed `#<name>` under `include_name` and always in write responses.
  */
-import { Option } from "effect"
+import * as Option from "effect/Option"
 
 export interface ParsedRef {
   readonly type: string

@@ -2,10 +2,13 @@
  * The `AviClient` service: the controller's only path to Avi. `AviClient.layer(config)` talks HTTP(S) to a
  * controller; `AviClient.layerTest()` is an in-memory controller with the same interface for tests of other modules.
  */
-import type { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { Context, Effect, Layer, Option } from "effect"
-import type { Stream } from "effect"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 import type { AviClientConfig } from "./config.js"
 import type { AviError } from "./errors.js"
 import { makeLive } from "./live.js"

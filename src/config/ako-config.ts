@@ -4,7 +4,11 @@
  * the environment is a copy of the ConfigMap taken at pod start, so the ConfigMap wins where both are set; the
  * environment alone serves local runs without a ConfigMap.
  */
-import { Config, Duration, Effect, Either, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { ConfigInvalid } from "./errors.js"
 import type { ConfigIssue } from "./errors.js"
 import { decodeField, fields } from "./fields.js"

@@ -4,7 +4,11 @@
  * `CTRL_PASSWORD` (`CTRL_AUTHTOKEN`, `ROOT_CA_CERT_PATH` for the CA file). Values become `Redacted` at the moment
  * they are read, and errors name fields only.
  */
-import { Config, Effect, Either, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { CredentialsInvalid } from "./errors.js"
 
 export const SECRET_NAME = "avi-secret"

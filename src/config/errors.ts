@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * One rejected configuration value. `value` is what the user wrote, quoted back so they can find it; it is never

@@ -3,7 +3,10 @@
  * variable AKO's Helm chart injects for it (reference/ako-objects.md §1). Each key carries its own Schema, default,
  * and the sentence that tells a user what is allowed; the README's configuration table is generated from this list.
  */
-import { Duration, Either, ParseResult, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 
 /** A decoder from the raw string a user wrote to a typed value. */
 export type FieldSchema<A> = Schema.Schema<A, string>

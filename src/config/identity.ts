@@ -2,7 +2,10 @@
  * Who this replica is and where it lives: `POD_NAME` (the Lease holder identity) and `POD_NAMESPACE` (the Lease,
  * ConfigMap and Secret namespace), both injected by the downward API in-cluster.
  */
-import { Config, Effect, Either, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { DEFAULT_NAMESPACE } from "./ako-config.js"
 import { ConfigInvalid } from "./errors.js"
 

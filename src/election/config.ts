@@ -1,4 +1,6 @@
-import { Data, Duration, Either } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 
 /** Everything the elector needs; src/app maps the global configuration onto it. */
 export interface ElectionConfig {

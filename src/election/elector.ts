@@ -4,20 +4,18 @@
  * clock, in-process, before any release; the release waits for guarded writes in flight and is time-boxed;
  * a watch on the Lease takes a release within one round trip; every call has a timeout well below the deadline.
  */
-import {
-  Clock,
-  Context,
-  Duration,
-  Effect,
-  Layer,
-  Metric,
-  Option,
-  Queue,
-  Random,
-  Ref,
-  Stream,
-  SubscriptionRef
-} from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Random from "effect/Random"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { KubeClient } from "../k8s/client.js"
 import { EventRecorder } from "../k8s/event-types.js"
 import { WriteGuard } from "../k8s/write-guard.js"

@@ -5,7 +5,16 @@
  * (monotonic; only its origin is taken from the wall clock once), and `TestClock` drives it in tests, so
  * deadlines here never jump with NTP or wall-clock changes.
  */
-import { Clock, Context, Data, Deferred, Duration, Effect, Metric, Ref, Stream, SubscriptionRef } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import { NotLeader, WriteGuard } from "../k8s/write-guard.js"
 import type { ElectionMetrics } from "./metrics.js"
 import { sleepNanos } from "./sleep.js"
@@ -133,12 +142,13 @@ const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader
 /** Completes (with NotLeader) once the term ends or its renew deadline passes. */
 const fence = (state: LeadershipState, term: number): Effect.Effect<never, NotLeader> => {
   const deadline: Effect.Effect<never, NotLeader> = untilExpired(state).pipe(
-    Effect.zipRight(Effect.fail(new NotLeader({ reason: "renew deadline passed during the write" })))
+    // failSync: an error is built (with its stack) only when the fence fires, not for every admitted write
+    Effect.zipRight(Effect.failSync(() => new NotLeader({ reason: "renew deadline passed during the write" })))
   )
   const termEnded = state.role.changes.pipe(
     Stream.filter((role) => !(role._tag === "Leader" && role.term === term)),
     Stream.runHead,
-    Effect.zipRight(Effect.fail(new NotLeader({ reason: "leadership lost during the write" })))
+    Effect.zipRight(Effect.failSync(() => new NotLeader({ reason: "leadership lost during the write" })))
   )
   return Effect.raceFirst(deadline, termEnded)
 }

@@ -1,5 +1,9 @@
 /** The Lease over the Kubernetes API (coordination.k8s.io/v1), through `KubeClient`. */
-import { Effect, Layer, Option, Schema, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { KubeClient } from "../k8s/client.js"
 import type { KubeError } from "../k8s/errors.js"
 import type { ElectionConfig } from "./config.js"

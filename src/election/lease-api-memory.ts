@@ -2,8 +2,12 @@
  * An in-memory Lease with the API server's rules that matter to election (resourceVersion conflicts,
  * AlreadyExists, watch), and per-client faults, for the level-2 tests.
  */
-import { Effect, Option, PubSub, Ref, Stream } from "effect"
-import type { Duration } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import type { LeaseApiShape, LeaseRecord, LeaseWrite } from "./lease-api.js"
 import { LeaseApiError, LeaseConflict, LeaseEvent } from "./lease-api.js"
 

@@ -2,8 +2,11 @@
  * The one Lease the elector works on, behind a small service so the elector is pure logic over it:
  * the client-node implementation talks to the API server, the in-memory one drives the TestClock tests.
  */
-import { Context, Data } from "effect"
-import type { Effect, Option, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 
 /** The fields of a coordination.k8s.io/v1 Lease the election reads, decoded from the wire. */
 export interface LeaseRecord {

@@ -1,4 +1,4 @@
-import { Metric } from "effect"
+import * as Metric from "effect/Metric"
 
 /** Election metrics, tagged with this replica's identity so several electors in one process stay apart. */
 export interface ElectionMetrics {

@@ -1,4 +1,6 @@
-import { Effect, FiberHandle, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FiberHandle from "effect/FiberHandle"
+import * as Stream from "effect/Stream"
 import { Leadership, NotLeader } from "./leadership.js"
 
 /**

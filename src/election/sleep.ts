@@ -1,4 +1,5 @@
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 
 // Whole milliseconds, rounded up: a deadline is never reported early, and TestClock rejects fractional millis.
 export const sleepMillis = (millis: number): Effect.Effect<void> => Effect.sleep(Duration.millis(Math.ceil(millis)))

@@ -3,8 +3,16 @@
  * client-node results carry `Date`s (effect-k8s.md P7), and every object here is decoded with Schema instead.
  * Each request takes Effect's interruption signal, so interrupting a fiber aborts its HTTP request (P3).
  */
-import * as k8s from "@kubernetes/client-node"
-import { Context, Effect, Layer, Stream } from "effect"
+// Deep imports: the package's index loads its whole generated API (see client-node-config-deps.ts).
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
+import type { Cluster } from "@kubernetes/client-node/dist/config_types.js"
+import { RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js"
+import { IsomorphicFetchHttpLibrary } from "@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js"
+import { Watch } from "@kubernetes/client-node/dist/watch.js"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { KubeApiError, KubeTransportError } from "./errors.js"
 import type { KubeError } from "./errors.js"
 
@@ -27,7 +35,7 @@ export interface RawWatchEvent {
 }
 
 export interface KubeClientShape {
-  readonly kubeConfig: k8s.KubeConfig
+  readonly kubeConfig: KubeConfig
   /** A request whose 2xx JSON body is returned as-is (undecoded); other statuses fail with `KubeApiError`. */
   readonly request: (request: KubeRequest) => Effect.Effect<unknown, KubeError>
   /**
@@ -72,8 +80,39 @@ const toKubeError = (method: string, path: string, error: unknown): KubeError =>
   })
 }
 
-export const makeKubeClient = (kubeConfig: k8s.KubeConfig): KubeClientShape => {
-  const http = new k8s.IsomorphicFetchHttpLibrary()
+interface DispatcherFactory {
+  createDispatcher: (cluster: Cluster | null, agentOptions: object) => { close: () => Promise<void> } | undefined
+}
+
+/**
+ * client-node builds a new undici Agent for every request and every watch, so each one opened (and kept alive) its
+ * own TLS connection: a handshake per status write and a socket per request left open until its keep-alive ran
+ * out, which cost most of the CPU of a burst and much of the memory. One dispatcher per distinct set of TLS
+ * options is shared instead; when they change (a rotated client certificate) the old one closes once its requests
+ * finish. Credentials (headers, tokens) are still applied per request by client-node.
+ */
+const sharing = new WeakSet<KubeConfig>()
+const shareDispatchers = (kubeConfig: KubeConfig): void => {
+  if (sharing.has(kubeConfig)) return
+  sharing.add(kubeConfig)
+  const factory = kubeConfig as unknown as DispatcherFactory
+  const create = factory.createDispatcher.bind(kubeConfig)
+  let current:
+    | { readonly key: string; readonly dispatcher: ReturnType<DispatcherFactory["createDispatcher"]> }
+    | undefined
+  factory.createDispatcher = (cluster, agentOptions) => {
+    const key = JSON.stringify([cluster?.server, kubeConfig.createDispatcherOptions(cluster, agentOptions)])
+    if (current?.key === key) return current.dispatcher
+    const previous = current?.dispatcher
+    current = { key, dispatcher: create(cluster, agentOptions) }
+    if (previous !== undefined) void previous.close().catch(() => undefined)
+    return current.dispatcher
+  }
+}
+
+export const makeKubeClient = (kubeConfig: KubeConfig): KubeClientShape => {
+  shareDispatchers(kubeConfig)
+  const http = new IsomorphicFetchHttpLibrary()
   const server = () => {
     const cluster = kubeConfig.getCurrentCluster()
     if (cluster === null) throw new Error("kubeconfig has no current cluster")
@@ -83,7 +122,7 @@ export const makeKubeClient = (kubeConfig: k8s.KubeConfig): KubeClientShape => {
   const request = (req: KubeRequest): Effect.Effect<unknown, KubeError> =>
     Effect.tryPromise({
       try: async (signal) => {
-        const context = new k8s.RequestContext(buildUrl(server(), req.path, req.query), req.method)
+        const context = new RequestContext(buildUrl(server(), req.path, req.query), req.method)
         await kubeConfig.applySecurityAuthentication(context)
         context.setHeaderParam("Accept", "application/json")
         if (req.body !== undefined) {
@@ -119,7 +158,7 @@ export const makeKubeClient = (kubeConfig: k8s.KubeConfig): KubeClientShape => {
   const watch = (path: string, query: Query): Stream.Stream<RawWatchEvent, KubeError> =>
     Stream.asyncPush<RawWatchEvent, KubeError>((emit) =>
       Effect.gen(function*() {
-        const watcher = new k8s.Watch(kubeConfig)
+        const watcher = new Watch(kubeConfig)
         const pending = watcher.watch(
           path,
           { ...query },
@@ -144,7 +183,7 @@ export const makeKubeClient = (kubeConfig: k8s.KubeConfig): KubeClientShape => {
 }
 
 /** The client from an explicit KubeConfig. */
-export const kubeClientLayer = (kubeConfig: k8s.KubeConfig): Layer.Layer<KubeClient> =>
+export const kubeClientLayer = (kubeConfig: KubeConfig): Layer.Layer<KubeClient> =>
   Layer.succeed(KubeClient, makeKubeClient(kubeConfig))
 
 /** `$KUBECONFIG`, `~/.kube/config`, then in-cluster (ServiceAccount token, re-read as it rotates). */
@@ -152,7 +191,7 @@ export const kubeClientFromDefault: Layer.Layer<KubeClient, KubeTransportError> 
   KubeClient,
   Effect.try({
     try: () => {
-      const kc = new k8s.KubeConfig()
+      const kc = new KubeConfig()
       kc.loadFromDefault()
       return makeKubeClient(kc)
     },
@@ -167,7 +206,7 @@ export const kubeClientFromString = (yaml: string): Layer.Layer<KubeClient, Kube
     KubeClient,
     Effect.try({
       try: () => {
-        const kc = new k8s.KubeConfig()
+        const kc = new KubeConfig()
         kc.loadFromString(yaml)
         return makeKubeClient(kc)
       },

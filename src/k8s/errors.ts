@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** The API server answered with a non-success status. */
 export class KubeApiError extends Data.TaggedError("KubeApiError")<{

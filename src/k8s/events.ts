@@ -4,7 +4,9 @@
  * The correlation cache is per process and bounded; after a restart or a failover the first repeat creates a new
  * Event (as client-go does).
  */
-import { Clock, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { KubeClient } from "./client.js"
 import type { KubeError } from "./errors.js"
 import type { EventRecorderShape, EventSpec } from "./event-types.js"

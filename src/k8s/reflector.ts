@@ -4,22 +4,20 @@
  * decoded with Schema into one shape and kept in a store keyed `namespace/name`; changed keys are published.
  * Unlike client-node's informer it never stops by itself and interruption aborts the watch request.
  */
-import type { Scope } from "effect"
-import {
-  Clock,
-  Data,
-  Deferred,
-  Effect,
-  Either,
-  HashMap,
-  Metric,
-  Option,
-  PubSub,
-  Random,
-  Ref,
-  Schema,
-  Stream
-} from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as HashMap from "effect/HashMap"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Random from "effect/Random"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { RawWatchEvent } from "./client.js"
 import type { KubeError } from "./errors.js"
 import { KubeApiError, KubeTransportError } from "./errors.js"
@@ -129,7 +127,16 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const objectsK = Metric.tagged(storeObjects, "kind", kind)
     const readyK = Metric.tagged(reflectorReady, "kind", kind)
     const errorsK = (reason: string) => Metric.tagged(Metric.tagged(reflectorErrors, "kind", kind), "reason", reason)
-    const eventsK = (type: string) => Metric.tagged(Metric.tagged(watchEvents, "kind", kind), "type", type)
+    // Built once per event type: tagging per event showed up in profiles (metric key hashing).
+    const eventsByType = new Map<string, Metric.Metric.Counter<number>>()
+    const eventsK = (type: string) => {
+      let counter = eventsByType.get(type)
+      if (counter === undefined) {
+        counter = Metric.tagged(Metric.tagged(watchEvents, "kind", kind), "type", type)
+        eventsByType.set(type, counter)
+      }
+      return counter
+    }
 
     const store = yield* Ref.make(HashMap.empty<string, A>())
     const rv = yield* Ref.make<string | undefined>(undefined)

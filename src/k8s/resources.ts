@@ -2,7 +2,7 @@
  * The one shape the stores hold: API JSON reduced to the fields the controller reads (field names as served;
  * everything the API may omit is optional). Unknown fields are dropped by decoding.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const opt = Schema.optional
 const Str = Schema.String

@@ -1,4 +1,6 @@
-import { Effect, Schema, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import type { KubeClientShape } from "./client.js"
 import type { KubeError } from "./errors.js"
 import { KubeApiError, KubeTransportError } from "./errors.js"

@@ -3,7 +3,11 @@
  * counter, paginated lists with continue tokens, watch replay from a resourceVersion within a retention window,
  * 410 Gone outside it, bookmarks, and injectable faults (cut watches, forced 410, failing calls).
  */
-import { Deferred, Effect, PubSub, Ref, Stream } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import type { RawWatchEvent } from "./client.js"
 import { KubeApiError, KubeTransportError } from "./errors.js"
 import type { ListPage, ListWatchSource } from "./reflector.js"

@@ -3,8 +3,9 @@
  * src/k8s need it and src/k8s may not import src/election; src/election implements it from the Lease and
  * re-exports both names.
  */
-import { Context, Data } from "effect"
-import type { Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 
 /** A write was refused, or cut off, because this replica does not hold a live lease in the current term. */
 export class NotLeader extends Data.TaggedError("NotLeader")<{

@@ -2,7 +2,9 @@
  * Writes about managed objects: status (merge patch on the status subresource) and annotations. Every write goes
  * through the WriteGuard, so none starts, or survives, past this replica's renew deadline.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { KubeClient } from "./client.js"
 import type { KubeError } from "./errors.js"
 import type { NotLeader } from "./write-guard.js"

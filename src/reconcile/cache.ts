@@ -3,8 +3,19 @@
  * Filled by paginated lists (`created_by=ako-<cluster>`, VsVips by name prefix since they carry no created_by), kept
  * current from write responses, and the only thing the diff reads, so a steady state costs no Avi reads per unit.
  */
-import { Chunk, Clock, Context, Effect, Layer, Metric, Option, PubSub, Ref, Schedule, Stream } from "effect"
-import type { Duration, Scope } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { AviError } from "../avi/index.js"
 import { AviClient, AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType } from "../model/index.js"

@@ -6,7 +6,7 @@
  * linked from the unit's cached parent VS (its SNI children, and what any of them references, transitively), as
  * AKO links its cache at boot (reference/ako-objects.md §5). Linked objects the unit no longer wants are deleted.
  */
-import { Option } from "effect"
+import * as Option from "effect/Option"
 import { AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType, DesiredAviObject, DesiredState, DesiredUnit } from "../model/index.js"
 import { CHECKSUM_FIELD, crdStatusOf, refName } from "../model/index.js"

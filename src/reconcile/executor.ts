@@ -3,7 +3,12 @@
  * response, errors classified as AKO does (reference/ako-objects.md §6). The result says what the app does next:
  * nothing, retry soon (work-queue backoff), retry after a long delay, or report problems as Events.
  */
-import { Clock, Data, Duration, Effect, Metric, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import type { AviError } from "../avi/index.js"
 import { AviClient, AviTypes } from "../avi/index.js"
 import type { NotLeader } from "../election/index.js"

@@ -1,7 +1,8 @@
 /**
  * Reconciliation metrics: Avi writes by type, operation and result; time per unit; the owned-object cache.
  */
-import { Metric, MetricBoundaries } from "effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 
 /** Avi writes the reconciler attempted, by object `type`, `op` (create/update/delete) and `result`. */
 export const operationsTotal = Metric.counter("ako_reconcile_operations_total", {

@@ -2,7 +2,7 @@
  * The active replica's whole-state passes: the takeover (refresh, stale cleanup, every unit diffed and written
  * where it differs) and deleteConfig (delete everything owned, resumably).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { AviClient, AviError } from "../avi/index.js"
 import type { NotLeader, WriteGuard } from "../election/index.js"
 import type { DesiredState } from "../model/index.js"

@@ -5,8 +5,14 @@
  * (kube-runtime's scheduler). Reconciliation is level-triggered: a key says "look at this unit again", never what
  * changed.
  */
-import { Cause, Clock, Duration, Effect, FiberMap, Metric, Queue } from "effect"
-import type { Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberMap from "effect/FiberMap"
+import * as Metric from "effect/Metric"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 
 export interface WorkQueueOptions {
   /** First retry delay after a failure; doubles per consecutive failure of the same key. */

@@ -1,5 +1,6 @@
 /** KubeClient against the simulator: raw JSON, typed errors, and interruption that really aborts the request. */
 import { describe, expect, it } from "@effect/vitest"
+import * as k8s from "@kubernetes/client-node"
 import { Effect, Fiber, Option, Schedule } from "effect"
 import { KubeClient, kubeClientFromString } from "../../src/k8s/index.js"
 import { makeKubeSim } from "../../src/sim/kube/index.js"
@@ -36,6 +37,24 @@ describe("KubeClient (client-node transport)", () => {
         body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }
       }).pipe(Effect.flip)
       expect(conflict).toMatchObject({ _tag: "KubeApiError", status: 409, reason: "AlreadyExists" })
+    })))
+
+  it.live("shares one connection pool across requests and watches instead of one per request", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sim = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" } })
+      const client = yield* KubeClient.pipe(Effect.provide(kubeClientFromString(sim.kubeconfig("token-ako"))))
+      const dispatcherOf = () =>
+        Effect.promise(async () => {
+          const context = new k8s.RequestContext(`${sim.url}/api/v1/namespaces`, k8s.HttpMethod.GET)
+          await client.kubeConfig.applySecurityAuthentication(context)
+          return context.getDispatcher()
+        })
+      const first = yield* dispatcherOf()
+      expect(first).toBeDefined()
+      expect(yield* dispatcherOf()).toBe(first)
+      // the bearer token still goes on every request
+      for (let i = 0; i < 3; i++) yield* client.request({ method: "GET", path: "/api/v1/namespaces" })
+      expect(sim.requestLog().filter((entry) => entry.user === "ako-0")).toHaveLength(3)
     })))
 
   it.live("reports an unreachable server as a transport error", () =>

@@ -1,0 +1,125 @@
+/**
+ * Memory of `ako-ts run` as a separate process (RSS from /proc/<pid>/status), beside what VMware's AKO 2.2.1 used
+ * on the same simulators (issue 19): idle with caches synced and nothing to do; peak while 200 LB Services are
+ * programmed; and at 10,000 LB Services (40,000 Avi objects) for the leader that programmed them and for a passive
+ * that joins afterwards. "Idle" and "settled" are read after a bounded pause once the condition holds, so the
+ * collector has had its chance; a benchmark, not a test, so the pause is a measurement window, not a wait.
+ *
+ * Options (`--name value`, or env HA_BENCH_<NAME>): services (200), large (10000; 0 skips the large rows),
+ * settle-ms (3000), workers (16, for filling Avi at the large size).
+ */
+import { numberArg, seedServices, startBenchCluster, waitFor, withStatus } from "./_ha-harness.js"
+import type { BenchReplica } from "./_ha-harness.js"
+import { printReport } from "./_report.js"
+
+const services = numberArg("services", 200)
+const large = numberArg("large", 10_000)
+const settleMs = numberArg("settle-ms", 3_000)
+const workers = numberArg("workers", 16)
+const NS = "bench"
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs))
+const mib = (value: number | undefined) => (value === undefined ? null : Math.round(value))
+
+const warm = (replica: BenchReplica, units: number) =>
+  waitFor(
+    `${replica.name} ready with ${units} units`,
+    // a busy replica may drop a probe connection now and then: that is "not yet", not a failed benchmark
+    async () =>
+      (await replica.readyz().catch(() => 0)) === 200 &&
+      (await replica.metric("ako_desired_units").catch(() => undefined)) === units,
+    600_000,
+    50
+  )
+
+const rows: Array<Record<string, string | number | null>> = []
+
+// Idle, then 200 Services on the same leader.
+{
+  const cluster = await startBenchCluster()
+  const leader = await cluster.startReplica("ako-0")
+  await waitFor("the lease", () => cluster.leaseHolder() === "ako-0", 30_000)
+  await warm(leader, 0)
+  await waitFor("the takeover pass", async () => ((await leader.metric("ako_takeovers_total")) ?? 0) >= 1, 60_000)
+  await settle()
+  rows.push({
+    what: "RSS idle, caches synced",
+    "AKO 2.2.1 MiB": 56,
+    "ako-ts MiB": mib(leader.rssMiB()),
+    "target MiB": 100,
+    "peak so far MiB": mib(leader.peakRssMiB())
+  })
+  const started = Date.now()
+  const names = seedServices(cluster.kube, NS, services)
+  await waitFor(
+    `VIPs on ${services} Services`,
+    () => withStatus(cluster.kube, "v1/Service", NS, names) === services,
+    300_000,
+    50
+  )
+  const seconds = (Date.now() - started) / 1000
+  rows.push({
+    what: `peak RSS with ${services} LB Services (all VIPs in ${seconds.toFixed(1)} s; AKO 31-32 s)`,
+    "AKO 2.2.1 MiB": services === 200 ? 68 : null,
+    "ako-ts MiB": mib(leader.peakRssMiB()),
+    "target MiB": 130,
+    "peak so far MiB": mib(leader.peakRssMiB())
+  })
+  await cluster.close()
+}
+
+if (large > 0) {
+  const cluster = await startBenchCluster({ requestLogLimit: 50_000 })
+  seedServices(cluster.kube, NS, large)
+  const leader = await cluster.startReplica("ako-a", { AKO_TS_WORKERS: String(workers) })
+  await waitFor("ako-a to lead", () => cluster.leaseHolder() === "ako-a", 30_000)
+  await waitFor(
+    `${large} virtual services created`,
+    async () =>
+      (await leader.metric("ako_reconcile_operations_total", {
+        type: "virtualservice",
+        op: "create",
+        result: "ok"
+      })) ===
+        large,
+    1_200_000,
+    500
+  )
+  const passive = await cluster.startReplica("ako-b")
+  await warm(passive, large)
+  await waitFor(
+    "the passive's Avi cache",
+    async () =>
+      (await passive.metric("ako_avi_cache_objects", { type: "virtualservice" }).catch(() => undefined)) === large,
+    600_000,
+    50
+  )
+  await settle()
+  rows.push({
+    what: `${large} LB Services (${large * 4} Avi objects), leader`,
+    "AKO 2.2.1 MiB": null,
+    "ako-ts MiB": mib(leader.rssMiB()),
+    "target MiB": 300,
+    "peak so far MiB": mib(leader.peakRssMiB())
+  })
+  rows.push({
+    what: `${large} LB Services (${large * 4} Avi objects), passive`,
+    "AKO 2.2.1 MiB": null,
+    "ako-ts MiB": mib(passive.rssMiB()),
+    "target MiB": 300,
+    "peak so far MiB": mib(passive.peakRssMiB())
+  })
+  await cluster.close()
+}
+
+printReport({
+  name: "memory",
+  parameters: {
+    services,
+    large,
+    settleMs,
+    measured: "VmRSS / VmHWM of the `ako-ts run` process, one controller at a time except the passive row",
+    ako: "AKO 2.2.1 on the same simulators and a real kube-apiserver, shared 2-core machine (issue 19)"
+  },
+  rows
+})
