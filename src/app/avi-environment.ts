@@ -4,7 +4,10 @@
  * license tier (network profile of TCP Services) and the controller cluster uuid (an annotation on statuses).
  * Reads only, so every replica does it; it is retried until the controller answers.
  */
-import { Data, Effect, Option, Schedule } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { AviClient } from "../avi/index.js"
 import type { NodeNetworkInput, NodeNetworkPlacement } from "../model/index.js"
 import { CLOUD_NSXT, nodeNetworksAllowed, VLAN_TRANSPORT_ZONE } from "../model/index.js"

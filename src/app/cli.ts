@@ -1,7 +1,7 @@
 /** The `ako-ts` command line: `run` (the controller), `playground`, and `sim kube|avi`. */
 import { Command, CommandDescriptor, HelpDoc, Options, ValidationError } from "@effect/cli"
-import type { HashMap } from "effect"
-import { Redacted } from "effect"
+import type * as HashMap from "effect/HashMap"
+import * as Redacted from "effect/Redacted"
 import { aviSimCommand } from "../sim/avi/cli.js"
 import { kubeSimCommand } from "../sim/kube/cli.js"
 import { runPlan } from "./plan.js"

@@ -6,7 +6,13 @@
  * program (crash-only supervision); everything else retries on its own schedule.
  */
 import type * as k8s from "@kubernetes/client-node"
-import { Duration, Effect, Layer, Option, Schedule, Stream, SubscriptionRef } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import { AviClient } from "../avi/index.js"
 import type { AviClientConfig } from "../avi/index.js"
 import { podCidrSourceOf, syncsStaticRoutes } from "../config/index.js"

@@ -5,7 +5,10 @@
  * back to "false" removes the annotation and the ordinary takeover pass syncs everything again. Every run starts from
  * a fresh listing of what is owned, so a crash halfway simply continues.
  */
-import { Duration, Effect, Option, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { NotLeader, WriteGuard } from "../election/index.js"
 import { EventRecorder, KubeClient, MERGE_PATCH } from "../k8s/index.js"
 import type { KubeError } from "../k8s/index.js"

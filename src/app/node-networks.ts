@@ -5,7 +5,11 @@
  * name, which then enters every pool checksum and the pools' `placement_networks`. The model stays pure: this module
  * does the reads, at start for `nodeNetworkList` and whenever an AviInfraSetting with node networks is in effect.
  */
-import { Data, Effect, Option, PubSub, Stream } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import * as Stream from "effect/Stream"
 import { AviClient } from "../avi/index.js"
 import type { AviError, Network } from "../avi/index.js"
 import type { AviInfraSetting, NodeNetworkInput, NodeNetworkPlacement, RulesInEffect } from "../model/index.js"

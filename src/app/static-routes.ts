@@ -10,7 +10,12 @@
  * The SE group gets AKO's `clustername` label when it has none (AKO labels it at boot; static route sync is what
  * the label is for). A group labelled for another cluster is left alone and reported: AKO refuses to start then.
  */
-import { Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import type { AviError } from "../avi/index.js"
 import { AviClient } from "../avi/index.js"
 import type { NotLeader } from "../election/index.js"

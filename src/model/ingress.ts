@@ -3,7 +3,8 @@
  * their backend's servers, secure hosts carry their certificate. Bad input becomes a problem on the Ingress and only
  * drops what it concerns.
  */
-import { Either, Encoding } from "effect"
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
 import { sortedSubDomains } from "./common.js"
 import type { Problem } from "./desired.js"
 import { hostRuleFor } from "./hostrule.js"

@@ -5,7 +5,7 @@
  * port 443 whose datascript reads the TLS SNI and selects the pool group `<cluster>--[<infra>-]<host>`. Hosts that
  * redirect plain HTTP get a companion VS `<vs>-insecure` on port 80, sharing the VsVip, with the redirect policy.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { desiredObject, markers, ref, serviceMetadata } from "./avi-fields.js"
 import type { MarkerFields } from "./checksum.js"
 import {

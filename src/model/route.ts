@@ -4,7 +4,7 @@
  * `router-certs-default`), insecureEdgeTerminationPolicy Redirect/Allow/None, re-encrypt to the backend
  * (route-reencrypt.ts). Passthrough Routes are passthrough.ts's.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { Problem } from "./desired.js"
 import { namespaceAccepted } from "./filters.js"
 import type { Certificate, HostPath } from "./ingress.js"

@@ -4,8 +4,12 @@
  * `ako-ts` entry point provides, so it can run and be tested independently of how `ako-ts` wires its subcommands.
  */
 import { Command } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Layer, Option } from "effect"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { helpRequested } from "../help.js"
 import { jsonLogging } from "../logging.js"
 import { ReadinessLive } from "../readiness.js"

@@ -3,7 +3,8 @@
  * objects the playground's cluster owns. This is the ground truth the view and the scripted demo go by, independent
  * of what the replicas say about themselves.
  */
-import { Option, Schema } from "effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { AviSim } from "../../sim/avi/index.js"
 import type { KubeSim } from "../../sim/kube/index.js"
 import type { AviEntry, KubeEventEntry } from "./browse-view.js"

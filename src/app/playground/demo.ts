@@ -4,7 +4,13 @@
  * has to expire) with a fresh replica started in its place, and measure each takeover from the signal to the new
  * leader's "became leader" and "takeover complete" log lines.
  */
-import { Clock, Data, Duration, Effect, Option, Queue, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
 import type { AviSim } from "../../sim/avi/index.js"
 import type { KubeSim } from "../../sim/kube/index.js"
 import { readCluster, readLease } from "./cluster-view.js"

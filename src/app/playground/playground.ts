@@ -3,8 +3,16 @@
  * child processes, shown live in the terminal (or as plain lines). Everything is a scoped resource: quitting, a
  * signal or the end of the scripted demo stops the replicas, closes the simulators and restores the terminal.
  */
-import { Clock, Console, Deferred, Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
-import type { Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { existsSync, writeFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"

@@ -4,8 +4,18 @@
  * be killed and started again while the playground runs, and closing the playground stops every child that is left.
  * Their JSON log lines become the events the view shows; their /metrics and /readyz give the table.
  */
-import { Clock, Deferred, Duration, Effect, Exit, Option, PubSub, Ref, Schema, Scope, Stream } from "effect"
-import type { Queue } from "effect"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { createServer } from "node:net"

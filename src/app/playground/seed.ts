@@ -3,7 +3,7 @@
  * CA in `avi-secret`, so certificate verification is exercised), the `avi-lb` IngressClass, a few LoadBalancer
  * Services and two Ingresses, one of them TLS. Lease timings are short so a takeover is visible in seconds.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { generate } from "selfsigned"
 import type { KubeSim } from "../../sim/kube/index.js"
 import { PlaygroundError } from "./errors.js"

@@ -2,7 +2,7 @@
  * The `/_sim/` admin endpoint: read the request log and counters, drive faults, reach into the store and
  * snapshot it, from another process. Bodies are decoded with Schema; a bad one answers 400.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type * as http from "node:http"
 import { AviApiError } from "./errors.js"
 import type { AviSim } from "./index.js"

@@ -6,7 +6,10 @@
  * from FILE at start (when it exists) and written back on shutdown.
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Option, Redacted } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, AVI_SIM_DEFAULT_VERSION, makeAviSim } from "./index.js"
 
 const port = Options.integer("port").pipe(

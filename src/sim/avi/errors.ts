@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * An error the simulated controller answers with. `body` is sent verbatim: most errors are `{"error": text}`,

@@ -3,7 +3,8 @@
  * (reference/avi-api.md). Start it in-process with `makeAviSim` (scoped) or `startAviSim` (Promise), or from the
  * command line with `ako-ts sim avi`. Default credentials: admin / `AVI_SIM_DEFAULT_PASSWORD`.
  */
-import { Effect, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"

@@ -4,7 +4,10 @@
  *   `kube-sim ready url=https://127.0.0.1:PORT[ kubeconfig=FILE]`
  */
 import { Command, Options } from "@effect/cli"
-import { Console, Data, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { ADMIN_TOKEN, makeKubeSim } from "./sim.js"
 
 const port = Options.integer("port").pipe(

@@ -2,7 +2,11 @@
  * Starting and stopping a simulator, and the handle tests hold: URL, CA, kubeconfigs, request log, faults and
  * direct store access that bypasses HTTP (and authentication) but still produces watch events.
  */
-import { Context, Data, Effect, Layer, type Scope } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { writeFileSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"

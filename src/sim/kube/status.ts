@@ -2,7 +2,7 @@
  * metav1.Status bodies exactly as the API server sends them for failures. Clients read `reason` and `code`
  * (client-node's ApiException.code, kubectl's error text), so both must match the real server.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { FieldError } from "./validation.js"
 
 export type StatusReason =
