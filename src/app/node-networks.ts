@@ -209,13 +209,17 @@ export const withResolvedNodeNetworks = (source: RuleSource, context: NodeNetwor
       if (!RESOLVING_CLOUDS.has(context.cloudType)) return rules
       if (last?.input === rules.aviInfraSettings) return { ...rules, aviInfraSettings: last.output }
       let complete = true
+      let changed = false
       const settings = new Map<string, AviInfraSetting>()
       for (const [name, setting] of rules.aviInfraSettings) {
         const nodeNetworks = setting.spec?.network?.nodeNetworks ?? []
         const next = nodeNetworks.length === 0 ? setting : yield* resolveOne(name, setting)
         complete = complete && (next === setting || memo.get(setting) === next)
+        changed = changed || next !== setting
         settings.set(name, next)
       }
+      // Without node networks in any setting the rules pass through untouched.
+      if (!changed) return rules
       if (complete) last = { input: rules.aviInfraSettings, output: settings }
       return { ...rules, aviInfraSettings: settings }
     })
