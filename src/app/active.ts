@@ -135,6 +135,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       )
 
     const unitsByObject = memoUnitsByObject()
+    const statusLock = yield* Effect.makeSemaphore(1)
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) => {
       const { index, position } = unitsByObject(state)
       const wanted = [...objects]
@@ -250,7 +251,13 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         const before = ownersByUnit.get(key) ?? []
         if (unit === undefined) ownersByUnit.delete(key)
         else ownersByUnit.set(key, unit.owners)
-        yield* writeStatuses([...before, ...(unit?.owners ?? [])], state)
+        // One status pass at a time, each from the newest desired state and cache: while this run went on, another
+        // unit may have taken over these objects (a Namespace moving tenants, an Ingress moving shards). Two
+        // passes computed apart but sent together could land in the other order, and the older status would
+        // stay, since nothing writes it again.
+        yield* statusLock.withPermits(1)(
+          Effect.flatMap(graph.state, (latest) => writeStatuses([...before, ...(unit?.owners ?? [])], latest))
+        )
         const unitProblems = (yield* graph.problems).get(key) ?? []
         yield* report(key, unitProblems, unitResult.problems)
         // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.
