@@ -24,6 +24,8 @@ export interface AviEnvironment {
   readonly vipNetworkVrf: string | undefined
   /** NSX-T: the transport zone type of the cloud's data network (`VLAN`, `OVERLAY`). */
   readonly nsxtTransportZone?: string | undefined
+  /** The type of the cloud's IPAM profile (`ipam_provider_ref`); undefined when the cloud has none. */
+  readonly ipamType?: string | undefined
   /**
    * `nodeNetworkList` as AKO holds it after its start-up checks (names resolved to UUIDs on vCenter); undefined where
    * AKO keeps none (NodePort mode, clouds other than vCenter and NSX-T VLAN).
@@ -216,6 +218,12 @@ export const readAviEnvironment = (
       (yield* avi.listAll("vrfcontext", { "cloud_ref.name": cloudName }).pipe(Effect.orElseSucceed(() => [])))
         .find((vrf) => (vrf.attrs ?? []).some((attr) => attr.key === "tier1path" && attr.value === t1lr))?.name :
       undefined
+    const ipamRef = record(cloud.value)["ipam_provider_ref"]
+    const ipamType = typeof ipamRef === "string" && refUuid(ipamRef) !== "" ?
+      record(
+        yield* avi.request({ method: "GET", path: `/api/ipamdnsproviderprofile/${refUuid(ipamRef)}` })
+      )["type"] :
+      undefined
     const system = record(yield* avi.request({ method: "GET", path: "/api/systemconfiguration" }))
     const cluster = record(yield* avi.request({ method: "GET", path: "/api/cluster" }))
     const tier = String(system["default_license_tier"] ?? "")
@@ -227,6 +235,7 @@ export const readAviEnvironment = (
       cloudType: typeof vtype === "string" ? vtype : undefined,
       vipNetworkVrf,
       nsxtTransportZone,
+      ipamType: typeof ipamType === "string" ? ipamType : undefined,
       nodeNetworks,
       managementNetwork,
       t1lrVrf

@@ -81,6 +81,7 @@ export const modelSettings = (settings: Settings, environment: AviEnvironment): 
   cloudType: environment.cloudType,
   vrfContext: vrfContextOf(settings.config, environment),
   nsxtTransportZone: environment.nsxtTransportZone,
+  ipamType: environment.ipamType,
   vpcMode: settings.config.vpcMode,
   ...(settings.config.nsxtT1LR === undefined ? {} : { t1lr: settings.config.nsxtT1LR }),
   ...(environment.nodeNetworks === undefined ? {} : { nodeNetworkPlacement: environment.nodeNetworks })

@@ -120,7 +120,7 @@ export const vsVipObject = (
 ): DesiredAviObject => {
   const sorted = unique(sortedStrings(fqdns))
   const bgpPeerLabels = settings.enableRhi === true ? settings.bgpPeerLabels ?? [] : []
-  return desiredObject(
+  const object = desiredObject(
     "vsvip",
     name,
     settings.tenantName,
@@ -143,7 +143,11 @@ export const vsVipObject = (
       enablePublicIp: settings.enablePublicIp
     })
   )
+  return IPAM_OWNING_VIPS.has(settings.ipamType ?? "") ? { ...object, keptOnUpdate: ["vip"] } : object
 }
+
+/** IPAM types whose VIPs AKO never rewrites on an existing VsVip (`noVipUpdatesAllowedForIPAMTypes`). */
+const IPAM_OWNING_VIPS: ReadonlySet<string> = new Set(["IPAMDNS_TYPE_INFOBLOX", "IPAMDNS_TYPE_CUSTOM"])
 
 /** The cloud's DNS sub-domains in AKO's order (`GetDefaultSubDomain` sorts them). */
 export const sortedSubDomains = (settings: ModelSettings): ReadonlyArray<string> =>

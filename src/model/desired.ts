@@ -43,6 +43,11 @@ export interface DesiredAviObject {
    * object is up to date, and an update drops those of them the body leaves out.
    */
   readonly ownedFields?: ReadonlyArray<string> | undefined
+  /**
+   * Fields sent when the object is created and then left as Avi holds them: an update keeps Avi's value and they do
+   * not count when deciding whether the object is up to date (a VsVip's `vip` under an Infoblox or custom IPAM).
+   */
+  readonly keptOnUpdate?: ReadonlyArray<string> | undefined
 }
 
 export type UnitKind = "L4Service" | "L7Shard" | "L7Dedicated" | "Passthrough"

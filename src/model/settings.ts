@@ -60,6 +60,12 @@ export type ModelSettings =
      * VLAN clouds) or an AviInfraSetting's. In every pool checksum; sent as `placement_networks` where AKO sends them.
      */
     readonly nodeNetworkPlacement?: ReadonlyArray<NodeNetworkPlacement> | undefined
+    /**
+     * The type of the cloud's IPAM profile (`IPAMDNS_TYPE_INTERNAL`, `IPAMDNS_TYPE_INFOBLOX`, …), when the cloud has
+     * one. With Infoblox or a custom IPAM the address belongs to that IPAM once allocated: AKO never rewrites an
+     * existing VsVip's `vip` list there (`noVipUpdatesAllowedForIPAMTypes`).
+     */
+    readonly ipamType?: string | undefined
     /** The NSX-T cloud's transport zone type (`VLAN`, `OVERLAY`), when the controller said. */
     readonly nsxtTransportZone?: string | undefined
     /** NSX-T VPC mode (`vpcMode`): VsVips name the VPC of their tier-1 path instead of an IPAM network. */

@@ -291,10 +291,15 @@ const covers = (desired: unknown, cached: unknown, key: string | undefined): boo
 }
 
 /** The significant content of a desired body is already in Avi: envelope, checksum and (certificates) key ignored. */
-export const contentMatches = (type: AviObjectType, desired: AviBody, cached: AviBody): boolean => {
+export const contentMatches = (
+  type: AviObjectType,
+  desired: AviBody,
+  cached: AviBody,
+  keptOnUpdate: ReadonlyArray<string> = []
+): boolean => {
   const checksumField = CHECKSUM_FIELD[type]
   return noExtraManaged(desired, cached, type) && Object.entries(desired).every(([key, value]) => {
-    if (ENVELOPE.has(key) || key === checksumField) return true
+    if (ENVELOPE.has(key) || key === checksumField || keptOnUpdate.includes(key)) return true
     // Avi never returns a private key (`<sensitive>`).
     if (type === "sslkeyandcertificate" && key === "key") return true
     return covers(value, cached[key], key)
@@ -306,7 +311,8 @@ export const upToDate = (desired: DesiredAviObject, cached: CachedObject): boole
   cached.checksum === desired.checksum ||
   // Fields owned without a marker (an L4Rule's) fall back to controller defaults when the rule goes, so only the
   // checksum can tell a removed rule from a default: content never stands in for it there.
-  (desired.ownedFields === undefined && contentMatches(desired.type, desired.body, cached.body))
+  (desired.ownedFields === undefined &&
+    contentMatches(desired.type, desired.body, cached.body, desired.keptOnUpdate))
 
 // ---- planning ------------------------------------------------------------------------------------------------------
 
@@ -353,7 +359,8 @@ export const updateBody = (
   desired: AviBody,
   cached: AviBody,
   isOwned: (ref: string) => boolean = () => true,
-  ownedFields: ReadonlyArray<string> = []
+  ownedFields: ReadonlyArray<string> = [],
+  keptOnUpdate: ReadonlyArray<string> = []
 ): AviBody => {
   const { _last_modified: _stale, ...rest } = cached
   const current: Record<string, unknown> = rest
@@ -375,7 +382,8 @@ export const updateBody = (
     )
     if (foreign.length > 0) merged[key] = [...asRecords(desired[key]), ...foreign]
   }
-  if (type !== "vsvip") return merged
+  for (const key of keptOnUpdate) if (key in current) merged[key] = current[key]
+  if (type !== "vsvip" || keptOnUpdate.includes("vip")) return merged
   const cachedVips = asRecords(current["vip"])
   const vip = asRecords(desired["vip"]).map((entry, index) => {
     const id = String(entry["vip_id"] ?? index)
@@ -426,7 +434,14 @@ export const planUnit = (desired: DesiredUnit | undefined, cached: UnitCacheView
         name: object.name,
         tenant: object.tenant,
         uuid: current.uuid,
-        body: updateBody(object.type, object.body, current.body, (ref) => ownedRef(cached, ref), object.ownedFields),
+        body: updateBody(
+          object.type,
+          object.body,
+          current.body,
+          (ref) => ownedRef(cached, ref),
+          object.ownedFields,
+          object.keptOnUpdate
+        ),
         checksum: object.checksum
       })
     }

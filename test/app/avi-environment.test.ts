@@ -12,12 +12,16 @@ import { AviClient } from "../../src/avi/index.js"
 import type { AviSim, AviSimOptions } from "../../src/sim/avi/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
 
-const withCloudType = <A, E>(vtype: string, body: Effect.Effect<A, E, AviClient>) =>
+const withCloudType = <A, E>(
+  vtype: string,
+  body: Effect.Effect<A, E, AviClient>,
+  cloudFields: (sim: AviSim) => Record<string, unknown> = () => ({})
+) =>
   Effect.scoped(
     Effect.gen(function*() {
       const sim: AviSim = yield* makeAviSim({})
       const cloud = sim.findByName("cloud", "Default-Cloud") as Record<string, unknown>
-      sim.update("cloud", String(cloud["uuid"]), { ...cloud, vtype })
+      sim.update("cloud", String(cloud["uuid"]), { ...cloud, vtype, ...cloudFields(sim) })
       return yield* Effect.provide(
         body,
         AviClient.layer({
@@ -43,6 +47,21 @@ describe("readAviEnvironment", () => {
         expect(environment.enterpriseLicense).toBe(true)
       })
     ))
+
+  it.effect("reads the type of the cloud's IPAM profile (Infoblox: AKO keeps an existing VsVip's vip list)", () =>
+    Effect.gen(function*() {
+      const internal = yield* withCloudType("CLOUD_VCENTER", readAviEnvironment("Default-Cloud", []))
+      expect(internal.ipamType).toBe("IPAMDNS_TYPE_INTERNAL")
+      const infoblox = yield* withCloudType(
+        "CLOUD_VCENTER",
+        readAviEnvironment("Default-Cloud", []),
+        (sim) => {
+          const profile = sim.insert("ipamdnsproviderprofile", { name: "Infoblox-IPAM", type: "IPAMDNS_TYPE_INFOBLOX" })
+          return { ipam_provider_ref: `/api/ipamdnsproviderprofile/${String(profile["uuid"])}` }
+        }
+      )
+      expect(infoblox.ipamType).toBe("IPAMDNS_TYPE_INFOBLOX")
+    }))
 
   it.effect("refuses an IPv6 VIP network on a cloud where AKO programs no IPv6, naming the network", () =>
     withCloudType(
