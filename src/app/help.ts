@@ -263,11 +263,15 @@ const wrap = (text: string, indent: number, width = WIDTH): ReadonlyArray<string
 
 const optionLabel = (option: OptionHelp) => option.value === undefined ? option.flag : `${option.flag} ${option.value}`
 
-const usageOf = (help: CommandHelp): string => {
-  const command = ["ako-ts", ...help.path].join(" ")
-  const subcommands = COMMAND_HELP.filter((other) =>
+/** The commands one word below `help` (`sim` → `sim kube`, `sim avi`). */
+const subcommandsOf = (help: CommandHelp): ReadonlyArray<CommandHelp> =>
+  COMMAND_HELP.filter((other) =>
     other.path.length === help.path.length + 1 && help.path.every((word, i) => other.path[i] === word)
   )
+
+const usageOf = (help: CommandHelp): string => {
+  const command = ["ako-ts", ...help.path].join(" ")
+  const subcommands = subcommandsOf(help)
   const options = help.options.map((option) => `[${optionLabel(option)}${option.repeatable === true ? " ..." : ""}]`)
   const parts = [command, ...(subcommands.length > 0 ? [`<${subcommands.map((s) => s.path.at(-1)).join("|")}>`] : [])]
   return [...parts, ...options].join(" ")
@@ -289,9 +293,7 @@ export const renderHelp = (help: CommandHelp): string => {
   const lines: Array<string> = [`${["ako-ts", ...help.path].join(" ")}: ${help.summary}`, "", "Usage:"]
   lines.push(`${INDENT}${wrap(usageOf(help), INDENT.length + 2).join("\n")}`)
   for (const paragraph of help.details) lines.push("", ...wrap(paragraph, 0))
-  const subcommands = COMMAND_HELP.filter((other) =>
-    other.path.length === help.path.length + 1 && help.path.every((word, i) => other.path[i] === word)
-  )
+  const subcommands = subcommandsOf(help)
   if (subcommands.length > 0) {
     lines.push("", "Commands:", ...table(subcommands.map((sub) => [sub.path.join(" "), sub.summary])))
   }

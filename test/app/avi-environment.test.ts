@@ -12,16 +12,16 @@ import { AviClient } from "../../src/avi/index.js"
 import type { AviSim, AviSimOptions } from "../../src/sim/avi/index.js"
 import { AVI_SIM_DEFAULT_PASSWORD, AVI_SIM_DEFAULT_USER, makeAviSim } from "../../src/sim/avi/index.js"
 
-const withCloudType = <A, E>(
-  vtype: string,
+/** A simulator seeded with this cloud and these networks, and a client for it. */
+const withSim = <A, E>(
+  options: AviSimOptions,
   body: Effect.Effect<A, E, AviClient>,
-  cloudFields: (sim: AviSim) => Record<string, unknown> = () => ({})
+  prepare: (sim: AviSim) => void = () => undefined
 ) =>
   Effect.scoped(
     Effect.gen(function*() {
-      const sim: AviSim = yield* makeAviSim({})
-      const cloud = sim.findByName("cloud", "Default-Cloud") as Record<string, unknown>
-      sim.update("cloud", String(cloud["uuid"]), { ...cloud, vtype, ...cloudFields(sim) })
+      const sim: AviSim = yield* makeAviSim(options)
+      prepare(sim)
       return yield* Effect.provide(
         body,
         AviClient.layer({
@@ -36,6 +36,17 @@ const withCloudType = <A, E>(
       )
     })
   )
+
+/** The default simulator with its cloud turned into `vtype` (and `cloudFields` added), and a client for it. */
+const withCloudType = <A, E>(
+  vtype: string,
+  body: Effect.Effect<A, E, AviClient>,
+  cloudFields: (sim: AviSim) => Record<string, unknown> = () => ({})
+) =>
+  withSim({}, body, (sim) => {
+    const cloud = sim.findByName("cloud", "Default-Cloud") as Record<string, unknown>
+    sim.update("cloud", String(cloud["uuid"]), { ...cloud, vtype, ...cloudFields(sim) })
+  })
 
 describe("readAviEnvironment", () => {
   it.effect("reads the cloud's type and the license tier", () =>
@@ -128,31 +139,6 @@ describe("the VRF objects are placed in (AKO lib.GetVrf)", () => {
       .toBe("global")
   })
 })
-
-/** A simulator seeded with this cloud and these networks, and a client for it. */
-const withSim = <A, E>(
-  options: AviSimOptions,
-  body: Effect.Effect<A, E, AviClient>,
-  prepare: (sim: AviSim) => void = () => undefined
-) =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const sim: AviSim = yield* makeAviSim(options)
-      prepare(sim)
-      return yield* Effect.provide(
-        body,
-        AviClient.layer({
-          controller: `127.0.0.1:${sim.port}`,
-          username: AVI_SIM_DEFAULT_USER,
-          password: Redacted.make(AVI_SIM_DEFAULT_PASSWORD),
-          caData: sim.caPem,
-          clientIdentity: "ako-ts/test environment-0",
-          retryBase: "20 millis",
-          requestTimeout: "10 seconds"
-        })
-      )
-    })
-  )
 
 const checks = (overrides: Partial<EnvironmentChecks> = {}): EnvironmentChecks => ({
   serviceType: "ClusterIP",
