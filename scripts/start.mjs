@@ -6,6 +6,7 @@ import { clearInterval, setInterval } from "node:timers"
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { bundleStart } from "./bundle.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const entryPoint = join(root, "dist", "src", "app", "main.js")
@@ -24,7 +25,7 @@ const inputs = ["src", "bench", "tsconfig.json", "tsconfig.build.json", "package
   .filter((path) => existsSync(path))
 
 const isCurrent = () =>
-  existsSync(entryPoint) && existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...inputs.map(newestUnder))
+  existsSync(entryPoint) && existsSync(join(root, "dist", "src", "app", "start.bundle.js")) && existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...inputs.map(newestUnder))
 
 const build = () =>
   new Promise((resolve) => {
@@ -38,7 +39,13 @@ const build = () =>
     let output = ""
     tsc.stdout.on("data", (chunk) => (output += chunk))
     tsc.stderr.on("data", (chunk) => (output += chunk))
-    tsc.on("close", (code) => {
+    tsc.on("close", async (tscCode) => {
+      const code = tscCode === 0 ?
+        await bundleStart(root).then(() => 0, (error) => {
+          output += `bundling failed: ${error}\n`
+          return "bundle"
+        }) :
+        tscCode
       clearInterval(progress)
       if (code === 0) {
         // Dated when the build began: a source saved while tsc ran is newer, so the next start builds again.
@@ -47,7 +54,7 @@ const build = () =>
         process.stderr.write(` built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
         resolve(true)
       } else {
-        process.stderr.write(` failed (tsc exit ${code}):\n${output}`)
+        process.stderr.write(` failed (${code === "bundle" ? "bundling" : `tsc exit ${code}`}):\n${output}`)
         resolve(false)
       }
     })

@@ -87,7 +87,8 @@ export const renderPrometheus = (pairs: ReadonlyArray<MetricPair.MetricPair.Unty
   const families = new Map<string, Family>()
   for (const pair of pairs) addSeries(families, pair)
   const out: Array<string> = []
-  for (const [name, family] of [...families].sort(([a], [b]) => a.localeCompare(b))) {
+  // Ordinal order: a locale comparison would load ICU's collation data into every replica for a sort of ASCII names.
+  for (const [name, family] of [...families].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (family.help !== undefined) out.push(`# HELP ${name} ${escapeHelp(family.help)}`)
     out.push(`# TYPE ${name} ${family.type}`)
     out.push(...family.lines.sort())

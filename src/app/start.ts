@@ -13,14 +13,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { statSync } from "node:fs"
-import { registerSlimClientNode } from "../k8s/slim-client-node.js"
 import { helpRequested } from "./help.js"
 import { jsonLogging } from "./logging.js"
 import type { LogLevelControl } from "./logging.js"
 import { ReadinessLive } from "./readiness.js"
 import type { Readiness } from "./readiness.js"
-
-registerSlimClientNode()
 
 const tagOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "Error"

@@ -166,7 +166,7 @@ const routeInputs = (nodes: Iterable<Node>, settings: StaticRouteSettings, cni: 
         node.metadata?.annotations?.[OVN_NODE_SUBNETS_ANNOTATION] ?? "",
         fromCni?.(name) ?? null
       ]
-    }).sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+    }).sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0))
   )
 }
 

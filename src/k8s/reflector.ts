@@ -68,6 +68,42 @@ export interface ReflectorOptions<A extends Meta, I> {
   } | undefined
 }
 
+/**
+ * The store read through the ReadonlyMap interface the model takes. The store is a persistent map, so a view is
+ * immutable and costs nothing to make; copying it into a Map on every change made a burst of N changes cost N²
+ * (1,000 new Services: 1.5 s of a leader's CPU in copies alone, and garbage the size of the cluster per change).
+ */
+class StoreView<A> implements ReadonlyMap<string, A> {
+  constructor(private readonly store: HashMap.HashMap<string, A>) {}
+  isOver(store: HashMap.HashMap<string, A>): boolean {
+    return this.store === store
+  }
+  get size(): number {
+    return HashMap.size(this.store)
+  }
+  get(key: string): A | undefined {
+    return Option.getOrUndefined(HashMap.get(this.store, key))
+  }
+  has(key: string): boolean {
+    return HashMap.has(this.store, key)
+  }
+  *entries(): MapIterator<[string, A]> {
+    for (const [key, value] of this.store) yield [key, value]
+  }
+  *keys(): MapIterator<string> {
+    for (const [key] of this.store) yield key
+  }
+  *values(): MapIterator<A> {
+    for (const [, value] of this.store) yield value
+  }
+  forEach(callback: (value: A, key: string, map: ReadonlyMap<string, A>) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.store) callback.call(thisArg, value, key, this)
+  }
+  [Symbol.iterator](): MapIterator<[string, A]> {
+    return this.entries()
+  }
+}
+
 export interface Reflector<A> {
   readonly kind: string
   readonly get: (key: string) => Effect.Effect<Option.Option<A>>
@@ -143,7 +179,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const ready = yield* Deferred.make<void>()
     const changed = yield* PubSub.unbounded<string>()
     const decode = Schema.decodeUnknownEither(options.schema)
-    let cachedMap: { readonly of: HashMap.HashMap<string, A>; readonly map: ReadonlyMap<string, A> } | undefined
+    let cachedView: StoreView<A> | undefined
 
     const decodeOne = (raw: unknown) =>
       Either.match(decode(raw), {
@@ -282,10 +318,8 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     })
 
     const snapshot = Effect.map(Ref.get(store), (current) => {
-      if (cachedMap === undefined || cachedMap.of !== current) {
-        cachedMap = { of: current, map: new Map(current) }
-      }
-      return cachedMap.map
+      if (cachedView === undefined || !cachedView.isOver(current)) cachedView = new StoreView(current)
+      return cachedView
     })
 
     const reflector: Reflector<A> = {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -106,6 +106,10 @@ describe("the built entry point", () => {
       expect(String(banner?.["message"])).toContain(`Avi controller ${avi.url}`)
       // Outside a pod the health server is not published to the network.
       expect(controller.stdout()).toContain(`Listening on http://127.0.0.1:${port}`)
+      // The replica runs as the same process, re-executed with the memory settings (what bench/memory.ts measures).
+      const commandLine = readFileSync(`/proc/${controller.child.pid}/cmdline`, "utf8").split("\0")
+      expect(commandLine).toEqual(expect.arrayContaining(["--max-semi-space-size=2", "--optimize-for-size", "run"]))
+      expect(readFileSync(`/proc/${controller.child.pid}/environ`, "utf8").split("\0")).toContain("MALLOC_ARENA_MAX=1")
       // Readiness does not wait for the Lease; the release on SIGTERM is only owed once this replica leads.
       await waitFor(
         "the replica to lead",

@@ -57,6 +57,14 @@ describe("deploy/Dockerfile", () => {
     const runs = stages[0]!.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args)
     expect(runs.some((run) => /\bnpm ci\b/.test(run))).toBe(true)
     expect(runs.some((run) => /\bnpm run build\b/.test(run))).toBe(true)
+    // Every script `npm run build` runs is in the build stage (a missing one fails only in a real image build).
+    const build =
+      (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: { build: string } }).scripts
+        .build
+    const copied = stages[0]!.instructions.filter((i) => i.keyword === "COPY").map((i) => i.args).join(" ")
+    const scripts = [...build.matchAll(/\bscripts\/\S+/g)].map((match) => match[0])
+    expect(scripts).toContain("scripts/bundle.mjs")
+    for (const script of scripts) expect(copied).toContain(script)
   })
 
   it("ships production dependencies only: the final stage's node_modules come from an `npm ci --omit=dev`", () => {
@@ -100,7 +108,15 @@ describe("deploy/Dockerfile", () => {
     for (const path of ["node_modules", "dist", ".git"]) {
       expect(exceptions.filter((rule) => rule.slice(1).startsWith(path))).toEqual([])
     }
-    for (const copied of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json"]) {
+    for (
+      const copied of [
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "tsconfig.build.json",
+        "scripts/bundle.mjs"
+      ]
+    ) {
       expect(exceptions).toContain(`!${copied}`)
       expect(existsSync(join(REPO, copied))).toBe(true)
     }

@@ -17,11 +17,11 @@ import { existsSync, writeFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { startAviSim } from "../../sim/avi/index.js"
 import type { AviSim } from "../../sim/avi/index.js"
 import { startKubeSim } from "../../sim/kube/index.js"
 import type { KubeSim } from "../../sim/kube/index.js"
+import { ENTRY_POINT } from "../entry-point.js"
 import { clampBrowser } from "./browse-view.js"
 import { readAviEntries, readCluster, readKubeEvents, readLease } from "./cluster-view.js"
 import { runDemo } from "./demo.js"
@@ -48,9 +48,6 @@ export const defaultPlaygroundOptions: PlaygroundOptions = {
   replicas: 2,
   noTui: false
 }
-
-/** dist/src/app/playground/playground.js → dist/src/app/main.js */
-const ENTRY_POINT = fileURLToPath(new URL("../main.js", import.meta.url))
 
 const write = (text: string) => Effect.sync(() => void process.stdout.write(text))
 
