@@ -108,7 +108,9 @@ describe("the built entry point", () => {
       expect(controller.stdout()).toContain(`Listening on http://127.0.0.1:${port}`)
       // The replica runs as the same process, re-executed with the memory settings (what bench/memory.ts measures).
       const commandLine = readFileSync(`/proc/${controller.child.pid}/cmdline`, "utf8").split("\0")
-      expect(commandLine).toEqual(expect.arrayContaining(["--max-semi-space-size=2", "--optimize-for-size", "run"]))
+      expect(commandLine).toEqual(
+        expect.arrayContaining(["--max-semi-space-size=2", "--heap-growing-percent=50", "run"])
+      )
       expect(readFileSync(`/proc/${controller.child.pid}/environ`, "utf8").split("\0")).toContain("MALLOC_ARENA_MAX=1")
       // Readiness does not wait for the Lease; the release on SIGTERM is only owed once this replica leads.
       await waitFor(
