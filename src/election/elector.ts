@@ -28,6 +28,7 @@ import {
   makeLeadershipState,
   makeWriteGuard,
   Role,
+  setRole,
   startTerm,
   termOpen,
   untilExpired
@@ -274,10 +275,7 @@ export const makeElector = (
         }
         const n = yield* Ref.updateAndGet(term, (t) => t + 1)
         const since = yield* Clock.currentTimeMillis
-        yield* SubscriptionRef.set(
-          state.role,
-          Role.Leader({ term: n, leaseTransitions: record.leaseTransitions, since })
-        )
+        yield* setRole(state, Role.Leader({ term: n, leaseTransitions: record.leaseTransitions, since }))
         yield* Metric.set(metrics.leader, 1)
         yield* Metric.set(metrics.term, n)
         yield* Metric.increment(Metric.tagged(metrics.transitions, "direction", "acquired"))
@@ -305,7 +303,7 @@ export const makeElector = (
       Effect.gen(function*() {
         const role = yield* SubscriptionRef.get(state.role)
         if (role._tag !== "Leader") return
-        yield* SubscriptionRef.set(state.role, Role.Candidate())
+        yield* setRole(state, Role.Candidate())
         yield* Metric.set(metrics.leader, 0)
         yield* Metric.increment(Metric.tagged(metrics.transitions, "direction", "lost"))
         const log = reason === "shutting down" ? Effect.logInfo : Effect.logWarning

@@ -21,6 +21,7 @@ import { AviClient, AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType } from "../model/index.js"
 import { observedChecksum, refName } from "../model/index.js"
 import { cacheObjects, cacheRefreshDuration } from "./metrics.js"
+import { shareStrings } from "./shared-strings.js"
 
 export interface AviCacheConfig {
   readonly clusterName: string
@@ -122,7 +123,7 @@ export const toCached = (type: AviObjectType, body: AviBody, clusterName: string
     name,
     uuid,
     tenant: tenantOf(body),
-    body,
+    body: shareStrings(body),
     lastModified: typeof lastModified === "string" ? lastModified : undefined,
     checksum: observedChecksum(type, body, clusterName)
   }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "@effect/vitest"
+import { getHeapSnapshot } from "node:v8"
+import { shareStrings } from "../../src/reconcile/shared-strings.js"
+
+const listed = (index: number) =>
+  JSON.parse(JSON.stringify({
+    name: `cluster--default-svc-${index}`,
+    uuid: `virtualservice-${index}`,
+    tenant_ref: "https://avi.example/api/tenant/admin#admin",
+    cloud_ref: "https://avi.example/api/cloud/cloud-1#Default-Cloud",
+    pool_ref: `https://avi.example/api/pool/pool-${index}#cluster--default-svc-${index}`,
+    vh_child_vs_refs: ["https://avi.example/api/virtualservice/child-1#child"],
+    se_group_ref: "https://avi.example/api/serviceenginegroup/seg-1#Default-Group",
+    service_metadata: "{\"namespace_ingress_name\":null,\"ingress_name\":\"\"}",
+    services: [{ port: 80 }],
+    markers: [{ key: "clustername", values: ["cluster"] }]
+  })) as Record<string, unknown>
+
+/** How many distinct string objects in the heap hold exactly `value` (a heap snapshot lists each copy). */
+const copiesInHeap = async (value: string): Promise<number> => {
+  let text = ""
+  for await (const chunk of getHeapSnapshot()) text += String(chunk)
+  const snapshot = JSON.parse(text) as {
+    snapshot: { meta: { node_fields: Array<string>; node_types: [Array<string>] } }
+    nodes: Array<number>
+    strings: Array<string>
+  }
+  const fields = snapshot.snapshot.meta.node_fields
+  const typeIndex = fields.indexOf("type")
+  const nameIndex = fields.indexOf("name")
+  const stringType = snapshot.snapshot.meta.node_types[0].indexOf("string")
+  let copies = 0
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    if (snapshot.nodes[i + typeIndex] === stringType && snapshot.strings[snapshot.nodes[i + nameIndex]!] === value) {
+      copies++
+    }
+  }
+  return copies
+}
+
+describe("shared strings of cached Avi objects", () => {
+  it("leaves every value as it was", () => {
+    const body = listed(7)
+    expect(shareStrings(body as never)).toEqual(listed(7))
+  })
+
+  it("keeps one copy of a ref to an object the cluster does not own, and of service_metadata, across objects", async () => {
+    const bodies = Array.from({ length: 200 }, (_, i) => shareStrings(listed(i) as never))
+    // The pooled copy, and the literal in this file's source (the parsed ones are separate strings until pooled).
+    expect(await copiesInHeap("https://avi.example/api/cloud/cloud-1#Default-Cloud")).toBeLessThanOrEqual(2)
+    expect(await copiesInHeap("{\"namespace_ingress_name\":null,\"ingress_name\":\"\"}")).toBeLessThanOrEqual(2)
+    // A ref to an owned type is unique to its object: not pooled, each parse keeps its own (here: one per body).
+    expect(await copiesInHeap("https://avi.example/api/virtualservice/child-1#child")).toBeGreaterThanOrEqual(200)
+    expect(bodies).toHaveLength(200)
+  })
+
+  it("leaves a frozen body alone", () => {
+    const body = Object.freeze(listed(1))
+    expect(() => shareStrings(body as never)).not.toThrow()
+  })
+})
