@@ -71,6 +71,7 @@ const rows: Array<Record<string, string | number | null>> = []
 if (large > 0) {
   const cluster = await startBenchCluster({ requestLogLimit: 50_000 })
   seedServices(cluster.kube, NS, large)
+  const fillStarted = Date.now()
   const leader = await cluster.startReplica("ako-a", { AKO_TS_WORKERS: String(workers) })
   await waitFor("ako-a to lead", () => cluster.leaseHolder() === "ako-a", 30_000)
   await waitFor(
@@ -85,6 +86,7 @@ if (large > 0) {
     1_200_000,
     500
   )
+  const fillSeconds = (Date.now() - fillStarted) / 1000
   const passive = await cluster.startReplica("ako-b")
   await warm(passive, large)
   await waitFor(
@@ -96,7 +98,7 @@ if (large > 0) {
   )
   await settle()
   rows.push({
-    what: `${large} LB Services (${large * 4} Avi objects), leader`,
+    what: `${large} LB Services (${large * 4} Avi objects), leader (filled Avi in ${fillSeconds.toFixed(0)} s)`,
     "AKO 2.2.1 MiB": null,
     "ako-ts MiB": mib(leader.rssMiB()),
     "target MiB": 300,

@@ -25,8 +25,7 @@ import {
   unitKeysForHostRule,
   unitKeysForHttpRule,
   unitKeysForInfraSetting,
-  unitKeysForL4Rule,
-  unitsOwnedBy
+  unitKeysForL4Rule
 } from "../model/index.js"
 import type {
   ClusterSnapshot,
@@ -39,6 +38,7 @@ import type {
   RulesInEffect
 } from "../model/index.js"
 import { STATUS_ANNOTATIONS } from "../reconcile/index.js"
+import { OwnerIndex } from "./owner-index.js"
 
 const UNIT_KINDS: ReadonlySet<string> = new Set<ObjectKind>([
   "Service",
@@ -123,6 +123,8 @@ export const makeDesiredGraph = (
     const ready = yield* Deferred.make<void>()
     // An EndpointSlice that is deleted no longer says which Service it served; remember it while it exists.
     const sliceService = new Map<string, string>()
+    // Kept with `state`: both change only under `lock`.
+    const owners = new OwnerIndex()
 
     // The reflectors' stores are immutable maps keyed as the model keys its snapshot (`ns/name`, or `name` for
     // cluster-scoped kinds), so a snapshot shares them instead of copying the cluster on every change.
@@ -243,7 +245,7 @@ export const makeDesiredGraph = (
       if (kind === "AviInfraSetting") {
         // Ingresses and Routes move between VS names with their setting: the units they fed and feed now.
         const moved = l7ObjectsUsingInfraSetting(key, snapshot, settings).flatMap((ref) => [
-          ...unitsOwnedBy(current, ref),
+          ...owners.unitsOwnedBy(ref),
           ...unitKeysFor(ref, snapshot, settings)
         ])
         // Its shards, empty ones included: they stay only while the setting is in effect.
@@ -279,6 +281,7 @@ export const makeDesiredGraph = (
         if (kept !== undefined) next.set(key, kept)
       }
       yield* Ref.set(state, next)
+      owners.rebuild(next)
       yield* Ref.set(problems, new Map([[FULL_TRANSLATION_PROBLEMS, translation.problems]]))
       yield* Metric.set(unitsGauge, next.size)
       const keys = [...new Set([...previous.keys(), ...next.keys()])]
@@ -303,7 +306,7 @@ export const makeDesiredGraph = (
           const ref = refOf(change.kind, change.key)
           // What the object fed before first: a Namespace moving tenants has its old units deleted before the new
           // ones are written, as AKO does (`DeleteStaleTenantModelData`), so a static VIP is free again in time.
-          for (const key of unitsOwnedBy(current, ref)) affected.add(key)
+          for (const key of owners.unitsOwnedBy(ref)) affected.add(key)
           for (const key of unitKeysFor(ref, snapshot, settings)) affected.add(key)
           // Every Ingress may have depended on a class that changed or went (deleted, or no longer the default):
           // the units they fed before must be recomputed too, not only those they feed now.
@@ -334,6 +337,7 @@ export const makeDesiredGraph = (
           nextProblems.set(key, translation.problems)
         }
         yield* Ref.set(state, next)
+        for (const key of affected) owners.replace(key, next.get(key))
         yield* Ref.set(problems, nextProblems)
         yield* Metric.set(unitsGauge, next.size)
         yield* Metric.incrementBy(recomputed, affected.size)

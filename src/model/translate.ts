@@ -28,6 +28,7 @@ import {
   dedicatedVsName,
   DEFAULT_ROUTER_SECRET,
   l4VsName,
+  namePrefix,
   shardVsNameForHost,
   sharedVipVsName,
   sniChildVsName,
@@ -476,6 +477,36 @@ const isL7VsName = (settings: ModelSettings, vsName: string): boolean =>
   vsName.startsWith(`${settings.clusterName}--Shared-L7-`) || vsName.endsWith(DEDICATED_SUFFIX)
 
 /**
+ * The handled Service whose own L4 VS is `vsName`, found by lookups: every way of reading the name as
+ * `<cluster>--<ns>-<svc>` is tried, and the first in key order wins, as in the scan below. A scan of every Service per
+ * unit made a burst of N new Services cost N² name comparisons (10,000 Services: 10⁸). Undefined when no Service
+ * has that name: the VS of a shared VIP, or of a Service that is gone, is left to the scan.
+ */
+const dedicatedServiceNamed = (
+  snapshot: ClusterSnapshot,
+  settings: ModelSettings,
+  tenant: string,
+  vsName: string
+): Service | undefined => {
+  const prefix = namePrefix(settings.clusterName)
+  if (!vsName.startsWith(prefix)) return undefined
+  const rest = vsName.slice(prefix.length)
+  let found: { key: string; service: Service } | undefined
+  for (let dash = rest.indexOf("-"); dash >= 0; dash = rest.indexOf("-", dash + 1)) {
+    const key = `${rest.slice(0, dash)}/${rest.slice(dash + 1)}`
+    const service = snapshot.services.get(key)
+    if (service === undefined || sharedVipKeyOf(service) !== undefined) continue
+    if (found !== undefined && compareStrings(key, found.key) >= 0) continue
+    const ns = service.metadata?.namespace ?? ""
+    if (l4VsName(settings.clusterName, ns, service.metadata?.name ?? "") !== vsName) continue
+    if (namespaceTenant(snapshot, settings, ns) !== tenant) continue
+    if (!isHandledLoadBalancer(snapshot, settings, service)) continue
+    found = { key, service }
+  }
+  return found?.service
+}
+
+/**
  * One unit by key (`<tenant>/<vsName>`), recomputed from the snapshot: what a work-queue item needs. Equal to the
  * entry of the same key in `translate(snapshot, settings).desired`.
  */
@@ -495,6 +526,8 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
     return { unit, problems: [...l7.problems, ...built.problems] }
   }
   // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
+  const named = dedicatedServiceNamed(snapshot, settings, tenant, vsName)
+  if (named !== undefined) return translateService(snapshot, settings, named)
   let found: { key: string; service: Service } | undefined
   const sharing: Array<Service> = []
   for (const [key, service] of snapshot.services) {

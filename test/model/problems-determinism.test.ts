@@ -68,6 +68,18 @@ describe("problems are per object and never stop other objects", () => {
     expect(desired.has("admin/c1--red-db")).toBe(true)
   })
 
+  it("of two Services whose names collide, one that is not a LoadBalancer leaves the name to the other", () => {
+    const loadBalancer = lbService("a", "b-c", [{ port: 80 }])
+    const internal = clusterIpService("a-b", "c", [{ port: 81 }])
+    const snapshot = makeSnapshot({ services: [internal, loadBalancer] })
+    const { desired } = translate(snapshot, settings())
+    expect(desired.get("admin/c1--a-b-c")?.owners).toEqual([{ kind: "Service", namespace: "a", name: "b-c" }])
+    expect(translateUnit("admin/c1--a-b-c", snapshot, settings()).unit).toEqual(desired.get("admin/c1--a-b-c"))
+    // Once it is gone the unit is gone too: no Service is read as that name any more.
+    const without = makeSnapshot({ services: [internal] })
+    expect(translateUnit("admin/c1--a-b-c", without, settings()).unit).toBeUndefined()
+  })
+
   it("two Services whose names collide in AKO's naming: the first in snapshot-key order keeps the name", () => {
     const first = lbService("a", "b-c", [{ port: 80 }])
     const second = lbService("a-b", "c", [{ port: 81 }])
