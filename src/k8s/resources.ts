@@ -10,6 +10,21 @@ const Num = Schema.Number
 const Bool = Schema.Boolean
 const StringMap = Schema.Record({ key: Str, value: Str })
 
+/**
+ * kubectl's `last-applied-configuration` annotation is a whole JSON copy of the object as last applied: on a
+ * cluster managed with `kubectl apply` it is most of an object's size, and nothing in ako-ts reads it.
+ */
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+const Annotations = Schema.transform(StringMap, Schema.typeSchema(StringMap), {
+  strict: true,
+  decode: (annotations) => {
+    if (!(LAST_APPLIED in annotations)) return annotations
+    const { [LAST_APPLIED]: _lastApplied, ...read } = annotations
+    return read
+  },
+  encode: (annotations) => annotations
+})
+
 export const ObjectMeta = Schema.Struct({
   name: opt(Str),
   namespace: opt(Str),
@@ -18,7 +33,7 @@ export const ObjectMeta = Schema.Struct({
   generation: opt(Num),
   creationTimestamp: opt(Str),
   deletionTimestamp: opt(Str),
-  annotations: opt(StringMap),
+  annotations: opt(Annotations),
   labels: opt(StringMap)
 })
 

@@ -12,7 +12,15 @@ const settle = Effect.repeatN(Effect.yieldNow(), 100)
 const svc = (namespace: string, name: string, port = 80) => ({
   apiVersion: "v1",
   kind: "Service",
-  metadata: { name, namespace, managedFields: [{ manager: "kubectl" }] },
+  metadata: {
+    name,
+    namespace,
+    managedFields: [{ manager: "kubectl" }],
+    annotations: {
+      "example.com/kept": "yes",
+      "kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"v1\",\"kind\":\"Service\"}"
+    }
+  },
   spec: { type: "LoadBalancer", ports: [{ port, protocol: "TCP" }], sessionAffinity: "None" }
 })
 
@@ -49,6 +57,7 @@ describe("reflector (in-memory source)", () => {
       expect(one.metadata?.resourceVersion).toBeDefined()
       // fields the controller does not read are dropped by decoding
       expect("managedFields" in (one.metadata ?? {})).toBe(false)
+      expect(one.metadata?.annotations).toEqual({ "example.com/kept": "yes" })
       expect("sessionAffinity" in (one.spec ?? {})).toBe(false)
       const snapshot = yield* reflector.snapshot
       expect(snapshot.size).toBe(50)
