@@ -8,7 +8,7 @@
  *   - the young generation capped at 2 MiB per semi-space: Node 24 grows it to 64 MiB, which a replica reached at
  *     start-up and kept (about 100 MiB while idle);
  *   - the old generation grown by half of what survives a full collection rather than by up to four times
- *     (`--heap-growing-percent=50`): 200 new Services peaked at about 235 MiB, now about 170, at no CPU cost the
+ *     (`--heap-growing-percent=50`): 200 new Services peaked at about 235 MiB, now 150–160, at no CPU cost the
  *     benches can see. (`--optimize-for-size` would keep the peak near 135 MiB but shrinks the young generation
  *     until almost everything is promoted: 1,000 Services took 48 s instead of 19.)
  *   - one malloc arena (`MALLOC_ARENA_MAX=1`) rather than one per V8 worker thread: the threads allocate little,
