@@ -128,6 +128,12 @@ export interface ServiceMetadata {
  * in struct order, no spaces, empty slices as `null` (AKO leaves them nil).
  */
 export const serviceMetadata = (metadata: ServiceMetadata): string => {
+  const built = serviceMetadataText(metadata)
+  // Most objects carry the default: one shared copy instead of one per desired object (30,000 at 10,000 Services).
+  return built === DEFAULT_SERVICE_METADATA ? DEFAULT_SERVICE_METADATA : built
+}
+
+const serviceMetadataText = (metadata: ServiceMetadata): string => {
   const list = (values: ReadonlyArray<string> | undefined) =>
     values === undefined || values.length === 0 ? null : [...values]
   return JSON.stringify({
@@ -149,6 +155,8 @@ export const serviceMetadata = (metadata: ServiceMetadata): string => {
     host_namespace_ingress_name: null
   })
 }
+
+const DEFAULT_SERVICE_METADATA = serviceMetadataText({})
 
 // ---- checksums -----------------------------------------------------------------------------------------------------
 
