@@ -24,8 +24,11 @@ const inputs = ["src", "bench", "tsconfig.json", "tsconfig.build.json", "package
   .map((name) => join(root, name))
   .filter((path) => existsSync(path))
 
+const bundle = join(root, "dist", "src", "app", "start.bundle.js")
+
 const isCurrent = () =>
-  existsSync(entryPoint) && existsSync(join(root, "dist", "src", "app", "start.bundle.js")) && existsSync(stamp) && statSync(stamp).mtimeMs >= Math.max(...inputs.map(newestUnder))
+  existsSync(entryPoint) && existsSync(bundle) && existsSync(stamp) &&
+  statSync(stamp).mtimeMs >= Math.max(...inputs.map(newestUnder))
 
 const build = () =>
   new Promise((resolve) => {

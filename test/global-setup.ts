@@ -1,6 +1,6 @@
 /**
- * Multi-process tests spawn the built entry point (dist/src/app/main.js), exactly what the Dockerfile runs,
- * so the suite builds (and bundles) once before any test file starts. Type errors do not stop the tests (tsc still emits);
+ * Multi-process tests spawn the built entry point (dist/src/app/main.js), exactly what the Dockerfile runs, so the
+ * suite builds (and bundles) once before any test file starts. Type errors do not stop the tests (tsc still emits);
  * `npm run typecheck` is the gate for those, and CI runs it before `npm test`.
  */
 import { spawnSync } from "node:child_process"
