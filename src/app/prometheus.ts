@@ -7,6 +7,7 @@ import * as Metric from "effect/Metric"
 import type * as MetricPair from "effect/MetricPair"
 import * as MetricState from "effect/MetricState"
 import * as Option from "effect/Option"
+import { compareStrings } from "../model/kube.js"
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -88,7 +89,7 @@ export const renderPrometheus = (pairs: ReadonlyArray<MetricPair.MetricPair.Unty
   for (const pair of pairs) addSeries(families, pair)
   const out: Array<string> = []
   // Ordinal order: a locale comparison would load ICU's collation data into every replica for a sort of ASCII names.
-  for (const [name, family] of [...families].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, family] of [...families].sort(([a], [b]) => compareStrings(a, b))) {
     if (family.help !== undefined) out.push(`# HELP ${name} ${escapeHelp(family.help)}`)
     out.push(`# TYPE ${name} ${family.type}`)
     out.push(...family.lines.sort())

@@ -26,6 +26,7 @@ import {
   clusterRoutes,
   CNI_POD_CIDR_RESOURCES,
   cniPodCidrs,
+  compareStrings,
   mergedVrfRoutes,
   nodeAddresses,
   OVN_NODE_SUBNETS_ANNOTATION,
@@ -166,7 +167,7 @@ const routeInputs = (nodes: Iterable<Node>, settings: StaticRouteSettings, cni: 
         node.metadata?.annotations?.[OVN_NODE_SUBNETS_ANNOTATION] ?? "",
         fromCni?.(name) ?? null
       ]
-    }).sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0))
+    }).sort(([a], [b]) => compareStrings(String(a), String(b)))
   )
 }
 

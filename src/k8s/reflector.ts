@@ -88,7 +88,7 @@ class StoreView<A> implements ReadonlyMap<string, A> {
     return HashMap.has(this.store, key)
   }
   *entries(): MapIterator<[string, A]> {
-    for (const [key, value] of this.store) yield [key, value]
+    yield* this.store
   }
   *keys(): MapIterator<string> {
     for (const [key] of this.store) yield key

@@ -478,9 +478,9 @@ const isL7VsName = (settings: ModelSettings, vsName: string): boolean =>
 
 /**
  * The handled Service whose own L4 VS is `vsName`, found by lookups: every way of reading the name as
- * `<cluster>--<ns>-<svc>` is tried, and the first in key order wins, as in the scan below. A scan of every Service per
- * unit made a burst of N new Services cost N² name comparisons (10,000 Services: 10⁸). Undefined when no Service
- * has that name: the VS of a shared VIP, or of a Service that is gone, is left to the scan.
+ * `<cluster>--<ns>-<svc>` is tried, and the first in key order wins, as in `translate`. A scan of every Service per
+ * unit made a burst of N new Services cost N² name comparisons (10,000 Services: 10⁸). Every Service whose own VS
+ * could carry that name is among the readings, so undefined means none does: the VS is a shared VIP's, or gone.
  */
 const dedicatedServiceNamed = (
   snapshot: ClusterSnapshot,
@@ -528,26 +528,12 @@ export const translateUnit = (key: string, snapshot: ClusterSnapshot, settings: 
   // `<ns>-<svc>` can be read more than one way; as in translate, the first handled Service in key order wins.
   const named = dedicatedServiceNamed(snapshot, settings, tenant, vsName)
   if (named !== undefined) return translateService(snapshot, settings, named)
-  let found: { key: string; service: Service } | undefined
-  const sharing: Array<Service> = []
-  for (const [key, service] of snapshot.services) {
-    const ns = service.metadata?.namespace ?? ""
+  // Shared VIPs stay in `tenantName` whatever their namespace's tenant (AKO `lib.GetTenant()`).
+  const sharing = tenant !== settings.tenantName ? [] : [...snapshot.services.values()].filter((service) => {
     const sharedKey = sharedVipKeyOf(service)
-    if (sharedKey !== undefined) {
-      // Shared VIPs stay in `tenantName` whatever their namespace's tenant (AKO `lib.GetTenant()`).
-      if (tenant === settings.tenantName && sharedVipVsName(settings.clusterName, ns, sharedKey) === vsName) {
-        sharing.push(service)
-      }
-      continue
-    }
-    if (found !== undefined && compareStrings(key, found.key) >= 0) continue
-    const name = service.metadata?.name ?? ""
-    if (l4VsName(settings.clusterName, ns, name) !== vsName) continue
-    if (namespaceTenant(snapshot, settings, ns) !== tenant) continue
-    if (!isHandledLoadBalancer(snapshot, settings, service)) continue
-    found = { key, service }
-  }
-  if (found !== undefined) return translateService(snapshot, settings, found.service)
+    return sharedKey !== undefined &&
+      sharedVipVsName(settings.clusterName, service.metadata?.namespace ?? "", sharedKey) === vsName
+  })
   // A shared VIP's members (and only its, or another namespace's whose name reads the same: the first such VIP wins).
   const handled = sharing.filter((service) => isHandledLoadBalancer(snapshot, settings, service))
   const group = sharedVipGroups(handled)[0]

@@ -37,13 +37,7 @@ const shared = (value: string): string => {
 }
 
 /** `https://host/api/<type>/<uuid>#name` or `/api/<type>/?name=…`: the type, or undefined for anything else. */
-const refType = (value: string): string | undefined => {
-  const start = value.indexOf("/api/")
-  if (start < 0) return undefined
-  const from = start + "/api/".length
-  const end = value.slice(from).search(/[/?#]/)
-  return end < 0 ? value.slice(from) : value.slice(from, from + end)
-}
+const refType = (value: string): string | undefined => /\/api\/([^/?#]+)/.exec(value)?.[1]
 
 const isSharedRef = (key: string, value: string): boolean => {
   if (!(key.endsWith("_ref") || key.endsWith("_refs"))) return false

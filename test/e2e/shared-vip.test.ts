@@ -5,7 +5,15 @@
  * the others keep syncing; a Service moves between its own VS and the shared one with the annotation.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { CLUSTER, handOver, loadBalancerService, QUICK_REPAIR_ENV, serviceVips, startCluster } from "../support/e2e.js"
+import {
+  CLUSTER,
+  handOver,
+  loadBalancerService,
+  QUICK_REPAIR_ENV,
+  serviceVips,
+  startCluster,
+  warningEvents
+} from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 import { scaled } from "../support/time-scale.js"
@@ -31,15 +39,6 @@ const onlyVip = (c: E2eCluster, name: string): string | undefined => {
   const vips = serviceVips(c.kube, "red", name)
   return vips.length === 1 ? vips[0] : undefined
 }
-
-const warningsOn = (c: E2eCluster, name: string): ReadonlyArray<string> =>
-  (c.kube.list("v1/Event", "red") as ReadonlyArray<
-    { type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } }
-  >)
-    .filter((event) =>
-      event.type === "Warning" && event.involvedObject?.kind === "Service" && event.involvedObject.name === name
-    )
-    .map((event) => `${event.reason ?? ""}: ${event.message ?? ""}`)
 
 describe("shared VIP", () => {
   it(
@@ -102,9 +101,9 @@ describe("shared VIP", () => {
       const [va, vb] = [onlyVip(c, "a"), onlyVip(c, "b")]
       return va !== undefined && va === vb ? va : undefined
     })
-    const warning = await waitFor("a Warning Event on c", () => warningsOn(c, "c")[0])
+    const warning = await waitFor("a Warning Event on c", () => warningEvents(c.kube, "red", "Service", "c")[0])
     expect(warning).toContain("port 80/TCP is already served for a")
-    expect(warningsOn(c, "a")).toEqual([])
+    expect(warningEvents(c.kube, "red", "Service", "a")).toEqual([])
     expect(serviceVips(c.kube, "red", "c")).toEqual([])
     expect(vsPorts(c)).toEqual([80, 81])
 

@@ -13,7 +13,8 @@ import {
   loadBalancerService,
   QUICK_REPAIR_ENV,
   serviceVips,
-  startCluster
+  startCluster,
+  warningEvents
 } from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
@@ -64,15 +65,6 @@ interface Annotated {
 
 const ingressOf = (c: E2eCluster, namespace: string) =>
   c.kube.get("networking.k8s.io/v1/Ingress", namespace, "app") as (KubeObject & Annotated) | undefined
-
-const warnings = (c: E2eCluster, namespace: string, kind: string, name: string): ReadonlyArray<string> =>
-  (c.kube.list("v1/Event", namespace) as ReadonlyArray<
-    { type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } }
-  >)
-    .filter((event) =>
-      event.type === "Warning" && event.involvedObject?.kind === kind && event.involvedObject.name === name
-    )
-    .map((event) => `${event.reason ?? ""}: ${event.message ?? ""}`)
 
 describe("namespace tenants", () => {
   it(
@@ -136,12 +128,15 @@ describe("namespace tenants", () => {
       )
 
       // A tenant Avi does not have: the Service and its Namespace hear why; the rest keeps syncing.
-      const missing = await waitFor("an Event on green/lost", () => warnings(c, "green", "Service", "lost")[0])
+      const missing = await waitFor(
+        "an Event on green/lost",
+        () => warningEvents(c.kube, "green", "Service", "lost")[0]
+      )
       expect(missing).toContain("AviTenantNotFound")
       expect(missing).toContain("the Avi tenant ghost does not exist")
       const onNamespace = await waitFor(
         "an Event on Namespace green",
-        () => warnings(c, "default", "Namespace", "green")[0]
+        () => warningEvents(c.kube, "default", "Namespace", "green")[0]
       )
       expect(onNamespace).toContain("AviTenantNotFound")
       expect(serviceVips(c.kube, "green", "lost")).toEqual([])

@@ -291,6 +291,21 @@ export const serviceVips = (kube: RunningKubeSim, namespace: string, name: strin
   return (service?.status?.loadBalancer?.ingress ?? []).map((entry) => entry.ip ?? "").filter((ip) => ip !== "")
 }
 
+/** `reason: message` of each Warning Event on one object, as `kubectl describe` lists them. */
+export const warningEvents = (
+  kube: RunningKubeSim,
+  namespace: string,
+  kind: string,
+  name: string
+): ReadonlyArray<string> =>
+  (kube.list("v1/Event", namespace) as ReadonlyArray<
+    { type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } }
+  >)
+    .filter((event) =>
+      event.type === "Warning" && event.involvedObject?.kind === kind && event.involvedObject.name === name
+    )
+    .map((event) => `${event.reason ?? ""}: ${event.message ?? ""}`)
+
 export const waitForLeader = (cluster: E2eCluster, timeoutMs = 30_000) =>
   waitFor("a lease holder", () => cluster.leaseHolder(), timeoutMs)
 
