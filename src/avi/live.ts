@@ -4,10 +4,6 @@
  * Interrupting a call aborts its HTTP request (the platform HttpClient wires the fiber to an AbortSignal).
  */
 import * as Cookies from "@effect/platform/Cookies"
-import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
@@ -37,6 +33,7 @@ import type {
   AviQueryValue,
   AviRequest
 } from "./service.js"
+import type { AviTransport } from "./transport.js"
 
 interface Session {
   readonly generation: number
@@ -101,13 +98,6 @@ const pathOnly = (target: string): string => target.split("?")[0] ?? target
 
 const isRetryableStatus = (status: number): boolean => status > 500 && status < 600
 
-/** Only the reason and the cause's message: the transport error itself holds the request (and a login body). */
-const describeTransport = (error: HttpClientError.HttpClientError): string => {
-  const cause = error.cause
-  const detail = cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause)
-  return detail.length > 0 ? `${error.reason}: ${detail}` : error.reason
-}
-
 const Collection = Schema.Struct({
   count: Schema.optional(Schema.Number),
   results: Schema.Array(Schema.Unknown),
@@ -120,13 +110,11 @@ const storedSchema = <K extends AviObjectType>(type: K) =>
   AviTypes[type].stored as unknown as Schema.Schema<AviObject<K>, AviObject<K>>
 
 export const makeLive = (
-  input: AviClientConfig
-): Effect.Effect<AviClientService, never, HttpClient.HttpClient | Scope.Scope> =>
+  input: AviClientConfig,
+  transport: AviTransport
+): Effect.Effect<AviClientService, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config: ResolvedConfig = resolveConfig(input)
-    const transport = yield* HttpClient.HttpClient
-    const client = config.tracing ? transport : HttpClient.withTracerDisabledWhen(transport, () => true)
-    const redactedHeaders = ["authorization", "cookie", "set-cookie", "x-api-key", "x-csrftoken"]
     const session = yield* Ref.make<Option.Option<Session>>(Option.none())
     const generations = yield* Ref.make(0)
     const version = yield* Ref.make<Option.Option<string>>(config.version)
@@ -162,42 +150,30 @@ export const makeLive = (
       headers: Record<string, string>
     ): Effect.Effect<Exchange, Transient | Timeout> => {
       const type = typeOfPath(call.target)
-      let request = HttpClientRequest.make(call.method)(`${config.baseUrl}${call.target}`).pipe(
-        HttpClientRequest.setHeaders(headers)
-      )
-      if (call.body !== undefined) {
-        request = HttpClientRequest.bodyText(request, JSON.stringify(call.body), "application/json")
+      const request = {
+        method: call.method,
+        url: `${config.baseUrl}${call.target}`,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body)
       }
-      const send = client.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.map(response.text, (raw): Exchange => ({
-            status: response.status,
-            raw,
-            body: parseBody(raw),
-            cookies: response.cookies
-          }))
-        ),
-        Effect.mapError((error) =>
-          new Transient({ status: undefined, message: describeTransport(error), reason: "transport" })
-        ),
-        Effect.timeoutFail({ duration: config.requestTimeout, onTimeout: () => new Timeout() })
-      )
       return Effect.gen(function*() {
         const start = yield* Clock.currentTimeMillis
-        const result = yield* Effect.either(send)
+        const result = yield* Effect.either(transport.send(request, config.requestTimeout))
         const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
         const status = result._tag === "Right"
           ? String(result.right.status)
-          : result.left._tag === "Timeout"
+          : result.left._tag === "TransportTimeout"
           ? "timeout"
           : "transport_error"
         yield* recordRequest(call.method, type, status, seconds)
-        return yield* result
-      }).pipe(
-        permits.withPermits(1),
-        // Span attributes carry request headers: keep the session cookie and CSRF token out of them.
-        (effect) => config.tracing ? Effect.locally(effect, Headers.currentRedactedNames, redactedHeaders) : effect
-      )
+        if (result._tag === "Left") {
+          return yield* result.left._tag === "TransportTimeout"
+            ? new Timeout()
+            : new Transient({ status: undefined, message: result.left.message, reason: "transport" })
+        }
+        const { cookies, status: code, text } = result.right
+        return { status: code, raw: text, body: parseBody(text), cookies }
+      }).pipe(permits.withPermits(1))
     }
 
     const login = (avVersion: string, credentials: ResolvedLogin): Effect.Effect<Session, AviError> =>

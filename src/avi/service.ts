@@ -2,12 +2,11 @@
  * The `AviClient` service: the controller's only path to Avi. `AviClient.layer(config)` talks HTTP(S) to a
  * controller; `AviClient.layerTest()` is an in-memory controller with the same interface for tests of other modules.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type { AviClientConfig } from "./config.js"
 import type { AviError } from "./errors.js"
@@ -15,6 +14,7 @@ import { makeLive } from "./live.js"
 import { AviMemoryStore, makeMemory } from "./memory.js"
 import type { AviMemoryOptions } from "./memory.js"
 import type { AviBody, AviObject, AviObjectType } from "./objects.js"
+import { httpClientTransport, nodeTransport } from "./transport.js"
 
 export interface AviCallOptions {
   /** `X-Avi-Tenant` for this call; `*` reads across all tenants. Default: the client's tenant. */
@@ -113,14 +113,23 @@ export class AviClient extends Context.Tag("ako-ts/AviClient")<AviClient, AviCli
    * certificate, no CA skips verification (as AKO does).
    */
   static readonly layer = (config: AviClientConfig): Layer.Layer<AviClient> =>
-    AviClient.layerWith(config).pipe(
-      Layer.provide(NodeHttpClient.layerWithoutAgent),
-      Layer.provide(NodeHttpClient.makeAgentLayer(agentOptions(config)))
+    Layer.scoped(
+      AviClient,
+      Effect.flatMap(nodeTransport({ ca: config.caData }), (transport) => makeLive(config, transport))
     )
 
-  /** Live client over an HttpClient you provide (custom transports, stubs in unit tests). */
+  /**
+   * Live client over an HttpClient you provide (custom transports, stubs in unit tests). Spans of its requests are
+   * traced only with `tracing: true`, and never carry the session cookie or the CSRF token.
+   */
   static readonly layerWith = (config: AviClientConfig): Layer.Layer<AviClient, never, HttpClient.HttpClient> =>
-    Layer.scoped(AviClient, makeLive(config))
+    Layer.scoped(
+      AviClient,
+      Effect.flatMap(
+        HttpClient.HttpClient,
+        (client) => makeLive(config, httpClientTransport(client, config.tracing === true))
+      )
+    )
 
   /** In-memory controller with the same interface, plus the `AviMemoryStore` handle to seed and inspect it. */
   static readonly layerTest = (options?: AviMemoryOptions): Layer.Layer<AviClient | AviMemoryStore> =>
@@ -129,12 +138,4 @@ export class AviClient extends Context.Tag("ako-ts/AviClient")<AviClient, AviCli
         Effect.map((memory) => Context.make(AviClient, memory.client).pipe(Context.add(AviMemoryStore, memory.store)))
       )
     )
-}
-
-const agentOptions = (config: AviClientConfig) => {
-  const ca = Option.fromNullable(config.caData).pipe(Option.filter((pem) => pem.length > 0))
-  return Option.match(ca, {
-    onNone: () => ({ keepAlive: true, rejectUnauthorized: false }),
-    onSome: (pem) => ({ keepAlive: true, rejectUnauthorized: true, ca: pem })
-  })
 }

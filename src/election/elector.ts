@@ -413,12 +413,12 @@ export const makeElector = (
 export const electionLayer = (
   config: ElectionConfig
 ): Layer.Layer<Leadership | WriteGuard | Elector, never, LeaseApi> =>
-  Layer.effectContext(Effect.gen(function*() {
+  Layer.scopedContext(Effect.gen(function*() {
     const api = yield* LeaseApi
     const metrics = electionMetrics(config.identity)
     const state = yield* makeLeadershipState(config.renewDeadline)
     return Context.make(Leadership, makeLeadership(state)).pipe(
-      Context.add(WriteGuard, makeWriteGuard(state, metrics)),
+      Context.add(WriteGuard, makeWriteGuard(state, metrics, yield* Effect.scope)),
       Context.add(Elector, { run: makeElector(config, api, state, metrics) })
     )
   }))

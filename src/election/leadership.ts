@@ -11,8 +11,10 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import * as Metric from "effect/Metric"
 import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import { NotLeader, WriteGuard } from "../k8s/write-guard.js"
@@ -166,17 +168,21 @@ const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader
     return role.term
   })
 
-/** Completes (with NotLeader) once the term ends or its renew deadline passes. */
-const fence = (state: LeadershipState, term: number): Effect.Effect<never, NotLeader> => {
-  const deadline: Effect.Effect<never, NotLeader> = untilExpired(state).pipe(
-    // failSync: an error is built (with its stack) only when the fence fires, not for every admitted write
-    Effect.zipRight(Effect.failSync(() => new NotLeader({ reason: "renew deadline passed during the write" })))
-  )
-  const termEnded = untilTermEnds(state, term).pipe(
-    Effect.zipRight(Effect.failSync(() => new NotLeader({ reason: "leadership lost during the write" })))
-  )
-  return Effect.raceFirst(deadline, termEnded)
+/**
+ * Fails (with NotLeader) once term `term` ends or its renew deadline passes: one per term, shared by every write of
+ * the term. A fence per write (two races and a timer each) cost six fibers per Avi write, which made up most of
+ * the CPU of a burst of Services.
+ */
+interface TermFence {
+  readonly term: number
+  readonly over: Deferred.Deferred<never, NotLeader>
 }
+
+const watchTerm = (state: LeadershipState, fence: TermFence): Effect.Effect<void> =>
+  Effect.raceFirst(
+    untilExpired(state).pipe(Effect.as("renew deadline passed during the write")),
+    untilTermEnds(state, fence.term).pipe(Effect.as("leadership lost during the write"))
+  ).pipe(Effect.flatMap((reason) => Deferred.fail(fence.over, new NotLeader({ reason }))))
 
 export const makeLeadership = (state: LeadershipState): LeadershipShape => ({
   role: state.role,
@@ -184,21 +190,39 @@ export const makeLeadership = (state: LeadershipState): LeadershipShape => ({
   mayWrite: Effect.match(admissibleTerm(state), { onFailure: () => false, onSuccess: () => true })
 })
 
-export const makeWriteGuard = (state: LeadershipState, metrics: ElectionMetrics): Context.Tag.Service<WriteGuard> => {
+/** The guard; each term's watch runs in `scope` (and ends with the term anyway). */
+export const makeWriteGuard = (
+  state: LeadershipState,
+  metrics: ElectionMetrics,
+  scope: Scope.Scope
+): Context.Tag.Service<WriteGuard> => {
   const refuse = <A>(effect: Effect.Effect<A, NotLeader>) =>
     Effect.tapError(effect, (e) =>
       Metric.increment(metrics.writesRefused).pipe(
         Effect.zipRight(Effect.logDebug("write refused by the guard").pipe(Effect.annotateLogs("reason", e.reason)))
       ))
+  let current: TermFence | undefined
+  // Check and replace in one synchronous step: concurrent first writes of a term share one fence.
+  const fenceOf = (term: number): Effect.Effect<TermFence> =>
+    Effect.suspend(() => {
+      if (current !== undefined && current.term === term) return Effect.succeed(current)
+      const fence: TermFence = { term, over: Deferred.unsafeMake<never, NotLeader>(FiberId.none) }
+      current = fence
+      return Effect.as(Effect.forkIn(watchTerm(state, fence), scope), fence)
+    })
   return {
     check: refuse(Effect.asVoid(admissibleTerm(state))),
     admit: <A, E, R>(write: Effect.Effect<A, E, R>) =>
-      Effect.flatMap(refuse(admissibleTerm(state)), (term) =>
-        Effect.acquireUseRelease(
-          SubscriptionRef.update(state.inFlight, (n) => n + 1),
-          () => Effect.raceFirst(write, refuse(fence(state, term))),
-          () => SubscriptionRef.update(state.inFlight, (n) => n - 1)
-        ))
+      Effect.flatMap(
+        refuse(admissibleTerm(state)),
+        (term) =>
+          Effect.flatMap(fenceOf(term), (fence) =>
+            Effect.acquireUseRelease(
+              SubscriptionRef.update(state.inFlight, (n) => n + 1),
+              () => Effect.raceFirst(write, refuse(Deferred.await(fence.over))),
+              () => SubscriptionRef.update(state.inFlight, (n) => n - 1)
+            ))
+      )
   }
 }
 

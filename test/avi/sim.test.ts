@@ -470,6 +470,37 @@ describe("AviClient against the simulator", () => {
       })
     ))
 
+  it.live("a request not answered within requestTimeout fails as AviUnavailable(timeout) and is cut", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const avi = yield* AviClient
+        yield* avi.version
+        sim.faults.latency(30_000, { path: "/api/pool", method: "POST" })
+        const started = Date.now()
+        const error = yield* Effect.flip(avi.create("pool", { name: `${CLUSTER}--stuck`, created_by: CREATED_BY }))
+        expect(error).toMatchObject({ _tag: "AviUnavailable", reason: "timeout", attempts: 1 })
+        expect(error.message).toContain("no answer within")
+        expect(Date.now() - started).toBeLessThan(10_000)
+        const stuck = (e: AviSimRequestLogEntry) => e.method === "POST" && e.path === "/api/pool"
+        yield* waitUntil("the simulator to see the connection cut", () => apiLog(sim, stuck)[0]?.aborted === true)
+        sim.faults.clear()
+        expect(Option.isNone(yield* avi.findByName("pool", `${CLUSTER}--stuck`))).toBe(true)
+      }), { sim: { abortedRequests: "drop" }, client: { requestTimeout: "300 millis", retries: 0 } }))
+
+  it.live("a connection reset before the answer is retried, and a body with non-ASCII text arrives whole", () =>
+    withSim((sim) =>
+      Effect.gen(function*() {
+        const avi = yield* AviClient
+        yield* avi.version
+        sim.clearRequestLog()
+        sim.faults.resetConnections(1)
+        const description = "Zürich – 東京 ✓"
+        const pool = yield* avi.create("pool", { name: `${CLUSTER}--reset`, created_by: CREATED_BY, description })
+        expect(pool.description).toBe(description)
+        expect((yield* avi.get("pool", pool.uuid)).description).toBe(description)
+        expect(apiLog(sim, (e) => e.method === "POST" && e.path === "/api/pool").length).toBe(2)
+      }), { client: { retries: 2 } }))
+
   it.live("speaks plain HTTP when the controller is given as an http:// URL", () =>
     withSim((sim) =>
       Effect.flatMap(AviClient, (avi) => avi.findByName("tenant", "admin")).pipe(

@@ -231,6 +231,34 @@ describe("WriteGuard", () => {
         )
       expect(yield* Ref.get(interrupted)).toBe(true)
     }))
+
+  it.scoped("every write in flight is cut at its term's deadline, and the next term's writes run to the end", () =>
+    Effect.gen(function*() {
+      const lease = yield* makeInMemoryLease
+      const a = yield* startReplica(lease, "ako-0")
+      yield* a.client.setFaults({ blackhole: true })
+      const cut = yield* Ref.make(0)
+      const slowWrite = Effect.never.pipe(Effect.onInterrupt(() => Ref.update(cut, (n) => n + 1)))
+      const writes = yield* Effect.forEach([1, 2, 3], () => Effect.fork(a.guard.admit(slowWrite)))
+      yield* advance(10_100)
+      for (const write of writes) {
+        expect(yield* Fiber.await(write).pipe(Effect.map(Exit.isFailure))).toBe(true)
+      }
+      expect(yield* Ref.get(cut)).toBe(3)
+      expect(yield* isLeader(a)).toBe(false)
+      yield* a.client.setFaults({ blackhole: false })
+      yield* advance(5_000, 100)
+      expect(yield* isLeader(a)).toBe(true)
+      // longer than the first term's fence lived: a fence of the term before must not cut it
+      const written = yield* Effect.fork(a.guard.admit(Effect.as(Effect.sleep("3 seconds"), "written")))
+      yield* advance(3_100)
+      expect(yield* Fiber.join(written)).toBe("written")
+      yield* a.client.setFaults({ blackhole: true })
+      const late = yield* Effect.fork(a.guard.admit(slowWrite))
+      yield* advance(10_100)
+      expect(yield* Fiber.await(late).pipe(Effect.map(Exit.isFailure))).toBe(true)
+      expect(yield* Ref.get(cut)).toBe(4)
+    }))
 })
 
 describe("runWhileLeader", () => {

@@ -1,0 +1,170 @@
+/**
+ * How the Avi client's exchanges reach the controller. The live client sends over Node's http/https directly: one
+ * request is one `Effect.async`, its deadline a Node timer. @effect/platform's HttpClient cost about 400 fiber steps
+ * and 4 forked fibers per exchange (a scope, the abort wiring, the body stream, the timeout race), roughly 1 ms of
+ * CPU each, and a burst of Services is four exchanges per Service (bench/latency.ts). An HttpClient can still be
+ * plugged in (`httpClientTransport`): the unit tests script a controller behind one.
+ */
+import * as Cookies from "@effect/platform/Cookies"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as http from "node:http"
+import * as https from "node:https"
+
+export interface TransportRequest {
+  readonly method: string
+  /** Absolute URL. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  /** JSON text, sent as is. */
+  readonly body?: string | undefined
+}
+
+export interface TransportResponse {
+  readonly status: number
+  readonly text: string
+  readonly cookies: Cookies.Cookies
+}
+
+/** No answer: the connection failed or broke (`message` says how; never the request, which may hold a password). */
+export interface TransportFailure {
+  readonly _tag: "TransportFailure"
+  readonly message: string
+}
+
+/** No answer within the deadline; the request was abandoned. */
+export interface TransportTimeout {
+  readonly _tag: "TransportTimeout"
+}
+
+export interface AviTransport {
+  readonly send: (
+    request: TransportRequest,
+    timeout: Duration.Duration
+  ) => Effect.Effect<TransportResponse, TransportFailure | TransportTimeout>
+}
+
+export interface NodeTransportOptions {
+  /** PEM of the CA that signed the controller's certificate; absent, the certificate is not verified (as AKO). */
+  readonly ca?: string | undefined
+}
+
+const failure = (message: string): TransportFailure => ({ _tag: "TransportFailure", message })
+const TIMEOUT: TransportTimeout = { _tag: "TransportTimeout" }
+
+/** Keep-alive agents for http and https, destroyed (sockets closed) when the scope closes. */
+export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviTransport, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const ca = options.ca !== undefined && options.ca.length > 0 ? options.ca : undefined
+        return {
+          http: new http.Agent({ keepAlive: true }),
+          https: new https.Agent(
+            ca === undefined ? { keepAlive: true, rejectUnauthorized: false } : { keepAlive: true, ca }
+          )
+        }
+      }),
+      (agents) =>
+        Effect.sync(() => {
+          agents.http.destroy()
+          agents.https.destroy()
+        })
+    ),
+    (agents): AviTransport => ({
+      send: (request, timeout) =>
+        Effect.async<TransportResponse, TransportFailure | TransportTimeout>((resume) => {
+          let settled = false
+          const settle = (result: Effect.Effect<TransportResponse, TransportFailure | TransportTimeout>) => {
+            if (settled) return
+            settled = true
+            clearTimeout(timer)
+            resume(result)
+          }
+          let outgoing: http.ClientRequest
+          try {
+            const url = new URL(request.url)
+            const secure = url.protocol === "https:"
+            outgoing = (secure ? https : http).request(url, {
+              method: request.method,
+              headers: request.body === undefined
+                ? request.headers
+                : { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) },
+              agent: secure ? agents.https : agents.http
+            }, (response) => {
+              const chunks: Array<Buffer> = []
+              response.on("data", (chunk: Buffer) => chunks.push(chunk))
+              response.on("error", (error) => settle(Effect.fail(failure(`ResponseError: ${error.message}`))))
+              response.on("end", () => {
+                const setCookie = response.headers["set-cookie"]
+                settle(Effect.succeed({
+                  status: response.statusCode ?? 0,
+                  text: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+                  cookies: setCookie === undefined ? Cookies.empty : Cookies.fromSetCookie(setCookie)
+                }))
+              })
+            })
+          } catch (error) {
+            resume(Effect.fail(failure(`RequestError: ${error instanceof Error ? error.message : String(error)}`)))
+            return
+          }
+          const timer = setTimeout(() => {
+            outgoing.destroy()
+            settle(Effect.fail(TIMEOUT))
+          }, Math.max(1, Duration.toMillis(timeout)))
+          outgoing.on("error", (error) => settle(Effect.fail(failure(`Transport: ${error.message}`))))
+          outgoing.end(request.body)
+          // interrupted (a cut write, a lost lead): the request is aborted, not left to finish on its own
+          return Effect.sync(() => {
+            settled = true
+            clearTimeout(timer)
+            outgoing.destroy()
+          })
+        })
+    })
+  )
+
+/** Only the reason and the cause's message: the transport error itself holds the request (and a login body). */
+const describeTransport = (error: HttpClientError.HttpClientError): string => {
+  const cause = error.cause
+  const detail = cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause)
+  return detail.length > 0 ? `${error.reason}: ${detail}` : error.reason
+}
+
+const REDACTED_HEADERS = ["authorization", "cookie", "set-cookie", "x-api-key", "x-csrftoken"]
+
+/**
+ * Exchanges through an @effect/platform HttpClient (stubs, custom transports), its deadline on the Effect Clock.
+ * With `tracing`, each request is a span; its attributes never carry the session cookie or the CSRF token.
+ */
+export const httpClientTransport = (client: HttpClient.HttpClient, tracing: boolean): AviTransport => {
+  const traced = tracing ? client : HttpClient.withTracerDisabledWhen(client, () => true)
+  const send: AviTransport["send"] = (request, timeout) => {
+    let outgoing = HttpClientRequest.make(request.method as HttpClientRequest.HttpClientRequest["method"])(request.url)
+      .pipe(HttpClientRequest.setHeaders(request.headers))
+    if (request.body !== undefined) {
+      outgoing = HttpClientRequest.bodyText(outgoing, request.body, "application/json")
+    }
+    return traced.execute(outgoing).pipe(
+      Effect.flatMap((response) =>
+        Effect.map(response.text, (text): TransportResponse => ({
+          status: response.status,
+          text,
+          cookies: response.cookies
+        }))
+      ),
+      Effect.mapError((error): TransportFailure | TransportTimeout => failure(describeTransport(error))),
+      Effect.timeoutFail({ duration: timeout, onTimeout: (): TransportFailure | TransportTimeout => TIMEOUT })
+    )
+  }
+  return {
+    send: tracing
+      ? (request, timeout) => Effect.locally(send(request, timeout), Headers.currentRedactedNames, REDACTED_HEADERS)
+      : send
+  }
+}
