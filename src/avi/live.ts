@@ -11,9 +11,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -121,10 +121,6 @@ export const makeLive = (
     const loginLock = yield* Effect.makeSemaphore(1)
     const versionLock = yield* Effect.makeSemaphore(1)
     const permits = yield* Effect.makeSemaphore(config.maxConcurrentRequests)
-    const retrySchedule = Schedule.exponential(config.retryBase, 2).pipe(
-      Schedule.jittered,
-      Schedule.intersect(Schedule.recurs(config.retries))
-    )
 
     const headersFor = (current: Option.Option<Session>, tenant: string, avVersion: string) => {
       const headers: Record<string, string> = {
@@ -260,18 +256,28 @@ export const makeLive = (
     ): Effect.Effect<A, AviError> =>
       Effect.suspend(() => {
         let attempts = 0
-        return Effect.suspend(() => {
+        // Schedule.exponential(retryBase, 2), jittered (x0.8-1.2) and at most `retries` times, written out: a
+        // Schedule driver per call cost more fiber steps than the exchange itself, for calls that seldom fail.
+        const attempt: Effect.Effect<A, Transient | Timeout | AviError> = Effect.suspend(() => {
           attempts++
           return effect
         }).pipe(
-          Effect.tapError((error) =>
-            error._tag === "Transient"
-              ? Effect.logDebug("avi request failed, retrying").pipe(
-                Effect.annotateLogs({ ...context, status: error.status ?? error.reason, attempt: attempts })
-              )
-              : Effect.void
-          ),
-          Effect.retry({ schedule: retrySchedule, while: (error) => error._tag === "Transient" }),
+          Effect.catchIf((error): error is Transient => error._tag === "Transient", (error) => {
+            const log = Effect.logDebug("avi request failed, retrying").pipe(
+              Effect.annotateLogs({ ...context, status: error.status ?? error.reason, attempt: attempts })
+            )
+            if (attempts > config.retries) return Effect.zipRight(log, Effect.fail(error))
+            const base = Duration.toMillis(config.retryBase) * 2 ** (attempts - 1)
+            return log.pipe(
+              Effect.zipRight(Random.next),
+              Effect.flatMap((random) =>
+                Effect.sleep(Duration.millis(base * 0.8 * (1 - random) + base * 1.2 * random))
+              ),
+              Effect.zipRight(attempt)
+            )
+          })
+        )
+        return attempt.pipe(
           Effect.mapError((error): AviError => {
             switch (error._tag) {
               case "Transient":

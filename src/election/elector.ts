@@ -363,9 +363,7 @@ export const makeElector = (
     // lease over like client-go's ReleaseOnCancel (empty holder, leaseDurationSeconds 1), all time-boxed.
     const release = Effect.gen(function*() {
       yield* demote("shutting down")
-      yield* state.inFlight.changes.pipe(
-        Stream.takeUntil((n) => n === 0),
-        Stream.runDrain,
+      yield* state.inFlight.drained.pipe(
         Effect.interruptible,
         Effect.timeout(config.callTimeout),
         Effect.ignore

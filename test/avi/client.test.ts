@@ -206,6 +206,13 @@ describe("AviClient retries", () => {
       expect(controller.count((r) => r.path === "/api/pool/pool-1")).toBe(1)
       yield* TestClock.adjust("200 millis")
       expect(controller.count((r) => r.path === "/api/pool/pool-1")).toBe(2)
+      // the waits double (2nd 160-240 ms, 3rd 320-480 ms): a fixed wait would have made all 4 attempts by 360 ms
+      yield* TestClock.adjust("20 millis")
+      expect(controller.count((r) => r.path === "/api/pool/pool-1")).toBe(2)
+      yield* TestClock.adjust("140 millis")
+      expect(controller.count((r) => r.path === "/api/pool/pool-1")).toBe(3)
+      yield* TestClock.adjust("180 millis")
+      expect(controller.count((r) => r.path === "/api/pool/pool-1")).toBe(3)
       yield* TestClock.adjust("10 seconds")
       const error = yield* Effect.flip(Fiber.join(fiber))
       expect(error).toMatchObject({ _tag: "AviUnavailable", status: 502, reason: "status", attempts: 4 })
