@@ -115,7 +115,10 @@ export class AviClient extends Context.Tag("ako-ts/AviClient")<AviClient, AviCli
   static readonly layer = (config: AviClientConfig): Layer.Layer<AviClient> =>
     Layer.scoped(
       AviClient,
-      Effect.flatMap(nodeTransport({ ca: config.caData }), (transport) => makeLive(config, transport))
+      Effect.flatMap(
+        nodeTransport({ ca: config.caData, tracing: config.tracing === true }),
+        (transport) => makeLive(config, transport)
+      )
     )
 
   /**

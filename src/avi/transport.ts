@@ -52,6 +52,11 @@ export interface AviTransport {
 export interface NodeTransportOptions {
   /** PEM of the CA that signed the controller's certificate; absent, the certificate is not verified (as AKO). */
   readonly ca?: string | undefined
+  /**
+   * One client span per exchange (`http.client <METHOD>`: method, URL, status). No header is recorded, so the
+   * session cookie and the CSRF token never reach a span.
+   */
+  readonly tracing?: boolean | undefined
 }
 
 const failure = (message: string): TransportFailure => ({ _tag: "TransportFailure", message })
@@ -76,8 +81,8 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
           agents.https.destroy()
         })
     ),
-    (agents): AviTransport => ({
-      send: (request, timeout) =>
+    (agents): AviTransport => {
+      const send: AviTransport["send"] = (request, timeout) =>
         Effect.async<TransportResponse, TransportFailure | TransportTimeout>((resume) => {
           let settled = false
           const settle = (result: Effect.Effect<TransportResponse, TransportFailure | TransportTimeout>) => {
@@ -100,6 +105,9 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
               const chunks: Array<Buffer> = []
               response.on("data", (chunk: Buffer) => chunks.push(chunk))
               response.on("error", (error) => settle(Effect.fail(failure(`ResponseError: ${error.message}`))))
+              response.on("close", () => {
+                if (!response.complete) settle(Effect.fail(failure("ResponseError: connection closed mid-body")))
+              })
               response.on("end", () => {
                 const setCookie = response.headers["set-cookie"]
                 settle(Effect.succeed({
@@ -113,10 +121,14 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
             resume(Effect.fail(failure(`RequestError: ${error instanceof Error ? error.message : String(error)}`)))
             return
           }
-          const timer = setTimeout(() => {
-            outgoing.destroy()
-            settle(Effect.fail(TIMEOUT))
-          }, Math.max(1, Duration.toMillis(timeout)))
+          // Node fires a timer of more than 2^31-1 ms at once: such a deadline (or none) gets no timer
+          const millis = Duration.toMillis(timeout)
+          const timer = millis < 2 ** 31 ?
+            setTimeout(() => {
+              outgoing.destroy()
+              settle(Effect.fail(TIMEOUT))
+            }, Math.max(1, millis)) :
+            undefined
           outgoing.on("error", (error) => settle(Effect.fail(failure(`Transport: ${error.message}`))))
           outgoing.end(request.body)
           // interrupted (a cut write, a lost lead): the request is aborted, not left to finish on its own
@@ -126,7 +138,18 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
             outgoing.destroy()
           })
         })
-    })
+      if (options.tracing !== true) return { send }
+      return {
+        send: (request, timeout) =>
+          send(request, timeout).pipe(
+            Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
+            Effect.withSpan(`http.client ${request.method}`, {
+              kind: "client",
+              attributes: { "http.request.method": request.method, "url.full": request.url }
+            })
+          )
+      }
+    }
   )
 
 /** Only the reason and the cause's message: the transport error itself holds the request (and a login body). */

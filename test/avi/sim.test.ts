@@ -3,7 +3,7 @@
  * writes, pagination, session loss, 5xx bursts, typed 409/412, and interruption cutting the request on the wire.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Metric, Option, Redacted, Schedule } from "effect"
+import { Effect, Fiber, Metric, Option, Redacted, Schedule, Tracer } from "effect"
 import type { Duration } from "effect"
 import { generate } from "selfsigned"
 import type { AviClientConfig } from "../../src/avi/index.js"
@@ -500,6 +500,34 @@ describe("AviClient against the simulator", () => {
         expect((yield* avi.get("pool", pool.uuid)).description).toBe(description)
         expect(apiLog(sim, (e) => e.method === "POST" && e.path === "/api/pool").length).toBe(2)
       }), { client: { retries: 2 } }))
+
+  it.live("tracing: true gives each exchange a client span with its status, and no header in it", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.Span> = []
+      const native = yield* Effect.tracer
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = native.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: (f, fiber) => native.context(f, fiber)
+      })
+      yield* withSim(() => Effect.flatMap(AviClient, (avi) => avi.findByName("tenant", "admin")), {
+        client: { tracing: true }
+      }).pipe(Effect.withTracer(recording))
+      const exchanges = spans.filter((span) => span.name.startsWith("http.client"))
+      expect(exchanges.map((span) => span.name)).toEqual(
+        expect.arrayContaining(["http.client POST", "http.client GET"])
+      )
+      expect(exchanges.find((span) => span.name === "http.client GET")?.attributes.get("http.response.status_code"))
+        .toBe(200)
+      // no header is recorded at all, so neither the session cookie nor the CSRF token can leak into a span
+      const recorded = exchanges.flatMap((span) =>
+        [...span.attributes.entries()].map(([key, value]) => `${key}=${value}`)
+      )
+      expect(recorded.filter((entry) => /cookie|csrf|sessionid|password/i.test(entry))).toEqual([])
+    }))
 
   it.live("speaks plain HTTP when the controller is given as an http:// URL", () =>
     withSim((sim) =>
