@@ -1,7 +1,7 @@
 /**
  * The HTTP implementation of AviClientService: one cookie session (login, CSRF, re-login once on 401/419),
  * bounded jittered retries of 501-599 and transport errors, a per-exchange timeout, a concurrency limit, metrics.
- * Interrupting a call aborts its HTTP request (the platform HttpClient wires the fiber to an AbortSignal).
+ * Interrupting a call aborts its HTTP request (the transport destroys the request when its fiber is interrupted).
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Chunk from "effect/Chunk"

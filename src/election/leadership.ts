@@ -238,14 +238,16 @@ export const makeWriteGuard = (
         Effect.zipRight(Effect.logDebug("write refused by the guard").pipe(Effect.annotateLogs("reason", e.reason)))
       ))
   let current: TermFence | undefined
-  // Check and replace in one synchronous step: concurrent first writes of a term share one fence.
+  // Check and replace in one synchronous step, so concurrent first writes of a term share one fence; and
+  // uninterruptible up to the fork, so no fence is ever published without the watch that fails it.
   const fenceOf = (term: number): Effect.Effect<TermFence> =>
-    Effect.suspend(() => {
+    Effect.uninterruptible(Effect.suspend(() => {
       if (current !== undefined && current.term === term) return Effect.succeed(current)
       const fence: TermFence = { term, over: Deferred.unsafeMake<never, NotLeader>(FiberId.none) }
       current = fence
-      return Effect.as(Effect.forkIn(watchTerm(state, fence), scope), fence)
-    })
+      // a fiber forked here would inherit the uninterruptible region: the watch must stay stoppable with its scope
+      return Effect.as(Effect.forkIn(Effect.interruptible(watchTerm(state, fence)), scope), fence)
+    }))
   return {
     check: refuse(Effect.asVoid(admissibleTerm(state))),
     admit: <A, E, R>(write: Effect.Effect<A, E, R>) =>
