@@ -111,14 +111,7 @@ describe("the built entry point", () => {
       expect(commandLine).toEqual(
         expect.arrayContaining(["--max-semi-space-size=2", "--heap-growing-percent=50", "--no-sparkplug", "run"])
       )
-      expect(readFileSync(`/proc/${controller.child.pid}/environ`, "utf8").split("\0")).toEqual(
-        expect.arrayContaining([
-          "MALLOC_ARENA_MAX=1",
-          "MALLOC_MMAP_THRESHOLD_=32768",
-          "MALLOC_TRIM_THRESHOLD_=65536",
-          "MALLOC_TOP_PAD_=0"
-        ])
-      )
+      expect(readFileSync(`/proc/${controller.child.pid}/environ`, "utf8").split("\0")).toContain("MALLOC_ARENA_MAX=1")
       // Readiness does not wait for the Lease; the release on SIGTERM is only owed once this replica leads.
       await waitFor(
         "the replica to lead",
