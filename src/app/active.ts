@@ -10,13 +10,14 @@ import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { NotLeader } from "../election/index.js"
-import { objectRef, refKey } from "../model/index.js"
+import { objectRef, refFromKey, refKey } from "../model/index.js"
 import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
 import {
   AviCache,
   cacheAddresses,
   cachedUnitKeys,
   carriesAkoStatus,
+  defaultWorkQueueOptions,
   makeWorkQueue,
   reconcileUnit,
   refreshAndCleanStale,
@@ -123,6 +124,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     const cache = yield* AviCache
     const vanished = yield* cache.vanished
     const queue = yield* makeWorkQueue<string>()
+    const statusQueue = yield* makeWorkQueue<string>({ ...defaultWorkQueueOptions, metricPrefix: "ako_status_queue" })
     const others = memoWantedBy()
     const ownersByUnit = new Map<string, ReadonlyArray<ObjectRef>>()
     const reportedProblems = new Map<string, string>()
@@ -135,7 +137,6 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       )
 
     const unitsByObject = memoUnitsByObject()
-    const statusLock = yield* Effect.makeSemaphore(1)
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) => {
       const { index, position } = unitsByObject(state)
       const wanted = [...objects]
@@ -251,13 +252,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         const before = ownersByUnit.get(key) ?? []
         if (unit === undefined) ownersByUnit.delete(key)
         else ownersByUnit.set(key, unit.owners)
-        // One status pass at a time, each from the newest desired state and cache: while this run went on, another
-        // unit may have taken over these objects (a Namespace moving tenants, an Ingress moving shards). Two
-        // passes computed apart but sent together could land in the other order, and the older status would
-        // stay, since nothing writes it again.
-        yield* statusLock.withPermits(1)(
-          Effect.flatMap(graph.state, (latest) => writeStatuses([...before, ...(unit?.owners ?? [])], latest))
-        )
+        yield* statusQueue.addAll([...before, ...(unit?.owners ?? [])].map(refKey))
         const unitProblems = (yield* graph.problems).get(key) ?? []
         yield* report(key, unitProblems, unitResult.problems)
         // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.
@@ -273,6 +268,15 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         return yield* workQueueOutcome(unitResult)
       })
 
+    // Statuses go through a queue of their own, keyed by object: one pass per object at a time, each from the newest
+    // desired state and cache when it starts. While a unit's run went on, another unit may have taken over its
+    // objects (a Namespace moving tenants, an Ingress moving shards); two passes of one object computed apart but
+    // sent together could land in the other order, and the older status would stay, since nothing writes it again.
+    // Objects never wait for each other (a lock over every pass made 16 workers queue behind one PATCH at a time),
+    // and a status that fails to write retries with its own backoff without running its unit's Avi diff again.
+    const writeStatusOf = (key: string) =>
+      Effect.flatMap(graph.state, (latest) => writeStatuses([refFromKey(key)], latest))
+    yield* statusQueue.run(options.workers, writeStatusOf).pipe(Effect.forkScoped)
     return yield* queue.run(options.workers, reconcile)
   }).pipe(
     Effect.scoped,

@@ -454,6 +454,17 @@ export const keyOf = (kind: ObjectKind, namespace: string | undefined, name: str
 
 export const refKey = (ref: ObjectRef): string => `${ref.kind}/${keyOf(ref.kind, ref.namespace, ref.name)}`
 
+/** The ref a `refKey` names (Kubernetes names and namespaces never contain a slash). */
+export const refFromKey = (key: string): ObjectRef => {
+  const slash = key.indexOf("/")
+  const kind = key.slice(0, slash) as ObjectKind
+  const rest = key.slice(slash + 1)
+  const inner = rest.indexOf("/")
+  return CLUSTER_SCOPED.has(kind) || inner < 0 ?
+    { kind, name: rest } :
+    { kind, namespace: rest.slice(0, inner), name: rest.slice(inner + 1) }
+}
+
 export const objectRef = (
   kind: ObjectKind,
   object: { readonly metadata?: ObjectMeta | undefined }

@@ -18,6 +18,11 @@ export interface WorkQueueOptions {
   /** First retry delay after a failure; doubles per consecutive failure of the same key. */
   readonly baseDelay: Duration.DurationInput
   readonly maxDelay: Duration.DurationInput
+  /**
+   * Prefix of the queue's metrics (`<prefix>_depth`, `_adds_total`, `_retries_total`, `_failures_total`). Default
+   * `ako_workqueue`, the units' queue; another queue in the same process takes its own, or their gauges would mix.
+   */
+  readonly metricPrefix?: string | undefined
 }
 
 export const defaultWorkQueueOptions: WorkQueueOptions = { baseDelay: "1 second", maxDelay: "5 minutes" }
@@ -25,12 +30,14 @@ export const defaultWorkQueueOptions: WorkQueueOptions = { baseDelay: "1 second"
 /** What a successful reconcile asks for next: nothing (wait for a change) or a look again after a delay. */
 export type Outcome = void | { readonly requeueAfter: Duration.DurationInput }
 
-const depth = Metric.gauge("ako_workqueue_depth", { description: "Keys waiting in the work queue" })
-const adds = Metric.counter("ako_workqueue_adds_total", { description: "Keys added to the work queue" })
-const retries = Metric.counter("ako_workqueue_retries_total", {
-  description: "Keys re-queued with backoff after a failed reconcile"
+const queueMetrics = (prefix: string) => ({
+  depth: Metric.gauge(`${prefix}_depth`, { description: "Keys waiting in the work queue" }),
+  adds: Metric.counter(`${prefix}_adds_total`, { description: "Keys added to the work queue" }),
+  retries: Metric.counter(`${prefix}_retries_total`, {
+    description: "Keys re-queued with backoff after a failed reconcile"
+  }),
+  failures: Metric.counter(`${prefix}_failures_total`, { description: "Reconciles that failed" })
 })
-const failures = Metric.counter("ako_workqueue_failures_total", { description: "Reconciles that failed" })
 
 export interface WorkQueue<K> {
   /** Queue a key now (no-op if it is already waiting). */
@@ -69,6 +76,7 @@ export const makeWorkQueue = <K>(
     const failureCounts = new Map<K, number>()
     const baseMillis = Duration.toMillis(options.baseDelay)
     const maxMillis = Duration.toMillis(options.maxDelay)
+    const { adds, depth, failures, retries } = queueMetrics(options.metricPrefix ?? "ako_workqueue")
 
     const publishDepth = Effect.suspend(() => Metric.set(depth, dirty.size))
 

@@ -128,7 +128,12 @@ describe("switching from AKO 2.2.1 to ako-ts", () => {
       60_000
     )
     // Let the work queue's pass over every unit (statuses included) finish before reading the logs.
-    await waitFor("an idle work queue", async () => (await replica.metric("ako_workqueue_depth")) === 0, 30_000)
+    await waitFor(
+      "idle unit and status queues",
+      async () =>
+        (await replica.metric("ako_workqueue_depth")) === 0 && (await replica.metric("ako_status_queue_depth")) === 0,
+      30_000
+    )
     const aviWrites = c.aviWritesOf("ako-0").map((entry) => `${entry.method} ${entry.path}`)
     expect(aviWrites).toEqual([])
     const kubeWrites = c.kubeWritesOf("ako-0")

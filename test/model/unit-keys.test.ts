@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest"
 import {
   makeSnapshot,
+  refFromKey,
+  refKey,
   translate,
   unitKeysFor,
   unitKeysForHostRule,
   unitKeysForHttpRule,
   unitsOwnedBy
 } from "../../src/model/index.js"
+import type { ObjectRef } from "../../src/model/index.js"
 import {
   aviIngressClass,
   clusterIpService,
@@ -181,5 +184,18 @@ describe("which units a HostRule or HTTPRule shapes", () => {
     expect(unitKeysFor({ kind: "Secret", namespace: "team", name: "team-cert" }, withRule, settings())).toEqual([
       "admin/c1--Shared-L7-3"
     ])
+  })
+})
+
+describe("object keys", () => {
+  it("read back as the ref they were made from, namespaced and cluster-scoped alike", () => {
+    const refs: ReadonlyArray<ObjectRef> = [
+      { kind: "Service", namespace: "team-a", name: "web" },
+      { kind: "Ingress", namespace: "default", name: "shop.example.com" },
+      { kind: "Route", namespace: "openshift-apps", name: "r-1" },
+      { kind: "Namespace", name: "team-a" },
+      { kind: "AviInfraSetting", name: "edge" }
+    ]
+    for (const ref of refs) expect(refFromKey(refKey(ref))).toEqual(ref)
   })
 })
