@@ -24,6 +24,7 @@ import { AviAuthError, AviDecodeError, AviUnavailable, controllerMessage, errorF
 import { recordRelogin, recordRequest } from "./metrics.js"
 import type { AviObject, AviObjectType } from "./objects.js"
 import { AviTypes } from "./objects.js"
+import { makePermits } from "./permits.js"
 import type {
   AviCallOptions,
   AviClientService,
@@ -120,7 +121,7 @@ export const makeLive = (
     const version = yield* Ref.make<Option.Option<string>>(config.version)
     const loginLock = yield* Effect.makeSemaphore(1)
     const versionLock = yield* Effect.makeSemaphore(1)
-    const permits = yield* Effect.makeSemaphore(config.maxConcurrentRequests)
+    const permits = makePermits(config.maxConcurrentRequests)
 
     const headersFor = (current: Option.Option<Session>, tenant: string, avVersion: string) => {
       const headers: Record<string, string> = {
@@ -169,7 +170,7 @@ export const makeLive = (
         }
         const { cookies, status: code, text } = result.right
         return { status: code, raw: text, body: parseBody(text), cookies }
-      }).pipe(permits.withPermits(1))
+      }).pipe(permits.withPermit)
     }
 
     const login = (avVersion: string, credentials: ResolvedLogin): Effect.Effect<Session, AviError> =>
