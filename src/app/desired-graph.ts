@@ -11,6 +11,7 @@ import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { hash } from "node:crypto"
 import type { ReflectorsShape } from "../k8s/index.js"
 import {
   emptyShardUnit,
@@ -167,7 +168,8 @@ export const makeDesiredGraph = (
       )
       // Node addresses live in status (NodePort pool servers); no other status is read by the model.
       const readStatus = kind === "Node" ? status?.addresses : undefined
-      return JSON.stringify([meta, kept, rest, readStatus])
+      // A digest, not the text: the text of every Service, EndpointSlice and Secret was 9 MiB at 10,000 Services.
+      return hash("sha256", JSON.stringify([meta, kept, rest, readStatus]), "base64")
     }
     const storeOf = (snapshot: ClusterSnapshot, kind: string): ReadonlyMap<string, unknown> | undefined => {
       switch (kind) {

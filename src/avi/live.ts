@@ -378,12 +378,18 @@ export const makeLive = (
     const call = (call: Omit<Call, "tenant">, tenant: string): Effect.Effect<Exchange, AviError> =>
       Effect.flatMap(resolveVersion, (avVersion) => send({ ...call, tenant }, avVersion))
 
-    const decode = <K extends AviObjectType>(type: K, method: string, path: string) => (body: unknown) =>
-      Schema.decodeUnknown(storedSchema(type))(body).pipe(
-        Effect.mapError((error) =>
-          new AviDecodeError({ method, path, message: ParseResult.TreeFormatter.formatErrorSync(error) })
+    // The stored schemas only check (no field is transformed), so a valid body is returned as JSON.parse made it:
+    // Schema's decoded copy of an object with many optional fields is a dictionary-mode object, which held 1.5 KiB
+    // more per cached object (60 MiB at 10,000 Services). Decoding runs only to describe an invalid body.
+    const decode = <K extends AviObjectType>(type: K, method: string, path: string) => {
+      const valid = Schema.is(storedSchema(type))
+      return (body: unknown): Effect.Effect<AviObject<K>, AviDecodeError> =>
+        valid(body) ? Effect.succeed(body) : Schema.decodeUnknown(storedSchema(type))(body).pipe(
+          Effect.mapError((error) =>
+            new AviDecodeError({ method, path, message: ParseResult.TreeFormatter.formatErrorSync(error) })
+          )
         )
-      )
+    }
 
     /** Singletons (`/api/systemconfiguration`, `/api/cluster`) answer a collection GET with the bare object. */
     const decodeCollection = (method: string, path: string) => (body: unknown) =>

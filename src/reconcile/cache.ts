@@ -3,7 +3,6 @@
  * Filled by paginated lists (`created_by=ako-<cluster>`, VsVips by name prefix since they carry no created_by), kept
  * current from write responses, and the only thing the diff reads, so a steady state costs no Avi reads per unit.
  */
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -259,13 +258,31 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         ? { label_key: "created_by", label_value: createdBy }
         : { created_by: createdBy }
       const withCloud = CLOUD_FILTERED.has(type) ? { ...filters, "cloud_ref.name": config.cloudName } : filters
+      const listed: Array<CachedObject> = []
       return avi.list(type, { ...withCloud, include_name: true, page_size: 100 }, { tenant: listTenant }).pipe(
-        Stream.map((object) => toCached(type, object as unknown as AviBody, config.clusterName)),
-        Stream.filter((object): object is CachedObject =>
-          object !== undefined && (type !== "vsvip" || object.name.startsWith(prefix))
+        Stream.runForEachChunk((page) =>
+          Effect.sync(() => {
+            for (const body of page) {
+              const object = unchanged(type, body as unknown as AviBody) ??
+                toCached(type, body as unknown as AviBody, config.clusterName)
+              if (object !== undefined && (type !== "vsvip" || object.name.startsWith(prefix))) listed.push(object)
+            }
+          })
         ),
-        Stream.runCollect
+        Effect.as(listed)
       )
+    }
+
+    /**
+     * The cached object itself when the listing shows it unmodified since (same `_last_modified`): a refresh then
+     * holds one copy of what did not change, not two, and the listed body is garbage as soon as its page is read.
+     */
+    const unchanged = (type: AviObjectType, body: AviBody): CachedObject | undefined => {
+      const uuid = body["uuid"]
+      const modified = body["_last_modified"]
+      if (typeof uuid !== "string" || typeof modified !== "string") return undefined
+      const known = index.view.byUuid(uuid)
+      return known !== undefined && known.type === type && known.lastModified === modified ? known : undefined
     }
 
     /** The object as Avi holds it now, or undefined when Avi says it is gone; other failures keep `object`. */
@@ -282,7 +299,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         touchedDuringRefresh = new Set()
         const before = index.view.objects()
         const lists = yield* Effect.forEach(OWNED_TYPES, listType, { concurrency: 4 })
-        const listed = new Set(lists.flatMap((list) => Chunk.toReadonlyArray(list).map((object) => object.uuid)))
+        const listed = new Set(lists.flatMap((list) => list.map((object) => object.uuid)))
         const unlisted = before.filter((object) => !listed.has(object.uuid))
         const confirmed = yield* Effect.forEach(unlisted, confirm, { concurrency: 8 })
         const touched = touchedDuringRefresh
