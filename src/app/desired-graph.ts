@@ -38,7 +38,7 @@ import type {
   Problem,
   RulesInEffect
 } from "../model/index.js"
-import { STATUS_ANNOTATIONS } from "../reconcile/index.js"
+import { shareStrings, STATUS_ANNOTATIONS } from "../reconcile/index.js"
 import { OwnerIndex } from "./owner-index.js"
 
 const UNIT_KINDS: ReadonlySet<string> = new Set<ObjectKind>([
@@ -78,6 +78,12 @@ export interface DesiredGraph {
 }
 
 export const FULL_TRANSLATION_PROBLEMS = "*"
+
+/** A unit's bodies share marker lists and common strings with each other and with the Avi cache's bodies. */
+const shareBodies = (unit: DesiredUnit): DesiredUnit => {
+  for (const object of unit.objects) shareStrings(object.body)
+  return unit
+}
 
 /** The AKO rules in effect (validated elsewhere), and which of them may have changed. */
 export interface RuleSource {
@@ -277,7 +283,7 @@ export const makeDesiredGraph = (
       rulesSeen = snapshot
       translatedWith = snapshot
       const next = new Map(translation.desired)
-      for (const [key, unit] of next) next.set(key, keepOwnedFields(previous.get(key), unit))
+      for (const [key, unit] of next) next.set(key, shareBodies(keepOwnedFields(previous.get(key), unit)))
       for (const key of previous.keys()) {
         const kept = next.has(key) ? undefined : unitOrEmptyShard(snapshot, key, undefined)
         if (kept !== undefined) next.set(key, kept)
@@ -335,7 +341,7 @@ export const makeDesiredGraph = (
           const translation = translateUnit(key, snapshot, settings)
           const unit = unitOrEmptyShard(snapshot, key, translation.unit)
           if (unit === undefined) next.delete(key)
-          else next.set(key, keepOwnedFields(current.get(key), unit))
+          else next.set(key, shareBodies(keepOwnedFields(current.get(key), unit)))
           nextProblems.set(key, translation.problems)
         }
         yield* Ref.set(state, next)

@@ -1,8 +1,8 @@
 /**
- * One copy of the strings every cached Avi object repeats. JSON.parse gives each object its own copy of each string,
- * so 1,000 LB Services held 23,000 copies of 4,000 distinct ref URLs (the tenant, cloud, VRF, profiles and SE group
- * each object points at) and 4,000 copies of the same `service_metadata`: about 4 MiB per 1,000 Services of a
- * replica's heap, leader and passive alike (bench/memory.ts).
+ * One copy of the strings (and marker lists, below) every cached Avi object repeats. JSON.parse gives each object
+ * its own copy of each string, so 1,000 LB Services held 23,000 copies of 4,000 distinct ref URLs (the tenant,
+ * cloud, VRF, profiles and SE group each object points at) and 4,000 copies of the same `service_metadata`: about
+ * 4 MiB per 1,000 Services of a replica's heap, leader and passive alike (bench/memory.ts).
  *
  * Only values that are shared by nature go to the pool: refs to objects this cluster does not own, and
  * `service_metadata`. Refs to owned objects (a VS's pool, its VsVip) are unique to one object and would only grow
@@ -45,10 +45,37 @@ const isSharedRef = (key: string, value: string): boolean => {
   return type !== undefined && !PER_OBJECT_TYPES.has(type)
 }
 
+/**
+ * One copy of each `markers` list. Every object of a unit carries the same list (clustername, Namespace, ServiceName
+ * …), and a unit's desired objects carry it again: 24 lists, 72 marker objects and 72 `values` arrays per LB Service
+ * across the cache and the desired state, about 20 MiB at 10,000 Services. Bounded like the string pool.
+ */
+const markerLists = new Map<string, unknown>()
+
+const isMarkerList = (value: unknown): value is ReadonlyArray<{ readonly key: string; readonly values: unknown }> =>
+  Array.isArray(value) &&
+  value.every((marker) =>
+    typeof marker === "object" && marker !== null && typeof marker.key === "string" &&
+    Object.keys(marker).every((field) => field === "key" || field === "values") &&
+    (marker.values === undefined ||
+      (Array.isArray(marker.values) && marker.values.every((entry: unknown) => typeof entry === "string")))
+  )
+
+const sharedMarkers = (value: unknown): unknown => {
+  if (!isMarkerList(value)) return shareIn(value, "")
+  const id = JSON.stringify(value)
+  const known = markerLists.get(id)
+  if (known !== undefined) return known
+  if (markerLists.size >= POOL_LIMIT) markerLists.clear()
+  markerLists.set(id, value)
+  return value
+}
+
 const shareIn = (value: unknown, key: string): unknown => {
   // A frozen body (an in-memory client's own object) is left as it is.
   if (typeof value === "object" && value !== null && Object.isFrozen(value)) return value
   if (typeof value === "string") return key === "service_metadata" || isSharedRef(key, value) ? shared(value) : value
+  if (key === "markers") return sharedMarkers(value)
   if (Array.isArray(value)) {
     // An array takes its key's meaning (`*_refs`: every element is a ref).
     for (let i = 0; i < value.length; i++) value[i] = shareIn(value[i], key)
@@ -62,7 +89,8 @@ const shareIn = (value: unknown, key: string): unknown => {
 }
 
 /**
- * Replaces, in place, the body's shared strings with their pooled copy. The values are equal, so nothing that reads
- * the body can tell; the body must be one this process just parsed (a write response or a listed object).
+ * Replaces, in place, the body's shared strings and marker lists with their pooled copy. The values are equal, so
+ * nothing that reads the body can tell; the body must be one this process just made (a write response, a listed
+ * object, a translation), and nothing may change it afterwards: a pooled marker list is every such body's.
  */
 export const shareStrings = (body: AviBody): AviBody => shareIn(body, "") as AviBody

@@ -54,6 +54,25 @@ describe("shared strings of cached Avi objects", () => {
     expect(bodies).toHaveLength(200)
   })
 
+  it("gives equal marker lists one copy, across objects and between a cached and a desired body", () => {
+    const markers = (service: string) => [
+      { key: "clustername", values: ["cluster"] },
+      { key: "Namespace", values: ["default"] },
+      { key: "ServiceName", values: [service] }
+    ]
+    const vs = shareStrings({ name: "vs", markers: markers("web") })
+    const pool = shareStrings({ name: "pool", markers: markers("web") })
+    const desired = shareStrings({ name: "vs", markers: markers("web") })
+    const other = shareStrings({ name: "vs-2", markers: markers("api") })
+    expect(pool["markers"]).toBe(vs["markers"])
+    expect(desired["markers"]).toBe(vs["markers"])
+    expect(other["markers"]).not.toBe(vs["markers"])
+    expect(other["markers"]).toEqual(markers("api"))
+    // Anything else under `markers` (not key and string values) is left as each body has it.
+    const odd = [{ key: "clustername", values: ["cluster"], extra: 1 }]
+    expect(shareStrings({ markers: odd })["markers"]).toBe(odd)
+  })
+
   it("leaves a frozen body alone", () => {
     const body = Object.freeze(listed(1))
     expect(() => shareStrings(body as never)).not.toThrow()
