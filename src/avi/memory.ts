@@ -376,6 +376,7 @@ export const makeMemory = (
         if (key === "name.contains" && !(object.name ?? "").includes(value)) return false
         if (key === "name.in" && !value.split(",").includes(object.name ?? "")) return false
         if (key === "uuid" && object.uuid !== value) return false
+        if (key === "uuid.in" && !value.split(",").includes(object.uuid)) return false
         if (key === "created_by" && object["created_by"] !== value) return false
         if (key === "label_key") {
           const wanted = filters["label_value"]

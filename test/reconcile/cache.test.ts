@@ -103,6 +103,31 @@ describe("AviCache", () => {
       expect(poolPages.every((e) => e.query.includes("created_by=ako-c1"))).toBe(true)
     }))
 
+  it.scoped("a later refresh reads only names and versions, and whole objects only where Avi changed them", () =>
+    Effect.gen(function*() {
+      const { sim, cache } = yield* simWith250Pools
+      yield* cache.refresh
+      const pools = sim.objects("pool")
+      const untouched = cache.view.get("pool", "admin", String(pools[0]!["name"]))!
+      const changed = pools[7]!
+      sim.update("pool", String(changed["uuid"]), { ...changed, lb_algorithm: "LB_ALGORITHM_ROUND_ROBIN" })
+      sim.clearRequestLog()
+      yield* cache.refresh
+      const poolReads = sim.requestLog().filter((e) => e.objectType === "pool" && e.method === "GET")
+      const whole = poolReads.filter((e) => !e.query.includes("fields=_last_modified"))
+      // 250 pools listed slim in two pages of 200, then the one modified out of band read whole by its uuid
+      expect(poolReads.length - whole.length).toBe(2)
+      expect(whole.map((e) => decodeURIComponent(e.query).includes(`uuid.in=${String(changed["uuid"])}`))).toEqual([
+        true
+      ])
+      expect(cache.view.get("pool", "admin", String(changed["name"]))?.body["lb_algorithm"]).toBe(
+        "LB_ALGORITHM_ROUND_ROBIN"
+      )
+      // an unchanged pool is the very object cached before, not a second copy of it
+      expect(cache.view.get("pool", "admin", untouched.name)).toBe(untouched)
+      expect((yield* cache.counts)["pool"]).toBe(250)
+    }))
+
   it.scoped("keeps objects a listing missed because its pages shifted, and reports the ones really gone", () =>
     Effect.gen(function*() {
       const { sim, cache } = yield* simWith250Pools
