@@ -110,6 +110,17 @@ const InitialData = Schema.Struct({ version: Schema.Struct({ Version: Schema.Str
 const storedSchema = <K extends AviObjectType>(type: K) =>
   AviTypes[type].stored as unknown as Schema.Schema<AviObject<K>, AviObject<K>>
 
+/** `Schema.is` of each stored schema, built once: every response is checked on the hot path. */
+const storedValidators = new Map<AviObjectType, (body: unknown) => boolean>()
+const isStored = <K extends AviObjectType>(type: K, body: unknown): body is AviObject<K> => {
+  let valid = storedValidators.get(type)
+  if (valid === undefined) {
+    valid = Schema.is(storedSchema(type))
+    storedValidators.set(type, valid)
+  }
+  return valid(body)
+}
+
 export const makeLive = (
   input: AviClientConfig,
   transport: AviTransport
@@ -271,9 +282,7 @@ export const makeLive = (
             const base = Duration.toMillis(config.retryBase) * 2 ** (attempts - 1)
             return log.pipe(
               Effect.zipRight(Random.next),
-              Effect.flatMap((random) =>
-                Effect.sleep(Duration.millis(base * 0.8 * (1 - random) + base * 1.2 * random))
-              ),
+              Effect.flatMap((random) => Effect.sleep(Duration.millis(base * (0.8 + 0.4 * random)))),
               Effect.zipRight(attempt)
             )
           })
@@ -381,15 +390,14 @@ export const makeLive = (
     // The stored schemas only check (no field is transformed), so a valid body is returned as JSON.parse made it:
     // Schema's decoded copy of an object with many optional fields is a dictionary-mode object, which held 1.5 KiB
     // more per cached object (60 MiB at 10,000 Services). Decoding runs only to describe an invalid body.
-    const decode = <K extends AviObjectType>(type: K, method: string, path: string) => {
-      const valid = Schema.is(storedSchema(type))
-      return (body: unknown): Effect.Effect<AviObject<K>, AviDecodeError> =>
-        valid(body) ? Effect.succeed(body) : Schema.decodeUnknown(storedSchema(type))(body).pipe(
+    const decode =
+      <K extends AviObjectType>(type: K, method: string, path: string) =>
+      (body: unknown): Effect.Effect<AviObject<K>, AviDecodeError> =>
+        isStored(type, body) ? Effect.succeed(body) : Schema.decodeUnknown(storedSchema(type))(body).pipe(
           Effect.mapError((error) =>
             new AviDecodeError({ method, path, message: ParseResult.TreeFormatter.formatErrorSync(error) })
           )
         )
-    }
 
     /** Singletons (`/api/systemconfiguration`, `/api/cluster`) answer a collection GET with the bare object. */
     const decodeCollection = (method: string, path: string) => (body: unknown) =>

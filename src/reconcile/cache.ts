@@ -277,14 +277,13 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
       return known !== undefined && known.type === type && known.lastModified === modified ? known : undefined
     }
 
-    /** Whole objects, page by page; each listed body is garbage once it is cached (or found unchanged). */
+    /** Whole objects, page by page: those of a type not cached yet, or modified since they were. */
     const listWhole = (type: AviObjectType, filters: AviListFilters, into: Array<CachedObject>) =>
       avi.list(type, { ...filters, include_name: true, page_size: 100 }, { tenant: listTenant }).pipe(
         Stream.runForEachChunk((page) =>
           Effect.sync(() => {
             for (const body of page) {
-              const object = unchanged(type, body as unknown as AviBody) ??
-                toCached(type, body as unknown as AviBody, config.clusterName)
+              const object = toCached(type, body as unknown as AviBody, config.clusterName)
               if (object !== undefined && ours(type, object.name)) into.push(object)
             }
           })

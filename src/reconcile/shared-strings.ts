@@ -26,15 +26,17 @@ const PER_OBJECT_TYPES: ReadonlySet<string> = new Set([
   "pkiprofile"
 ])
 
-const pool = new Map<string, string>()
-
-const shared = (value: string): string => {
-  const known = pool.get(value)
+/** The pooled copy of `value` under `id`, or `value` itself, pooled now. A full pool starts over. */
+const pooled = <A>(pool: Map<string, A>, id: string, value: A): A => {
+  const known = pool.get(id)
   if (known !== undefined) return known
   if (pool.size >= POOL_LIMIT) pool.clear()
-  pool.set(value, value)
+  pool.set(id, value)
   return value
 }
+
+const strings = new Map<string, string>()
+const shared = (value: string): string => pooled(strings, value, value)
 
 /** `https://host/api/<type>/<uuid>#name` or `/api/<type>/?name=…`: the type, or undefined for anything else. */
 const refType = (value: string): string | undefined => /\/api\/([^/?#]+)/.exec(value)?.[1]
@@ -61,15 +63,8 @@ const isMarkerList = (value: unknown): value is ReadonlyArray<{ readonly key: st
       (Array.isArray(marker.values) && marker.values.every((entry: unknown) => typeof entry === "string")))
   )
 
-const sharedMarkers = (value: unknown): unknown => {
-  if (!isMarkerList(value)) return shareIn(value, "")
-  const id = JSON.stringify(value)
-  const known = markerLists.get(id)
-  if (known !== undefined) return known
-  if (markerLists.size >= POOL_LIMIT) markerLists.clear()
-  markerLists.set(id, value)
-  return value
-}
+const sharedMarkers = (value: unknown): unknown =>
+  isMarkerList(value) ? pooled(markerLists, JSON.stringify(value), value) : shareIn(value, "")
 
 const shareIn = (value: unknown, key: string): unknown => {
   // A frozen body (an in-memory client's own object) is left as it is.
