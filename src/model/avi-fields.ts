@@ -229,5 +229,15 @@ export const desiredObject = (
   const checksum = String(checksumValue >>> 0)
   const field = CHECKSUM_FIELD[type]
   const finalBody = field === undefined ? body : { ...body, [field]: checksum }
-  return { type, name, tenant, body: finalBody, checksum, dependsOn }
+  return {
+    type,
+    name,
+    tenant,
+    body: finalBody,
+    checksum,
+    dependsOn: dependsOn.length === 0 ? NO_DEPENDENCIES : dependsOn
+  }
 }
+
+/** Most objects (pools, VsVips) depend on nothing: one empty list for all, not one per object of every unit. */
+const NO_DEPENDENCIES: ReadonlyArray<ObjectId> = Object.freeze([])

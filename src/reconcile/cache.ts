@@ -20,7 +20,7 @@ import { AviClient, AviRef } from "../avi/index.js"
 import type { AviBody, AviObjectType } from "../model/index.js"
 import { observedChecksum, refName } from "../model/index.js"
 import { cacheObjects, cacheRefreshDuration } from "./metrics.js"
-import { shareStrings } from "./shared-strings.js"
+import { shared, shareStrings } from "./shared-strings.js"
 
 export interface AviCacheConfig {
   readonly clusterName: string
@@ -115,16 +115,20 @@ export const tenantOf = (body: AviBody): string => {
   return name === ref ? ref.slice(ref.lastIndexOf("/") + 1) : name
 }
 
-export const toCached = (type: AviObjectType, body: AviBody, clusterName: string): CachedObject | undefined => {
-  const uuid = body["uuid"]
-  const name = body["name"]
+export const toCached = (type: AviObjectType, listed: AviBody, clusterName: string): CachedObject | undefined => {
+  const uuid = listed["uuid"]
+  const name = listed["name"]
   if (typeof uuid !== "string" || typeof name !== "string") return undefined
-  const lastModified = body["_last_modified"]
+  const lastModified = listed["_last_modified"]
+  // `url` is the controller's address of the object, a string unique to each (5 MiB at 40,000 objects), read by
+  // nothing: diffs and updates leave the envelope to Avi (diff.ts), and the uuid names the object.
+  const { url: _url, ...body } = listed
   return {
     type,
     name,
     uuid,
-    tenant: tenantOf(body),
+    // A name cut out of `tenant_ref` is a new string per object: pooled, one per tenant.
+    tenant: shared(tenantOf(body)),
     body: shareStrings(body),
     lastModified: typeof lastModified === "string" ? lastModified : undefined,
     checksum: observedChecksum(type, body, clusterName)

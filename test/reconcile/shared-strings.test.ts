@@ -68,9 +68,59 @@ describe("shared strings of cached Avi objects", () => {
     expect(desired["markers"]).toBe(vs["markers"])
     expect(other["markers"]).not.toBe(vs["markers"])
     expect(other["markers"]).toEqual(markers("api"))
+    // The markers two different lists have in common are one object too.
+    expect((other["markers"] as Array<unknown>)[0]).toBe((vs["markers"] as Array<unknown>)[0])
+    expect((other["markers"] as Array<unknown>)[2]).not.toBe((vs["markers"] as Array<unknown>)[2])
     // Anything else under `markers` (not key and string values) is left as each body has it.
     const odd = [{ key: "clustername", values: ["cluster"], extra: 1 }]
     expect(shareStrings({ markers: odd })["markers"]).toBe(odd)
+  })
+
+  it("keeps one copy of Avi's enum values and of created_by", async () => {
+    const parsed = (index: number) =>
+      JSON.parse(JSON.stringify({
+        name: `cluster--default-pool-${index}`,
+        uuid: `pool-${index}`,
+        created_by: "ako-cluster",
+        lb_algorithm: "LB_ALGORITHM_LEAST_CONNECTIONS",
+        servers: [{ ip: { addr: "10.0.0.1", type: "V4" } }]
+      })) as Record<string, unknown>
+    const bodies = Array.from({ length: 100 }, (_, i) => shareStrings(parsed(i) as never))
+    expect(await copiesInHeap("LB_ALGORITHM_LEAST_CONNECTIONS")).toBeLessThanOrEqual(2)
+    expect(await copiesInHeap("ako-cluster")).toBeLessThanOrEqual(2)
+    expect(bodies.map((body) => body["name"])).toEqual(
+      Array.from({ length: 100 }, (_, i) => `cluster--default-pool-${i}`)
+    )
+  })
+
+  it("never takes one marker list for another, however their values are written", () => {
+    const lists = [
+      [{ key: "Port", values: [] }],
+      [{ key: "Port", values: [""] }],
+      [{ key: "Port" }],
+      [{ key: "Port", values: ["a", "b"] }],
+      [{ key: "Port", values: ["a\u0002b"] }],
+      [{ key: "Port", values: ["a\u0002", "b"] }],
+      [{ key: "Port\u0001a", values: ["b"] }],
+      [{ key: "Port", values: ["a"] }, { key: "b", values: [] }]
+    ]
+    for (const list of lists) {
+      const pooled = shareStrings({ markers: JSON.parse(JSON.stringify(list)) })["markers"]
+      expect(pooled).toEqual(list)
+    }
+  })
+
+  it("still shares a marker list looked up again after more other lists than one generation holds", () => {
+    const markers = (service: string) => [
+      { key: "clustername", values: ["cluster"] },
+      { key: "ServiceName", values: [service] }
+    ]
+    const desired = shareStrings({ name: "vs", markers: markers("kept") })
+    // 60,000 other Services' lists arrive (a big cluster's listing) while the desired body's list is still in use.
+    for (let i = 0; i < 30_000; i++) shareStrings({ markers: markers(`other-${i}`) })
+    expect(shareStrings({ name: "vs", markers: markers("kept") })["markers"]).toBe(desired["markers"])
+    for (let i = 30_000; i < 60_000; i++) shareStrings({ markers: markers(`other-${i}`) })
+    expect(shareStrings({ name: "vs", markers: markers("kept") })["markers"]).toBe(desired["markers"])
   })
 
   it("leaves a frozen body alone", () => {
