@@ -21,6 +21,7 @@ import type { AviClientConfig, ResolvedConfig, ResolvedLogin } from "./config.js
 import { BOOTSTRAP_AVI_VERSION, capVersion, resolveConfig, sameLogin } from "./config.js"
 import type { AviError, AviNotFound } from "./errors.js"
 import { AviAuthError, AviDecodeError, AviUnavailable, controllerMessage, errorForStatus } from "./errors.js"
+import { guardOf } from "./guard.js"
 import { recordRelogin, recordRequest } from "./metrics.js"
 import type { AviObject, AviObjectType } from "./objects.js"
 import { AviTypes } from "./objects.js"
@@ -110,12 +111,12 @@ const InitialData = Schema.Struct({ version: Schema.Struct({ Version: Schema.Str
 const storedSchema = <K extends AviObjectType>(type: K) =>
   AviTypes[type].stored as unknown as Schema.Schema<AviObject<K>, AviObject<K>>
 
-/** `Schema.is` of each stored schema, built once: every response is checked on the hot path. */
+/** A guard of each stored schema, built once: every response is checked on the hot path. */
 const storedValidators = new Map<AviObjectType, (body: unknown) => boolean>()
 const isStored = <K extends AviObjectType>(type: K, body: unknown): body is AviObject<K> => {
   let valid = storedValidators.get(type)
   if (valid === undefined) {
-    valid = Schema.is(storedSchema(type))
+    valid = guardOf(storedSchema(type))
     storedValidators.set(type, valid)
   }
   return valid(body)

@@ -13,7 +13,7 @@
  * generation is dropped and the young one becomes old. An entry still in use (looked up since the last turn) stays,
  * so a cluster bigger than one generation keeps its sharing; a forgotten entry only costs future sharing, never
  * correctness. (A pool that simply started over when full lost half the sharing at 10,000 Services: the desired
- * graph's marker lists were dropped before the Avi cache's listing looked them up, 15 MiB per replica.)
+ * graph's marker lists were dropped before the Avi cache's listing looked them up, about 10 MiB per replica.)
  */
 import type { AviBody } from "../model/index.js"
 
