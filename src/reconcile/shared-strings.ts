@@ -59,7 +59,7 @@ export const shared = (value: string): string => strings.get(value, value)
 /** `https://host/api/<type>/<uuid>#name` or `/api/<type>/?name=…`: the type, or undefined for anything else. */
 const refType = (value: string): string | undefined => /\/api\/([^/?#]+)/.exec(value)?.[1]
 
-/** Avi's enum values are upper-case words joined by underscores; names, refs and uuids never are. */
+/** Avi's enum values are upper-case words joined by underscores; a name that looks like one only costs an entry. */
 const isEnumValue = (value: string): boolean => value.length <= 64 && /^[A-Z][A-Z0-9_]*$/.test(value)
 
 const isSharedRef = (key: string, value: string): boolean => {
