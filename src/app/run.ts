@@ -14,6 +14,7 @@ import { healthServerLayer } from "./health-server.js"
 import { loadKubeConfig } from "./kube-bootstrap.js"
 import { LogLevelControl } from "./logging.js"
 import { Readiness } from "./readiness.js"
+import { ioFairScheduler } from "./scheduler.js"
 import { ClusterBootstrap, loadSettings } from "./settings.js"
 import type { Settings } from "./settings.js"
 import { VERSION } from "./version.js"
@@ -70,7 +71,11 @@ export const runController = (options: RunOptions) =>
     const knobs = yield* controllerOptions(settings)
     const layer = yield* controllerLayer(kubeConfig, settings, knobs.aviRequestTimeout)
     return yield* controllerProgram(settings, knobs).pipe(Effect.provide(layer))
-  }).pipe(Effect.scoped)
+  }).pipe(
+    Effect.scoped,
+    // Every fiber of the controller, forked or not, inherits it (scheduler.ts).
+    Effect.withScheduler(ioFairScheduler)
+  )
 
 /** Operational knobs that are not AKO configuration keys, from the environment. */
 const controllerOptions = (settings: Settings) =>
