@@ -11,7 +11,7 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
+import * as Fiber from "effect/Fiber"
 import * as Metric from "effect/Metric"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
@@ -205,20 +205,80 @@ const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader
   })
 
 /**
- * Fails (with NotLeader) once term `term` ends or its renew deadline passes: one per term, shared by every write of
- * the term. A fence per write (two races and a timer each) cost six fibers per Avi write, which made up most of
- * the CPU of a burst of Services.
+ * The end of one term, shared by every write of the term: set once (with the reason) by the term's watch, and every
+ * write waiting on it is told at once. A fence per write (two races and a timer each) cost six fibers per Avi
+ * write; a race per write against one Deferred still forked the waiting side and interrupted it after every write
+ * (a third of the fiber steps of a burst of Services). A write now registers a callback instead.
  */
-interface TermFence {
-  readonly term: number
-  readonly over: Deferred.Deferred<never, NotLeader>
+class TermFence {
+  private reason: string | undefined
+  private readonly waiters = new Set<(reason: string) => void>()
+
+  constructor(readonly term: number) {}
+
+  /** Why the term ended, or undefined while it lasts. */
+  get ended(): string | undefined {
+    return this.reason
+  }
+
+  end(reason: string): void {
+    if (this.reason !== undefined) return
+    this.reason = reason
+    for (const waiter of this.waiters) waiter(reason)
+    this.waiters.clear()
+  }
+
+  /** Calls `waiter` when the term ends (not if it has ended already); returns the way to stop waiting. */
+  onEnd(waiter: (reason: string) => void): () => void {
+    this.waiters.add(waiter)
+    return () => this.waiters.delete(waiter)
+  }
 }
 
 const watchTerm = (state: LeadershipState, fence: TermFence): Effect.Effect<void> =>
   Effect.raceFirst(
     untilExpired(state).pipe(Effect.as("renew deadline passed during the write")),
     untilTermEnds(state, fence.term).pipe(Effect.as("leadership lost during the write"))
-  ).pipe(Effect.flatMap((reason) => Deferred.fail(fence.over, new NotLeader({ reason }))))
+  ).pipe(Effect.flatMap((reason) => Effect.sync(() => fence.end(reason))))
+
+/**
+ * `write` in a fiber of its own until it ends or the term does; then the write is interrupted (its request
+ * abandoned, waited for) and the result is `refusal`. Interrupting the caller interrupts the write too.
+ */
+const fenced = <A, E, R>(
+  write: Effect.Effect<A, E, R>,
+  fence: TermFence,
+  refusal: (reason: string) => Effect.Effect<never, NotLeader>
+): Effect.Effect<A, E | NotLeader, R> =>
+  Effect.suspend(() => {
+    const endedBefore = fence.ended
+    if (endedBefore !== undefined) return refusal(endedBefore)
+    // The fork is uninterruptible (no write runs unwatched); the wait is not: interrupting the caller runs the
+    // canceler, which interrupts the write.
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.fork(restore(write)), (writer) =>
+        restore(Effect.async<A, E | NotLeader>((resume) => {
+          let settled = false
+          const refused = (reason: string) => Effect.zipRight(Fiber.interrupt(writer), refusal(reason))
+          const settle = (outcome: Effect.Effect<A, E | NotLeader>) => {
+            if (settled) return
+            settled = true
+            stopWaiting()
+            resume(outcome)
+          }
+          const stopWaiting = fence.onEnd((reason) => settle(refused(reason)))
+          writer.addObserver((exit) => settle(exit))
+          // The term may have ended between the check above and the registration.
+          const endedSince = fence.ended
+          if (endedSince !== undefined) settle(refused(endedSince))
+          return Effect.suspend(() => {
+            settled = true
+            stopWaiting()
+            return Effect.asVoid(Fiber.interrupt(writer))
+          })
+        })))
+    )
+  })
 
 export const makeLeadership = (state: LeadershipState): LeadershipShape => ({
   role: state.role,
@@ -243,7 +303,7 @@ export const makeWriteGuard = (
   const fenceOf = (term: number): Effect.Effect<TermFence> =>
     Effect.uninterruptible(Effect.suspend(() => {
       if (current !== undefined && current.term === term) return Effect.succeed(current)
-      const fence: TermFence = { term, over: Deferred.unsafeMake<never, NotLeader>(FiberId.none) }
+      const fence = new TermFence(term)
       current = fence
       // a fiber forked here would inherit the uninterruptible region: the watch must stay stoppable with its scope
       return Effect.as(Effect.forkIn(Effect.interruptible(watchTerm(state, fence)), scope), fence)
@@ -257,7 +317,7 @@ export const makeWriteGuard = (
           Effect.flatMap(fenceOf(term), (fence) =>
             Effect.acquireUseRelease(
               state.inFlight.enter,
-              () => Effect.raceFirst(write, refuse(Deferred.await(fence.over))),
+              () => fenced(write, fence, (reason) => refuse(Effect.fail(new NotLeader({ reason })))),
               () => state.inFlight.leave
             ))
       )

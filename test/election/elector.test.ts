@@ -232,6 +232,23 @@ describe("WriteGuard", () => {
       expect(yield* Ref.get(interrupted)).toBe(true)
     }))
 
+  it.scoped("interrupting a writer interrupts its write, and a write's own failure comes back as it was", () =>
+    Effect.gen(function*() {
+      const lease = yield* makeInMemoryLease
+      const a = yield* startReplica(lease, "ako-0")
+      const interrupted = yield* Ref.make(false)
+      // Its clean-up takes a while (a request being aborted): the writer's interruption waits for it.
+      const slowWrite = Effect.never.pipe(
+        Effect.onInterrupt(() => Effect.zipRight(Effect.repeatN(Effect.yieldNow(), 50), Ref.set(interrupted, true)))
+      )
+      const writer = yield* Effect.fork(a.guard.admit(slowWrite))
+      yield* advance(1_000)
+      yield* Fiber.interrupt(writer)
+      expect(yield* Ref.get(interrupted)).toBe(true)
+      expect(yield* a.guard.admit(Effect.fail("refused by Avi" as const)).pipe(Effect.flip)).toBe("refused by Avi")
+      expect(yield* isLeader(a)).toBe(true)
+    }))
+
   it.scoped("every write in flight is cut at its term's deadline, and the next term's writes run to the end", () =>
     Effect.gen(function*() {
       const lease = yield* makeInMemoryLease
