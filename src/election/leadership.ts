@@ -208,7 +208,7 @@ const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader
  * The end of one term, shared by every write of the term: set once (with the reason) by the term's watch, and every
  * write waiting on it is told at once. A fence per write (two races and a timer each) cost six fibers per Avi
  * write; a race per write against one Deferred still forked the waiting side and interrupted it after every write
- * (a third of the fiber steps of a burst of Services). A write now registers a callback instead.
+ * (12 % of what a burst of Services allocated). A write now registers a callback instead.
  */
 class TermFence {
   private reason: string | undefined
