@@ -74,12 +74,12 @@ const isSharedRef = (key: string, value: string): boolean => {
  * across the cache and the desired state, about 20 MiB at 10,000 Services. Pooled like the strings, and so are the
  * markers in them.
  */
-const markerLists = new Pool<unknown>()
-const markers = new Pool<{ readonly key: string; readonly values?: ReadonlyArray<string> }>()
+type Marker = { readonly key: string; readonly values?: ReadonlyArray<string> }
 
-const isMarkerList = (
-  value: unknown
-): value is ReadonlyArray<{ readonly key: string; readonly values?: ReadonlyArray<string> }> =>
+const markerLists = new Pool<unknown>()
+const markers = new Pool<Marker>()
+
+const isMarkerList = (value: unknown): value is ReadonlyArray<Marker> =>
   Array.isArray(value) &&
   value.every((marker) =>
     typeof marker === "object" && marker !== null && typeof marker.key === "string" &&
@@ -88,17 +88,17 @@ const isMarkerList = (
       (Array.isArray(marker.values) && marker.values.every((entry: unknown) => typeof entry === "string")))
   )
 
-/**
- * A marker list as text, shorter than its JSON (the pool keeps one per list: JSON's quotes and field names were
- * 2 MiB of the pool at 10,000 Services). Fields are separated by control characters, which Kubernetes names and
- * AKO's markers never hold; a list that does hold one is identified by its JSON instead (which escapes them).
- */
 const holdsSeparator = (text: string): boolean => {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) <= 4) return true
   return false
 }
 
-const markerListId = (list: ReadonlyArray<{ readonly key: string; readonly values?: ReadonlyArray<string> }>) => {
+/**
+ * A marker list as text, shorter than its JSON (the pool keeps one per list: JSON's quotes and field names were
+ * 2 MiB of the pool at 10,000 Services). Fields are separated by control characters, which Kubernetes names and
+ * AKO's markers never hold; a list that does hold one is identified by its JSON instead (which escapes them).
+ */
+const markerListId = (list: ReadonlyArray<Marker>): string => {
   let id = ""
   for (const marker of list) {
     if (holdsSeparator(marker.key) || marker.values?.some(holdsSeparator) === true) {
@@ -117,7 +117,7 @@ const sharedMarkers = (value: unknown): unknown => {
   if (known !== value) return known
   // A list new to the pool is made of markers most lists repeat (`clustername`, a Namespace, a Service's name on
   // its VS, pool and policy set): each is pooled on its own too, so a list costs little more than its array.
-  const list = value as Array<(typeof value)[number]>
+  const list = value as Array<Marker>
   for (let i = 0; i < list.length; i++) list[i] = markers.get(markerListId([list[i]!]), list[i]!)
   return list
 }

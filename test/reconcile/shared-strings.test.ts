@@ -2,8 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { getHeapSnapshot } from "node:v8"
 import { shareStrings } from "../../src/reconcile/shared-strings.js"
 
+/** A copy with strings of its own, as JSON.parse gives every response. */
+const freshlyParsed = <A>(value: A): A => JSON.parse(JSON.stringify(value)) as A
+
 const listed = (index: number) =>
-  JSON.parse(JSON.stringify({
+  freshlyParsed<Record<string, unknown>>({
     name: `cluster--default-svc-${index}`,
     uuid: `virtualservice-${index}`,
     tenant_ref: "https://avi.example/api/tenant/admin#admin",
@@ -14,7 +17,7 @@ const listed = (index: number) =>
     service_metadata: "{\"namespace_ingress_name\":null,\"ingress_name\":\"\"}",
     services: [{ port: 80 }],
     markers: [{ key: "clustername", values: ["cluster"] }]
-  })) as Record<string, unknown>
+  })
 
 /** How many distinct string objects in the heap hold exactly `value` (a heap snapshot lists each copy). */
 const copiesInHeap = async (value: string): Promise<number> => {
@@ -78,13 +81,13 @@ describe("shared strings of cached Avi objects", () => {
 
   it("keeps one copy of Avi's enum values and of created_by", async () => {
     const parsed = (index: number) =>
-      JSON.parse(JSON.stringify({
+      freshlyParsed<Record<string, unknown>>({
         name: `cluster--default-pool-${index}`,
         uuid: `pool-${index}`,
         created_by: "ako-cluster",
         lb_algorithm: "LB_ALGORITHM_LEAST_CONNECTIONS",
         servers: [{ ip: { addr: "10.0.0.1", type: "V4" } }]
-      })) as Record<string, unknown>
+      })
     const bodies = Array.from({ length: 100 }, (_, i) => shareStrings(parsed(i) as never))
     expect(await copiesInHeap("LB_ALGORITHM_LEAST_CONNECTIONS")).toBeLessThanOrEqual(2)
     expect(await copiesInHeap("ako-cluster")).toBeLessThanOrEqual(2)
@@ -105,7 +108,7 @@ describe("shared strings of cached Avi objects", () => {
       [{ key: "Port", values: ["a"] }, { key: "b", values: [] }]
     ]
     for (const list of lists) {
-      const pooled = shareStrings({ markers: JSON.parse(JSON.stringify(list)) })["markers"]
+      const pooled = shareStrings({ markers: freshlyParsed(list) })["markers"]
       expect(pooled).toEqual(list)
     }
   })
