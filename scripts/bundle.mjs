@@ -27,6 +27,20 @@ const slimClientNode = (root) => ({
   }
 })
 
+/**
+ * client-node's KubeConfig and its default HTTP library import undici; ako-ts's requests go over node:https
+ * (src/k8s/transport.ts), so their undici is src/k8s/undici-not-bundled.ts, which throws if ever reached.
+ */
+const noUndiciForClientNode = (root) => ({
+  name: "no-undici-for-client-node",
+  setup(builder) {
+    builder.onResolve({ filter: /^undici$/ }, (args) =>
+      args.importer.includes(join("@kubernetes", "client-node", "dist")) ?
+        { path: join(root, "dist", "src", "k8s", "undici-not-bundled.js") } :
+        undefined)
+  }
+})
+
 export const bundleStart = async (root) => {
   const app = join(root, "dist", "src", "app")
   // Chunk names carry a hash: the last build's must go, or they would pile up in dist/ and in the image.
@@ -48,7 +62,7 @@ export const bundleStart = async (root) => {
     legalComments: "none",
     // Bundled CommonJS dependencies call require() for Node's own modules.
     banner: { js: "import { createRequire as __akoCreateRequire } from \"node:module\"; const require = __akoCreateRequire(import.meta.url);" },
-    plugins: [slimClientNode(root)],
+    plugins: [slimClientNode(root), noUndiciForClientNode(root)],
     logLevel: "warning"
   })
   if (result.errors.length > 0) throw new Error(`bundling failed: ${result.errors.map((error) => error.text).join("; ")}`)

@@ -1,20 +1,18 @@
 /**
- * Kubernetes access over client-node's KubeConfig (auth, CA, token rotation) with raw JSON in and out: typed
- * client-node results carry `Date`s (effect-k8s.md P7), and every object here is decoded with Schema instead.
- * Each request takes Effect's interruption signal, so interrupting a fiber aborts its HTTP request (P3).
+ * Kubernetes access with client-node's KubeConfig (auth, CA, token rotation) and raw JSON in and out: typed
+ * client-node results carry `Date`s (effect-k8s.md P7), and every object here is decoded with Schema instead. The
+ * bytes go over Node's http/https (transport.ts). Interrupting a fiber destroys its HTTP request on the wire (P3).
  */
 // Deep imports: the package's index loads its whole generated API (see client-node-config-deps.ts).
 import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
-import type { Cluster } from "@kubernetes/client-node/dist/config_types.js"
-import { RequestContext } from "@kubernetes/client-node/dist/gen/http/http.js"
-import { IsomorphicFetchHttpLibrary } from "@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js"
-import { Watch } from "@kubernetes/client-node/dist/watch.js"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { KubeApiError, KubeTransportError } from "./errors.js"
 import type { KubeError } from "./errors.js"
+import { exchange, makeKubeTargets, openWatch } from "./transport.js"
+import type { KubeExchange } from "./transport.js"
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>
 
@@ -39,8 +37,8 @@ export interface KubeClientShape {
   /** A request whose 2xx JSON body is returned as-is (undecoded); other statuses fail with `KubeApiError`. */
   readonly request: (request: KubeRequest) => Effect.Effect<unknown, KubeError>
   /**
-   * A watch through client-node's `Watch`; the stream ends when the server closes it cleanly. Interruption aborts
-   * the request (once it is connected; a connect in progress is abandoned and aborted when it answers).
+   * A watch, one event per line; the stream ends when the server closes it cleanly or it is silent for 30 s (the
+   * caller resumes from its last resourceVersion). A line that is not JSON fails it. Interruption destroys it.
    */
   readonly watch: (path: string, query: Query) => Stream.Stream<RawWatchEvent, KubeError>
 }
@@ -58,14 +56,6 @@ const statusReason = (body: unknown): { reason: string; message: string } => {
   return { reason: "", message: "" }
 }
 
-const buildUrl = (server: string, path: string, query: Query | undefined): string => {
-  const url = new URL(server + path)
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined) url.searchParams.set(key, String(value))
-  }
-  return url.toString()
-}
-
 const toKubeError = (method: string, path: string, error: unknown): KubeError => {
   if (error instanceof KubeApiError || error instanceof KubeTransportError) return error
   const status = (error as { statusCode?: unknown } | null)?.statusCode
@@ -80,101 +70,96 @@ const toKubeError = (method: string, path: string, error: unknown): KubeError =>
   })
 }
 
-interface DispatcherFactory {
-  createDispatcher: (cluster: Cluster | null, agentOptions: object) => { close: () => Promise<void> } | undefined
+/** client-node's inactivity limit for a watch, kept: a stream silent this long is closed and resumed. */
+const WATCH_IDLE_TIMEOUT_MS = 30_000
+
+const queryStrings = (query: Query | undefined): Record<string, string> => {
+  const strings: Record<string, string> = {}
+  for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) strings[key] = String(value)
+  return strings
 }
 
-/**
- * client-node builds a new undici Agent for every request and every watch, so each one opened (and kept alive) its
- * own TLS connection: a handshake per status write and a socket per request left open until its keep-alive ran
- * out, which cost most of the CPU of a burst and much of the memory. One dispatcher per distinct set of TLS
- * options is shared instead; when they change (a rotated client certificate) the old one closes once its requests
- * finish. Credentials (headers, tokens) are still applied per request by client-node.
- */
-const sharing = new WeakSet<KubeConfig>()
-const shareDispatchers = (kubeConfig: KubeConfig): void => {
-  if (sharing.has(kubeConfig)) return
-  sharing.add(kubeConfig)
-  const factory = kubeConfig as unknown as DispatcherFactory
-  const create = factory.createDispatcher.bind(kubeConfig)
-  let current:
-    | { readonly key: string; readonly dispatcher: ReturnType<DispatcherFactory["createDispatcher"]> }
-    | undefined
-  factory.createDispatcher = (cluster, agentOptions) => {
-    const key = JSON.stringify([cluster?.server, kubeConfig.createDispatcherOptions(cluster, agentOptions)])
-    if (current?.key === key) return current.dispatcher
-    const previous = current?.dispatcher
-    current = { key, dispatcher: create(cluster, agentOptions) }
-    if (previous !== undefined) void previous.close().catch(() => undefined)
-    return current.dispatcher
+const parseBody = (text: string): unknown => {
+  if (text.length === 0) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
   }
 }
+
+const apiError = (method: string, path: string, answer: KubeExchange): KubeApiError => {
+  const body = parseBody(answer.text)
+  const { message, reason } = statusReason(body)
+  return new KubeApiError({
+    status: answer.status,
+    reason,
+    message: message || (typeof body === "string" ? body : ""),
+    method,
+    path
+  })
+}
+
+const JSON_ACCEPT = { accept: "application/json" } as const
 
 export const makeKubeClient = (kubeConfig: KubeConfig): KubeClientShape => {
-  shareDispatchers(kubeConfig)
-  const http = new IsomorphicFetchHttpLibrary()
-  const server = () => {
-    const cluster = kubeConfig.getCurrentCluster()
-    if (cluster === null) throw new Error("kubeconfig has no current cluster")
-    return cluster.server
-  }
+  const targetOf = makeKubeTargets(kubeConfig)
 
   const request = (req: KubeRequest): Effect.Effect<unknown, KubeError> =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        const context = new RequestContext(buildUrl(server(), req.path, req.query), req.method)
-        await kubeConfig.applySecurityAuthentication(context)
-        context.setHeaderParam("Accept", "application/json")
-        if (req.body !== undefined) {
-          context.setHeaderParam("Content-Type", req.contentType ?? "application/json")
-          context.setBody(JSON.stringify(req.body))
-        }
-        context.setSignal(signal)
-        const response = await http.send(context).toPromise()
-        const text = await response.body.text()
-        let body: unknown = undefined
-        if (text.length > 0) {
-          try {
-            body = JSON.parse(text)
-          } catch {
-            body = text
+    Effect.async<unknown, KubeError>((resume) => {
+      let abort: (() => void) | undefined
+      let interrupted = false
+      const fail = (error: unknown) => resume(Effect.fail(toKubeError(req.method, req.path, error)))
+      targetOf(req.path, queryStrings(req.query)).then((target) => {
+        if (interrupted) return
+        const body = req.body === undefined ? undefined : JSON.stringify(req.body)
+        const headers = body === undefined ?
+          JSON_ACCEPT :
+          { ...JSON_ACCEPT, "content-type": req.contentType ?? "application/json" }
+        abort = exchange(target, req.method, headers, body, (result) => {
+          if ("error" in result) return fail(result.error)
+          const answer = result.exchange
+          if (answer.status < 200 || answer.status >= 300) {
+            return resume(Effect.fail(apiError(req.method, req.path, answer)))
           }
-        }
-        if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
-          const { message, reason } = statusReason(body)
-          throw new KubeApiError({
-            status: response.httpStatusCode,
-            reason,
-            message: message || (typeof body === "string" ? body : ""),
-            method: req.method,
-            path: req.path
-          })
-        }
-        return body
-      },
-      catch: (error) => toKubeError(req.method, req.path, error)
+          resume(Effect.succeed(parseBody(answer.text)))
+        }).abort
+      }, fail)
+      // interrupted (a cut write, a lost lead): the request is destroyed on the wire, not left to finish
+      return Effect.sync(() => {
+        interrupted = true
+        abort?.()
+      })
     })
 
   const watch = (path: string, query: Query): Stream.Stream<RawWatchEvent, KubeError> =>
     Stream.asyncPush<RawWatchEvent, KubeError>((emit) =>
       Effect.gen(function*() {
-        const watcher = new Watch(kubeConfig)
-        const pending = watcher.watch(
-          path,
-          { ...query },
-          (type, object) => void emit.single({ type, object }),
-          (error: unknown) => {
-            // client-node cuts a watch after 30 s without bytes (TimeoutError); like a server-side close, the
-            // caller resumes from its last resourceVersion, so it is a clean end, not an error
-            if (error === null || error === undefined || (error as { name?: unknown }).name === "TimeoutError") {
-              void emit.end()
-            } else void emit.fail(toKubeError("GET", path, error))
-          }
-        )
-        pending.catch((error: unknown) => void emit.fail(toKubeError("GET", path, error)))
+        let close: (() => void) | undefined
+        let closed = false
+        const fail = (error: unknown) => void emit.fail(toKubeError("GET", path, error))
+        targetOf(path, { ...queryStrings(query), watch: "true" }).then((target) => {
+          if (closed) return
+          close = openWatch(target, JSON_ACCEPT, WATCH_IDLE_TIMEOUT_MS, {
+            line: (text) => {
+              let event: { type?: unknown; object?: unknown }
+              try {
+                event = JSON.parse(text) as { type?: unknown; object?: unknown }
+              } catch {
+                // resuming from the last resourceVersion gets the event again, whole
+                return fail(new Error(`a watch line is not JSON: ${text.slice(0, 80)}`))
+              }
+              if (typeof event.type === "string") void emit.single({ type: event.type, object: event.object })
+            },
+            refused: (answer) => void emit.fail(apiError("GET", path, answer)),
+            failed: fail,
+            ended: () => void emit.end()
+          }).close
+        }, fail)
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
-            pending.then((controller) => controller.abort(), () => undefined)
+            closed = true
+            close?.()
           })
         )
       }), { bufferSize: "unbounded" })

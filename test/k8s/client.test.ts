@@ -1,7 +1,6 @@
 /** KubeClient against the simulator: raw JSON, typed errors, and interruption that really aborts the request. */
 import { describe, expect, it } from "@effect/vitest"
-import * as k8s from "@kubernetes/client-node"
-import { Effect, Fiber, Option, Schedule } from "effect"
+import { Effect, Fiber, Option, Schedule, Stream } from "effect"
 import { KubeClient, kubeClientFromString } from "../../src/k8s/index.js"
 import { makeKubeSim } from "../../src/sim/kube/index.js"
 
@@ -16,7 +15,7 @@ const eventually = <A>(check: () => A | undefined, what: string) =>
     Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error(`timed out waiting for ${what}`) })
   )
 
-describe("KubeClient (client-node transport)", () => {
+describe("KubeClient (over node:https)", () => {
   it.live("returns raw JSON and maps statuses to typed errors", () =>
     Effect.scoped(Effect.gen(function*() {
       const sim = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" } })
@@ -39,22 +38,49 @@ describe("KubeClient (client-node transport)", () => {
       expect(conflict).toMatchObject({ _tag: "KubeApiError", status: 409, reason: "AlreadyExists" })
     })))
 
-  it.live("shares one connection pool across requests and watches instead of one per request", () =>
+  it.live("keeps one connection for a run of requests, one more for an open watch", () =>
     Effect.scoped(Effect.gen(function*() {
       const sim = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" } })
       const client = yield* KubeClient.pipe(Effect.provide(kubeClientFromString(sim.kubeconfig("token-ako"))))
-      const dispatcherOf = () =>
-        Effect.promise(async () => {
-          const context = new k8s.RequestContext(`${sim.url}/api/v1/namespaces`, k8s.HttpMethod.GET)
-          await client.kubeConfig.applySecurityAuthentication(context)
-          return context.getDispatcher()
-        })
-      const first = yield* dispatcherOf()
-      expect(first).toBeDefined()
-      expect(yield* dispatcherOf()).toBe(first)
+      for (let i = 0; i < 5; i++) yield* client.request({ method: "GET", path: "/api/v1/namespaces" })
+      expect(sim.connectionsAccepted()).toBe(1)
       // the bearer token still goes on every request
+      expect(sim.requestLog().filter((entry) => entry.user === "ako-0")).toHaveLength(5)
+      const watching = yield* Effect.fork(Stream.runDrain(client.watch("/api/v1/namespaces", {})))
+      yield* eventually(() => sim.openWatches() === 1 || undefined, "watch open")
       for (let i = 0; i < 3; i++) yield* client.request({ method: "GET", path: "/api/v1/namespaces" })
-      expect(sim.requestLog().filter((entry) => entry.user === "ako-0")).toHaveLength(3)
+      expect(sim.connectionsAccepted()).toBe(2)
+      yield* Fiber.interrupt(watching)
+      yield* eventually(() => sim.openWatches() === 0 || undefined, "watch closed by the interruption")
+    })))
+
+  it.live("watches deliver the server's events in order, and a refused watch says why", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sim = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" } })
+      const client = yield* KubeClient.pipe(Effect.provide(kubeClientFromString(sim.kubeconfig("token-ako"))))
+      const listed = (yield* client.request({ method: "GET", path: "/api/v1/namespaces/default/configmaps" })) as {
+        metadata: { resourceVersion: string }
+      }
+      const events: Array<string> = []
+      yield* Effect.fork(
+        Stream.runForEach(
+          client.watch("/api/v1/namespaces/default/configmaps", { resourceVersion: listed.metadata.resourceVersion }),
+          (event) =>
+            Effect.sync(() =>
+              events.push(`${event.type} ${(event.object as { metadata: { name: string } }).metadata.name}`)
+            )
+        )
+      )
+      yield* eventually(() => sim.openWatches() === 1 || undefined, "watch open")
+      // a name with multi-byte characters in its data: the stream is decoded as UTF-8 across chunks
+      for (const name of ["a", "b", "c"]) {
+        sim.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" }, data: { v: "é✓" } })
+      }
+      sim.delete("v1/ConfigMap", "default", "b")
+      yield* eventually(() => events.length === 4 || undefined, "four events")
+      expect(events).toEqual(["ADDED a", "ADDED b", "ADDED c", "DELETED b"])
+      const refused = yield* Stream.runDrain(client.watch("/apis/example.com/v1/widgets", {})).pipe(Effect.flip)
+      expect(refused).toMatchObject({ _tag: "KubeApiError", status: 404, reason: "NotFound" })
     })))
 
   it.live("reports an unreachable server as a transport error", () =>

@@ -94,6 +94,8 @@ export interface KubeSim {
   compact(options?: { readonly expireOpenWatches?: boolean }): void
   resourceVersion(): number
   openWatches(): number
+  /** TCP connections accepted since start: how many a client opened (a real API server's connection metrics). */
+  connectionsAccepted(): number
   /** Resource type by "group/version/Kind", "v1/Kind", plural, kind or short name. */
   resource(ref: string): ResourceType
   get(ref: string, namespace: string | undefined, name: string): KubeObject | undefined
@@ -150,6 +152,8 @@ export const startKubeSim = async (options: KubeSimOptions = {}): Promise<Runnin
   server.requestTimeout = 0
   server.headersTimeout = 60_000
   server.keepAliveTimeout = 5_000
+  let connectionsAccepted = 0
+  server.on("connection", () => void connectionsAccepted++)
   const bound = await listen(server, options.port ?? 0, host)
   address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`
   const url = `${certificate === undefined ? "http" : "https"}://${address}`
@@ -226,6 +230,7 @@ export const startKubeSim = async (options: KubeSimOptions = {}): Promise<Runnin
     },
     resourceVersion: () => store.resourceVersion,
     openWatches: () => core.openWatches(),
+    connectionsAccepted: () => connectionsAccepted,
     resource,
     get: (ref, namespace, name) => store.find(resource(ref), namespace, name),
     list: (ref, namespace, filter) => {
