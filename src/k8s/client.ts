@@ -124,7 +124,8 @@ export const makeKubeClient = (kubeConfig: KubeConfig): KubeClientShape => {
           }
           resume(Effect.succeed(parseBody(answer.text)))
         }).abort
-      }, fail)
+        // a request Node refuses to send (a header it cannot carry, an unsupported URL) throws here
+      }).catch(fail)
       // interrupted (a cut write, a lost lead): the request is destroyed on the wire, not left to finish
       return Effect.sync(() => {
         interrupted = true
@@ -147,6 +148,7 @@ export const makeKubeClient = (kubeConfig: KubeConfig): KubeClientShape => {
                 event = JSON.parse(text) as { type?: unknown; object?: unknown }
               } catch {
                 // resuming from the last resourceVersion gets the event again, whole
+                close?.()
                 return fail(new Error(`a watch line is not JSON: ${text.slice(0, 80)}`))
               }
               if (typeof event.type === "string") void emit.single({ type: event.type, object: event.object })
@@ -155,7 +157,7 @@ export const makeKubeClient = (kubeConfig: KubeConfig): KubeClientShape => {
             failed: fail,
             ended: () => void emit.end()
           }).close
-        }, fail)
+        }).catch(fail)
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
             closed = true

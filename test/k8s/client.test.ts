@@ -92,6 +92,19 @@ describe("KubeClient (over node:https)", () => {
       expect(error._tag).toBe("KubeTransportError")
     }))
 
+  it.live("a request Node refuses to send fails with a transport error that does not show the token", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const sim = yield* makeKubeSim()
+      const kubeconfig = sim.kubeconfig().replace(/token: ".*"/, "token: \"secret-part\\nrest\"")
+      const client = yield* KubeClient.pipe(Effect.provide(kubeClientFromString(kubeconfig)))
+      const error = yield* client.request({ method: "GET", path: "/api/v1/namespaces" }).pipe(Effect.flip)
+      expect(error._tag).toBe("KubeTransportError")
+      expect(error.message).toContain("Invalid character in header")
+      expect(error.message).not.toContain("secret-part")
+      const watchError = yield* Stream.runDrain(client.watch("/api/v1/namespaces", {})).pipe(Effect.flip)
+      expect(watchError._tag).toBe("KubeTransportError")
+    })))
+
   it.live("interrupting a request aborts it on the wire", () =>
     Effect.scoped(Effect.gen(function*() {
       const sim = yield* makeKubeSim({ tokens: { "token-ako": "ako-0" } })
