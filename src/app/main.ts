@@ -17,9 +17,10 @@
  *   - one malloc arena (`MALLOC_ARENA_MAX=1`) rather than one per V8 worker thread: the threads allocate little,
  *     but each arena keeps what it once held.
  *   Measured and left out: malloc tuned to give memory back (`MALLOC_MMAP_THRESHOLD_=32768` and a small trim
- *   threshold) cut an idle replica by 4–6 MiB (freed 32 KiB zone segments of the start-up compile stay in malloc's
- *   heap, fragmented), but made every socket read's buffer its own mapping: bursts took 20–40 % longer and a
- *   graceful takeover's first write came 150 ms later, past the 0.5 s it must stay under.
+ *   threshold) cut an idle replica by 4–6 MiB (freed 32 KiB zone segments stayed in malloc's heap, fragmented:
+ *   mostly those of the optimising compile of undici's WebAssembly HTTP parser, which the Kubernetes transport no
+ *   longer loads; src/k8s/transport.ts), but made every socket read's buffer its own mapping: bursts took 20–40 %
+ *   longer and a graceful takeover's first write came 150 ms later, past the 0.5 s it must stay under.
  *   A flag or variable given explicitly (command line, NODE_OPTIONS, environment) is respected.
  * Everything else starts in start.ts, imported only afterwards (as its bundle) so nothing is loaded twice.
  */
