@@ -54,9 +54,22 @@ export interface KubeTarget {
 /**
  * Where and how to send: client-node's options for the current user and cluster, with a keep-alive agent of our own
  * instead of client-node's cached one (which keeps no connection alive: a TLS handshake per request), except behind a
- * `proxy-url`, whose tunnelling agent client-node builds.
+ * `proxy-url`, whose tunnelling agent client-node builds. One per KubeConfig, however many clients are made from it
+ * (start-up reads the ConfigMap and Secret through clients of their own), so they all share one pool.
  */
-export const makeKubeTargets = (kubeConfig: KubeConfig) => {
+export const makeKubeTargets = (kubeConfig: KubeConfig): KubeTargets => {
+  let targets = targetsByConfig.get(kubeConfig)
+  if (targets === undefined) {
+    targets = newKubeTargets(kubeConfig)
+    targetsByConfig.set(kubeConfig, targets)
+  }
+  return targets
+}
+
+type KubeTargets = (path: string, query: Readonly<Record<string, string>>) => Promise<KubeTarget>
+const targetsByConfig = new WeakMap<KubeConfig, KubeTargets>()
+
+const newKubeTargets = (kubeConfig: KubeConfig): KubeTargets => {
   let pool: Pool | undefined
   const agentFor = (secure: boolean, options: https.RequestOptions): http.Agent => {
     const tls: Partial<Record<TlsField, unknown>> = {}
