@@ -195,7 +195,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       Effect.annotateLogs({ units: desired.size, stale: result.stale.applied.length })
     )
 
-    yield* changes.pipe(Stream.runForEach(queue.add), Effect.forkScoped)
+    yield* changes.pipe(Stream.runForEach(queue.addAll), Effect.forkScoped)
     // The previous leader's abandoned requests may still be applied by the controller after our first writes: once
     // none can land any more, read Avi again and put every unit through the queue, which repairs what they changed.
     yield* Effect.gen(function*() {

@@ -5,9 +5,11 @@
  * recomputed units are published for the active work queue.
  */
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -64,8 +66,11 @@ export interface DesiredGraph {
   /** Problems per unit key from the last computation of that unit (full translations file under `*`). */
   readonly problems: Effect.Effect<ReadonlyMap<string, ReadonlyArray<Problem>>>
   readonly snapshot: Effect.Effect<ClusterSnapshot>
-  /** Keys of units recomputed from now on (including units that disappeared). */
-  readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
+  /**
+   * Keys of units recomputed from now on (including units that disappeared), as the batches they were recomputed
+   * in: a consumer queues a batch in one step rather than key by key.
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<ReadonlyArray<string>>, never, Scope.Scope>
   /** Recomputes everything from the current stores (a full resync); publishes every key that changed or exists. */
   readonly recomputeAll: Effect.Effect<ReadonlyArray<string>>
   /**
@@ -78,6 +83,13 @@ export interface DesiredGraph {
 }
 
 export const FULL_TRANSLATION_PROBLEMS = "*"
+
+interface Change {
+  readonly kind: string
+  readonly key: string
+}
+const BATCH_MAX = 1000
+const BATCH_WINDOW = Duration.millis(20)
 
 /** A unit's bodies share marker lists and common strings with each other and with the Avi cache's bodies. */
 const shareBodies = (unit: DesiredUnit): DesiredUnit => {
@@ -124,7 +136,7 @@ export const makeDesiredGraph = (
   Effect.gen(function*() {
     const state = yield* Ref.make<DesiredState>(new Map())
     const problems = yield* Ref.make<ReadonlyMap<string, ReadonlyArray<Problem>>>(new Map())
-    const hub = yield* PubSub.unbounded<string>()
+    const hub = yield* PubSub.unbounded<ReadonlyArray<string>>()
     // One computation at a time: each reads the state, recomputes some units and writes the state back.
     const lock = yield* Effect.makeSemaphore(1)
     const ready = yield* Deferred.make<void>()
@@ -293,11 +305,11 @@ export const makeDesiredGraph = (
       yield* Ref.set(problems, new Map([[FULL_TRANSLATION_PROBLEMS, translation.problems]]))
       yield* Metric.set(unitsGauge, next.size)
       const keys = [...new Set([...previous.keys(), ...next.keys()])]
-      yield* PubSub.publishAll(hub, keys)
+      yield* PubSub.publish(hub, keys)
       return keys
     }))
 
-    const applyChanges = (changes: Iterable<{ readonly kind: string; readonly key: string }>) =>
+    const applyChanges = (changes: Iterable<Change>) =>
       lock.withPermits(1)(Effect.gen(function*() {
         const snapshot = yield* readSnapshot
         const current = yield* Ref.get(state)
@@ -349,7 +361,7 @@ export const makeDesiredGraph = (
         yield* Ref.set(problems, nextProblems)
         yield* Metric.set(unitsGauge, next.size)
         yield* Metric.incrementBy(recomputed, affected.size)
-        yield* PubSub.publishAll(hub, affected)
+        yield* PubSub.publish(hub, [...affected])
       }))
 
     // The verdicts a new leader reaches can change every unit a rule touches and every problem the first full
@@ -371,27 +383,37 @@ export const makeDesiredGraph = (
     })
 
     const run = Effect.gen(function*() {
-      // Subscribed (not merely described) before the first translation, so no change between the listing and the
-      // first pull is lost; a change seen twice only recomputes a unit twice.
-      const subscribed = yield* reflectors.subscribe
-      const ruleChanges = (yield* rules.subscribe).pipe(Stream.map((tagged) => {
-        const slash = tagged.indexOf("/")
-        return { kind: tagged.slice(0, slash), key: tagged.slice(slash + 1) }
-      }))
-      const changes = yield* Stream.toPull(
-        Stream.merge(subscribed, ruleChanges).pipe(Stream.groupedWithin(1000, "20 millis"))
+      // Listening before the first translation, so no change between the listing and the first batch is lost; a
+      // change seen twice only recomputes a unit twice. The reflectors' changes go straight into this queue (no
+      // stream between them: it cost fibers and channel steps per event).
+      const pending = yield* Effect.acquireRelease(Queue.unbounded<Change>(), Queue.shutdown)
+      yield* reflectors.listen((kind, key) => Queue.unsafeOffer(pending, { kind, key }))
+      const forwardRuleChanges = (yield* rules.subscribe).pipe(
+        Stream.runForEach((tagged) => {
+          const slash = tagged.indexOf("/")
+          return Queue.offer(pending, { kind: tagged.slice(0, slash), key: tagged.slice(slash + 1) })
+        }),
+        Effect.zipRight(Effect.dieMessage("the rules' change stream ended"))
       )
+      // A batch: what arrives within BATCH_WINDOW of its first change, at most BATCH_MAX, so a burst of changes
+      // recomputes each unit once rather than once per event.
+      const nextBatch = Effect.flatMap(Queue.takeBetween(pending, 1, BATCH_MAX), (first) =>
+        first.length >= BATCH_MAX ?
+          Effect.succeed<Iterable<Change>>(first) :
+          Effect.map(
+            Effect.zipRight(Effect.sleep(BATCH_WINDOW), Queue.takeUpTo(pending, BATCH_MAX - first.length)),
+            (rest): Iterable<Change> => [...first, ...rest]
+          ))
       yield* reflectors.ready
       yield* recomputeAll
       yield* Deferred.succeed(ready, undefined)
       yield* Effect.logInfo("desired graph ready").pipe(
         Effect.annotateLogs("units", (yield* Ref.get(state)).size)
       )
-      return yield* changes.pipe(
-        Effect.flatMap((batches) => Effect.forEach(batches, applyChanges, { discard: true })),
-        Effect.forever,
-        Effect.catchAll(() => Effect.dieMessage("the reflectors' change stream ended"))
-      )
+      // Side by side, so the graph fails if the rules' changes stop reaching it.
+      return yield* Effect.zip(forwardRuleChanges, Effect.forever(Effect.flatMap(nextBatch, applyChanges)), {
+        concurrent: true
+      }).pipe(Effect.zipRight(Effect.never))
     }).pipe(Effect.scoped)
 
     return {

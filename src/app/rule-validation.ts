@@ -41,7 +41,7 @@ import { isIP } from "node:net"
 import { AviClient } from "../avi/index.js"
 import type { AviError, ServiceEngineGroup } from "../avi/index.js"
 import { bestEffort, EventRecorder, KubeClient, MERGE_PATCH, WriteGuard } from "../k8s/index.js"
-import type { KubeError, NotLeader, ReflectorsShape } from "../k8s/index.js"
+import type { KubeError, NotLeader, Reflector, ReflectorsShape } from "../k8s/index.js"
 import type {
   AviInfraSetting,
   HostRule,
@@ -953,8 +953,24 @@ export const makeRuleValidation = (
         })
       const enqueueAll = (works: Iterable<Work>) => Effect.forEach(works, enqueue, { discard: true })
 
-      // Subscribed before the catch-up pass, so nothing changed after it is missed.
-      const changes = yield* reflectors.subscribe
+      // Subscribed before the catch-up pass, so nothing changed after it is missed; only to the kinds a verdict
+      // depends on (every Service and EndpointSlice event went through here too).
+      const changes = yield* Effect.acquireRelease(
+        Queue.unbounded<{ readonly kind: string; readonly key: string }>(),
+        Queue.shutdown
+      )
+      yield* Effect.forEach(
+        [
+          reflectors.hostRules,
+          reflectors.httpRules,
+          reflectors.l7Rules,
+          reflectors.l4Rules,
+          reflectors.aviInfraSettings,
+          reflectors.secrets
+        ] as ReadonlyArray<Reflector<unknown>>,
+        (reflector) => reflector.listen((key) => Queue.unsafeOffer(changes, { kind: reflector.kind, key })),
+        { discard: true }
+      )
 
       const dependents = (kind: string, key: string) =>
         Effect.gen(function*() {
@@ -1025,11 +1041,7 @@ export const makeRuleValidation = (
           if (!(yield* upToDate(kind, key))) yield* enqueue({ kind, key, force: false })
         }
       }
-      yield* changes.pipe(
-        Stream.filter(({ kind }) =>
-          kind === "HostRule" || kind === "HTTPRule" || kind === "L7Rule" || kind === "L4Rule" ||
-          kind === "AviInfraSetting" || kind === "Secret"
-        ),
+      yield* Stream.fromQueue(changes).pipe(
         Stream.runForEach(({ key, kind }) => Effect.flatMap(dependents(kind, key), enqueueAll)),
         Effect.forkScoped
       )

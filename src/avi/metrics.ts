@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
 
 /** Requests by `method`, object `type` (path segment after /api/, or `login`) and `status` (code or error kind). */
 export const requestsTotal = Metric.counter("ako_avi_requests_total", {
@@ -25,11 +26,16 @@ export const reloginsTotal = Metric.counter("ako_avi_relogins_total", {
   incremental: true
 })
 
-// Tagged metrics are built once per label set: building them per request showed up in profiles (key hashing).
+// Tagged metrics are built once per label set, their labels in one array: building them per request, or nesting
+// `Metric.tagged` (which joins the labels into a new array on every update), showed up in profiles (key hashing).
 const taggedDuration = (method: string, type: string) =>
-  requestDuration.pipe(Metric.tagged("method", method), Metric.tagged("type", type))
+  Metric.taggedWithLabels(requestDuration, [MetricLabel.make("method", method), MetricLabel.make("type", type)])
 const taggedCount = (method: string, type: string, status: string) =>
-  requestsTotal.pipe(Metric.tagged("method", method), Metric.tagged("type", type), Metric.tagged("status", status))
+  Metric.taggedWithLabels(requestsTotal, [
+    MetricLabel.make("method", method),
+    MetricLabel.make("type", type),
+    MetricLabel.make("status", status)
+  ])
 const durationByLabels = new Map<string, ReturnType<typeof taggedDuration>>()
 const countByLabels = new Map<string, ReturnType<typeof taggedCount>>()
 

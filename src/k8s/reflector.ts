@@ -11,8 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as HashMap from "effect/HashMap"
 import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
-import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
@@ -121,6 +122,12 @@ export interface Reflector<A> {
    * subscribes only when it starts running).
    */
   readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
+  /**
+   * Calls `listener` with every key changed from now on, synchronously as the store changes, until the caller's
+   * scope closes. For consumers that gather the changes of many reflectors into one queue of their own: a stream
+   * per reflector merged into one cost forked fibers and channel steps for every event.
+   */
+  readonly listen: (listener: (key: string) => void) => Effect.Effect<void, never, Scope.Scope>
   /** The last resourceVersion seen (list, event or bookmark). */
   readonly resourceVersion: Effect.Effect<string | undefined>
   /** The list+watch loop; never ends on its own. */
@@ -162,13 +169,15 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const relistsK = Metric.tagged(relists, "kind", kind)
     const objectsK = Metric.tagged(storeObjects, "kind", kind)
     const readyK = Metric.tagged(reflectorReady, "kind", kind)
-    const errorsK = (reason: string) => Metric.tagged(Metric.tagged(reflectorErrors, "kind", kind), "reason", reason)
-    // Built once per event type: tagging per event showed up in profiles (metric key hashing).
+    const errorsK = (reason: string) =>
+      Metric.taggedWithLabels(reflectorErrors, [MetricLabel.make("kind", kind), MetricLabel.make("reason", reason)])
+    // Built once per event type, the labels in one array: tagging per event, or nested tags (joined into a new array
+    // on every update), showed up in profiles (metric key hashing).
     const eventsByType = new Map<string, Metric.Metric.Counter<number>>()
     const eventsK = (type: string) => {
       let counter = eventsByType.get(type)
       if (counter === undefined) {
-        counter = Metric.tagged(Metric.tagged(watchEvents, "kind", kind), "type", type)
+        counter = Metric.taggedWithLabels(watchEvents, [MetricLabel.make("kind", kind), MetricLabel.make("type", type)])
         eventsByType.set(type, counter)
       }
       return counter
@@ -177,7 +186,26 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const store = yield* Ref.make(HashMap.empty<string, A>())
     const rv = yield* Ref.make<string | undefined>(undefined)
     const ready = yield* Deferred.make<void>()
-    const changed = yield* PubSub.unbounded<string>()
+    const listeners = new Set<(key: string) => void>()
+    const publish = (key: string) =>
+      Effect.sync(() => {
+        for (const listener of listeners) listener(key)
+      })
+    const listen = (listener: (key: string) => void) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          // a function may listen twice (two scopes): each registration is its own entry
+          const entry = (key: string) => listener(key)
+          listeners.add(entry)
+          return entry
+        }),
+        (entry) => Effect.sync(() => listeners.delete(entry))
+      ).pipe(Effect.asVoid)
+    const subscribe = Effect.gen(function*() {
+      const keys = yield* Effect.acquireRelease(Queue.unbounded<string>(), Queue.shutdown)
+      yield* listen((key) => Queue.unsafeOffer(keys, key))
+      return Stream.fromQueue(keys)
+    })
     const decode = Schema.decodeUnknownEither(options.schema)
     let cachedView: StoreView<A> | undefined
 
@@ -226,7 +254,9 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         }
       }
       for (const key of HashMap.keys(previous)) if (!HashMap.has(next, key)) keys.push(key)
-      yield* PubSub.publishAll(changed, keys)
+      yield* Effect.sync(() => {
+        for (const key of keys) for (const listener of listeners) listener(key)
+      })
       yield* Ref.set(rv, listRv)
       yield* Metric.increment(relistsK)
       yield* Metric.set(objectsK, HashMap.size(next))
@@ -263,7 +293,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
             const key = objectKey(meta.value)
             const next = yield* Ref.updateAndGet(store, HashMap.remove(key))
             yield* Metric.set(objectsK, HashMap.size(next))
-            yield* PubSub.publish(changed, key)
+            yield* publish(key)
           }
         } else if (event.type === "ADDED" || event.type === "MODIFIED") {
           const decoded = yield* decodeOne(event.object)
@@ -271,7 +301,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
             const key = objectKey(decoded.value.metadata ?? {})
             const next = yield* Ref.updateAndGet(store, HashMap.set(key, decoded.value))
             yield* Metric.set(objectsK, HashMap.size(next))
-            yield* PubSub.publish(changed, key)
+            yield* publish(key)
           }
         }
         if (Option.isSome(eventRv)) yield* Ref.set(rv, eventRv.value)
@@ -329,8 +359,9 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       size: Effect.map(Ref.get(store), HashMap.size),
       ready: Deferred.await(ready),
       isReady: Deferred.isDone(ready),
-      changes: Stream.fromPubSub(changed),
-      subscribe: Effect.map(PubSub.subscribe(changed), (queue) => Stream.fromQueue(queue)),
+      changes: Stream.unwrapScoped(subscribe),
+      subscribe,
+      listen,
       resourceVersion: Ref.get(rv),
       run: Effect.forever(step).pipe(Effect.annotateLogs("reflector", kind))
     }

@@ -3,6 +3,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -75,6 +76,8 @@ export interface ReflectorsShape {
   readonly changes: Stream.Stream<{ readonly kind: string; readonly key: string }>
   /** Like `changes`, but subscribed when this effect runs (in the caller's scope), so nothing after it is missed. */
   readonly subscribe: Effect.Effect<Stream.Stream<{ readonly kind: string; readonly key: string }>, never, Scope.Scope>
+  /** Every reflector's changes from now on, synchronously, until the caller's scope closes (`Reflector.listen`). */
+  readonly listen: (listener: (kind: string, key: string) => void) => Effect.Effect<void, never, Scope.Scope>
   /** All list+watch loops; never ends on its own. */
   readonly run: Effect.Effect<never>
 }
@@ -180,6 +183,17 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       aviInfraSettings,
       ...Option.toArray(routes)
     ]
+    const listen = (listener: (kind: string, key: string) => void) =>
+      Effect.forEach(all, (r) => r.listen((key) => listener(r.kind, key)), { discard: true })
+    // One queue for all of them, in the order the changes happened: merged streams forked a fiber per reflector.
+    const subscribe = Effect.gen(function*() {
+      const changes = yield* Effect.acquireRelease(
+        Queue.unbounded<{ readonly kind: string; readonly key: string }>(),
+        Queue.shutdown
+      )
+      yield* listen((kind, key) => Queue.unsafeOffer(changes, { kind, key }))
+      return Stream.fromQueue(changes)
+    })
     return {
       services,
       endpointSlices,
@@ -198,16 +212,9 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       podCidrs,
       ready: Effect.forEach(all, (r) => r.ready, { discard: true }),
       isReady: Effect.map(Effect.forEach(all, (r) => r.isReady), (states) => states.every((s) => s)),
-      changes: Stream.mergeAll(all.map((r) => Stream.map(r.changes, (key) => ({ kind: r.kind, key }))), {
-        concurrency: "unbounded"
-      }),
-      subscribe: Effect.map(
-        Effect.forEach(
-          all,
-          (r) => Effect.map(r.subscribe, (keys) => Stream.map(keys, (key) => ({ kind: r.kind, key })))
-        ),
-        (streams) => Stream.mergeAll(streams, { concurrency: "unbounded" })
-      ),
+      changes: Stream.unwrapScoped(subscribe),
+      subscribe,
+      listen,
       run: Effect.forEach(
         [...all, ...Option.toArray(podCidrs).map((p) => p.reflector as Reflector<unknown>)],
         (r) => r.run,

@@ -253,8 +253,10 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const drop = (key: string) => index.drop(key)
 
     const counts = () => Object.fromEntries(OWNED_TYPES.map((type) => [type, index.count(type)]))
+    // One gauge per type, made once: a tagged metric made per write costs Effect a metric key built and hashed.
+    const gauges = new Map(OWNED_TYPES.map((type) => [type, Metric.tagged(cacheObjects, "type", type)]))
     const publishCount = (type: AviObjectType) =>
-      Effect.suspend(() => Metric.set(cacheObjects.pipe(Metric.tagged("type", type)), index.count(type)))
+      Effect.suspend(() => Metric.set(gauges.get(type) ?? Metric.tagged(cacheObjects, "type", type), index.count(type)))
     const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 
     const filtersOf = (type: AviObjectType) => {

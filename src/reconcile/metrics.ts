@@ -3,6 +3,7 @@
  */
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
 
 /** Avi writes the reconciler attempted, by object `type`, `op` (create/update/delete) and `result`. */
 export const operationsTotal = Metric.counter("ako_reconcile_operations_total", {
@@ -29,11 +30,23 @@ export const cacheRefreshDuration = Metric.histogram(
   "Time to re-list every owned Avi object"
 )
 
-export const recordOperation = (type: string, op: string, result: string) =>
-  Metric.update(
-    operationsTotal.pipe(Metric.tagged("type", type), Metric.tagged("op", op), Metric.tagged("result", result)),
-    1
-  )
+// One tagged counter per label set, its labels in one array: nested `Metric.tagged` joins the labels into a new
+// array on every update, and Effect then builds and hashes a metric key for it each time.
+const operationCounters = new Map<string, Metric.Metric.Counter<number>>()
+
+export const recordOperation = (type: string, op: string, result: string) => {
+  const labels = `${type} ${op} ${result}`
+  let counter = operationCounters.get(labels)
+  if (counter === undefined) {
+    counter = Metric.taggedWithLabels(operationsTotal, [
+      MetricLabel.make("type", type),
+      MetricLabel.make("op", op),
+      MetricLabel.make("result", result)
+    ])
+    operationCounters.set(labels, counter)
+  }
+  return Metric.update(counter, 1)
+}
 
 /** Owned Avi objects kept because they belong to a feature ako-ts does not model yet, by `type` and `reason`. */
 export const unmanagedObjects = Metric.gauge("ako_unmanaged_objects", {

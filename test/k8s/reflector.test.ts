@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Ref, Stream, TestClock } from "effect"
+import { Effect, Exit, Fiber, Option, Ref, Scope, Stream, TestClock } from "effect"
 import { KubeApiError } from "../../src/k8s/errors.js"
 import { makeReflector } from "../../src/k8s/reflector.js"
 import type { ListWatchSource } from "../../src/k8s/reflector.js"
@@ -95,6 +95,35 @@ describe("reflector (in-memory source)", () => {
       yield* memory.upsert(svc("default", "late"))
       yield* settle
       expect([...(yield* Fiber.join(lazyFiber))]).toEqual(["default/late"])
+    }))
+
+  it.scoped("listen hears every change at once, in order, from each registration, until its scope closes", () =>
+    Effect.gen(function*() {
+      const { memory, reflector, start } = yield* setup()
+      yield* memory.upsert(svc("default", "listed"))
+      const heard: Array<string> = []
+      const listener = (key: string) => heard.push(key)
+      const first = yield* Scope.make()
+      yield* reflector.listen(listener).pipe(Scope.extend(first))
+      // the same function in a second scope is a second registration, not a duplicate that a Set would swallow
+      const second = yield* Scope.make()
+      yield* reflector.listen(listener).pipe(Scope.extend(second))
+      yield* start
+      yield* reflector.ready
+      expect(heard).toEqual(["default/listed", "default/listed"])
+      yield* memory.upsert(svc("default", "a"))
+      yield* memory.remove("default", "listed")
+      yield* settle
+      expect(heard.slice(2)).toEqual(["default/a", "default/a", "default/listed", "default/listed"])
+      yield* Scope.close(second, Exit.void)
+      yield* memory.upsert(svc("default", "b"))
+      yield* settle
+      expect(heard.slice(6)).toEqual(["default/b"])
+      yield* Scope.close(first, Exit.void)
+      yield* memory.upsert(svc("default", "c"))
+      yield* settle
+      expect(heard.slice(7)).toEqual([])
+      expect(yield* reflector.size).toBe(3)
     }))
 
   it.scoped("resumes from the last resourceVersion after a cut watch: nothing lost, nothing repeated, no relist", () =>
