@@ -131,10 +131,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     const waitingForAddress = new Set<string>()
 
     const report = (key: string, problems: ReadonlyArray<Problem>, unitProblems: ReadonlyArray<UnitProblem>) =>
-      Effect.flatMap(
-        graph.snapshot,
-        (snapshot) => emitProblems(reportedProblems, key, problems, unitProblems, snapshot)
-      )
+      emitProblems(reportedProblems, key, problems, unitProblems, graph.snapshot)
 
     const unitsByObject = memoUnitsByObject()
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) => {
@@ -241,14 +238,13 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         const unit: DesiredUnit | undefined = state.get(key)
         const carriers = ruleCarriers(cache.view, key, unit)
         const unitResult = yield* reconcileUnit(key, unit, { others: others(state) })
-        yield* Effect.flatMap(graph.snapshot, (snapshot) =>
-          emitAttachmentEvents(
-            unitResult.applied.filter((a) => a.result !== "failed" && RULE_CARRIERS.has(a.operation.type)).map((a) => ({
-              before: carriers.get(`${a.operation.type}|${a.operation.name}`),
-              object: cache.view.get(a.operation.type, a.operation.tenant, a.operation.name)
-            })),
-            snapshot
-          ))
+        yield* emitAttachmentEvents(
+          unitResult.applied.filter((a) => a.result !== "failed" && RULE_CARRIERS.has(a.operation.type)).map((a) => ({
+            before: carriers.get(`${a.operation.type}|${a.operation.name}`),
+            object: cache.view.get(a.operation.type, a.operation.tenant, a.operation.name)
+          })),
+          graph.snapshot
+        )
         const before = ownersByUnit.get(key) ?? []
         if (unit === undefined) ownersByUnit.delete(key)
         else ownersByUnit.set(key, unit.owners)

@@ -101,8 +101,11 @@ export const emitProblems = (
   key: string,
   problems: ReadonlyArray<Problem>,
   unitProblems: ReadonlyArray<UnitProblem>,
-  /** Where the objects' uids come from: `kubectl describe` finds Events by `involvedObject.uid`. */
-  snapshot: ClusterSnapshot
+  /**
+   * Where the objects' uids come from: `kubectl describe` finds Events by `involvedObject.uid`. Read only when an
+   * Event is sent: reading every store per reconcile cost more than the rest of a quiet unit's bookkeeping.
+   */
+  snapshot: Effect.Effect<ClusterSnapshot>
 ) =>
   Effect.gen(function*() {
     const reports = reportsOf(problems, unitProblems)
@@ -120,9 +123,10 @@ export const emitProblems = (
     }
     if (!(yield* Ref.get(live.enableEvents))) return
     const recorder = yield* EventRecorder
+    const current = yield* snapshot
     for (const report of reports) {
       yield* recorder.emit({
-        involvedObject: involvedObject(report.object, snapshot),
+        involvedObject: involvedObject(report.object, current),
         reason: report.reason,
         message: report.message,
         type: "Warning"

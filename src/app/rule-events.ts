@@ -85,7 +85,8 @@ export const attachmentEvents = (
  */
 export const emitAttachmentEvents = (
   changes: ReadonlyArray<{ readonly object: CachedObject | undefined; readonly before: CachedObject | undefined }>,
-  snapshot: ClusterSnapshot
+  /** Read only when an Event is sent (see `emitProblems`). */
+  snapshot: Effect.Effect<ClusterSnapshot>
 ) =>
   Effect.gen(function*() {
     const events = changes.flatMap(({ before, object }) => {
@@ -97,9 +98,10 @@ export const emitAttachmentEvents = (
     const live = yield* LiveConfig
     if (!(yield* Ref.get(live.enableEvents))) return
     const recorder = yield* EventRecorder
+    const current = yield* snapshot
     for (const event of events) {
       yield* recorder.emit({
-        involvedObject: involvedObject({ kind: event.kind, namespace: event.namespace, name: event.name }, snapshot),
+        involvedObject: involvedObject({ kind: event.kind, namespace: event.namespace, name: event.name }, current),
         reason: "Attached",
         message: event.message,
         type: "Normal"
