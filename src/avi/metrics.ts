@@ -40,7 +40,7 @@ const durationByLabels = new Map<string, ReturnType<typeof taggedDuration>>()
 const countByLabels = new Map<string, ReturnType<typeof taggedCount>>()
 
 export const recordRequest = (method: string, type: string, status: string, seconds: number): Effect.Effect<void> =>
-  Effect.suspend(() => {
+  Effect.sync(() => {
     const durationKey = `${method} ${type}`
     let duration = durationByLabels.get(durationKey)
     if (duration === undefined) {
@@ -53,7 +53,12 @@ export const recordRequest = (method: string, type: string, status: string, seco
       count = taggedCount(method, type, status)
       countByLabels.set(countKey, count)
     }
-    return Effect.zipRight(Metric.update(duration, seconds), Metric.update(count, 1))
+    // Updated in place: `Metric.update` reads the fiber's metric labels (ako-ts sets none) in two steps per metric,
+    // on every exchange. The labels are the metric's own, so the series are the same.
+    duration.unsafeUpdate(seconds, NO_EXTRA_LABELS)
+    count.unsafeUpdate(1, NO_EXTRA_LABELS)
   })
+
+const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 export const recordRelogin: Effect.Effect<void> = Metric.increment(reloginsTotal)

@@ -77,8 +77,9 @@ export interface LeadershipState {
  * change: about a hundred fiber steps per admitted write, for a value read once, at shutdown.
  */
 export interface InFlightWrites {
-  readonly enter: Effect.Effect<void>
-  readonly leave: Effect.Effect<void>
+  /** Synchronous, so a write's fiber is counted in the same step that forks it. */
+  readonly enter: () => void
+  readonly leave: () => void
   /** Completes once no admitted write is running (at once if none is). */
   readonly drained: Effect.Effect<void>
 }
@@ -87,16 +88,16 @@ const makeInFlightWrites = (): InFlightWrites => {
   let running = 0
   let waiting: Array<() => void> = []
   return {
-    enter: Effect.sync(() => {
+    enter: () => {
       running++
-    }),
-    leave: Effect.sync(() => {
+    },
+    leave: () => {
       running--
       if (running > 0) return
       const woken = waiting
       waiting = []
       for (const wake of woken) wake()
-    }),
+    },
     drained: Effect.async<void>((resume) => {
       if (running === 0) return resume(Effect.void)
       const wake = () => resume(Effect.void)
@@ -130,19 +131,22 @@ const stepClock = (
   state: LeadershipState,
   extend: (clock: RenewClock) => RenewClock
 ): Effect.Effect<boolean> =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeNanos
-    const [open, justEnded] = yield* Ref.modify(
-      state.renew,
-      (clock): [readonly [boolean, Deferred.Deferred<void> | undefined], RenewClock] =>
-        clock.expired || now >= clock.lastRenew + state.renewDeadlineNanos ?
-          [[false, clock.expired ? undefined : clock.ended], { ...clock, expired: true }] :
-          [[true, undefined], extend(clock)]
+  // Chained rather than a generator: every admitted write takes this step.
+  Effect.flatMap(Clock.currentTimeNanos, (now) =>
+    Effect.flatMap(
+      Ref.modify(
+        state.renew,
+        (clock): [readonly [boolean, Deferred.Deferred<void> | undefined], RenewClock] =>
+          clock.expired || now >= clock.lastRenew + state.renewDeadlineNanos ?
+            [[false, clock.expired ? undefined : clock.ended], { ...clock, expired: true }] :
+            [[true, undefined], extend(clock)]
+      ),
+      ([open, justEnded]) =>
+        justEnded === undefined ? Effect.succeed(open) : Effect.as(Deferred.succeed(justEnded, undefined), open)
+    )).pipe(
+      // latching and waking the waiters belong together, even if the caller (a write being cut) is interrupted
+      Effect.uninterruptible
     )
-    if (justEnded !== undefined) yield* Deferred.succeed(justEnded, undefined)
-    return open
-    // latching and waking the waiters belong together, even if the caller (a write being cut) is interrupted
-  }).pipe(Effect.uninterruptible)
 
 /** Changes the role and wakes every write fenced on the one before; the only way the role is changed. */
 export const setRole = (state: LeadershipState, role: Role): Effect.Effect<void> =>
@@ -195,14 +199,13 @@ export const untilExpired = (state: LeadershipState): Effect.Effect<void> =>
 
 /** The term in which a write started now would be admitted, or a reason why none would be. */
 const admissibleTerm = (state: LeadershipState): Effect.Effect<number, NotLeader> =>
-  Effect.gen(function*() {
-    const role = yield* SubscriptionRef.get(state.role)
-    if (role._tag !== "Leader") return yield* new NotLeader({ reason: "this replica is not the leader" })
-    if (!(yield* termOpen(state))) {
-      return yield* new NotLeader({ reason: "renew deadline passed without a successful renew" })
-    }
-    return role.term
-  })
+  Effect.flatMap(SubscriptionRef.get(state.role), (role) =>
+    role._tag !== "Leader" ?
+      Effect.fail(new NotLeader({ reason: "this replica is not the leader" })) :
+      Effect.flatMap(termOpen(state), (open) =>
+        open ?
+          Effect.succeed(role.term) :
+          Effect.fail(new NotLeader({ reason: "renew deadline passed without a successful renew" }))))
 
 /**
  * The end of one term, shared by every write of the term: set once (with the reason) by the term's watch, and every
@@ -243,11 +246,13 @@ const watchTerm = (state: LeadershipState, fence: TermFence): Effect.Effect<void
 
 /**
  * `write` in a fiber of its own until it ends or the term does; then the write is interrupted (its request
- * abandoned, waited for) and the result is `refusal`. Interrupting the caller interrupts the write too.
+ * abandoned, waited for) and the result is `refusal`. Interrupting the caller interrupts the write too. The write
+ * counts as in flight from its fork to its fiber's end.
  */
 const fenced = <A, E, R>(
   write: Effect.Effect<A, E, R>,
   fence: TermFence,
+  inFlight: InFlightWrites,
   refusal: (reason: string) => Effect.Effect<never, NotLeader>
 ): Effect.Effect<A, E | NotLeader, R> =>
   Effect.suspend(() => {
@@ -256,8 +261,10 @@ const fenced = <A, E, R>(
     // The fork is uninterruptible (no write runs unwatched); the wait is not: interrupting the caller runs the
     // canceler, which interrupts the write.
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(write)), (writer) =>
-        restore(Effect.async<A, E | NotLeader>((resume) => {
+      Effect.flatMap(Effect.fork(restore(write)), (writer) => {
+        inFlight.enter()
+        writer.addObserver(inFlight.leave)
+        return restore(Effect.async<A, E | NotLeader>((resume) => {
           let settled = false
           const refused = (reason: string) => Effect.zipRight(Fiber.interrupt(writer), refusal(reason))
           const settle = (outcome: Effect.Effect<A, E | NotLeader>) => {
@@ -276,7 +283,8 @@ const fenced = <A, E, R>(
             stopWaiting()
             return Effect.asVoid(Fiber.interrupt(writer))
           })
-        })))
+        }))
+      })
     )
   })
 
@@ -315,11 +323,7 @@ export const makeWriteGuard = (
         refuse(admissibleTerm(state)),
         (term) =>
           Effect.flatMap(fenceOf(term), (fence) =>
-            Effect.acquireUseRelease(
-              state.inFlight.enter,
-              () => fenced(write, fence, (reason) => refuse(Effect.fail(new NotLeader({ reason })))),
-              () => state.inFlight.leave
-            ))
+            fenced(write, fence, state.inFlight, (reason) => refuse(Effect.fail(new NotLeader({ reason })))))
       )
   }
 }

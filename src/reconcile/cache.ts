@@ -253,10 +253,13 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const drop = (key: string) => index.drop(key)
 
     const counts = () => Object.fromEntries(OWNED_TYPES.map((type) => [type, index.count(type)]))
-    // One gauge per type, made once: a tagged metric made per write costs Effect a metric key built and hashed.
+    // One gauge per type, made once (a tagged metric made per write cost Effect a metric key built and hashed), set
+    // in place on every write (the fiber's metric labels, which ako-ts never sets, are not read).
     const gauges = new Map(OWNED_TYPES.map((type) => [type, Metric.tagged(cacheObjects, "type", type)]))
     const publishCount = (type: AviObjectType) =>
-      Effect.suspend(() => Metric.set(gauges.get(type) ?? Metric.tagged(cacheObjects, "type", type), index.count(type)))
+      Effect.sync(() =>
+        (gauges.get(type) ?? Metric.tagged(cacheObjects, "type", type)).unsafeUpdate(index.count(type), [])
+      )
     const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 
     const filtersOf = (type: AviObjectType) => {

@@ -1,6 +1,7 @@
 /**
  * Reconciliation metrics: Avi writes by type, operation and result; time per unit; the owned-object cache.
  */
+import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
@@ -45,8 +46,12 @@ export const recordOperation = (type: string, op: string, result: string) => {
     ])
     operationCounters.set(labels, counter)
   }
-  return Metric.update(counter, 1)
+  const updated = counter
+  // In place, as the Avi client's request metrics (src/avi/metrics.ts): no fiber labels to read, one step.
+  return Effect.sync(() => updated.unsafeUpdate(1, NO_EXTRA_LABELS))
 }
+
+const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 /** Owned Avi objects kept because they belong to a feature ako-ts does not model yet, by `type` and `reason`. */
 export const unmanagedObjects = Metric.gauge("ako_unmanaged_objects", {

@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberMap from "effect/FiberMap"
 import * as Metric from "effect/Metric"
+import type * as MetricLabel from "effect/MetricLabel"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 
@@ -24,6 +25,8 @@ export interface WorkQueueOptions {
    */
   readonly metricPrefix?: string | undefined
 }
+
+const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 export const defaultWorkQueueOptions: WorkQueueOptions = { baseDelay: "1 second", maxDelay: "5 minutes" }
 
@@ -78,7 +81,9 @@ export const makeWorkQueue = <K>(
     const maxMillis = Duration.toMillis(options.maxDelay)
     const { adds, depth, failures, retries } = queueMetrics(options.metricPrefix ?? "ako_workqueue")
 
-    const publishDepth = Effect.suspend(() => Metric.set(depth, dirty.size))
+    // Metrics of every add and take are updated in place (`unsafeUpdate`, the metric's own labels only): through
+    // `Metric.update` each cost fiber steps to read the fiber's metric labels, which ako-ts never sets.
+    const publishDepth = Effect.sync(() => depth.unsafeUpdate(dirty.size, NO_EXTRA_LABELS))
 
     // A batch of keys in one step: a burst of 1,000 changed units was 1,000 offers and 2,000 metric updates.
     const addAll = (keys: Iterable<K>): Effect.Effect<void> =>
@@ -91,7 +96,11 @@ export const makeWorkQueue = <K>(
           // unbounded: never refused while the queue is open, and a closed queue has no worker left to serve it
           if (!processing.has(key)) Queue.unsafeOffer(ready, key)
         }
-        return added === 0 ? Effect.void : Effect.zipRight(Metric.incrementBy(adds, added), publishDepth)
+        if (added > 0) {
+          adds.unsafeUpdate(added, NO_EXTRA_LABELS)
+          depth.unsafeUpdate(dirty.size, NO_EXTRA_LABELS)
+        }
+        return Effect.void
       })
     const add = (key: K): Effect.Effect<void> => addAll([key])
 
