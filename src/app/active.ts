@@ -147,50 +147,56 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       )
     }
 
-    const started = yield* Effect.sync(() => performance.now())
-    // AKO validates its rules before anything else on becoming leader (reference/ako-crds.md §0.3), so the
-    // takeover diffs against the rules in effect; afterwards they are validated as they change.
-    yield* options.rules.validateAll
-    yield* graph.settleRules
-    yield* options.rules.run.pipe(
-      Effect.catchIf((error): error is NotLeader => error instanceof NotLeader, () => Effect.never),
-      Effect.forkScoped
-    )
-    const desired = yield* graph.state
-    const result = yield* takeover(desired).pipe(
-      Effect.tapError((error) =>
-        Effect.logWarning("takeover pass failed; retrying").pipe(Effect.annotateLogs("error", error.message))
-      ),
-      Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" })
-    )
-    for (const unit of desired.values()) ownersByUnit.set(unit.key, unit.owners)
-    yield* clearOrphanedStatuses(desired, yield* graph.snapshot, writeStatuses)
-    const reportUnmodelled = yield* makeUnmodelledReporter(options.ownership)
-    yield* reportUnmodelled(cache.view, yield* graph.snapshot)
-    const reportUnsupportedCrds = yield* makeUnsupportedCrdReporter
-    yield* reportUnsupportedCrds
-    // A rule created later is reported within a minute, not at the next full resync.
-    yield* reportUnsupportedCrds.pipe(
-      Effect.repeat(Schedule.spaced("1 minute")),
-      Effect.delay("1 minute"),
-      Effect.forkScoped
-    )
-    const problems = yield* graph.problems
-    yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
-    // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
-    // written there with the queue's per-unit retry, so one object that fails (or vanishes) delays nobody else.
-    for (const [key, unitResult] of result.units) {
-      if (unitResult.outcome._tag === "RetryFast" || unitResult.outcome._tag === "RetrySlow") {
-        yield* requeueIfNeeded(queue, unitResult)
-      } else if (desired.has(key)) {
-        yield* queue.add(key)
+    // The takeover pass in a generator of its own: what it holds (the desired state it diffed, every unit's result
+    // with the operations it applied) is garbage once the pass ends. As locals of this generator, which lives for the
+    // whole term, they stayed: 13.6 MiB of results alone at 10,000 Services (heap snapshot of a leader).
+    const reportUnmodelled = yield* Effect.gen(function*() {
+      const started = yield* Effect.sync(() => performance.now())
+      // AKO validates its rules before anything else on becoming leader (reference/ako-crds.md §0.3), so the
+      // takeover diffs against the rules in effect; afterwards they are validated as they change.
+      yield* options.rules.validateAll
+      yield* graph.settleRules
+      yield* options.rules.run.pipe(
+        Effect.catchIf((error): error is NotLeader => error instanceof NotLeader, () => Effect.never),
+        Effect.forkScoped
+      )
+      const desired = yield* graph.state
+      const result = yield* takeover(desired).pipe(
+        Effect.tapError((error) =>
+          Effect.logWarning("takeover pass failed; retrying").pipe(Effect.annotateLogs("error", error.message))
+        ),
+        Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" })
+      )
+      for (const unit of desired.values()) ownersByUnit.set(unit.key, unit.owners)
+      yield* clearOrphanedStatuses(desired, yield* graph.snapshot, writeStatuses)
+      const reportUnmodelled = yield* makeUnmodelledReporter(options.ownership)
+      yield* reportUnmodelled(cache.view, yield* graph.snapshot)
+      const reportUnsupportedCrds = yield* makeUnsupportedCrdReporter
+      yield* reportUnsupportedCrds
+      // A rule created later is reported within a minute, not at the next full resync.
+      yield* reportUnsupportedCrds.pipe(
+        Effect.repeat(Schedule.spaced("1 minute")),
+        Effect.delay("1 minute"),
+        Effect.forkScoped
+      )
+      const problems = yield* graph.problems
+      yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
+      // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
+      // written there with the queue's per-unit retry, so one object that fails (or vanishes) delays nobody else.
+      for (const [key, unitResult] of result.units) {
+        if (unitResult.outcome._tag === "RetryFast" || unitResult.outcome._tag === "RetrySlow") {
+          yield* requeueIfNeeded(queue, unitResult)
+        } else if (desired.has(key)) {
+          yield* queue.add(key)
+        }
       }
-    }
-    yield* Metric.increment(takeovers)
-    yield* Metric.set(takeoverSeconds, (performance.now() - started) / 1000)
-    yield* Effect.logInfo("takeover complete; serving the work queue").pipe(
-      Effect.annotateLogs({ units: desired.size, stale: result.stale.applied.length })
-    )
+      yield* Metric.increment(takeovers)
+      yield* Metric.set(takeoverSeconds, (performance.now() - started) / 1000)
+      yield* Effect.logInfo("takeover complete; serving the work queue").pipe(
+        Effect.annotateLogs({ units: desired.size, stale: result.stale.applied.length })
+      )
+      return reportUnmodelled
+    })
 
     yield* changes.pipe(Stream.runForEach(queue.addAll), Effect.forkScoped)
     // The previous leader's abandoned requests may still be applied by the controller after our first writes: once
