@@ -125,7 +125,8 @@ export interface Reflector<A> {
   /**
    * Calls `listener` with every key changed from now on, synchronously as the store changes, until the caller's
    * scope closes. For consumers that gather the changes of many reflectors into one queue of their own: a stream
-   * per reflector merged into one cost forked fibers and channel steps for every event.
+   * per reflector merged into one cost forked fibers and channel steps for every event. The listener runs inside
+   * the reflector's own step, so it must be quick and must not throw (offering to an unbounded queue is both).
    */
   readonly listen: (listener: (key: string) => void) => Effect.Effect<void, never, Scope.Scope>
   /** The last resourceVersion seen (list, event or bookmark). */
