@@ -4,8 +4,8 @@
  * Changes are applied per unit: a changed Kubernetes object recomputes only the units it affects, and the keys of
  * recomputed units are published for the active work queue.
  */
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as PubSub from "effect/PubSub"
@@ -89,7 +89,7 @@ interface Change {
   readonly key: string
 }
 const BATCH_MAX = 1000
-const BATCH_WINDOW = Duration.millis(20)
+const BATCH_WINDOW_MS = 20
 
 /** A unit's bodies share marker lists and common strings with each other and with the Avi cache's bodies. */
 const shareBodies = (unit: DesiredUnit): DesiredUnit => {
@@ -395,15 +395,17 @@ export const makeDesiredGraph = (
         }),
         Effect.zipRight(Effect.dieMessage("the rules' change stream ended"))
       )
-      // A batch: what arrives within BATCH_WINDOW of its first change, at most BATCH_MAX, so a burst of changes
-      // recomputes each unit once rather than once per event.
-      const nextBatch = Effect.flatMap(Queue.takeBetween(pending, 1, BATCH_MAX), (first) =>
-        first.length >= BATCH_MAX ?
-          Effect.succeed<Iterable<Change>>(first) :
-          Effect.map(
-            Effect.zipRight(Effect.sleep(BATCH_WINDOW), Queue.takeUpTo(pending, BATCH_MAX - first.length)),
-            (rest): Iterable<Change> => [...first, ...rest]
-          ))
+      // A batch closes at the next tick of a 20 ms clock (BATCH_WINDOW_MS), with at most BATCH_MAX changes: a burst
+      // recomputes each unit once per batch rather than once per event, and a Service and its EndpointSlice created
+      // together are nearly always in one batch (apart, the Service's pool is written without servers, then again).
+      // A tick rather than a fixed wait after the first change: that added the whole window to each lone change.
+      const nextBatch = Effect.gen(function*() {
+        const first = yield* Queue.takeBetween(pending, 1, BATCH_MAX)
+        if (first.length >= BATCH_MAX) return first
+        yield* Effect.sleep(BATCH_WINDOW_MS - ((yield* Clock.currentTimeMillis) % BATCH_WINDOW_MS))
+        const rest = yield* Queue.takeUpTo(pending, BATCH_MAX - first.length)
+        return [...first, ...rest]
+      })
       yield* reflectors.ready
       yield* recomputeAll
       yield* Deferred.succeed(ready, undefined)
