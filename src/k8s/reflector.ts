@@ -190,9 +190,9 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const rv = yield* Ref.make<string | undefined>(undefined)
     const ready = yield* Deferred.make<void>()
     const listeners = new Set<(key: string) => void>()
-    const publish = (key: string) =>
+    const publish = (keys: Iterable<string>) =>
       Effect.sync(() => {
-        for (const listener of listeners) listener(key)
+        for (const key of keys) for (const listener of listeners) listener(key)
       })
     const listen = (listener: (key: string) => void) =>
       Effect.acquireRelease(
@@ -257,9 +257,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         }
       }
       for (const key of HashMap.keys(previous)) if (!HashMap.has(next, key)) keys.push(key)
-      yield* Effect.sync(() => {
-        for (const key of keys) for (const listener of listeners) listener(key)
-      })
+      yield* publish(keys)
       yield* Ref.set(rv, listRv)
       yield* Metric.increment(relistsK)
       yield* Metric.set(objectsK, HashMap.size(next))
@@ -297,7 +295,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
             const key = objectKey(meta.value)
             const next = yield* Ref.updateAndGet(store, HashMap.remove(key))
             objectsK.unsafeUpdate(HashMap.size(next), NO_EXTRA_LABELS)
-            yield* publish(key)
+            yield* publish([key])
           }
         } else if (event.type === "ADDED" || event.type === "MODIFIED") {
           const decoded = yield* decodeOne(event.object)
@@ -305,7 +303,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
             const key = objectKey(decoded.value.metadata ?? {})
             const next = yield* Ref.updateAndGet(store, HashMap.set(key, decoded.value))
             objectsK.unsafeUpdate(HashMap.size(next), NO_EXTRA_LABELS)
-            yield* publish(key)
+            yield* publish([key])
           }
         }
         if (Option.isSome(eventRv)) yield* Ref.set(rv, eventRv.value)
