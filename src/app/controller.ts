@@ -36,6 +36,7 @@ import { emitConfigWarnings } from "./config-warnings.js"
 import { clearDeletionStatus, deleteConfigProgram } from "./delete-config.js"
 import type { DeploymentRef } from "./delete-config.js"
 import { makeDesiredGraph } from "./desired-graph.js"
+import { defaultHeapTrimOptions, nodeHeapTrimProbe, runHeapTrim } from "./heap-trim.js"
 import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
 import { withResolvedNodeNetworks } from "./node-networks.js"
 import { Readiness } from "./readiness.js"
@@ -55,6 +56,8 @@ export interface ControllerOptions {
   readonly workers: number
   /** Bounds each Avi request; also how long a previous leader's abandoned request may still land. */
   readonly aviRequestTimeout: Duration.Duration
+  /** How often the replica looks whether to give grown heap back (heap-trim.ts); undefined: never. */
+  readonly heapTrimEvery: Duration.Duration | undefined
 }
 
 export const aviClientConfig = (settings: Settings, requestTimeout?: Duration.Duration): AviClientConfig => {
@@ -316,6 +319,9 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         followConfigMap(live, reflectors, options.env, settings.config),
         followAviSecret(settings.identity.podNamespace, settings.credentials),
         runPeriodicRefresh(options.aviCacheRefresh),
+        options.heapTrimEvery === undefined ?
+          Effect.void :
+          runHeapTrim(nodeHeapTrimProbe(), { ...defaultHeapTrimOptions, every: options.heapTrimEvery }),
         passive
       ],
       { concurrency: "unbounded", discard: true }

@@ -51,6 +51,11 @@ const runEnvironment: CommandHelp["environment"] = [
   ["AKO_TS_AVI_CACHE_REFRESH", "How often every replica re-reads Avi, e.g. \"1 minute\" (the default)."],
   ["AKO_TS_AVI_REQUEST_TIMEOUT", "Timeout of one Avi request (default \"60 seconds\")."],
   [
+    "AKO_TS_HEAP_TRIM",
+    "How often a replica looks whether it went quiet after its heap grew, to give that memory back " +
+    "(default \"10 seconds\"; off keeps it)."
+  ],
+  [
     "AKO_TS_DEPLOYMENT",
     "The Deployment the replicas belong to: it carries the configuration Events and the deleteConfig status " +
     "(default ako-ts)."

@@ -14,6 +14,8 @@
  *   - no Sparkplug (V8's baseline compiler between the interpreter and the optimising tiers): its code took 3.5 MiB
  *     of an idle replica, and the 1,000-Service burst ran no slower without it (without Maglev instead it took 45 %
  *     more CPU);
+ *   - `gc` exposed, so a replica that went quiet after a burst can give the heap it grew back (heap-trim.ts): V8
+ *     keeps its pages otherwise, and its own memory reducer never saw an idle controller as idle;
  *   - one malloc arena (`MALLOC_ARENA_MAX=1`) rather than one per V8 worker thread: the threads allocate little,
  *     but each arena keeps what it once held.
  *   Measured and left out: malloc tuned to give memory back (`MALLOC_MMAP_THRESHOLD_=32768` and a small trim
@@ -40,7 +42,8 @@ if (Number(found.split(".")[0]) !== REQUIRED_NODE_MAJOR) {
 const RUN_NODE_FLAGS: ReadonlyArray<readonly [name: string, flag: string]> = [
   ["--max-semi-space-size", "--max-semi-space-size=2"],
   ["--heap-growing-percent", "--heap-growing-percent=50"],
-  ["--sparkplug", "--no-sparkplug"]
+  ["--sparkplug", "--no-sparkplug"],
+  ["--expose-gc", "--expose-gc"]
 ]
 const RUN_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "1" }
 

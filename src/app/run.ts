@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import { readFieldEnvironment } from "../config/index.js"
 import { controllerLayer, controllerProgram } from "./controller.js"
 import { healthServerLayer } from "./health-server.js"
+import { defaultHeapTrimOptions } from "./heap-trim.js"
 import { loadKubeConfig } from "./kube-bootstrap.js"
 import { LogLevelControl } from "./logging.js"
 import { Readiness } from "./readiness.js"
@@ -87,11 +88,17 @@ const controllerOptions = (settings: Settings) =>
     const aviRequestTimeout = yield* Config.duration("AKO_TS_AVI_REQUEST_TIMEOUT").pipe(
       Config.withDefault(Duration.seconds(60))
     )
+    const heapTrimEvery = yield* Config.literal("off")("AKO_TS_HEAP_TRIM").pipe(
+      Config.map(() => undefined),
+      Config.orElse(() => Config.duration("AKO_TS_HEAP_TRIM")),
+      Config.withDefault(defaultHeapTrimOptions.every)
+    )
     return {
       env,
       deployment: { namespace: settings.identity.podNamespace, name: deploymentName },
       aviCacheRefresh: refresh,
       aviRequestTimeout,
-      workers: Math.max(1, workers)
+      workers: Math.max(1, workers),
+      heapTrimEvery: heapTrimEvery === undefined ? undefined : Duration.decode(heapTrimEvery)
     }
   })

@@ -84,7 +84,10 @@ describe("the built entry point", () => {
   it("serves readiness, then exits 0 within the deadline on SIGTERM after closing every component", async () => {
     const port = await freePort()
     putConfigMap(configMapData(port))
-    const controller = spawnAkoTs(["run", "--kubeconfig", kubeconfigPath], { POD_NAME: "ako-0" })
+    const controller = spawnAkoTs(["run", "--kubeconfig", kubeconfigPath], {
+      POD_NAME: "ako-0",
+      AKO_TS_HEAP_TRIM: "1 second"
+    })
     try {
       await waitFor("/readyz to answer 200", async () => {
         const response = await fetch(`http://127.0.0.1:${port}/readyz`)
@@ -109,13 +112,29 @@ describe("the built entry point", () => {
       // The replica runs as the same process, re-executed with the memory settings (what bench/memory.ts measures).
       const commandLine = readFileSync(`/proc/${controller.child.pid}/cmdline`, "utf8").split("\0")
       expect(commandLine).toEqual(
-        expect.arrayContaining(["--max-semi-space-size=2", "--heap-growing-percent=50", "--no-sparkplug", "run"])
+        expect.arrayContaining([
+          "--max-semi-space-size=2",
+          "--heap-growing-percent=50",
+          "--no-sparkplug",
+          "--expose-gc",
+          "run"
+        ])
       )
       expect(readFileSync(`/proc/${controller.child.pid}/environ`, "utf8").split("\0")).toContain("MALLOC_ARENA_MAX=1")
       // Readiness does not wait for the Lease; the release on SIGTERM is only owed once this replica leads.
       await waitFor(
         "the replica to lead",
         () => jsonLines(controller.stdout()).some((line) => line["message"] === "became leader")
+      )
+      // Quiet once it leads: it gives back what start-up grew (with `gc` from the re-execution, or never).
+      await waitFor(
+        "a heap trim",
+        async () => {
+          const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+          return /^ako_heap_trims_total [1-9]/m.test(text)
+        },
+        20_000,
+        500
       )
       controller.child.kill("SIGTERM")
       expect(await exitWithin(controller, 10_000)).toBe(0)
