@@ -199,13 +199,6 @@ export class ObjectIndex {
     for (const parent of parentKeysOf(previous)) this.childrenOf.get(parent)?.delete(previous.uuid)
   }
 
-  clear(): void {
-    this.byKey.clear()
-    this.byUuid.clear()
-    this.childrenOf.clear()
-    this.perType.clear()
-  }
-
   count(type: string): number {
     return this.perType.get(type) ?? 0
   }
@@ -354,19 +347,31 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         const unlisted = before.filter((object) => !listed.has(object.uuid))
         const confirmed = yield* Effect.forEach(unlisted, confirm, { concurrency: 8 })
         const touched = touchedDuringRefresh
-        const kept = [...touched].map((key) => [key, index.lookup(key)] as const)
-        index.clear()
-        for (const list of lists) for (const object of list) put(object)
+        // A write during the listing wins over it, for its key and for its uuid (a listed object under another key).
+        const writtenMeanwhile = (object: CachedObject) => {
+          if (touched.has(cacheKey(object.type, object.tenant, object.name))) return true
+          const sameUuid = index.view.byUuid(object.uuid)
+          return sameUuid !== undefined && touched.has(cacheKey(sameUuid.type, sameUuid.tenant, sameUuid.name))
+        }
+        // Only what differs is put: clearing and re-keying all 40,000 objects of an unchanged controller every minute
+        // made garbage of every map entry and key, for the heap to grow by between collections.
+        for (const list of lists) {
+          for (const object of list) {
+            if (index.view.byUuid(object.uuid) !== object && !writtenMeanwhile(object)) put(object)
+          }
+        }
         const gone: Array<CachedObject> = []
         unlisted.forEach((object, i) => {
+          if (writtenMeanwhile(object)) return
           const now = confirmed[i]
           if (now !== undefined) put(now)
-          else if (!touched.has(cacheKey(object.type, object.tenant, object.name))) gone.push(object)
+          else {
+            const key = cacheKey(object.type, object.tenant, object.name)
+            // The name may already belong to another object, listed in its place (re-created by someone else).
+            if (index.lookup(key)?.uuid === object.uuid) drop(key)
+            gone.push(object)
+          }
         })
-        for (const [key, object] of kept) {
-          if (object === undefined) drop(key)
-          else put(object)
-        }
         if (gone.length > 0) {
           yield* Effect.logWarning("owned Avi objects disappeared outside ako-ts; their units are written again").pipe(
             Effect.annotateLogs({

@@ -65,13 +65,13 @@ describe("heap trim", () => {
       expect(state.collections).toEqual([40])
       yield* interval(state, 0)
       expect(state.collections).toEqual([40, 250])
-      // From 200 MiB, a fifth (40 MiB) is the margin: 230 is not worth a pause, 240 is.
-      state.residentMiB = 230
+      // From 200 MiB, a tenth (20 MiB) is the margin: 215 is not worth a pause, 220 is.
+      state.residentMiB = 215
       yield* interval(state, 0)
       expect(state.collections).toEqual([40, 250])
-      state.residentMiB = 240
+      state.residentMiB = 220
       yield* interval(state, 0)
-      expect(state.collections).toEqual([40, 250, 240])
+      expect(state.collections).toEqual([40, 250, 220])
       yield* Fiber.interrupt(fiber)
     }))
 

@@ -157,4 +157,21 @@ describe("AviCache", () => {
         firstPage.map((pool) => String(pool["name"])).sort()
       )
     }))
+
+  it.scoped("a pool deleted and created again out of band under its name: the new one is cached, the old reported", () =>
+    Effect.gen(function*() {
+      const { sim, cache } = yield* simWith250Pools
+      yield* cache.refresh
+      const vanished = yield* cache.vanished
+      const gone = yield* vanished.pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+      const old = sim.objects("pool")[3]!
+      sim.remove("pool", String(old["uuid"]))
+      const recreated = sim.insert("pool", { name: old["name"], created_by: "ako-c1", cloud_ref: cloud })
+      yield* cache.refresh
+      const cached = cache.view.get("pool", "admin", String(old["name"]))
+      expect(cached?.uuid).toBe(recreated["uuid"])
+      expect(cache.view.byUuid(String(old["uuid"]))).toBeUndefined()
+      expect((yield* cache.counts)["pool"]).toBe(250)
+      expect([...(yield* Fiber.join(gone))].map((o) => o.uuid)).toEqual([old["uuid"]])
+    }))
 })
