@@ -12,9 +12,10 @@
  * - its resident memory grew since the last one by a tenth (at least 16 MiB); the first one runs once start-up is
  *   over. At 10,000 Services each minute's Avi refresh grows a replica by 20–30 MiB: with this margin the leader
  *   stays between 250 and 280 MiB, trimmed about once a minute; with a fifth it went up to 320 first;
- * - it has been quiet: under a twentieth of a core over the last interval, so no burst, takeover or refresh is
- *   slowed by the pause (0.3–0.6 s at 10,000 Services on 2 busy cores, tens of ms at a few hundred; a lease is
- *   renewed every 2 s of a 15 s lease).
+ * - it has been quiet: under a twentieth of a core over the last interval and again over one more second, so no
+ *   burst, takeover or refresh is slowed by the pause (0.3–0.6 s at 10,000 Services on 2 busy cores, tens of ms at
+ *   a few hundred; a lease is renewed every 2 s of a 15 s lease). The second look is for a burst that began in the
+ *   interval's last half second, too late to have used a twentieth of it.
  * It needs `gc` (Node's `--expose-gc`, which `ako-ts run` passes, main.ts); without it nothing runs.
  */
 import * as Clock from "effect/Clock"
@@ -50,6 +51,8 @@ export const nodeHeapTrimProbe = (): HeapTrimProbe => {
 export interface HeapTrimOptions {
   /** How often the replica looks; the quiet test covers the same span. */
   readonly every: Duration.DurationInput
+  /** The second, shorter quiet test right before a trim. */
+  readonly confirm: Duration.DurationInput
   /** The CPU share (of one core) under which the replica counts as quiet. */
   readonly quietCpuShare: number
   /** Growth since the last trim, in bytes, that is worth one: the larger of this and `minGrowthShare` of it. */
@@ -59,6 +62,7 @@ export interface HeapTrimOptions {
 
 export const defaultHeapTrimOptions: HeapTrimOptions = {
   every: Duration.seconds(10),
+  confirm: Duration.seconds(1),
   quietCpuShare: 0.05,
   minGrowthBytes: 16 * 1024 * 1024,
   minGrowthShare: 0.1
@@ -90,16 +94,24 @@ export const runHeapTrim = (
     let windowStartedMs = yield* Clock.currentTimeMillis
     let cpuAtWindowStart = probe.cpuMicros()
 
-    const look = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
+    /** Whether the process used at most a quiet share of a core since the window began; starts the next window. */
+    const quietSinceWindowStart = Effect.map(Clock.currentTimeMillis, (now) => {
       const cpu = probe.cpuMicros()
       const cpuShare = (cpu - cpuAtWindowStart) / 1000 / Math.max(1, now - windowStartedMs)
       windowStartedMs = now
       cpuAtWindowStart = cpu
+      return cpuShare <= options.quietCpuShare
+    })
+
+    const look = Effect.gen(function*() {
+      const quiet = yield* quietSinceWindowStart
       const resident = probe.residentBytes()
       const worthIt = resident >=
         residentAfterTrim + Math.max(options.minGrowthBytes, residentAfterTrim * options.minGrowthShare)
-      if (!worthIt || cpuShare > options.quietCpuShare) return
+      if (!worthIt || !quiet) return
+      yield* Effect.sleep(options.confirm)
+      if (!(yield* quietSinceWindowStart)) return
+      const now = yield* Clock.currentTimeMillis
       const heapBefore = probe.heapBytes()
       collect()
       const done = yield* Clock.currentTimeMillis
