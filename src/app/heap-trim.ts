@@ -11,9 +11,10 @@
  * So every replica looks at itself every few seconds and runs one such collection when both hold:
  * - its resident memory grew since the last one by a tenth (at least 16 MiB); the first one runs once start-up is
  *   over. At 10,000 Services each minute's Avi refresh grows a replica by 20–30 MiB: with this margin the leader
- *   stays between 250 and 280 MiB, trimmed about once a minute; with a fifth it went up to 320 first;
+ *   stays between 250 and 280 MiB (305 at most in the seconds before a trim), trimmed about once a minute; with a
+ *   fifth it went up to 320 first;
  * - it has been quiet: under a twentieth of a core over the last interval and again over one more second, so no
- *   burst, takeover or refresh is slowed by the pause (0.3–0.6 s at 10,000 Services on 2 busy cores, tens of ms at
+ *   burst, takeover or refresh is slowed by the pause (0.3–0.8 s at 10,000 Services on 2 busy cores, tens of ms at
  *   a few hundred; a lease is renewed every 2 s of a 15 s lease). The second look is for a burst that began in the
  *   interval's last half second, too late to have used a twentieth of it.
  * It needs `gc` (Node's `--expose-gc`, which `ako-ts run` passes, main.ts); without it nothing runs.
