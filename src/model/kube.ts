@@ -524,7 +524,8 @@ const sliceIndexes = new WeakMap<
 
 /**
  * The EndpointSlices of a Service (label `kubernetes.io/service-name`, as AKO indexes them), in slice-name order.
- * The index is built once per slice map; snapshots are immutable, so it never goes stale.
+ * The index is built once per slice map; snapshots are immutable, so it never goes stale. Every slice change makes
+ * a new map and a new index, so each Service's few slices are sorted, not all 10,000 keys of the map.
  */
 export const slicesOfService = (
   snapshot: ClusterSnapshot,
@@ -534,14 +535,17 @@ export const slicesOfService = (
   let index = sliceIndexes.get(snapshot.endpointSlices)
   if (index === undefined) {
     const built = new Map<string, Array<EndpointSlice>>()
-    const sorted = [...snapshot.endpointSlices.entries()].sort(([a], [b]) => compareStrings(a, b))
-    for (const [, slice] of sorted) {
+    for (const slice of snapshot.endpointSlices.values()) {
       const owner = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
       if (owner === undefined) continue
       const key = `${slice.metadata?.namespace ?? ""}/${owner}`
       const list = built.get(key)
       if (list === undefined) built.set(key, [slice])
       else list.push(slice)
+    }
+    // One namespace per list: the slice name orders them as the store key did.
+    for (const list of built.values()) {
+      if (list.length > 1) list.sort((a, b) => compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? ""))
     }
     index = built
     sliceIndexes.set(snapshot.endpointSlices, index)
