@@ -15,14 +15,13 @@ import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Se
 import {
   AviCache,
   cacheAddresses,
-  cachedUnitKeys,
   carriesAkoStatus,
   defaultWorkQueueOptions,
   makeWorkQueue,
   reconcileUnit,
   refreshAndCleanStale,
   statusesFor,
-  takeover,
+  takeoverEach,
   unitView,
   wantedBy,
   workQueueOutcome
@@ -43,6 +42,7 @@ import { emitProblems } from "./problem-events.js"
 import { emitAttachmentEvents } from "./rule-events.js"
 import type { RuleValidation } from "./rule-validation.js"
 import { syncStatuses } from "./status-sync.js"
+import { unitsToRepair, unitsWanting } from "./units-affected.js"
 import { makeUnmodelledReporter } from "./unmodelled-report.js"
 import { makeUnsupportedCrdReporter } from "./unsupported-crds.js"
 
@@ -147,9 +147,42 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       )
     }
 
-    // The takeover pass in a generator of its own: what it holds (the desired state it diffed, every unit's result
-    // with the operations it applied) is garbage once the pass ends. As locals of this generator, which lives for the
-    // whole term, they stayed: 13.6 MiB of results alone at 10,000 Services (heap snapshot of a leader).
+    /**
+     * What follows a unit's reconcile or its takeover result: the statuses of the objects it had and has are
+     * queued, its problems reported, and units waiting for a VIP address retried when this one freed one.
+     */
+    const settleUnit = (key: string, unit: DesiredUnit | undefined, unitResult: UnitResult) =>
+      Effect.gen(function*() {
+        const before = ownersByUnit.get(key) ?? []
+        if (unit === undefined) ownersByUnit.delete(key)
+        else ownersByUnit.set(key, unit.owners)
+        yield* statusQueue.addAll([...before, ...(unit?.owners ?? [])].map(refKey))
+        const unitProblems = (yield* graph.problems).get(key) ?? []
+        yield* report(key, unitProblems, unitResult.problems)
+        // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.
+        if (unitResult.problems.some(waitsForAddress)) waitingForAddress.add(key)
+        else waitingForAddress.delete(key)
+        const freed = unitResult.applied.some((a) =>
+          a.operation.op === "delete" && a.operation.type === "vsvip" && a.result !== "failed"
+        )
+        if (freed && waitingForAddress.size > 0) {
+          yield* queue.addAll([...waitingForAddress])
+          waitingForAddress.clear()
+        }
+      })
+
+    // Statuses go through a queue of their own, keyed by object: one pass per object at a time, each from the newest
+    // desired state and cache when it starts. While a unit's run went on, another unit may have taken over its
+    // objects (a Namespace moving tenants, an Ingress moving shards); two passes of one object computed apart but
+    // sent together could land in the other order, and the older status would stay, since nothing writes it again.
+    // Objects never wait for each other (a lock over every pass made 16 workers queue behind one PATCH at a time),
+    // and a status that fails to write retries with its own backoff without running its unit's Avi diff again.
+    // It serves from the start of the takeover pass, so a unit's VIP shows as soon as the pass has written the unit.
+    const writeStatusOf = (key: string) =>
+      Effect.flatMap(graph.state, (latest) => writeStatuses([refFromKey(key)], latest))
+    yield* statusQueue.run(options.workers, writeStatusOf).pipe(Effect.forkScoped)
+    // The takeover pass in a generator of its own: what it holds (the desired state it diffed) is garbage once the
+    // pass ends. As locals of this generator, which lives for the whole term, it stayed.
     const reportUnmodelled = yield* Effect.gen(function*() {
       const started = yield* Effect.sync(() => performance.now())
       // AKO validates its rules before anything else on becoming leader (reference/ako-crds.md §0.3), so the
@@ -161,13 +194,19 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         Effect.forkScoped
       )
       const desired = yield* graph.state
-      const result = yield* takeover(desired).pipe(
-        Effect.tapError((error) =>
-          Effect.logWarning("takeover pass failed; retrying").pipe(Effect.annotateLogs("error", error.message))
-        ),
-        Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" })
-      )
-      for (const unit of desired.values()) ownersByUnit.set(unit.key, unit.owners)
+      // Each unit is settled as soon as the pass is done with it, as a reconcile would settle it; only a unit whose
+      // writes must be retried goes to the work queue. The others are not diffed once more (an empty plan, ten
+      // thousand times over after a full takeover); what changed during the pass reaches the queue from `changes`.
+      const summary = yield* takeoverEach(desired, (unitResult) =>
+        Effect.zipRight(
+          settleUnit(unitResult.key, desired.get(unitResult.key), unitResult),
+          requeueIfNeeded(queue, unitResult)
+        )).pipe(
+          Effect.tapError((error) =>
+            Effect.logWarning("takeover pass failed; retrying").pipe(Effect.annotateLogs("error", error.message))
+          ),
+          Effect.retry({ schedule: retryAvi, while: (error) => error._tag !== "NotLeader" })
+        )
       yield* clearOrphanedStatuses(desired, yield* graph.snapshot, writeStatuses)
       const reportUnmodelled = yield* makeUnmodelledReporter(options.ownership)
       yield* reportUnmodelled(cache.view, yield* graph.snapshot)
@@ -181,33 +220,30 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       )
       const problems = yield* graph.problems
       yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
-      // Every unit goes through the queue once more: its plan is empty now (zero Avi calls), and its statuses are
-      // written there with the queue's per-unit retry, so one object that fails (or vanishes) delays nobody else.
-      for (const [key, unitResult] of result.units) {
-        if (unitResult.outcome._tag === "RetryFast" || unitResult.outcome._tag === "RetrySlow") {
-          yield* requeueIfNeeded(queue, unitResult)
-        } else if (desired.has(key)) {
-          yield* queue.add(key)
-        }
-      }
       yield* Metric.increment(takeovers)
       yield* Metric.set(takeoverSeconds, (performance.now() - started) / 1000)
       yield* Effect.logInfo("takeover complete; serving the work queue").pipe(
-        Effect.annotateLogs({ units: desired.size, stale: result.stale.applied.length })
+        Effect.annotateLogs({ units: desired.size, stale: summary.stale.applied.length })
       )
       return reportUnmodelled
     })
 
     yield* changes.pipe(Stream.runForEach(queue.addAll), Effect.forkScoped)
     // The previous leader's abandoned requests may still be applied by the controller after our first writes: once
-    // none can land any more, read Avi again and put every unit through the queue, which repairs what they changed.
+    // none can land any more, read Avi again and put the units of what changed through the queue, which repairs it.
     yield* Effect.gen(function*() {
       const state = yield* graph.state
       const cleaned = yield* refreshAndCleanStale(state)
-      const keys = [...new Set([...state.keys(), ...cachedUnitKeys(cache.view)])]
+      // Such a write changed `_last_modified` of what it wrote, so the refresh found it changed (a delete is reported
+      // as vanished, below): the units that want or own those objects are diffed again, not every unit.
+      const keys = unitsToRepair(state, cleaned.changed, cache.view)
       yield* queue.addAll(keys)
       yield* Effect.logInfo("late-write repair pass: Avi re-read after the previous leader's last possible write").pipe(
-        Effect.annotateLogs({ units: keys.length, staleDeleted: cleaned.applied.length })
+        Effect.annotateLogs({
+          units: keys.length,
+          changedObjects: cleaned.changed.length,
+          staleDeleted: cleaned.stale.applied.length
+        })
       )
     }).pipe(
       Effect.delay(options.lateWriteWindow),
@@ -251,34 +287,10 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
           })),
           graph.snapshot
         )
-        const before = ownersByUnit.get(key) ?? []
-        if (unit === undefined) ownersByUnit.delete(key)
-        else ownersByUnit.set(key, unit.owners)
-        yield* statusQueue.addAll([...before, ...(unit?.owners ?? [])].map(refKey))
-        const unitProblems = (yield* graph.problems).get(key) ?? []
-        yield* report(key, unitProblems, unitResult.problems)
-        // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.
-        if (unitResult.problems.some(waitsForAddress)) waitingForAddress.add(key)
-        else waitingForAddress.delete(key)
-        const freed = unitResult.applied.some((a) =>
-          a.operation.op === "delete" && a.operation.type === "vsvip" && a.result !== "failed"
-        )
-        if (freed && waitingForAddress.size > 0) {
-          yield* queue.addAll([...waitingForAddress])
-          waitingForAddress.clear()
-        }
+        yield* settleUnit(key, unit, unitResult)
         return yield* workQueueOutcome(unitResult)
       })
 
-    // Statuses go through a queue of their own, keyed by object: one pass per object at a time, each from the newest
-    // desired state and cache when it starts. While a unit's run went on, another unit may have taken over its
-    // objects (a Namespace moving tenants, an Ingress moving shards); two passes of one object computed apart but
-    // sent together could land in the other order, and the older status would stay, since nothing writes it again.
-    // Objects never wait for each other (a lock over every pass made 16 workers queue behind one PATCH at a time),
-    // and a status that fails to write retries with its own backoff without running its unit's Avi diff again.
-    const writeStatusOf = (key: string) =>
-      Effect.flatMap(graph.state, (latest) => writeStatuses([refFromKey(key)], latest))
-    yield* statusQueue.run(options.workers, writeStatusOf).pipe(Effect.forkScoped)
     return yield* queue.run(options.workers, reconcile)
   }).pipe(
     Effect.scoped,
@@ -342,17 +354,6 @@ const ruleCarriers = (view: CacheView, key: string, unit: DesiredUnit | undefine
 
 const waitsForAddress = (problem: UnitProblem): boolean =>
   problem.reason === "AviNoFreeIp" || problem.message.includes("No available free IPs")
-
-/** Units of `state` that want any of these objects (one pass over the units, however many vanished). */
-const unitsWanting = (state: DesiredState, objects: Iterable<CachedObject>): ReadonlyArray<string> => {
-  const gone = new Set<string>()
-  for (const object of objects) gone.add(`${object.type}|${object.tenant}|${object.name}`)
-  const keys: Array<string> = []
-  for (const unit of state.values()) {
-    if (unit.objects.some((object) => gone.has(`${object.type}|${object.tenant}|${object.name}`))) keys.push(unit.key)
-  }
-  return keys
-}
 
 /** A takeover result that still needs work goes to the queue the way a reconcile outcome would. */
 const requeueIfNeeded = (queue: WorkQueue<string>, result: UnitResult) =>

@@ -286,14 +286,23 @@ export const makeDesiredGraph = (
     /** The rules the last full translation (and the problems it reported) saw. */
     let translatedWith: RulesInEffect = rulesSeen
 
+    // The rules alone, not the snapshot they came in: a snapshot kept holds every Service, EndpointSlice and Ingress
+    // as they were then, and once statuses are written those are old copies (8.9 MiB at 10,000 Services).
+    const rulesOf = (snapshot: ClusterSnapshot): RulesInEffect => ({
+      hostRules: snapshot.hostRules,
+      httpRules: snapshot.httpRules,
+      l4Rules: snapshot.l4Rules,
+      aviInfraSettings: snapshot.aviInfraSettings
+    })
+
     const recomputeAll = lock.withPermits(1)(Effect.gen(function*() {
       const snapshot = yield* readSnapshot
       rememberSlices(snapshot)
       rememberAll(snapshot)
       const previous = yield* Ref.get(state)
       const translation = translate(snapshot, settings)
-      rulesSeen = snapshot
-      translatedWith = snapshot
+      rulesSeen = rulesOf(snapshot)
+      translatedWith = rulesSeen
       const next = new Map(translation.desired)
       for (const [key, unit] of next) next.set(key, shareBodies(keepOwnedFields(previous.get(key), unit)))
       for (const key of previous.keys()) {
@@ -345,7 +354,7 @@ export const makeDesiredGraph = (
             else sliceService.set(change.key, service)
           }
         }
-        rulesSeen = snapshot
+        rulesSeen = rulesOf(snapshot)
         if (affected.size === 0) return
         const next = new Map(current)
         const nextProblems = new Map(yield* Ref.get(problems))

@@ -80,9 +80,10 @@ export interface AviCacheService {
   /**
    * Re-lists every owned type and replaces the cache; writes recorded during the listing win over it. An object the
    * cache held that the listing lacks is dropped only once a GET confirms it is gone: offset pages shift under
-   * concurrent deletes, so a listing can miss objects that still exist.
+   * concurrent deletes, so a listing can miss objects that still exist. Returns the objects it put: new, or
+   * modified since the cache saw them (another `_last_modified`); not those a write here replaced meanwhile.
    */
-  readonly refresh: Effect.Effect<void, AviError>
+  readonly refresh: Effect.Effect<ReadonlyArray<CachedObject>, AviError>
   /**
    * Subscribes (in the caller's scope) to the objects a refresh found gone from Avi although nothing here deleted
    * them (a restore, a wipe, an operator): the units that want them must be written again at once.
@@ -355,17 +356,23 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         }
         // Only what differs is put: clearing and re-keying all 40,000 objects of an unchanged controller every minute
         // made garbage of every map entry and key, for the heap to grow by between collections.
+        const changed: Array<CachedObject> = []
         for (const list of lists) {
           for (const object of list) {
-            if (index.view.byUuid(object.uuid) !== object && !writtenMeanwhile(object)) put(object)
+            if (index.view.byUuid(object.uuid) !== object && !writtenMeanwhile(object)) {
+              put(object)
+              changed.push(object)
+            }
           }
         }
         const gone: Array<CachedObject> = []
         unlisted.forEach((object, i) => {
           if (writtenMeanwhile(object)) return
           const now = confirmed[i]
-          if (now !== undefined) put(now)
-          else {
+          if (now !== undefined) {
+            put(now)
+            if (now.lastModified === undefined || now.lastModified !== object.lastModified) changed.push(now)
+          } else {
             const key = cacheKey(object.type, object.tenant, object.name)
             // The name may already belong to another object, listed in its place (re-created by someone else).
             if (index.lookup(key)?.uuid === object.uuid) drop(key)
@@ -385,6 +392,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         yield* publishCounts
         const elapsed = (yield* Clock.currentTimeMillis) - started
         yield* Metric.update(cacheRefreshDuration, elapsed / 1000)
+        return changed
       }).pipe(Effect.ensuring(Effect.sync(() => void (touchedDuringRefresh = undefined))))
     )
 

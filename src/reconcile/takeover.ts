@@ -7,6 +7,7 @@ import type { AviClient, AviError } from "../avi/index.js"
 import type { NotLeader, WriteGuard } from "../election/index.js"
 import type { DesiredState } from "../model/index.js"
 import { AviCache } from "./cache.js"
+import type { CachedObject } from "./cache.js"
 import type { Operation, UnitPlan } from "./diff.js"
 import { cachedUnitKeys, deleteOrder, planUnit, staleObjects, unitView, wantedBy } from "./diff.js"
 import type { ExecutorConfig, UnitProblem, UnitResult } from "./executor.js"
@@ -43,49 +44,84 @@ const deletesOf = (key: string, objects: ReturnType<typeof deleteOrder>): UnitPl
   }))
 })
 
+export interface CleanResult {
+  /** The deletes of owned objects nothing wants. */
+  readonly stale: UnitResult
+  /** What the refresh found new or modified in Avi since the cache last saw it (`AviCacheService.refresh`). */
+  readonly changed: ReadonlyArray<CachedObject>
+}
+
 /** A full cache refresh, then the deletes of owned objects nothing wants (shard VsVips kept). */
 export const refreshAndCleanStale = (
   desired: DesiredState,
   config: ExecutorConfig = defaultExecutorConfig
-): Effect.Effect<UnitResult, AviError | NotLeader, AviClient | AviCache | WriteGuard> =>
+): Effect.Effect<CleanResult, AviError | NotLeader, AviClient | AviCache | WriteGuard> =>
   Effect.gen(function*() {
     const cache = yield* AviCache
-    yield* cache.refresh
-    return yield* executeUnit(
+    const changed = yield* cache.refresh
+    const stale = yield* executeUnit(
       deletesOf(STALE_UNIT_KEY, staleObjects(cache.view, desired, cache.config.clusterName)),
       config
     )
+    return { stale, changed }
   })
+
+/** What a streamed takeover pass leaves behind: the stale deletes and counts, no per-unit results. */
+export interface TakeoverSummary {
+  readonly stale: UnitResult
+  readonly units: number
+  readonly writes: number
+}
 
 /**
  * What a new leader runs before it serves the work queue: a full cache refresh, deletion of stale objects, then
  * every unit (desired ones and those only the cache knows) planned and executed. Only differences are written.
+ * Each unit's result goes to `onUnit` as soon as the unit is done and is not kept: at 10,000 units, holding every
+ * result until the pass ended was tens of MiB of a leader's peak, and its statuses waited for the last unit.
  */
+export const takeoverEach = <E, R>(
+  desired: DesiredState,
+  onUnit: (result: UnitResult) => Effect.Effect<void, E, R>,
+  options: PassOptions = {}
+): Effect.Effect<TakeoverSummary, AviError | NotLeader | E, AviClient | AviCache | WriteGuard | R> =>
+  Effect.gen(function*() {
+    const cache = yield* AviCache
+    const config = options.config ?? defaultExecutorConfig
+    const { stale } = yield* refreshAndCleanStale(desired, config)
+    const others = wantedBy(desired)
+    const hold = holdUnmodelled(cache.config)
+    const keys = [...new Set([...desired.keys(), ...cachedUnitKeys(cache.view)])].sort()
+    let writes = 0
+    yield* Effect.forEach(
+      keys,
+      (key) =>
+        Effect.suspend(() => executeUnit(planUnit(desired.get(key), unitView(cache.view, key, others, hold)), config))
+          .pipe(Effect.flatMap((result) => {
+            writes += result.applied.length
+            return onUnit(result)
+          })),
+      { concurrency: options.concurrency ?? 4, discard: true }
+    )
+    yield* Effect.logInfo("takeover pass done").pipe(
+      Effect.annotateLogs({
+        units: keys.length,
+        staleDeleted: stale.applied.filter((a) => a.result !== "failed").length,
+        writes
+      })
+    )
+    return { stale, units: keys.length, writes }
+  })
+
+/** `takeoverEach` with every unit's result kept, by key (tests, tools). */
 export const takeover = (
   desired: DesiredState,
   options: PassOptions = {}
 ): Effect.Effect<TakeoverResult, AviError | NotLeader, AviClient | AviCache | WriteGuard> =>
   Effect.gen(function*() {
-    const cache = yield* AviCache
-    const config = options.config ?? defaultExecutorConfig
-    const stale = yield* refreshAndCleanStale(desired, config)
-    const others = wantedBy(desired)
-    const hold = holdUnmodelled(cache.config)
-    const keys = [...new Set([...desired.keys(), ...cachedUnitKeys(cache.view)])].sort()
-    const results = yield* Effect.forEach(
-      keys,
-      (key) =>
-        Effect.suspend(() => executeUnit(planUnit(desired.get(key), unitView(cache.view, key, others, hold)), config)),
-      { concurrency: options.concurrency ?? 4 }
-    )
-    yield* Effect.logInfo("takeover pass done").pipe(
-      Effect.annotateLogs({
-        units: results.length,
-        staleDeleted: stale.applied.filter((a) => a.result !== "failed").length,
-        writes: results.reduce((n, r) => n + r.applied.length, 0)
-      })
-    )
-    return { stale, units: new Map(results.map((result) => [result.key, result])) }
+    const units = new Map<string, UnitResult>()
+    const { stale } = yield* takeoverEach(desired, (result) =>
+      Effect.sync(() => void units.set(result.key, result)), options)
+    return { stale, units }
   })
 
 export interface DeleteProgress {

@@ -84,6 +84,8 @@ export const makeWorkQueue = <K>(
     // Metrics of every add and take are updated in place (`unsafeUpdate`, the metric's own labels only): through
     // `Metric.update` each cost fiber steps to read the fiber's metric labels, which ako-ts never sets.
     const publishDepth = Effect.sync(() => depth.unsafeUpdate(dirty.size, NO_EXTRA_LABELS))
+    // The depth exists from the queue's start: a queue that never had work reads 0, not absent.
+    yield* publishDepth
 
     // A batch of keys in one step: a burst of 1,000 changed units was 1,000 offers and 2,000 metric updates.
     const addAll = (keys: Iterable<K>): Effect.Effect<void> =>

@@ -8,7 +8,14 @@ import { Either } from "effect"
 import { decodeAkoConfig } from "../../src/config/index.js"
 import { makeSnapshot, translate } from "../../src/model/index.js"
 import type { Service } from "../../src/model/index.js"
-import { CLUSTER, loadBalancerService, serviceVips, startCluster } from "../support/e2e.js"
+import {
+  CLUSTER,
+  loadBalancerService,
+  seedLoadBalancerServices,
+  servicesWithoutVip,
+  serviceVips,
+  startCluster
+} from "../support/e2e.js"
 import type { E2eCluster } from "../support/e2e.js"
 import { waitFor } from "../support/process.js"
 
@@ -82,6 +89,21 @@ describe("taking the lead over existing Avi state", () => {
     await takeoverDone(replica.messages)
     await waitFor("the VIP in the Service status", () => serviceVips(c.kube, "red", "web").length > 0)
     expect(c.aviWritesOf("ako-0")).toEqual([])
+  })
+})
+
+describe("statuses during a takeover pass that writes", () => {
+  it("shows a Service's VIP once the pass has written its unit, before the pass is done with the others", async () => {
+    const c = (cluster = await startCluster())
+    const names = seedLoadBalancerServices(c.kube, "red", "svc", 32)
+    // Four units at a time, 400 ms for each VS: eight rounds, over 3 s for the pass.
+    c.avi.faults.latency(400, { method: "POST", path: "/api/virtualservice" })
+    const replica = await c.startReplica("ako-0")
+    await waitFor("a first VIP", () => servicesWithoutVip(c.kube, "red", names).length < names.length, 30_000, 20)
+    expect(replica.messages()).not.toContain("takeover complete; serving the work queue")
+    expect(servicesWithoutVip(c.kube, "red", names).length).toBeGreaterThan(0)
+    await takeoverDone(replica.messages)
+    await waitFor("every VIP", () => servicesWithoutVip(c.kube, "red", names).length === 0)
   })
 })
 

@@ -106,26 +106,35 @@ describe("AviCache", () => {
   it.scoped("a later refresh reads only names and versions, and whole objects only where Avi changed them", () =>
     Effect.gen(function*() {
       const { sim, cache } = yield* simWith250Pools
-      yield* cache.refresh
+      expect((yield* cache.refresh).length).toBe(250)
       const pools = sim.objects("pool")
       const untouched = cache.view.get("pool", "admin", String(pools[0]!["name"]))!
       const changed = pools[7]!
       sim.update("pool", String(changed["uuid"]), { ...changed, lb_algorithm: "LB_ALGORITHM_ROUND_ROBIN" })
+      const created = sim.insert("pool", { name: "c1--new-TCP-80", created_by: "ako-c1", cloud_ref: cloud })
+      sim.clearRequestLog()
+      // what Avi changed since the cache saw it, and only that: what a new leader re-diffs after its late-write wait
+      const found = yield* cache.refresh
+      expect(found.map((object) => object.uuid).sort()).toEqual(
+        [String(changed["uuid"]), String(created["uuid"])].sort()
+      )
+      expect(yield* cache.refresh).toEqual([])
+      sim.update("pool", String(changed["uuid"]), { ...changed, lb_algorithm: "LB_ALGORITHM_LEAST_CONNECTIONS" })
       sim.clearRequestLog()
       yield* cache.refresh
       const poolReads = sim.requestLog().filter((e) => e.objectType === "pool" && e.method === "GET")
       const whole = poolReads.filter((e) => !e.query.includes("fields=_last_modified"))
-      // 250 pools listed slim in two pages of 200, then the one modified out of band read whole by its uuid
+      // 251 pools listed slim in two pages of 200, then the one modified out of band read whole by its uuid
       expect(poolReads.length - whole.length).toBe(2)
       expect(whole.map((e) => decodeURIComponent(e.query).includes(`uuid.in=${String(changed["uuid"])}`))).toEqual([
         true
       ])
       expect(cache.view.get("pool", "admin", String(changed["name"]))?.body["lb_algorithm"]).toBe(
-        "LB_ALGORITHM_ROUND_ROBIN"
+        "LB_ALGORITHM_LEAST_CONNECTIONS"
       )
       // an unchanged pool is the very object cached before, not a second copy of it
       expect(cache.view.get("pool", "admin", untouched.name)).toBe(untouched)
-      expect((yield* cache.counts)["pool"]).toBe(250)
+      expect((yield* cache.counts)["pool"]).toBe(251)
     }))
 
   it.scoped("keeps objects a listing missed because its pages shifted, and reports the ones really gone", () =>
