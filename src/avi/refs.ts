@@ -42,6 +42,25 @@ export const parse = (ref: string): Option.Option<ParsedRef> => {
   return Option.some({ type, uuid: uuid.length > 0 ? uuid : undefined, name })
 }
 
+/**
+ * The object type a ref names (`https://host/api/pool/pool-1#p` → `pool`), or undefined for a string that is not a
+ * ref. Cheaper than `parse` (no name or uuid cut out): walking every cached body for the refs it holds asked this of
+ * each ref, and most name objects of types the caller skips (clouds, profiles).
+ */
+export const typeOf = (ref: string): string | undefined => {
+  const at = ref.indexOf("/api/")
+  if (at < 0) return undefined
+  const start = at + "/api/".length
+  let end = start
+  while (end < ref.length) {
+    const code = ref.charCodeAt(end)
+    // `/`, `?` and `#` end the type
+    if (code === 47 || code === 63 || code === 35) break
+    end++
+  }
+  return end > start ? ref.slice(start, end) : undefined
+}
+
 /** The uuid of a ref returned by the controller (`https://host/api/pool/pool-1#p` → `pool-1`). */
 export const uuidOf = (ref: string): Option.Option<string> =>
   Option.flatMap(parse(ref), (parsed) => Option.fromNullable(parsed.uuid))

@@ -81,6 +81,8 @@ const isRefKey = (key: string) => key.endsWith("_ref") || key.endsWith("_refs")
 const referencedObjects = (view: CacheView, from: CachedObject): ReadonlyArray<CachedObject> => {
   const found: Array<CachedObject> = []
   const resolve = (ref: string) => {
+    const named = AviRef.typeOf(ref)
+    if (named === undefined || !OWNED.has(named)) return
     const parsed = Option.getOrUndefined(AviRef.parse(ref))
     if (parsed === undefined || !OWNED.has(parsed.type)) return
     const type = parsed.type as AviObjectType
@@ -93,7 +95,10 @@ const referencedObjects = (view: CacheView, from: CachedObject): ReadonlyArray<C
     if (Array.isArray(node)) {
       for (const item of node) walk(item, key)
     } else if (node !== null && typeof node === "object") {
-      for (const [k, v] of Object.entries(node)) walk(v, k)
+      // No entry or key arrays: one per object of every cached body was most of a takeover pass's garbage. (A
+      // parsed body has no inherited enumerable fields.)
+      const record = node as Record<string, unknown>
+      for (const field in record) walk(record[field], field)
     } else if (typeof node === "string" && key !== undefined && isRefKey(key)) {
       resolve(node)
     }

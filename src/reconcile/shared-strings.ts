@@ -15,6 +15,7 @@
  * correctness. (A pool that simply started over when full lost half the sharing at 10,000 Services: the desired
  * graph's marker lists were dropped before the Avi cache's listing looked them up, about 10 MiB per replica.)
  */
+import { AviRef } from "../avi/index.js"
 import type { AviBody } from "../model/index.js"
 
 const GENERATION_LIMIT = 50_000
@@ -56,15 +57,12 @@ const strings = new Pool<string>()
 /** The pooled copy of a string every object of a kind repeats (a tenant's name, say). */
 export const shared = (value: string): string => strings.get(value, value)
 
-/** `https://host/api/<type>/<uuid>#name` or `/api/<type>/?name=…`: the type, or undefined for anything else. */
-const refType = (value: string): string | undefined => /\/api\/([^/?#]+)/.exec(value)?.[1]
-
 /** Avi's enum values are upper-case words joined by underscores; a name that looks like one only costs an entry. */
 const isEnumValue = (value: string): boolean => value.length <= 64 && /^[A-Z][A-Z0-9_]*$/.test(value)
 
 const isSharedRef = (key: string, value: string): boolean => {
   if (!(key.endsWith("_ref") || key.endsWith("_refs"))) return false
-  const type = refType(value)
+  const type = AviRef.typeOf(value)
   return type !== undefined && !PER_OBJECT_TYPES.has(type)
 }
 
@@ -101,11 +99,17 @@ const holdsSeparator = (text: string): boolean => {
 const markerListId = (list: ReadonlyArray<Marker>): string => {
   let id = ""
   for (const marker of list) {
-    if (holdsSeparator(marker.key) || marker.values?.some(holdsSeparator) === true) {
-      return `\u0000${JSON.stringify(list)}`
-    }
+    if (holdsSeparator(marker.key)) return `\u0000${JSON.stringify(list)}`
     // Each value after its own separator: `[]` and `[""]` differ, and so do no values and an empty list.
-    id += `${marker.key}\u0001${marker.values?.map((value) => `\u0002${value}`).join("") ?? "\u0003"}\u0004`
+    id += `${marker.key}\u0001`
+    if (marker.values === undefined) id += "\u0003"
+    else {
+      for (const value of marker.values) {
+        if (holdsSeparator(value)) return `\u0000${JSON.stringify(list)}`
+        id += `\u0002${value}`
+      }
+    }
+    id += "\u0004"
   }
   return id
 }

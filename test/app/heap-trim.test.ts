@@ -1,7 +1,8 @@
 /**
  * The heap trim on the test clock, against a fake process whose resident memory and CPU time the test sets: it
- * collects once the replica grew and went quiet, never while it is busy, and not again until it grew once more.
- * It looks every 10 s, and before a trim looks again after one more second.
+ * collects once the replica grew and went quiet, and not again until it grew once more; it looks every 10 s, and
+ * before a trim looks again after one more second. A busy replica is trimmed only once it grew a lot (a fifth, at
+ * least 64 MiB), with the pauses at most a twentieth of the time, and never again after a pause over a second.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
@@ -13,8 +14,14 @@ const EVERY_MS = 10_000
 const CONFIRM_MS = 1_000
 
 /** A process the test drives: `residentMiB` and `cpuMs` as it likes; a collection leaves `afterCollectMiB`. */
-const fakeProcess = (options: { readonly collectCpuMs?: number } = {}) => {
-  const state = { residentMiB: 40, cpuMs: 0, afterCollectMiB: 30, collections: [] as Array<number> }
+const fakeProcess = (options: { readonly collectCpuMs?: number; readonly residentMiB?: number } = {}) => {
+  const state = {
+    residentMiB: options.residentMiB ?? 40,
+    cpuMs: 0,
+    afterCollectMiB: 30,
+    pauseMs: 0,
+    collections: [] as Array<number>
+  }
   const probe: HeapTrimProbe = {
     residentBytes: () => state.residentMiB * MIB,
     cpuMicros: () => state.cpuMs * 1000,
@@ -23,6 +30,7 @@ const fakeProcess = (options: { readonly collectCpuMs?: number } = {}) => {
       state.collections.push(state.residentMiB)
       state.residentMiB = state.afterCollectMiB
       state.cpuMs += options.collectCpuMs ?? 0
+      return state.pauseMs
     }
   }
   return { state, probe }
@@ -73,29 +81,75 @@ describe("heap trim", () => {
 
   it.effect("after a trim, waits for growth past the margin and for a quiet interval", () =>
     Effect.gen(function*() {
-      const { probe, state } = fakeProcess()
+      const { probe, state } = fakeProcess({ residentMiB: 240 })
+      state.afterCollectMiB = 230
       const fiber = yield* start(probe)
       yield* step(state, EVERY_MS + CONFIRM_MS, 0)
-      expect(state.collections).toEqual([40])
-      // 30 MiB after the trim: 40 is less than 16 MiB more, nothing to gain.
-      state.residentMiB = 40
+      expect(state.collections).toEqual([240])
+      // 230 MiB after the trim: 240 is less than a tenth more, nothing to gain.
+      state.residentMiB = 240
       yield* step(state, EVERY_MS + CONFIRM_MS, 0)
-      expect(state.collections).toEqual([40])
-      // A burst grows it to 250 MiB: no trim while the burst runs, one in the first quiet interval after it.
-      state.residentMiB = 250
+      expect(state.collections).toEqual([240])
+      // A burst grows it to 290 MiB, under the busy margin (a fifth: 276 MiB, but at least 64: 294): no trim while
+      // the burst runs, one in the first quiet interval after it.
+      state.residentMiB = 290
       state.afterCollectMiB = 200
       yield* step(state, EVERY_MS, EVERY_MS)
       yield* step(state, EVERY_MS, EVERY_MS / 10)
-      expect(state.collections).toEqual([40])
+      expect(state.collections).toEqual([240])
       yield* step(state, EVERY_MS + CONFIRM_MS, 0)
-      expect(state.collections).toEqual([40, 250])
+      expect(state.collections).toEqual([240, 290])
       // From 200 MiB, a tenth (20 MiB, more than the 16 MiB floor) is the margin: 218 is not worth a pause, 220 is.
       state.residentMiB = 218
       yield* step(state, EVERY_MS + CONFIRM_MS, 0)
-      expect(state.collections).toEqual([40, 250])
+      expect(state.collections).toEqual([240, 290])
       state.residentMiB = 220
       yield* step(state, EVERY_MS + CONFIRM_MS, 0)
-      expect(state.collections).toEqual([40, 250, 220])
+      expect(state.collections).toEqual([240, 290, 220])
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.effect("trims a replica that keeps growing while busy, its pauses at most a twentieth of the time", () =>
+    Effect.gen(function*() {
+      const { probe, state } = fakeProcess()
+      state.pauseMs = 500
+      state.afterCollectMiB = 150
+      const fiber = yield* start(probe)
+      // Busy throughout (a whole core). From the 40 MiB it started with, 100 MiB is under the 64 MiB floor.
+      state.residentMiB = 100
+      yield* step(state, 6_000, 6_000)
+      expect(state.collections).toEqual([])
+      // 104 MiB is: trimmed at the next look (every 2 s), although busy.
+      state.residentMiB = 104
+      yield* step(state, 2_000, 2_000)
+      expect(state.collections).toEqual([104])
+      // From 150 MiB the margin is a fifth and at least 64 MiB: 214. Grown past it at once, the replica still waits
+      // 20 pauses (10 s) after the last trim before the next.
+      state.residentMiB = 214
+      for (let second = 0; second < 8; second++) yield* step(state, 1_000, 1_000)
+      expect(state.collections).toEqual([104])
+      yield* step(state, 2_000, 2_000)
+      expect(state.collections).toEqual([104, 214])
+      yield* Fiber.interrupt(fiber)
+    }))
+
+  it.effect("stops trimming a busy replica once a trim paused it for over a second; quiet trims go on", () =>
+    Effect.gen(function*() {
+      const { probe, state } = fakeProcess()
+      state.pauseMs = 1_200
+      state.afterCollectMiB = 150
+      const fiber = yield* start(probe)
+      state.residentMiB = 110
+      yield* step(state, 2_000, 2_000)
+      expect(state.collections).toEqual([110])
+      // Grown far past the busy margin and busy for a minute: no more pauses.
+      state.residentMiB = 400
+      for (let second = 0; second < 60; second++) yield* step(state, 1_000, 1_000)
+      expect(state.collections).toEqual([110])
+      // Quiet again: the quiet trim takes it.
+      yield* step(state, EVERY_MS + CONFIRM_MS, 0)
+      yield* step(state, EVERY_MS + CONFIRM_MS, 0)
+      expect(state.collections).toEqual([110, 400])
       yield* Fiber.interrupt(fiber)
     }))
 
