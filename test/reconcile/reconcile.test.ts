@@ -125,6 +125,20 @@ describe("VsVip updates", () => {
     }).pipe(Effect.provide(memoryLayer())))
 })
 
+describe("unchanged units", () => {
+  it.effect("a unit Avi already matches writes nothing and still reports its VIP and VS", () =>
+    Effect.gen(function*() {
+      const first = yield* takeover(desiredOf(web.parts))
+      const written = first.units.get(WEB)
+      const again = yield* reconcileUnit(WEB, unitOf(desiredOf(web.parts), WEB))
+      expect(again.applied).toEqual([])
+      expect(again.outcome).toEqual({ _tag: "Synced" })
+      expect(again.vips.get("c1--red-web")).toEqual(["10.250.0.1"])
+      expect(again.vsUuids.get("c1--red-web")).toBe(written?.vsUuids.get("c1--red-web"))
+      expect(again.vsUuids.get("c1--red-web")).toMatch(/^virtualservice-/)
+    }).pipe(Effect.provide(memoryLayer())))
+})
+
 describe("deleting", () => {
   it.effect("a removed unit deletes everything it had, VS first and pools last", () =>
     Effect.gen(function*() {
