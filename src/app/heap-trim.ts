@@ -28,8 +28,8 @@
  *   waits 10 s. Filling Avi with 10,000 Services, a leader trimmed so about five times peaked at 289–299 MiB in six
  *   runs (329–337 without), for 5–11 % more CPU. A takeover of a filled Avi grows faster than one trim a cycle
  *   catches (a 75 MiB jump within one collection cycle of the pass): it still peaked at 314–341 MiB;
- * - no trim so far paused it for over a second: past that (a cluster several times larger) a busy trim would hold up lease
- *   renewals and requests for too long, and only quiet trims run.
+ * - no trim so far paused it for over a second: past that (a cluster several times larger) a busy trim would hold
+ *   up lease renewals and requests for too long, and only quiet trims run.
  * It needs `gc` (Node's `--expose-gc`, which `ako-ts run` passes, main.ts); without it nothing runs.
  */
 import * as Clock from "effect/Clock"

@@ -84,8 +84,8 @@ const referencedObjects = (view: CacheView, from: CachedObject): ReadonlyArray<C
     const named = AviRef.typeOf(ref)
     if (named === undefined || !OWNED.has(named)) return
     const parsed = Option.getOrUndefined(AviRef.parse(ref))
-    if (parsed === undefined || !OWNED.has(parsed.type)) return
-    const type = parsed.type as AviObjectType
+    if (parsed === undefined) return
+    const type = named as AviObjectType
     const target = (parsed.uuid !== undefined ? view.byUuid(parsed.uuid) : undefined) ??
       (parsed.name !== undefined ? view.get(type, from.tenant, parsed.name) : undefined)
     if (target !== undefined && target.type === type) found.push(target)

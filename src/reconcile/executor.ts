@@ -234,11 +234,12 @@ const alreadySynced = (plan: UnitPlan): Effect.Effect<UnitResult, never, AviCach
     }
   })
 
-export const executeUnit = (
+/** A unit with writes to make: each in order, stopping or reporting as its error says. */
+const writeUnit = (
   plan: UnitPlan,
-  config: ExecutorConfig = defaultExecutorConfig
+  config: ExecutorConfig
 ): Effect.Effect<UnitResult, NotLeader, AviClient | AviCache | WriteGuard> =>
-  plan.operations.length === 0 ? alreadySynced(plan) : Effect.gen(function*() {
+  Effect.gen(function*() {
     const avi = yield* AviClient
     const cache = yield* AviCache
     const guard = yield* WriteGuard
@@ -310,30 +311,30 @@ export const executeUnit = (
     const missingReference = (operation: Operation, error: AviError): Effect.Effect<Step, NotLeader> => {
       const dependencies = desiredOf(operation)?.dependsOn ?? []
       if (error._tag !== "AviNotFound" || dependencies.length === 0) return failure(operation, error)
-      return Effect.forEach(
-        dependencies,
-        (dependency) =>
-          avi.findByName(dependency.type, dependency.name, { tenant: operation.tenant }).pipe(
-            Effect.flatMap(Option.match({
-              onNone: () => Effect.as(cache.remove(dependency.type, operation.tenant, dependency.name), true),
-              onSome: (found) => Effect.as(cache.applyWriteResult(dependency.type, found as unknown as AviBody), false)
-            }))
-          )
-      ).pipe(
-        Effect.flatMap((missing) =>
-          missing.some((m) => m)
-            ? Effect.succeed<Step>({
-              _tag: "Stop",
-              applied: { operation, result: "failed" },
-              outcome: {
-                _tag: "RetryFast",
-                reason: `${operation.op} ${operation.type} ${operation.name}: a dependency was missing in Avi`
-              }
-            })
-            : failure(operation, error)
-        ),
-        Effect.catchAll((readError) => failure(operation, readError))
-      )
+      return Effect.forEach(dependencies, (dependency) =>
+        avi.findByName(dependency.type, dependency.name, { tenant: operation.tenant }).pipe(
+          Effect.flatMap(Option.match({
+            onNone: () =>
+              Effect.as(cache.remove(dependency.type, operation.tenant, dependency.name), true),
+            onSome: (found) => Effect.as(cache.applyWriteResult(dependency.type, found as unknown as AviBody), false)
+          }))
+        )).pipe(
+          Effect.flatMap((missing) =>
+            missing.some((m) =>
+                m
+              )
+              ? Effect.succeed<Step>({
+                _tag: "Stop",
+                applied: { operation, result: "failed" },
+                outcome: {
+                  _tag: "RetryFast",
+                  reason: `${operation.op} ${operation.type} ${operation.name}: a dependency was missing in Avi`
+                }
+              })
+              : failure(operation, error)
+          ),
+          Effect.catchAll((readError) => failure(operation, readError))
+        )
     }
 
     const run = (operation: Operation, attempt: number): Effect.Effect<Step, NotLeader> => {
@@ -471,6 +472,12 @@ export const executeUnit = (
     yield* Metric.update(unitDuration, elapsed / 1000)
     return { key: plan.key, applied, outcome, problems, ...unitAddresses(cache.view, plan.desired) }
   })
+
+export const executeUnit = (
+  plan: UnitPlan,
+  config: ExecutorConfig = defaultExecutorConfig
+): Effect.Effect<UnitResult, NotLeader, AviClient | AviCache | WriteGuard> =>
+  plan.operations.length === 0 ? alreadySynced(plan) : writeUnit(plan, config)
 
 /**
  * One work-queue item: plan the unit from the cache and execute it. `others` tells which cached objects other units
