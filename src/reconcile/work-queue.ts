@@ -45,7 +45,15 @@ const queueMetrics = (prefix: string) => ({
 export interface WorkQueue<K> {
   /** Queue a key now (no-op if it is already waiting). */
   readonly add: (key: K) => Effect.Effect<void>
-  readonly addAll: (keys: Iterable<K>) => Effect.Effect<void>
+  /**
+   * Queue keys now. With `settled`, a key that is neither waiting nor being processed is queued only if `settled`
+   * says it still needs a pass: the caller's check stands in for a pass that would find nothing to do. A key being
+   * processed is always queued again, since its running pass may have started from older inputs than the check.
+   */
+  readonly addAll: (
+    keys: Iterable<K>,
+    options?: { readonly settled?: ((key: K) => boolean) | undefined }
+  ) => Effect.Effect<void>
   /** Queue a key after a delay; a pending earlier schedule for the same key wins. */
   readonly addAfter: (key: K, delay: Duration.DurationInput) => Effect.Effect<void>
   /** Queue a key after its per-key backoff, and count the failure. */
@@ -88,11 +96,16 @@ export const makeWorkQueue = <K>(
     yield* publishDepth
 
     // A batch of keys in one step: a burst of 1,000 changed units was 1,000 offers and 2,000 metric updates.
-    const addAll = (keys: Iterable<K>): Effect.Effect<void> =>
+    const addAll = (
+      keys: Iterable<K>,
+      options?: { readonly settled?: ((key: K) => boolean) | undefined }
+    ): Effect.Effect<void> =>
       Effect.suspend(() => {
         let added = 0
+        const settled = options?.settled
         for (const key of keys) {
           if (dirty.has(key)) continue
+          if (settled !== undefined && !processing.has(key) && settled(key)) continue
           dirty.add(key)
           added++
           // unbounded: never refused while the queue is open, and a closed queue has no worker left to serve it
