@@ -5,7 +5,6 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import { KubeWriters, Reflectors } from "../k8s/index.js"
 import type { KubeError, NotLeader, ObjectName } from "../k8s/index.js"
 import { refKey } from "../model/index.js"
@@ -35,28 +34,42 @@ export const observedStores: Effect.Effect<ObservedStores, never, Reflectors> = 
   }
 })
 
+/** The object a status is for, as the stores hold it; undefined when it is gone or not of a kind ako-ts writes. */
+const observedOf = (object: DesiredObjectStatus["object"], stores: ObservedStores) => {
+  if (object.namespace === undefined) return undefined
+  const storeKey = `${object.namespace}/${object.name}`
+  switch (object.kind) {
+    case "Route": {
+      const current = stores.routes?.get(storeKey)
+      return current === undefined ? undefined : { kind: "Route" as const, current }
+    }
+    case "Service":
+    case "Ingress": {
+      const current = (object.kind === "Service" ? stores.services : stores.ingresses).get(storeKey)
+      return current === undefined ? undefined : { kind: object.kind, current }
+    }
+    default:
+      return undefined
+  }
+}
+
+/** What `syncStatuses` writes for one object: its status, its annotations, both or neither. */
+const staleParts = (desired: DesiredObjectStatus, stores: ObservedStores, routerName: string) => {
+  const observed = observedOf(desired.object, stores)
+  if (observed === undefined) return undefined
+  const statusShown = observed.kind === "Route" ?
+    routeStatusUpToDate(observed.current, routeAdmissions(desired, routerName)) :
+    ingressUpToDate(observed.current, desired)
+  return { kind: observed.kind, status: !statusShown, annotations: !annotationsUpToDate(observed.current, desired) }
+}
+
 /**
  * Whether `syncStatuses` would write nothing for `desired`: the object already shows it, is gone, or is of a kind
  * whose status ako-ts does not write.
  */
 export const statusShown = (desired: DesiredObjectStatus, stores: ObservedStores, routerName: string): boolean => {
-  const { object } = desired
-  if (object.namespace === undefined) return true
-  const storeKey = `${object.namespace}/${object.name}`
-  switch (object.kind) {
-    case "Route": {
-      const current = stores.routes?.get(storeKey)
-      return current === undefined ||
-        (routeStatusUpToDate(current, routeAdmissions(desired, routerName)) && annotationsUpToDate(current, desired))
-    }
-    case "Service":
-    case "Ingress": {
-      const current = (object.kind === "Service" ? stores.services : stores.ingresses).get(storeKey)
-      return current === undefined || (ingressUpToDate(current, desired) && annotationsUpToDate(current, desired))
-    }
-    default:
-      return true
-  }
+  const stale = staleParts(desired, stores, routerName)
+  return stale === undefined || (!stale.status && !stale.annotations)
 }
 
 /**
@@ -65,47 +78,32 @@ export const statusShown = (desired: DesiredObjectStatus, stores: ObservedStores
  */
 export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>, routerName: string) =>
   Effect.gen(function*() {
-    const reflectors = yield* Reflectors
     const writers = yield* KubeWriters
+    const stores = yield* observedStores
     for (const desired of statuses) {
+      const stale = staleParts(desired, stores, routerName)
+      if (stale === undefined) continue
       const { object } = desired
-      if (object.namespace === undefined) continue
-      const target: ObjectName = { namespace: object.namespace, name: object.name }
-      const storeKey = `${object.namespace}/${object.name}`
-      if (object.kind === "Route") {
-        if (reflectors.routes._tag === "None") continue
-        const current = yield* reflectors.routes.value.get(storeKey)
-        if (Option.isNone(current)) continue
-        const admissions = routeAdmissions(desired, routerName)
-        if (!routeStatusUpToDate(current.value, admissions)) {
+      const target: ObjectName = { namespace: object.namespace ?? "", name: object.name }
+      if (stale.status) {
+        if (stale.kind === "Route") {
           const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace(/\.\d+Z$/, "Z")
           yield* goneIsDone(writers.routeStatus(
             target,
-            admissions.map((entry) => ({
+            routeAdmissions(desired, routerName).map((entry) => ({
               ...entry,
               conditions: entry.conditions.map((condition) => ({ ...condition, lastTransitionTime: now }))
             }))
           ))
+        } else {
+          yield* goneIsDone(
+            (stale.kind === "Service" ? writers.serviceStatus : writers.ingressStatus)(target, desired.ingress)
+          )
+          yield* Effect.logDebug("status written").pipe(
+            Effect.annotateLogs({ object: refKey(object), ingress: desired.ingress.map((e) => e.ip).join(",") })
+          )
         }
-        if (!annotationsUpToDate(current.value, desired)) {
-          yield* goneIsDone(writers.annotate("Route", target, desired.annotations))
-        }
-        continue
       }
-      if (object.kind !== "Service" && object.kind !== "Ingress") continue
-      const reflector = object.kind === "Service" ? reflectors.services : reflectors.ingresses
-      const current: Option.Option<ObservedObject> = yield* reflector.get(storeKey)
-      if (Option.isNone(current)) continue
-      if (!ingressUpToDate(current.value, desired)) {
-        yield* goneIsDone(
-          (object.kind === "Service" ? writers.serviceStatus : writers.ingressStatus)(target, desired.ingress)
-        )
-        yield* Effect.logDebug("status written").pipe(
-          Effect.annotateLogs({ object: refKey(object), ingress: desired.ingress.map((e) => e.ip).join(",") })
-        )
-      }
-      if (!annotationsUpToDate(current.value, desired)) {
-        yield* goneIsDone(writers.annotate(object.kind, target, desired.annotations))
-      }
+      if (stale.annotations) yield* goneIsDone(writers.annotate(stale.kind, target, desired.annotations))
     }
   })
