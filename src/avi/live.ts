@@ -81,10 +81,10 @@ export const queryString = (query: Readonly<Record<string, AviQueryValue | undef
 
 /** The metric `type` tag: `/api/pool/pool-1` → `pool`, `/login` → `login`. */
 export const typeOfPath = (target: string): string => {
-  const path = target.split("?")[0] ?? ""
-  const segments = path.split("/").filter((segment) => segment.length > 0)
-  if (segments[0] === "api") return segments[1] ?? "api"
-  return segments[0] ?? "root"
+  // Slashes repeated or not, as the path's non-empty segments; one regular expression, since it runs per request.
+  const [, first = "", second = ""] = /^\/*([^/?]*)\/*([^/?]*)/.exec(target) ?? []
+  if (first === "api") return second === "" ? "api" : second
+  return first === "" ? "root" : first
 }
 
 const parseBody = (raw: string): unknown => {
@@ -145,12 +145,27 @@ export const makeLive = (
         "x-avi-useragent": config.clientIdentity
       }
       if (Option.isSome(current)) {
-        const cookies = current.value.cookies
-        if (!Cookies.isEmpty(cookies)) headers["cookie"] = Cookies.toCookieHeader(cookies)
-        const csrf = Cookies.getValue(cookies, "csrftoken")
-        if (Option.isSome(csrf)) headers["x-csrftoken"] = csrf.value
+        const { cookie, csrf } = cookieHeadersOf(current.value.cookies)
+        if (cookie !== undefined) headers["cookie"] = cookie
+        if (csrf !== undefined) headers["x-csrftoken"] = csrf
       }
       return headers
+    }
+    // A session's cookies change rarely (login, a new csrftoken): their headers are rendered once per change.
+    let renderedCookies: {
+      readonly cookies: Cookies.Cookies
+      readonly cookie: string | undefined
+      readonly csrf: string | undefined
+    } | undefined
+    const cookieHeadersOf = (cookies: Cookies.Cookies) => {
+      if (renderedCookies?.cookies !== cookies) {
+        renderedCookies = {
+          cookies,
+          cookie: Cookies.isEmpty(cookies) ? undefined : Cookies.toCookieHeader(cookies),
+          csrf: Option.getOrUndefined(Cookies.getValue(cookies, "csrftoken"))
+        }
+      }
+      return renderedCookies
     }
 
     /** One HTTP exchange under a concurrency permit and the per-request deadline; records metrics. */
@@ -254,12 +269,19 @@ export const makeLive = (
             ))
       )
 
+    // The transport hands back the same object for a repeated Set-Cookie: once merged into this session's
+    // generation, merging it again changes nothing.
+    let adopted: { readonly generation: number; readonly cookies: Cookies.Cookies } | undefined
     const adoptCookies = (generation: number, cookies: Cookies.Cookies) =>
-      Cookies.isEmpty(cookies)
+      Cookies.isEmpty(cookies) || (adopted?.generation === generation && adopted.cookies === cookies)
         ? Effect.void
         : Ref.update(
           session,
-          Option.map((s) => s.generation === generation ? { ...s, cookies: Cookies.merge(s.cookies, cookies) } : s)
+          Option.map((s) => {
+            if (s.generation !== generation) return s
+            adopted = { generation, cookies }
+            return { ...s, cookies: Cookies.merge(s.cookies, cookies) }
+          })
         )
 
     /** Retries Transient failures within the budget; what is left becomes AviUnavailable. */

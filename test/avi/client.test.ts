@@ -77,6 +77,37 @@ describe("AviClient session", () => {
       expect(controller.sessions).toBe(1)
     }))
 
+  it.effect("a csrftoken the controller renews on any answer is sent from the next request on, an earlier one too", () =>
+    Effect.gen(function*() {
+      const controller = new StubController()
+      const renewedBy: Record<string, string> = { "/api/pool/pool-1": "csrf-renewed", "/api/pool/pool-2": "csrf-1" }
+      controller.scripts.push((request) => {
+        if (!request.path.startsWith("/api/pool/")) return undefined
+        const renewed = renewedBy[request.path]
+        return {
+          status: 200,
+          body: pool(request.path.slice("/api/pool/".length)),
+          ...(renewed === undefined ? {} : { setCookie: [`csrftoken=${renewed}; Max-Age=31449600; Path=/; Secure`] })
+        }
+      })
+      yield* withClient(
+        controller,
+        Effect.flatMap(
+          AviClient,
+          (avi) => Effect.forEach(["pool-1", "pool-2", "pool-3"], (name) => avi.get("pool", name))
+        )
+      )
+      const pools = controller.requests.filter((request) => request.path.startsWith("/api/pool/"))
+      expect(pools.map((request) => request.headers["x-csrftoken"])).toEqual(["csrf-1", "csrf-renewed", "csrf-1"])
+      expect(pools.map((request) => /csrftoken=([^;]*)/.exec(request.headers["cookie"] ?? "")?.[1])).toEqual([
+        "csrf-1",
+        "csrf-renewed",
+        "csrf-1"
+      ])
+      // The session cookie survived every renewal.
+      for (const request of pools) expect(request.headers["cookie"]).toContain("avi-sessionid=session-1")
+    }))
+
   it.effect("caps a newer controller's version at 30.2.1 and keeps a configured version without asking", () =>
     Effect.gen(function*() {
       const newer = new StubController()

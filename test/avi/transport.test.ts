@@ -3,9 +3,10 @@
  * cut off half way, and deadlines Node's timers cannot hold.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { AviClient } from "../../src/avi/index.js"
 import { nodeTransport } from "../../src/avi/transport.js"
 
 const withServer = <A, E>(
@@ -59,4 +60,52 @@ describe("the Avi client's Node transport", () => {
           }
         }).pipe(Effect.scoped)
     ))
+
+  it.live("over Node's transport, a Set-Cookie repeated on every answer still lets a renewed csrftoken through", () => {
+    // Every answer repeats the session's cookies, as Avi does; /api/pool/renew and /api/pool/restore change the token.
+    let csrf = "csrf-login"
+    const seen: Array<string | undefined> = []
+    return withServer(
+      (request, response) => {
+        const path = (request.url ?? "").split("?")[0]
+        if (path === "/api/pool/renew") csrf = "csrf-renewed"
+        if (path === "/api/pool/restore") csrf = "csrf-login"
+        if (path?.startsWith("/api/pool/")) seen.push(request.headers["x-csrftoken"] as string | undefined)
+        const body = path === "/api/initial-data"
+          ? { version: { Version: "22.1.3" } }
+          : path?.startsWith("/api/pool/")
+          ? { uuid: "pool-x", name: "pool-x", url: "https://avi/api/pool/pool-x" }
+          : {}
+        response.writeHead(200, {
+          "content-type": "application/json",
+          "set-cookie": [`csrftoken=${csrf}; Path=/`, "sessionid=session-1; HttpOnly; Path=/"]
+        })
+        response.end(JSON.stringify(body))
+      },
+      (url) =>
+        Effect.flatMap(
+          AviClient,
+          (avi) => Effect.forEach(["a", "renew", "b", "c", "restore", "d", "e"], (name) => avi.get("pool", name))
+        ).pipe(
+          Effect.provide(AviClient.layer({
+            controller: url,
+            username: "admin",
+            password: Redacted.make("secret"),
+            clientIdentity: "ako-ts/test transport"
+          })),
+          Effect.map(() => {
+            // Each request carries the token of the answer before it.
+            expect(seen).toEqual([
+              "csrf-login",
+              "csrf-login",
+              "csrf-renewed",
+              "csrf-renewed",
+              "csrf-renewed",
+              "csrf-login",
+              "csrf-login"
+            ])
+          })
+        )
+    )
+  })
 })
