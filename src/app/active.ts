@@ -4,14 +4,27 @@
  * only the differences, syncs every status; then it serves the work queue fed by the desired graph. Every write
  * goes through the WriteGuard; losing the lead interrupts all of it.
  */
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { NotLeader } from "../election/index.js"
+import { Reflectors } from "../k8s/index.js"
+import type { Reflector } from "../k8s/index.js"
 import { objectRef, refFromKey, refKey } from "../model/index.js"
-import type { ClusterSnapshot, DesiredState, DesiredUnit, ObjectRef, Problem, Service } from "../model/index.js"
+import type {
+  ClusterSnapshot,
+  DesiredState,
+  DesiredUnit,
+  ObjectKind,
+  ObjectRef,
+  Problem,
+  Service
+} from "../model/index.js"
 import {
   AviCache,
   cacheAddresses,
@@ -42,6 +55,7 @@ import { emitProblems } from "./problem-events.js"
 import { emitAttachmentEvents } from "./rule-events.js"
 import type { RuleValidation } from "./rule-validation.js"
 import { observedStores, statusShown, syncStatuses } from "./status-sync.js"
+import type { ObservedStores } from "./status-sync.js"
 import { unitsToRepair, unitsWanting } from "./units-affected.js"
 import { makeUnmodelledReporter } from "./unmodelled-report.js"
 import { makeUnsupportedCrdReporter } from "./unsupported-crds.js"
@@ -126,7 +140,9 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     const queue = yield* makeWorkQueue<string>()
     const statusQueue = yield* makeWorkQueue<string>({ ...defaultWorkQueueOptions, metricPrefix: "ako_status_queue" })
     const others = memoWantedBy()
-    const ownersByUnit = new Map<string, ReadonlyArray<ObjectRef>>()
+    // Each unit as it was last reconciled (or taken over): the objects it owned then, and whether Avi is programmed
+    // for the version of it the desired state holds now.
+    const settledUnits = new Map<string, DesiredUnit>()
     const reportedProblems = new Map<string, string>()
     const waitingForAddress = new Set<string>()
 
@@ -145,6 +161,11 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     }
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) =>
       syncStatuses(desiredStatusesOf(objects, state), options.routerName)
+    /** Whether the object of a `refKey` already shows what `state` wants, as `stores` hold it. */
+    const showsStatusIn = (state: DesiredState, stores: ObservedStores) => (objectKey: string) =>
+      desiredStatusesOf([refFromKey(objectKey)], state).every((status) =>
+        statusShown(status, stores, options.routerName)
+      )
 
     /**
      * What follows a unit's reconcile or its takeover result: the statuses of the objects it had and has are
@@ -152,18 +173,13 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
      */
     const settleUnit = (key: string, unit: DesiredUnit | undefined, unitResult: UnitResult) =>
       Effect.gen(function*() {
-        const before = ownersByUnit.get(key) ?? []
-        if (unit === undefined) ownersByUnit.delete(key)
-        else ownersByUnit.set(key, unit.owners)
+        const before = settledUnits.get(key)?.owners ?? []
+        if (unit === undefined) settledUnits.delete(key)
+        else settledUnits.set(key, unit)
         // Only the objects that do not show their status yet: a takeover or resync of a settled cluster queued every
         // object for a pass that wrote nothing, and at 10,000 Services those passes were a third of its CPU.
-        const state = yield* graph.state
-        const stores = yield* observedStores
         yield* statusQueue.addAll([...before, ...(unit?.owners ?? [])].map(refKey), {
-          settled: (objectKey) =>
-            desiredStatusesOf([refFromKey(objectKey)], state).every((status) =>
-              statusShown(status, stores, options.routerName)
-            )
+          settled: showsStatusIn(yield* graph.state, yield* observedStores)
         })
         const unitProblems = (yield* graph.problems).get(key) ?? []
         yield* report(key, unitProblems, unitResult.problems)
@@ -189,6 +205,44 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     const writeStatusOf = (key: string) =>
       Effect.flatMap(graph.state, (latest) => writeStatuses([refFromKey(key)], latest))
     yield* statusQueue.run(options.workers, writeStatusOf).pipe(Effect.forkScoped)
+    // Level-triggered as well: an object some unit names is checked again whenever the reflectors see it change, not
+    // only when its unit settles. Otherwise a status could stay wrong for good: a unit settling while the watch has
+    // not yet brought back our last write reads the older copy, which may show what is wanted again, and the write
+    // that arrives next shows something else; or someone edits or clears the status by hand. Objects no unit names
+    // are left alone here: another controller may own their status (clearing ours is the takeover's and the units').
+    const observedChanges = yield* Effect.acquireRelease(Queue.unbounded<string>(), Queue.shutdown)
+    const reflectors = yield* Reflectors
+    const statusCarriers: ReadonlyArray<readonly [ObjectKind, Reflector<unknown>]> = [
+      ["Service", reflectors.services],
+      ["Ingress", reflectors.ingresses],
+      ...Option.toArray(Option.map(reflectors.routes, (routes) => ["Route", routes] as const))
+    ]
+    for (const [kind, reflector] of statusCarriers) {
+      yield* reflector.listen((key) => Queue.unsafeOffer(observedChanges, `${kind}/${key}`))
+    }
+    yield* Queue.takeBetween(observedChanges, 1, 1000).pipe(
+      Effect.flatMap((changed) =>
+        Effect.gen(function*() {
+          const state = yield* graph.state
+          const { index } = unitsByObject(state)
+          // Only objects whose units Avi is programmed for as the state has them now: a status computed from a unit
+          // still to be reconciled could name a VIP before its virtual service serves the object (a Service joining
+          // a shared VIP on a new port). Such a unit settles soon, and its settling checks these objects.
+          const atRest = Chunk.filter(changed, (objectKey) => {
+            const units = index.get(objectKey)
+            return units !== undefined && units.every((unit) => settledUnits.get(unit.key) === unit)
+          })
+          if (Chunk.isEmpty(atRest)) return
+          // Checked here, also for an object whose pass is running (which `addAll` would queue again regardless): the
+          // change is in the stores already, and whatever that pass writes next comes back as a change of its own.
+          // Our writes' own echoes, about half of which arrive before their pass ends, cost no pass that way.
+          const shows = showsStatusIn(state, yield* observedStores)
+          yield* statusQueue.addAll(Chunk.filter(atRest, (objectKey) => !shows(objectKey)))
+        })
+      ),
+      Effect.forever,
+      Effect.forkScoped
+    )
     // The takeover pass in a generator of its own: what it holds (the desired state it diffed) is garbage once the
     // pass ends. As locals of this generator, which lives for the whole term, it stayed.
     const reportUnmodelled = yield* Effect.gen(function*() {
