@@ -161,6 +161,9 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     }
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) =>
       syncStatuses(desiredStatusesOf(objects, state), options.routerName)
+    /** Whether every unit of `state` that names the object of a `refKey` was settled as `state` has it. */
+    const unitsSettledFor = (objectKey: string, state: DesiredState) =>
+      (unitsByObject(state).index.get(objectKey) ?? []).every((unit) => settledUnits.get(unit.key) === unit)
     /** Whether the object of a `refKey` already shows what `state` wants, as `stores` hold it. */
     const showsStatusIn = (state: DesiredState, stores: ObservedStores) => (objectKey: string) =>
       desiredStatusesOf([refFromKey(objectKey)], state).every((status) =>
@@ -227,11 +230,10 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
           const { index } = unitsByObject(state)
           // Only objects whose units Avi is programmed for as the state has them now: a status computed from a unit
           // still to be reconciled could name a VIP before its virtual service serves the object (a Service joining
-          // a shared VIP on a new port). Such a unit settles soon, and its settling checks these objects.
-          const atRest = Chunk.filter(changed, (objectKey) => {
-            const units = index.get(objectKey)
-            return units !== undefined && units.every((unit) => settledUnits.get(unit.key) === unit)
-          })
+          // a shared VIP on a new port). Such a unit settles soon, and its settling checks these objects. (Not a
+          // rule for every status pass: a shard recomputed on every batch of endpoint changes would never be
+          // settled as the state has it, and its Ingresses would wait for a quiet moment.)
+          const atRest = Chunk.filter(changed, (objectKey) => index.has(objectKey) && unitsSettledFor(objectKey, state))
           if (Chunk.isEmpty(atRest)) return
           // Checked here, also for an object whose pass is running (which `addAll` would queue again regardless): the
           // change is in the stores already, and whatever that pass writes next comes back as a change of its own.
