@@ -85,6 +85,15 @@ const takeoverSeconds = Metric.gauge("ako_takeover_duration_seconds", {
   description: "Duration of the last takeover pass"
 })
 
+/** The objects (by `refKey`) a unit names, as owner or as the carrier of a status: its settling queues them all. */
+const namedBy = (unit: DesiredUnit | undefined): ReadonlySet<string> => {
+  const named = new Set<string>()
+  if (unit === undefined) return named
+  for (const owner of unit.owners) named.add(refKey(owner))
+  for (const intent of unit.statuses) named.add(refKey(intent.object))
+  return named
+}
+
 /** Keeps the `others` predicate for one version of the desired state, not rebuilt per unit. */
 const memoWantedBy = () => {
   let last: DesiredState | undefined
@@ -176,14 +185,19 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
      */
     const settleUnit = (key: string, unit: DesiredUnit | undefined, unitResult: UnitResult) =>
       Effect.gen(function*() {
-        const before = settledUnits.get(key)?.owners ?? []
+        const before = namedBy(settledUnits.get(key))
         if (unit === undefined) settledUnits.delete(key)
         else settledUnits.set(key, unit)
+        const state = yield* graph.state
+        const owned = namedBy(unit)
+        // An object this unit gave up to other units waits for them to settle, which queues it: written now, its
+        // status would come from units Avi is not programmed for yet, and could name a VIP before its virtual
+        // service serves the object (a Service moving onto a shared VIP with a new port, its own unit deleted first).
+        // An object no unit names any more is queued now, to be cleared.
+        const givenUp = [...before].filter((objectKey) => !owned.has(objectKey) && unitsSettledFor(objectKey, state))
         // Only the objects that do not show their status yet: a takeover or resync of a settled cluster queued every
         // object for a pass that wrote nothing, and at 10,000 Services those passes were a third of its CPU.
-        yield* statusQueue.addAll([...before, ...(unit?.owners ?? [])].map(refKey), {
-          settled: showsStatusIn(yield* graph.state, yield* observedStores)
-        })
+        yield* statusQueue.addAll([...givenUp, ...owned], { settled: showsStatusIn(state, yield* observedStores) })
         const unitProblems = (yield* graph.problems).get(key) ?? []
         yield* report(key, unitProblems, unitResult.problems)
         // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.

@@ -152,4 +152,32 @@ describe("shared VIP", () => {
     expect(owned(c, "virtualservice")).toContain(`${CLUSTER}--red-solo`)
     expect(onlyVip(c, "a")).toBe(shared)
   }, scaled(120_000))
+
+  it("shows the shared VIP on a Service joining it only once the shared VS serves its port", async () => {
+    const c = (cluster = await startCluster())
+    loadBalancerService(c.kube, "red", "a", { port: 80, addresses: ["10.1.0.1"], annotations: SHARED })
+    loadBalancerService(c.kube, "red", "solo", { port: 90, addresses: ["10.1.0.4"] })
+    await c.startReplica("ako-0")
+    const shared = await waitFor("a's VIP", () => onlyVip(c, "a"))
+    const own = await waitFor("solo's own VIP", () => onlyVip(c, "solo"))
+
+    // The shared VS's update answers late, so solo's own unit is deleted well before the shared one settles.
+    c.avi.faults.latency(scaled(1500), { method: "PUT", path: "/api/virtualservice" })
+    loadBalancerService(c.kube, "red", "solo", { port: 90, addresses: ["10.1.0.4"], annotations: SHARED })
+    const seen: Array<{ readonly vip: string | undefined; readonly ports: ReadonlyArray<number> }> = []
+    await waitFor(
+      "solo on the shared VIP",
+      () => {
+        seen.push({ vip: onlyVip(c, "solo"), ports: vsPorts(c) })
+        return onlyVip(c, "solo") === shared
+      },
+      30_000,
+      5
+    )
+    expect(owned(c, "virtualservice")).not.toContain(`${CLUSTER}--red-solo`)
+    // Never the shared address while the shared VS did not listen on 90 yet; until then the old one, or none.
+    for (const moment of seen) if (moment.vip === shared) expect(moment.ports).toEqual([80, 90])
+    expect(seen.some((moment) => moment.vip === own || moment.vip === undefined)).toBe(true)
+    expect(vsPorts(c)).toEqual([80, 90])
+  }, scaled(120_000))
 })
