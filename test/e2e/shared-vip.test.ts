@@ -40,6 +40,17 @@ const onlyVip = (c: E2eCluster, name: string): string | undefined => {
   return vips.length === 1 ? vips[0] : undefined
 }
 
+/** `a` on the shared VIP (port 80) and `solo` on a VS of its own (port 90), both with their VIP in their status. */
+const sharedAndSolo = async () => {
+  const c = (cluster = await startCluster())
+  loadBalancerService(c.kube, "red", "a", { port: 80, addresses: ["10.1.0.1"], annotations: SHARED })
+  loadBalancerService(c.kube, "red", "solo", { port: 90, addresses: ["10.1.0.4"] })
+  await c.startReplica("ako-0")
+  const shared = await waitFor("a's VIP", () => onlyVip(c, "a"))
+  const own = await waitFor("solo's own VIP", () => onlyVip(c, "solo"))
+  return { c, shared, own }
+}
+
 describe("shared VIP", () => {
   it(
     "gives its Services one address; one going leaves the other its address and ports; a takeover writes nothing",
@@ -125,12 +136,7 @@ describe("shared VIP", () => {
   }, scaled(120_000))
 
   it("moves a Service between its own VS and the shared one as it gains and loses the annotation", async () => {
-    const c = (cluster = await startCluster())
-    loadBalancerService(c.kube, "red", "a", { port: 80, addresses: ["10.1.0.1"], annotations: SHARED })
-    loadBalancerService(c.kube, "red", "solo", { port: 90, addresses: ["10.1.0.4"] })
-    await c.startReplica("ako-0")
-    const shared = await waitFor("a's VIP", () => onlyVip(c, "a"))
-    const own = await waitFor("solo's own VIP", () => onlyVip(c, "solo"))
+    const { c, shared, own } = await sharedAndSolo()
     expect(own).not.toBe(shared)
     expect(owned(c, "virtualservice")).toContain(`${CLUSTER}--red-solo`)
 
@@ -154,12 +160,7 @@ describe("shared VIP", () => {
   }, scaled(120_000))
 
   it("shows the shared VIP on a Service joining it only once the shared VS serves its port", async () => {
-    const c = (cluster = await startCluster())
-    loadBalancerService(c.kube, "red", "a", { port: 80, addresses: ["10.1.0.1"], annotations: SHARED })
-    loadBalancerService(c.kube, "red", "solo", { port: 90, addresses: ["10.1.0.4"] })
-    await c.startReplica("ako-0")
-    const shared = await waitFor("a's VIP", () => onlyVip(c, "a"))
-    const own = await waitFor("solo's own VIP", () => onlyVip(c, "solo"))
+    const { c, shared, own } = await sharedAndSolo()
 
     // The shared VS's update answers late, so solo's own unit is deleted well before the shared one settles.
     c.avi.faults.latency(scaled(1500), { method: "PUT", path: "/api/virtualservice" })

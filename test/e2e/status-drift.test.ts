@@ -54,17 +54,7 @@ describe("statuses that drift", () => {
   })
 
   it("leaves the status of a Service of another load-balancer class alone, however it changes", async () => {
-    cluster.kube.apply({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: "other", namespace: "red" },
-      spec: {
-        type: "LoadBalancer",
-        loadBalancerClass: "example.com/other-lb",
-        selector: { app: "other" },
-        ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }]
-      }
-    })
+    loadBalancerService(cluster.kube, "red", "other", { loadBalancerClass: "example.com/other-lb" })
     setServiceStatus("red", "other", [{ ip: "198.51.100.7" }])
     setServiceStatus("red", "other", [{ ip: "198.51.100.8" }])
     // A Service ako-ts handles, changed after the other one: once its VIP shows, the other's changes were seen too.

@@ -255,6 +255,7 @@ export const loadBalancerService = (
     readonly addresses?: ReadonlyArray<string>
     readonly annotations?: Readonly<Record<string, string>>
     readonly type?: "LoadBalancer" | "ClusterIP"
+    readonly loadBalancerClass?: string
   } = {}
 ) => {
   kube.ensureNamespace(namespace)
@@ -266,6 +267,7 @@ export const loadBalancerService = (
     metadata: { name, namespace, ...(options.annotations ? { annotations: options.annotations } : {}) },
     spec: {
       type: options.type ?? "LoadBalancer",
+      ...(options.loadBalancerClass ? { loadBalancerClass: options.loadBalancerClass } : {}),
       selector: { app: name },
       ports: [{ name: "http", port, targetPort, protocol: "TCP" }]
     }
