@@ -19,7 +19,8 @@ export class NotLeader extends Data.TaggedError("NotLeader")<{
 export interface WriteGuardShape {
   /**
    * Runs `write` only if this replica may write now, and interrupts it (aborting its request) if the renew
-   * deadline of the term it started in passes before it finishes.
+   * deadline of the term it started in passes before it finishes. A write admitted inside another admitted write
+   * (a unit's writes, admitted together) is checked the same way and cut with the enclosing one.
    */
   readonly admit: <A, E, R>(write: Effect.Effect<A, E, R>) => Effect.Effect<A, E | NotLeader, R>
   /** Fails with `NotLeader` unless a write started now would be admitted. */

@@ -477,7 +477,11 @@ export const executeUnit = (
   plan: UnitPlan,
   config: ExecutorConfig = defaultExecutorConfig
 ): Effect.Effect<UnitResult, NotLeader, AviClient | AviCache | WriteGuard> =>
-  plan.operations.length === 0 ? alreadySynced(plan) : writeUnit(plan, config)
+  plan.operations.length === 0 ?
+    alreadySynced(plan) :
+    // Admitted as a whole, so its writes share one fenced fiber: each is still checked against the term before it
+    // is sent (the guard admits a write inside an admitted one in place), and the term's end cuts whichever runs.
+    Effect.flatMap(WriteGuard, (guard) => guard.admit(writeUnit(plan, config)))
 
 /**
  * One work-queue item: plan the unit from the cache and execute it. `others` tells which cached objects other units

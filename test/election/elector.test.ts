@@ -249,6 +249,49 @@ describe("WriteGuard", () => {
       expect(yield* isLeader(a)).toBe(true)
     }))
 
+  it.scoped("writes admitted inside an admitted write run in it, and are cut with it at the deadline", () =>
+    Effect.gen(function*() {
+      const lease = yield* makeInMemoryLease
+      const a = yield* startReplica(lease, "ako-0")
+      const seen = yield* Ref.make<ReadonlyArray<string>>([])
+      const note = (entry: string) => Ref.update(seen, (entries) => [...entries, entry])
+      const cut = yield* Ref.make(false)
+      // A unit's writes, admitted as one: the first answers, the second hangs until the term ends.
+      const unit = a.guard.admit(Effect.gen(function*() {
+        yield* note(`first ${yield* a.guard.admit(Effect.succeed(1))}`)
+        yield* a.guard.admit(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(cut, true))))
+      }))
+      yield* a.client.setFaults({ blackhole: true })
+      const running = yield* Effect.fork(unit)
+      yield* advance(9_000)
+      expect(yield* Ref.get(seen)).toEqual(["first 1"])
+      expect(yield* Ref.get(cut)).toBe(false)
+      yield* advance(1_100)
+      const exit = yield* Fiber.await(running)
+      expect(Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))).toMatch(/NotLeader/)
+      expect(yield* Ref.get(cut)).toBe(true)
+      // once the term is over, a write is refused before it runs
+      expect(yield* a.guard.admit(note("late")).pipe(Effect.flip)).toMatchObject({ _tag: "NotLeader" })
+      expect(yield* Ref.get(seen)).toEqual(["first 1"])
+    }))
+
+  it.scoped("a write another replica's guard admits inside this one's write is fenced by that replica's term", () =>
+    Effect.gen(function*() {
+      // Two leaders of two Leases in one process: b's term ends while a's goes on.
+      const a = yield* startReplica(yield* makeInMemoryLease, "ako-0")
+      const b = yield* startReplica(yield* makeInMemoryLease, "ako-1")
+      const cut = yield* Ref.make(false)
+      const unit = a.guard.admit(b.guard.admit(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(cut, true)))))
+      yield* b.client.setFaults({ blackhole: true })
+      const running = yield* Effect.fork(unit)
+      yield* advance(10_100)
+      expect(yield* Ref.get(cut)).toBe(true)
+      const exit = yield* Fiber.await(running)
+      expect(Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))).toMatch(/NotLeader/)
+      expect(yield* isLeader(a)).toBe(true)
+      expect(yield* isLeader(b)).toBe(false)
+    }))
+
   it.scoped("every write in flight is cut at its term's deadline, and the next term's writes run to the end", () =>
     Effect.gen(function*() {
       const lease = yield* makeInMemoryLease
