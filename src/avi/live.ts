@@ -5,7 +5,6 @@
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -180,24 +179,27 @@ export const makeLive = (
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body)
       }
-      return Effect.gen(function*() {
-        const start = yield* Clock.currentTimeMillis
-        const result = yield* Effect.either(transport.send(request, config.requestTimeout))
-        const seconds = ((yield* Clock.currentTimeMillis) - start) / 1000
-        const status = result._tag === "Right"
-          ? String(result.right.status)
-          : result.left._tag === "TransportTimeout"
-          ? "timeout"
-          : "transport_error"
-        yield* recordRequest(call.method, type, status, seconds)
-        if (result._tag === "Left") {
-          return yield* result.left._tag === "TransportTimeout"
-            ? new Timeout()
-            : new Transient({ status: undefined, message: result.left.message, reason: "transport" })
-        }
-        const { cookies, status: code, text } = result.right
-        return { status: code, raw: text, body: parseBody(text), cookies }
-      }).pipe(permits.withPermit)
+      // The clock once and the answer in one step: a generator reading the clock twice and matching an Either took
+      // three times the fiber steps, on every request.
+      return permits.withPermit(Effect.clockWith((clock) => {
+        const start = clock.unsafeCurrentTimeMillis()
+        const record = (status: string) =>
+          recordRequest(call.method, type, status, (clock.unsafeCurrentTimeMillis() - start) / 1000)
+        return Effect.matchEffect(transport.send(request, config.requestTimeout), {
+          onFailure: (error): Effect.Effect<never, Transient | Timeout> => {
+            if (error._tag === "TransportTimeout") {
+              record("timeout")
+              return Effect.fail(new Timeout())
+            }
+            record("transport_error")
+            return Effect.fail(new Transient({ status: undefined, message: error.message, reason: "transport" }))
+          },
+          onSuccess: ({ cookies, status, text }) => {
+            record(String(status))
+            return Effect.succeed({ status, raw: text, body: parseBody(text), cookies })
+          }
+        })
+      }))
     }
 
     const login = (avVersion: string, credentials: ResolvedLogin): Effect.Effect<Session, AviError> =>

@@ -2,7 +2,7 @@
  * Client metrics. Counted per HTTP exchange (a retried request counts each attempt), so the status mix shows
  * what the controller actually answered.
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
@@ -39,25 +39,25 @@ const taggedCount = (method: string, type: string, status: string) =>
 const durationByLabels = new Map<string, ReturnType<typeof taggedDuration>>()
 const countByLabels = new Map<string, ReturnType<typeof taggedCount>>()
 
-export const recordRequest = (method: string, type: string, status: string, seconds: number): Effect.Effect<void> =>
-  Effect.sync(() => {
-    const durationKey = `${method} ${type}`
-    let duration = durationByLabels.get(durationKey)
-    if (duration === undefined) {
-      duration = taggedDuration(method, type)
-      durationByLabels.set(durationKey, duration)
-    }
-    const countKey = `${durationKey} ${status}`
-    let count = countByLabels.get(countKey)
-    if (count === undefined) {
-      count = taggedCount(method, type, status)
-      countByLabels.set(countKey, count)
-    }
-    // Updated in place: `Metric.update` reads the fiber's metric labels (ako-ts sets none) in two steps per metric,
-    // on every exchange. The labels are the metric's own, so the series are the same.
-    duration.unsafeUpdate(seconds, NO_EXTRA_LABELS)
-    count.unsafeUpdate(1, NO_EXTRA_LABELS)
-  })
+/** Counts one exchange and its latency; synchronous, so the client records it inside the step that saw the answer. */
+export const recordRequest = (method: string, type: string, status: string, seconds: number): void => {
+  const durationKey = `${method} ${type}`
+  let duration = durationByLabels.get(durationKey)
+  if (duration === undefined) {
+    duration = taggedDuration(method, type)
+    durationByLabels.set(durationKey, duration)
+  }
+  const countKey = `${durationKey} ${status}`
+  let count = countByLabels.get(countKey)
+  if (count === undefined) {
+    count = taggedCount(method, type, status)
+    countByLabels.set(countKey, count)
+  }
+  // Updated in place: `Metric.update` reads the fiber's metric labels (ako-ts sets none) in two steps per metric,
+  // on every exchange. The labels are the metric's own, so the series are the same.
+  duration.unsafeUpdate(seconds, NO_EXTRA_LABELS)
+  count.unsafeUpdate(1, NO_EXTRA_LABELS)
+}
 
 const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 

@@ -51,12 +51,22 @@ export const makePermits = (count: number): Permits => {
     }
     return wait
   })
-  const released = Effect.sync(release)
-
   return {
+    // Released in the step that sees the outcome, inside the region already uninterruptible: `Effect.ensuring` would
+    // open a second one, and this runs on every Avi request.
     withPermit: (effect) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(restore(acquire), () => Effect.ensuring(restore(effect), released))
+        Effect.flatMap(restore(acquire), () =>
+          Effect.matchCauseEffect(restore(effect), {
+            onFailure: (cause) => {
+              release()
+              return Effect.failCause(cause)
+            },
+            onSuccess: (value) => {
+              release()
+              return Effect.succeed(value)
+            }
+          }))
       ),
     free: () => free,
     waiting: () => waiters.length
