@@ -171,7 +171,14 @@ export const makeDesiredGraph = (
      * What of an object the translation can depend on. The leader's own status and annotation writes come back as
      * changes; without this filter every one of them would recompute units (and cost the cluster size each time).
      */
-    const fingerprints = new Map<string, string>()
+    // By kind, then by the object's store key (a joined `kind|key` was one more string per object), each digest as
+    // 32 one-byte characters rather than 44 of base64.
+    const fingerprints = new Map<string, Map<string, string>>()
+    const fingerprintsOf = (kind: string) => {
+      let byKey = fingerprints.get(kind)
+      if (byKey === undefined) fingerprints.set(kind, byKey = new Map())
+      return byKey
+    }
     const fingerprintOf = (kind: string, object: unknown): string => {
       if (object === undefined) return ""
       const { metadata, status, ...rest } = object as {
@@ -187,7 +194,7 @@ export const makeDesiredGraph = (
       // Node addresses live in status (NodePort pool servers); no other status is read by the model.
       const readStatus = kind === "Node" ? status?.addresses : undefined
       // A digest, not the text: the text of every Service, EndpointSlice and Secret was 9 MiB at 10,000 Services.
-      return hash("sha256", JSON.stringify([meta, kept, rest, readStatus]), "base64")
+      return hash("sha256", JSON.stringify([meta, kept, rest, readStatus]), "binary")
     }
     const storeOf = (snapshot: ClusterSnapshot, kind: string): ReadonlyMap<string, unknown> | undefined => {
       switch (kind) {
@@ -214,18 +221,17 @@ export const makeDesiredGraph = (
     /** Records the object's fingerprint; true when it differs from the last one seen (or the object came or went). */
     const changed = (snapshot: ClusterSnapshot, kind: string, key: string): boolean => {
       const fingerprint = fingerprintOf(kind, storeOf(snapshot, kind)?.get(key))
-      const id = `${kind}|${key}`
-      if (fingerprints.get(id) === fingerprint) return false
-      if (fingerprint === "") fingerprints.delete(id)
-      else fingerprints.set(id, fingerprint)
+      const byKey = fingerprintsOf(kind)
+      if (byKey.get(key) === fingerprint) return false
+      if (fingerprint === "") byKey.delete(key)
+      else byKey.set(key, fingerprint)
       return true
     }
     const rememberAll = (snapshot: ClusterSnapshot) => {
       fingerprints.clear()
       for (const kind of UNIT_KINDS) {
-        for (const [key, object] of storeOf(snapshot, kind) ?? new Map()) {
-          fingerprints.set(`${kind}|${key}`, fingerprintOf(kind, object))
-        }
+        const byKey = fingerprintsOf(kind)
+        for (const [key, object] of storeOf(snapshot, kind) ?? new Map()) byKey.set(key, fingerprintOf(kind, object))
       }
     }
 

@@ -166,9 +166,13 @@ const parentKeysOf = (object: CachedObject): ReadonlyArray<string> => {
   ]
 }
 
-/** The objects by key and uuid, plus a parent → SNI children index, behind a `CacheView`. */
+/**
+ * The objects by type, tenant and name (nested, so each level's key is a string the object already holds: a joined
+ * `type|tenant|name` key per object was 2–4 MiB of strings at 40,000 objects) and by uuid, plus a parent → SNI
+ * children index, behind a `CacheView`.
+ */
 export class ObjectIndex {
-  private readonly byKey = new Map<string, CachedObject>()
+  private readonly byName = new Map<string, Map<string, Map<string, CachedObject>>>()
   private readonly byUuid = new Map<string, CachedObject>()
   private readonly childrenOf = new Map<string, Set<string>>()
   private readonly perType = new Map<string, number>()
@@ -178,10 +182,14 @@ export class ObjectIndex {
   }
 
   put(object: CachedObject): void {
-    this.drop(cacheKey(object.type, object.tenant, object.name))
+    this.drop(object.type, object.tenant, object.name)
     const previous = this.byUuid.get(object.uuid)
-    if (previous !== undefined) this.drop(cacheKey(previous.type, previous.tenant, previous.name))
-    this.byKey.set(cacheKey(object.type, object.tenant, object.name), object)
+    if (previous !== undefined) this.drop(previous.type, previous.tenant, previous.name)
+    let tenants = this.byName.get(object.type)
+    if (tenants === undefined) this.byName.set(object.type, tenants = new Map())
+    let names = tenants.get(object.tenant)
+    if (names === undefined) tenants.set(object.tenant, names = new Map())
+    names.set(object.name, object)
     this.byUuid.set(object.uuid, object)
     this.perType.set(object.type, (this.perType.get(object.type) ?? 0) + 1)
     for (const parent of parentKeysOf(object)) {
@@ -191,10 +199,12 @@ export class ObjectIndex {
     }
   }
 
-  drop(key: string): void {
-    const previous = this.byKey.get(key)
-    if (previous === undefined) return
-    this.byKey.delete(key)
+  drop(type: string, tenant: string, name: string): void {
+    const names = this.byName.get(type)?.get(tenant)
+    const previous = names?.get(name)
+    if (names === undefined || previous === undefined) return
+    names.delete(name)
+    if (names.size === 0) this.byName.get(type)?.delete(tenant)
     this.byUuid.delete(previous.uuid)
     this.perType.set(previous.type, (this.perType.get(previous.type) ?? 1) - 1)
     for (const parent of parentKeysOf(previous)) this.childrenOf.get(parent)?.delete(previous.uuid)
@@ -204,14 +214,20 @@ export class ObjectIndex {
     return this.perType.get(type) ?? 0
   }
 
-  lookup(key: string): CachedObject | undefined {
-    return this.byKey.get(key)
+  lookup(type: string, tenant: string, name: string): CachedObject | undefined {
+    return this.byName.get(type)?.get(tenant)?.get(name)
   }
 
   readonly view: CacheView = {
-    get: (type, tenant, name) => this.byKey.get(cacheKey(type, tenant, name)),
+    get: (type, tenant, name) => this.lookup(type, tenant, name),
     byUuid: (uuid) => this.byUuid.get(uuid),
-    objects: () => [...this.byKey.values()],
+    objects: () => {
+      const all: Array<CachedObject> = []
+      for (const tenants of this.byName.values()) {
+        for (const names of tenants.values()) for (const object of names.values()) all.push(object)
+      }
+      return all
+    },
     children: (parent) => {
       const uuids = new Set<string>([
         ...(this.childrenOf.get(`uuid:${parent.uuid}`) ?? []),
@@ -244,7 +260,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     let touchedDuringRefresh: Set<string> | undefined
 
     const put = (object: CachedObject) => index.put(object)
-    const drop = (key: string) => index.drop(key)
+    const drop = (type: AviObjectType, tenant: string, name: string) => index.drop(type, tenant, name)
 
     const counts = () => Object.fromEntries(OWNED_TYPES.map((type) => [type, index.count(type)]))
     // One gauge per type, made once (a tagged metric made per write cost Effect a metric key built and hashed), set
@@ -373,9 +389,10 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
             put(now)
             if (now.lastModified === undefined || now.lastModified !== object.lastModified) changed.push(now)
           } else {
-            const key = cacheKey(object.type, object.tenant, object.name)
             // The name may already belong to another object, listed in its place (re-created by someone else).
-            if (index.lookup(key)?.uuid === object.uuid) drop(key)
+            if (index.lookup(object.type, object.tenant, object.name)?.uuid === object.uuid) {
+              drop(object.type, object.tenant, object.name)
+            }
             gone.push(object)
           }
         })
@@ -414,9 +431,8 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
         }),
       remove: (type, tenant, name) =>
         Effect.suspend(() => {
-          const key = cacheKey(type, tenant, name)
-          touch(key)
-          drop(key)
+          touch(cacheKey(type, tenant, name))
+          drop(type, tenant, name)
           return publishCount(type)
         }),
       counts: Effect.sync(counts)
