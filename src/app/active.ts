@@ -108,25 +108,72 @@ const memoWantedBy = () => {
 }
 
 /**
- * The units whose statuses name each object (`refKey`), for one version of the desired state: a reconcile writes the
- * statuses of its own unit's objects, and scanning every unit for them made a burst of N Services cost N² steps.
+ * The units whose statuses name each object (`refKey`), and each unit's position in the state's order, for one
+ * version of the desired state: a reconcile writes the statuses of its own unit's objects, and scanning every unit
+ * for them made a burst of N Services cost N² steps. A new version is taken in by its changed units only: rebuilt
+ * for every version, the index cost 17–21 ms of a leader's CPU per endpoint change at 10,000 Services.
  */
-const memoUnitsByObject = () => {
+export const memoUnitsByObject = () => {
   let last: DesiredState | undefined
-  let index = new Map<string, Array<DesiredUnit>>()
-  let position = new Map<DesiredUnit, number>()
+  const index = new Map<string, Array<DesiredUnit>>()
+  const position = new Map<DesiredUnit, number>()
+  let nextPosition = 0
+  const objectKeysOf = (unit: DesiredUnit) => new Set(unit.statuses.map((intent) => refKey(intent.object)))
+  const add = (unit: DesiredUnit, at: number) => {
+    position.set(unit, at)
+    for (const key of objectKeysOf(unit)) {
+      const units = index.get(key)
+      if (units === undefined) index.set(key, [unit])
+      else units.push(unit)
+    }
+  }
+  const remove = (unit: DesiredUnit) => {
+    position.delete(unit)
+    for (const key of objectKeysOf(unit)) {
+      const units = index.get(key)?.filter((other) => other !== unit)
+      if (units === undefined || units.length === 0) index.delete(key)
+      else index.set(key, units)
+    }
+  }
+  const rebuild = (state: DesiredState) => {
+    index.clear()
+    position.clear()
+    nextPosition = 0
+    for (const unit of state.values()) add(unit, nextPosition++)
+  }
+  // A batch of changes keeps the keys it had in their order and puts new ones last (a Map's own order); a full
+  // translation orders its units afresh, and the positions are then rebuilt.
+  const keepsOrder = (previous: DesiredState, state: DesiredState) => {
+    let lastPosition = -1
+    let sawNew = false
+    for (const [key] of state) {
+      const before = previous.get(key)
+      if (before === undefined) {
+        sawNew = true
+        continue
+      }
+      const at = position.get(before)
+      if (sawNew || at === undefined || at < lastPosition) return false
+      lastPosition = at
+    }
+    return true
+  }
   return (state: DesiredState) => {
     if (state !== last) {
+      const previous = last
       last = state
-      index = new Map()
-      position = new Map()
-      for (const unit of state.values()) {
-        position.set(unit, position.size)
-        for (const intent of unit.statuses) {
-          const key = refKey(intent.object)
-          const units = index.get(key)
-          if (units === undefined) index.set(key, [unit])
-          else if (units.at(-1) !== unit) units.push(unit)
+      if (previous === undefined || !keepsOrder(previous, state)) rebuild(state)
+      else {
+        for (const [key, unit] of previous) if (!state.has(key)) remove(unit)
+        for (const [key, unit] of state) {
+          const before = previous.get(key)
+          if (before === unit) continue
+          if (before === undefined) add(unit, nextPosition++)
+          else {
+            const at = position.get(before)!
+            remove(before)
+            add(unit, at)
+          }
         }
       }
     }
