@@ -245,11 +245,18 @@ const watchTerm = (state: LeadershipState, fence: TermFence): Effect.Effect<void
     untilTermEnds(state, fence.term).pipe(Effect.as("leadership lost during the write"))
   ).pipe(Effect.flatMap((reason) => Effect.sync(() => fence.end(reason))))
 
+/** A fenced write while its fiber runs (`open` turns false when that fiber ends). */
+interface FencedWrite {
+  readonly fence: TermFence
+  open: boolean
+}
+
 /**
- * The fence whose write a fiber is running, inherited by the fibers it forks. A write admitted there is already
- * watched: its fiber is the fenced one (or a child of it), so the term's end interrupts it with the rest.
+ * The fenced write a fiber is running, inherited by the fibers it forks. A write admitted there while that write
+ * still runs is already watched: its fiber is the fenced one (or a child of it), so the term's end interrupts it with
+ * the rest. A fiber that outlives the write it was forked in (a daemon) finds it closed and is fenced on its own.
  */
-const runningIn = FiberRef.unsafeMake<TermFence | undefined>(undefined)
+const runningIn = FiberRef.unsafeMake<FencedWrite | undefined>(undefined)
 
 /**
  * `write` in a fiber of its own until it ends or the term does; then the write is interrupted (its request
@@ -267,10 +274,14 @@ const fenced = <A, E, R>(
     if (endedBefore !== undefined) return refusal(endedBefore)
     // The fork is uninterruptible (no write runs unwatched); the wait is not: interrupting the caller runs the
     // canceler, which interrupts the write.
+    const running: FencedWrite = { fence, open: true }
     return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(Effect.locally(write, runningIn, fence))), (writer) => {
+      Effect.flatMap(Effect.fork(restore(Effect.locally(write, runningIn, running))), (writer) => {
         inFlight.enter()
         writer.addObserver(inFlight.leave)
+        writer.addObserver(() => {
+          running.open = false
+        })
         return restore(Effect.async<A, E | NotLeader>((resume) => {
           let settled = false
           const refused = (reason: string) => Effect.zipRight(Fiber.interrupt(writer), refusal(reason))
@@ -332,8 +343,8 @@ export const makeWriteGuard = (
           Effect.flatMap(FiberRef.get(runningIn), (enclosing) =>
             // Inside a write this guard admitted in the same term (a unit's writes, admitted as one): checked, and
             // run where it is. A fork per write cost about 8 % of a burst's CPU (bench/latency.ts --bulk).
-            enclosing !== undefined && enclosing === current && enclosing.term === term &&
-              enclosing.ended === undefined ?
+            enclosing !== undefined && enclosing.open && enclosing.fence === current && current.term === term &&
+              current.ended === undefined ?
               write :
               Effect.flatMap(fenceOf(term), (fence) =>
                 fenced(write, fence, state.inFlight, (reason) =>

@@ -275,6 +275,21 @@ describe("WriteGuard", () => {
       expect(yield* Ref.get(seen)).toEqual(["first 1"])
     }))
 
+  it.scoped("a fiber forked off an admitted write, writing after that write ended, is fenced on its own", () =>
+    Effect.gen(function*() {
+      const lease = yield* makeInMemoryLease
+      const a = yield* startReplica(lease, "ako-0")
+      const cut = yield* Ref.make(false)
+      const late = a.guard.admit(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(cut, true))))
+      // The daemon is no child of the write's fiber: interrupting that fiber would not reach it.
+      const daemon = yield* a.guard.admit(Effect.forkDaemon(Effect.zipRight(Effect.sleep("1 second"), late)))
+      yield* a.client.setFaults({ blackhole: true })
+      yield* advance(10_100)
+      expect(yield* Ref.get(cut)).toBe(true)
+      const exit = yield* Fiber.await(daemon)
+      expect(Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))).toMatch(/NotLeader/)
+    }))
+
   it.scoped("a write another replica's guard admits inside this one's write is fenced by that replica's term", () =>
     Effect.gen(function*() {
       // Two leaders of two Leases in one process: b's term ends while a's goes on.
