@@ -278,9 +278,9 @@ const fenced = <A, E, R>(
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(Effect.fork(restore(Effect.locally(write, runningIn, running))), (writer) => {
         inFlight.enter()
-        writer.addObserver(inFlight.leave)
         writer.addObserver(() => {
           running.open = false
+          inFlight.leave()
         })
         return restore(Effect.async<A, E | NotLeader>((resume) => {
           let settled = false

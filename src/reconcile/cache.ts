@@ -175,7 +175,6 @@ export class ObjectIndex {
   private readonly byName = new Map<string, Map<string, Map<string, CachedObject>>>()
   private readonly byUuid = new Map<string, CachedObject>()
   private readonly childrenOf = new Map<string, Set<string>>()
-  private readonly perType = new Map<string, number>()
 
   constructor(objects: Iterable<CachedObject> = []) {
     for (const object of objects) this.put(object)
@@ -191,7 +190,6 @@ export class ObjectIndex {
     if (names === undefined) tenants.set(object.tenant, names = new Map())
     names.set(object.name, object)
     this.byUuid.set(object.uuid, object)
-    this.perType.set(object.type, (this.perType.get(object.type) ?? 0) + 1)
     for (const parent of parentKeysOf(object)) {
       const set = this.childrenOf.get(parent) ?? new Set<string>()
       set.add(object.uuid)
@@ -206,12 +204,13 @@ export class ObjectIndex {
     names.delete(name)
     if (names.size === 0) this.byName.get(type)?.delete(tenant)
     this.byUuid.delete(previous.uuid)
-    this.perType.set(previous.type, (this.perType.get(previous.type) ?? 1) - 1)
     for (const parent of parentKeysOf(previous)) this.childrenOf.get(parent)?.delete(previous.uuid)
   }
 
   count(type: string): number {
-    return this.perType.get(type) ?? 0
+    let count = 0
+    for (const names of this.byName.get(type)?.values() ?? []) count += names.size
+    return count
   }
 
   lookup(type: string, tenant: string, name: string): CachedObject | undefined {
@@ -260,7 +259,6 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     let touchedDuringRefresh: Set<string> | undefined
 
     const put = (object: CachedObject) => index.put(object)
-    const drop = (type: AviObjectType, tenant: string, name: string) => index.drop(type, tenant, name)
 
     const counts = () => Object.fromEntries(OWNED_TYPES.map((type) => [type, index.count(type)]))
     // One gauge per type, made once (a tagged metric made per write cost Effect a metric key built and hashed), set
@@ -391,7 +389,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
           } else {
             // The name may already belong to another object, listed in its place (re-created by someone else).
             if (index.lookup(object.type, object.tenant, object.name)?.uuid === object.uuid) {
-              drop(object.type, object.tenant, object.name)
+              index.drop(object.type, object.tenant, object.name)
             }
             gone.push(object)
           }
@@ -432,7 +430,7 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
       remove: (type, tenant, name) =>
         Effect.suspend(() => {
           touch(cacheKey(type, tenant, name))
-          drop(type, tenant, name)
+          index.drop(type, tenant, name)
           return publishCount(type)
         }),
       counts: Effect.sync(counts)

@@ -31,6 +31,10 @@ const otherHolderRenewing = (lease: InMemoryLease, holder: string) =>
 
 const currentLease = (lease: InMemoryLease) => Effect.map(lease.current, Option.getOrThrow)
 
+/** The failure a fiber ended with, as text; false when it succeeded. */
+const failureOf = (exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))
+
 describe("election config", () => {
   it("fills client-go's defaults and rejects unsafe timings", () => {
     const ok = Either.getOrThrow(makeElectionConfig({ namespace: "avi-system", identity: "ako-0", version: "1" }))
@@ -268,7 +272,7 @@ describe("WriteGuard", () => {
       expect(yield* Ref.get(cut)).toBe(false)
       yield* advance(1_100)
       const exit = yield* Fiber.await(running)
-      expect(Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))).toMatch(/NotLeader/)
+      expect(failureOf(exit)).toMatch(/NotLeader/)
       expect(yield* Ref.get(cut)).toBe(true)
       // once the term is over, a write is refused before it runs
       expect(yield* a.guard.admit(note("late")).pipe(Effect.flip)).toMatchObject({ _tag: "NotLeader" })
@@ -287,7 +291,7 @@ describe("WriteGuard", () => {
       yield* advance(10_100)
       expect(yield* Ref.get(cut)).toBe(true)
       const exit = yield* Fiber.await(daemon)
-      expect(Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))).toMatch(/NotLeader/)
+      expect(failureOf(exit)).toMatch(/NotLeader/)
     }))
 
   it.scoped("a write another replica's guard admits inside this one's write is fenced by that replica's term", () =>
@@ -302,7 +306,7 @@ describe("WriteGuard", () => {
       yield* advance(10_100)
       expect(yield* Ref.get(cut)).toBe(true)
       const exit = yield* Fiber.await(running)
-      expect(Exit.isFailure(exit) && String(Exit.causeOption(exit).pipe(Option.getOrUndefined))).toMatch(/NotLeader/)
+      expect(failureOf(exit)).toMatch(/NotLeader/)
       expect(yield* isLeader(a)).toBe(true)
       expect(yield* isLeader(b)).toBe(false)
     }))
