@@ -29,6 +29,8 @@ export interface BenchReplica {
   /** Peak resident set size so far (Linux VmHWM), in MiB. */
   readonly peakRssMiB: () => number | undefined
   readonly rssMiB: () => number | undefined
+  /** CPU time (user + system) the process has used so far, in seconds (Linux /proc/<pid>/stat). */
+  readonly cpuSeconds: () => number | undefined
 }
 
 export interface BenchCluster {
@@ -78,6 +80,18 @@ const procStatusMiB = (pid: number | undefined, field: "VmHWM" | "VmRSS"): numbe
   try {
     const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))
     return match === null ? undefined : Number(match[1]) / 1024
+  } catch {
+    return undefined
+  }
+}
+
+// utime and stime, fields 14 and 15 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
+const CLOCK_TICKS_PER_SECOND = 100
+const procCpuSeconds = (pid: number | undefined): number | undefined => {
+  if (pid === undefined) return undefined
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
   } catch {
     return undefined
   }
@@ -165,7 +179,8 @@ export const startBenchCluster = async (
         return undefined
       },
       peakRssMiB: () => procStatusMiB(child.pid, "VmHWM"),
-      rssMiB: () => procStatusMiB(child.pid, "VmRSS")
+      rssMiB: () => procStatusMiB(child.pid, "VmRSS"),
+      cpuSeconds: () => procCpuSeconds(child.pid)
     }
     replicas.push(replica)
     await waitFor(`${name} to serve /healthz`, async () => {

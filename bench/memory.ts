@@ -8,16 +8,24 @@
  * pause is a measurement window, not a wait.
  *
  * Options (`--name value`, or env HA_BENCH_<NAME>): services (200), large (10000; 0 skips the large rows),
- * settle-ms (25000), workers (16, for filling Avi at the large size).
+ * settle-ms (25000), workers (16, for filling Avi at the large size), churn-seconds (30; 0 skips the churn rows),
+ * churn-period-ms (100).
+ *
+ * After the memory rows, at the large size, a second table: the CPU one endpoint change costs the leader and the
+ * passive. Every churn-period-ms one random Service's EndpointSlice gets a new address (one unit recomputed, one pool
+ * PUT by the leader); the CPU of the window, less what each replica spends idle over as long, divided by the changes.
+ * A change must cost the same at 10 Services as at 10,000: anything proportional to the cluster shows here.
  */
 import { numberArg, seedServices, startBenchCluster, waitFor, withStatus } from "./_ha-harness.js"
-import type { BenchReplica } from "./_ha-harness.js"
+import type { BenchCluster, BenchReplica } from "./_ha-harness.js"
 import { printReport } from "./_report.js"
 
 const services = numberArg("services", 200)
 const large = numberArg("large", 10_000)
 const settleMs = numberArg("settle-ms", 25_000)
 const workers = numberArg("workers", 16)
+const churnSeconds = numberArg("churn-seconds", 30)
+const churnPeriodMs = numberArg("churn-period-ms", 100)
 const NS = "bench"
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs))
@@ -35,6 +43,70 @@ const warm = (replica: BenchReplica, units: number) =>
   )
 
 const rows: Array<Record<string, string | number | null>> = []
+const churnRows: Array<Record<string, string | number | null>> = []
+
+const pause = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
+const poolUpdates = async (replica: BenchReplica) =>
+  (await replica.metric("ako_reconcile_operations_total", { type: "pool", op: "update", result: "ok" })
+    .catch(() => undefined)) ?? 0
+
+/** CPU seconds per wall second of each replica over `millis`. */
+const cpuRates = async (replicas: ReadonlyArray<BenchReplica>, millis: number) => {
+  const before = replicas.map((replica) => replica.cpuSeconds() ?? Number.NaN)
+  const started = Date.now()
+  await pause(millis)
+  const seconds = (Date.now() - started) / 1000
+  return replicas.map((replica, i) => ((replica.cpuSeconds() ?? Number.NaN) - before[i]!) / seconds)
+}
+
+const endpointChurn = async (cluster: BenchCluster, leader: BenchReplica, passive: BenchReplica, size: number) => {
+  const replicas = [leader, passive]
+  const idle = await cpuRates(replicas, 20_000)
+  const updatesBefore = await poolUpdates(leader)
+  const before = replicas.map((replica) => replica.cpuSeconds() ?? Number.NaN)
+  const started = Date.now()
+  let changes = 0
+  const timer = setInterval(() => {
+    const i = Math.floor(Math.random() * size)
+    changes++
+    const name = `svc-${i}`
+    cluster.kube.apply({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: `${name}-slice`, namespace: NS, labels: { "kubernetes.io/service-name": name } },
+      addressType: "IPv4",
+      endpoints: [{ addresses: [`10.9.${changes % 250}.${(changes >> 8) % 250 + 1}`], conditions: { ready: true } }],
+      ports: [{ name: "http", port: 8080, protocol: "TCP" }]
+    })
+  }, churnPeriodMs)
+  await pause(churnSeconds * 1000)
+  clearInterval(timer)
+  // A Service changed twice within one batch is one PUT: the updates can fall short of the changes, never exceed them.
+  const updates = await waitFor(
+    "the leader's pool updates to stop",
+    async () => {
+      const first = await poolUpdates(leader)
+      await pause(2000)
+      const second = await poolUpdates(leader)
+      return first === second ? second - updatesBefore : undefined
+    },
+    120_000,
+    0
+  )
+  const seconds = (Date.now() - started) / 1000
+  replicas.forEach((replica, i) => {
+    const busy = ((replica.cpuSeconds() ?? Number.NaN) - before[i]!) / seconds
+    churnRows.push({
+      replica: replica === leader ? "leader" : "passive",
+      Services: size,
+      changes,
+      "pool PUTs": replica === leader ? updates : 0,
+      "idle cores": Number(idle[i]!.toFixed(3)),
+      "churn cores": Number(busy.toFixed(3)),
+      "ms CPU per change": Number((((busy - idle[i]!) * seconds * 1000) / changes).toFixed(1))
+    })
+  })
+}
 
 // Idle, then 200 Services on the same leader.
 {
@@ -128,6 +200,7 @@ if (large > 0) {
     "target MiB": 300,
     "peak so far MiB": mib(passive.peakRssMiB())
   })
+  if (churnSeconds > 0) await endpointChurn(cluster, leader, passive, large)
   await cluster.close()
 }
 
@@ -143,3 +216,17 @@ printReport({
   },
   rows
 })
+
+if (churnRows.length > 0) {
+  printReport({
+    name: "endpoint-churn",
+    parameters: {
+      services: large,
+      churnSeconds,
+      churnPeriodMs,
+      measured: "user + system CPU of each `ako-ts run` process (/proc/<pid>/stat) from the first change until the " +
+        "leader's pool PUTs stop, less its idle rate over 20 s before, per change"
+    },
+    rows: churnRows
+  })
+}

@@ -24,6 +24,7 @@ export {
   makeReflector,
   type Reflector,
   type ReflectorOptions,
+  type StoreSnapshot,
   WatchGone
 } from "./reflector.js"
 export {
@@ -35,7 +36,8 @@ export {
   type PodCidrReflector,
   Reflectors,
   reflectorsLayer,
-  type ReflectorsShape
+  type ReflectorsShape,
+  serviceOfEndpointSlice
 } from "./reflectors.js"
 export * as Resources from "./resources.js"
 export { objectKey } from "./resources.js"

@@ -60,6 +60,12 @@ export interface ReflectorOptions<A extends Meta, I> {
   readonly source: ListWatchSource
   readonly schema: Schema.Schema<A, I>
   readonly pageSize?: number | undefined
+  /**
+   * A secondary index kept with the store, as client-go's Indexers: the objects by the value this returns (none when
+   * it returns undefined), each value's objects in store-key order, read through `StoreSnapshot.indexed`. It changes in
+   * the same step as the store, by the one object that changed, so a snapshot's index always matches its objects.
+   */
+  readonly indexBy?: ((object: A) => string | undefined) | undefined
   /** Upper bound of one list request (a black-holed API server must not stall the reflector); default 60 s. */
   readonly listTimeoutMillis?: number | undefined
   readonly backoff?: {
@@ -69,15 +75,101 @@ export interface ReflectorOptions<A extends Meta, I> {
   } | undefined
 }
 
+/** The objects of one index value, in store-key order. */
+type Bucket<A> = ReadonlyArray<A>
+
+/** A reflector's store as of one moment: its objects by key, and by index value (empty without `indexBy`). */
+interface Stored<A> {
+  readonly objects: HashMap.HashMap<string, A>
+  readonly index: HashMap.HashMap<string, Bucket<A>>
+}
+
+const keyOfObject = (object: Meta): string => objectKey(object.metadata ?? {})
+
+const withoutKey = <A extends Meta>(bucket: Bucket<A>, key: string): Bucket<A> | undefined => {
+  const kept = bucket.filter((object) => keyOfObject(object) !== key)
+  return kept.length === 0 ? undefined : kept
+}
+
+const withObject = <A extends Meta>(bucket: Bucket<A>, key: string, object: A): Bucket<A> => {
+  const kept = bucket.filter((other) => keyOfObject(other) !== key)
+  const at = kept.findIndex((other) => keyOfObject(other) > key)
+  return at < 0 ? [...kept, object] : [...kept.slice(0, at), object, ...kept.slice(at)]
+}
+
+/**
+ * The store after one object under `key` is set (or removed, `object` undefined). Only the index values of the old and
+ * the new object are touched, each a copy of that value's few objects: an EndpointSlice change no longer rebuilds an
+ * index over every slice of the cluster (29 ms of a leader's CPU per change at 10,000 Services).
+ */
+const storeWith = <A extends Meta>(
+  stored: Stored<A>,
+  key: string,
+  object: A | undefined,
+  indexBy: ((object: A) => string | undefined) | undefined
+): Stored<A> => {
+  const objects = object === undefined ? HashMap.remove(stored.objects, key) : HashMap.set(stored.objects, key, object)
+  if (indexBy === undefined) return { objects, index: stored.index }
+  let index = stored.index
+  const previous = Option.getOrUndefined(HashMap.get(stored.objects, key))
+  const from = previous === undefined ? undefined : indexBy(previous)
+  if (from !== undefined) {
+    const bucket = Option.getOrUndefined(HashMap.get(index, from))
+    const kept = bucket === undefined ? undefined : withoutKey(bucket, key)
+    index = kept === undefined ? HashMap.remove(index, from) : HashMap.set(index, from, kept)
+  }
+  const to = object === undefined ? undefined : indexBy(object)
+  if (to !== undefined && object !== undefined) {
+    index = HashMap.set(index, to, withObject(Option.getOrElse(HashMap.get(index, to), () => []), key, object))
+  }
+  return { objects, index }
+}
+
+/** A whole store from a list, its index built once. */
+const storeOf = <A extends Meta>(
+  objects: HashMap.HashMap<string, A>,
+  indexBy: ((object: A) => string | undefined) | undefined
+): Stored<A> => {
+  if (indexBy === undefined) return { objects, index: HashMap.empty() }
+  const buckets = new Map<string, Array<readonly [string, A]>>()
+  for (const [key, object] of objects) {
+    const value = indexBy(object)
+    if (value === undefined) continue
+    const bucket = buckets.get(value)
+    if (bucket === undefined) buckets.set(value, [[key, object]])
+    else bucket.push([key, object])
+  }
+  let index = HashMap.empty<string, Bucket<A>>().pipe(HashMap.beginMutation)
+  for (const [value, bucket] of buckets) {
+    bucket.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    index = HashMap.set(index, value, bucket.map(([, object]) => object))
+  }
+  return { objects, index: HashMap.endMutation(index) }
+}
+
+const NO_OBJECTS: ReadonlyArray<never> = []
+
+/** A snapshot of a store: its objects through the ReadonlyMap interface the model takes, and its secondary index. */
+export interface StoreSnapshot<A> extends ReadonlyMap<string, A> {
+  /** The objects whose `indexBy` value is `value`, in store-key order (none without `indexBy`). */
+  readonly indexed: (value: string) => ReadonlyArray<A>
+}
+
 /**
  * The store read through the ReadonlyMap interface the model takes. The store is a persistent map, so a view is
  * immutable and costs nothing to make; copying it into a Map on every change made a burst of N changes cost N²
  * (1,000 new Services: 1.5 s of a leader's CPU in copies alone, and garbage the size of the cluster per change).
  */
-class StoreView<A> implements ReadonlyMap<string, A> {
-  constructor(private readonly store: HashMap.HashMap<string, A>) {}
-  isOver(store: HashMap.HashMap<string, A>): boolean {
-    return this.store === store
+class StoreView<A> implements StoreSnapshot<A> {
+  private readonly store: HashMap.HashMap<string, A>
+  constructor(private readonly stored: Stored<A>) {
+    this.store = stored.objects
+  }
+  isOver(stored: Stored<A>): boolean {
+    return this.stored === stored
+  }
+  indexed(value: string): ReadonlyArray<A> {
+    return Option.getOrElse(HashMap.get(this.stored.index, value), () => NO_OBJECTS)
   }
   get size(): number {
     return HashMap.size(this.store)
@@ -109,7 +201,7 @@ export interface Reflector<A> {
   readonly kind: string
   readonly get: (key: string) => Effect.Effect<Option.Option<A>>
   /** The store as an immutable map (the same instance until the next change). */
-  readonly snapshot: Effect.Effect<ReadonlyMap<string, A>>
+  readonly snapshot: Effect.Effect<StoreSnapshot<A>>
   readonly size: Effect.Effect<number>
   /** Completes once the first list has been stored. */
   readonly ready: Effect.Effect<void>
@@ -186,7 +278,8 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       return counter
     }
 
-    const store = yield* Ref.make(HashMap.empty<string, A>())
+    const { indexBy } = options
+    const store = yield* Ref.make<Stored<A>>({ objects: HashMap.empty(), index: HashMap.empty() })
     const rv = yield* Ref.make<string | undefined>(undefined)
     const ready = yield* Deferred.make<void>()
     const listeners = new Set<(key: string) => void>()
@@ -248,7 +341,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         if (Option.isSome(decoded)) next = HashMap.set(next, objectKey(decoded.value.metadata ?? {}), decoded.value)
       }
       next = HashMap.endMutation(next)
-      const previous = yield* Ref.getAndSet(store, next)
+      const previous = (yield* Ref.getAndSet(store, storeOf(next, indexBy))).objects
       const keys: Array<string> = []
       for (const [key, object] of next) {
         const old = HashMap.get(previous, key)
@@ -293,16 +386,16 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         if (event.type === "DELETED") {
           if (Option.isSome(meta)) {
             const key = objectKey(meta.value)
-            const next = yield* Ref.updateAndGet(store, HashMap.remove(key))
-            objectsK.unsafeUpdate(HashMap.size(next), NO_EXTRA_LABELS)
+            const next = yield* Ref.updateAndGet(store, (stored) => storeWith(stored, key, undefined, indexBy))
+            objectsK.unsafeUpdate(HashMap.size(next.objects), NO_EXTRA_LABELS)
             yield* publish([key])
           }
         } else if (event.type === "ADDED" || event.type === "MODIFIED") {
           const decoded = yield* decodeOne(event.object)
           if (Option.isSome(decoded)) {
             const key = objectKey(decoded.value.metadata ?? {})
-            const next = yield* Ref.updateAndGet(store, HashMap.set(key, decoded.value))
-            objectsK.unsafeUpdate(HashMap.size(next), NO_EXTRA_LABELS)
+            const next = yield* Ref.updateAndGet(store, (stored) => storeWith(stored, key, decoded.value, indexBy))
+            objectsK.unsafeUpdate(HashMap.size(next.objects), NO_EXTRA_LABELS)
             yield* publish([key])
           }
         }
@@ -356,9 +449,9 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
 
     const reflector: Reflector<A> = {
       kind,
-      get: (key) => Effect.map(Ref.get(store), HashMap.get(key)),
+      get: (key) => Effect.map(Ref.get(store), (stored) => HashMap.get(stored.objects, key)),
       snapshot,
-      size: Effect.map(Ref.get(store), HashMap.size),
+      size: Effect.map(Ref.get(store), (stored) => HashMap.size(stored.objects)),
       ready: Deferred.await(ready),
       isReady: Deferred.isDone(ready),
       changes: Stream.unwrapScoped(subscribe),

@@ -46,6 +46,18 @@ export const POD_CIDR_RESOURCE_PATHS: Readonly<Record<PodCidrCni, string>> = {
 
 export const AKO_CONFIGMAP = "avi-k8s-config"
 
+/** The label the EndpointSlice controller puts on every slice of a Service. */
+export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+/**
+ * The index of the EndpointSlice store (`StoreSnapshot.indexed`): `<namespace>/<service>` of a slice's Service, as
+ * the model looks a Service's slices up.
+ */
+export const serviceOfEndpointSlice = (slice: R.EndpointSlice): string | undefined => {
+  const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
+  return service === undefined ? undefined : `${slice.metadata?.namespace ?? ""}/${service}`
+}
+
 export interface ReflectorsShape {
   readonly services: Reflector<R.Service>
   readonly endpointSlices: Reflector<R.EndpointSlice>
@@ -92,16 +104,24 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       kind: string,
       path: string,
       schema: Schema.Schema<A, I>,
-      fieldSelector?: string
+      fieldSelector?: string,
+      indexBy?: (object: A) => string | undefined
     ) =>
       makeReflector({
         kind,
         schema,
         pageSize,
+        indexBy,
         source: kubeListWatchSource(client, path, fieldSelector === undefined ? {} : { fieldSelector })
       })
     const services = yield* make("Service", "/api/v1/services", R.Service)
-    const endpointSlices = yield* make("EndpointSlice", "/apis/discovery.k8s.io/v1/endpointslices", R.EndpointSlice)
+    const endpointSlices = yield* make(
+      "EndpointSlice",
+      "/apis/discovery.k8s.io/v1/endpointslices",
+      R.EndpointSlice,
+      undefined,
+      serviceOfEndpointSlice
+    )
     const ingresses = yield* make("Ingress", "/apis/networking.k8s.io/v1/ingresses", R.Ingress)
     const ingressClasses = yield* make("IngressClass", "/apis/networking.k8s.io/v1/ingressclasses", R.IngressClass)
     const secrets = yield* make("Secret", "/api/v1/secrets", R.Secret)

@@ -517,40 +517,61 @@ export const makeSnapshot = (parts: SnapshotParts): ClusterSnapshot => ({
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
+/**
+ * A store that keeps its objects indexed as they change (the reflectors' stores). For EndpointSlices the index value is
+ * `<namespace>/<service>` of the slice's `kubernetes.io/service-name` label, each value's slices in name order.
+ */
+export interface IndexedStore<A> extends ReadonlyMap<string, A> {
+  readonly indexed: (value: string) => ReadonlyArray<A>
+}
+
+const isIndexed = <A>(store: ReadonlyMap<string, A>): store is IndexedStore<A> =>
+  typeof (store as Partial<IndexedStore<A>>).indexed === "function"
+
 const sliceIndexes = new WeakMap<
   ReadonlyMap<string, EndpointSlice>,
   ReadonlyMap<string, ReadonlyArray<EndpointSlice>>
 >()
 
+/** The slices of every Service, built once per plain slice map (snapshots made from lists: tests, the CLI's plan). */
+const sliceIndexOf = (
+  slices: ReadonlyMap<string, EndpointSlice>
+): ReadonlyMap<string, ReadonlyArray<EndpointSlice>> => {
+  let index = sliceIndexes.get(slices)
+  if (index !== undefined) return index
+  const built = new Map<string, Array<EndpointSlice>>()
+  for (const slice of slices.values()) {
+    const owner = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
+    if (owner === undefined) continue
+    const key = `${slice.metadata?.namespace ?? ""}/${owner}`
+    const list = built.get(key)
+    if (list === undefined) built.set(key, [slice])
+    else list.push(slice)
+  }
+  // One namespace per list: the slice name orders them as the store key did.
+  for (const list of built.values()) {
+    if (list.length > 1) list.sort((a, b) => compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? ""))
+  }
+  index = built
+  sliceIndexes.set(slices, index)
+  return index
+}
+
 /**
  * The EndpointSlices of a Service (label `kubernetes.io/service-name`, as AKO indexes them), in slice-name order.
- * The index is built once per slice map; snapshots are immutable, so it never goes stale. Every slice change makes
- * a new map and a new index, so each Service's few slices are sorted, not all 10,000 keys of the map.
+ * A reflector's store keeps them indexed as slices change; a plain map is indexed once (snapshots are immutable, so it
+ * never goes stale). Rebuilding an index over every slice of the cluster for each new slice map made one endpoint
+ * change cost the cluster size.
  */
 export const slicesOfService = (
   snapshot: ClusterSnapshot,
   namespace: string,
   service: string
 ): ReadonlyArray<EndpointSlice> => {
-  let index = sliceIndexes.get(snapshot.endpointSlices)
-  if (index === undefined) {
-    const built = new Map<string, Array<EndpointSlice>>()
-    for (const slice of snapshot.endpointSlices.values()) {
-      const owner = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
-      if (owner === undefined) continue
-      const key = `${slice.metadata?.namespace ?? ""}/${owner}`
-      const list = built.get(key)
-      if (list === undefined) built.set(key, [slice])
-      else list.push(slice)
-    }
-    // One namespace per list: the slice name orders them as the store key did.
-    for (const list of built.values()) {
-      if (list.length > 1) list.sort((a, b) => compareStrings(a.metadata?.name ?? "", b.metadata?.name ?? ""))
-    }
-    index = built
-    sliceIndexes.set(snapshot.endpointSlices, index)
-  }
-  return index.get(`${namespace}/${service}`) ?? []
+  const slices = snapshot.endpointSlices
+  const key = `${namespace}/${service}`
+  if (isIndexed(slices)) return slices.indexed(key)
+  return sliceIndexOf(slices).get(key) ?? []
 }
 
 /** Code-unit order, independent of locale, so output never depends on where ako-ts runs. */

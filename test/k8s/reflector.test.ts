@@ -3,9 +3,11 @@ import { Effect, Exit, Fiber, Option, Ref, Scope, Stream, TestClock } from "effe
 import { KubeApiError } from "../../src/k8s/errors.js"
 import { makeReflector } from "../../src/k8s/reflector.js"
 import type { ListWatchSource } from "../../src/k8s/reflector.js"
-import { HostRule, Service } from "../../src/k8s/resources.js"
+import { serviceOfEndpointSlice } from "../../src/k8s/reflectors.js"
+import { EndpointSlice, HostRule, Service } from "../../src/k8s/resources.js"
 import { optionalListWatchSource } from "../../src/k8s/source-kube.js"
 import { makeInMemorySource } from "../../src/k8s/source-memory.js"
+import { makeSnapshot, slicesOfService } from "../../src/model/kube.js"
 
 const settle = Effect.repeatN(Effect.yieldNow(), 100)
 
@@ -329,5 +331,76 @@ describe("reflector of a resource the cluster may not serve (optionalListWatchSo
       yield* settle
       expect(yield* reflector.size).toBe(0)
       expect(yield* reflector.isReady).toBe(true)
+    }))
+})
+
+describe("reflector with a secondary index", () => {
+  it.scoped("keeps a Service's EndpointSlices indexed through changes, relabelling, deletions and relists", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeInMemorySource()
+      const reflector = yield* makeReflector({
+        kind: "EndpointSlice",
+        source: memory.source,
+        schema: EndpointSlice,
+        indexBy: serviceOfEndpointSlice
+      })
+      const namespaces = ["blue", "green"]
+      const services = ["api", "web", "db"]
+      let seed = 7
+      const random = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31
+        return seed % n
+      }
+      const slice = (namespace: string, name: string, service: string | undefined, address: string) => ({
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name,
+          namespace,
+          ...(service === undefined ? {} : { labels: { "kubernetes.io/service-name": service } })
+        },
+        addressType: "IPv4",
+        endpoints: [{ addresses: [address] }]
+      })
+      const step = (i: number) => {
+        const namespace = namespaces[random(namespaces.length)]!
+        const name = `slice-${random(9)}`
+        if (random(5) === 0) return memory.remove(namespace, name)
+        // every sixth slice carries no Service label, so it belongs to no Service's list
+        const service = random(6) === 0 ? undefined : services[random(services.length)]
+        return memory.upsert(slice(namespace, name, service, `10.0.0.${i % 250}`))
+      }
+      for (let i = 0; i < 20; i++) yield* step(i)
+      yield* Effect.forkScoped(reflector.run)
+      yield* settle
+      for (let round = 0; round < 60; round++) {
+        for (let i = 0; i < 1 + random(4); i++) yield* step(round * 10 + i)
+        if (round % 15 === 14) yield* memory.expireWatches
+        yield* settle
+        const store = yield* reflector.snapshot
+        // the same as the model finds in a plain copy of the objects, indexed from scratch
+        const plain = makeSnapshot({ endpointSlices: [...store.values()] })
+        const indexed = { ...plain, endpointSlices: store }
+        for (const namespace of namespaces) {
+          for (const service of services) {
+            const names = (snapshot: typeof plain) =>
+              slicesOfService(snapshot, namespace, service).map((s) => s.metadata?.name)
+            expect(names(indexed)).toEqual(names(plain))
+            expect(names(indexed)).toEqual(
+              [...store.values()]
+                .filter((s) =>
+                  s.metadata?.namespace === namespace && s.metadata.labels?.["kubernetes.io/service-name"] === service
+                )
+                .map((s) => s.metadata?.name)
+                .sort()
+            )
+            // the index holds the objects of the store, not older copies
+            for (const found of slicesOfService(indexed, namespace, service)) {
+              expect(store.get(`${namespace}/${found.metadata?.name}`)).toBe(found)
+            }
+          }
+        }
+      }
+      expect((yield* memory.stats).lists).toBe(5)
     }))
 })
