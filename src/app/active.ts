@@ -51,6 +51,7 @@ import type {
 } from "../reconcile/index.js"
 import type { DesiredGraph } from "./desired-graph.js"
 import { FULL_TRANSLATION_PROBLEMS } from "./desired-graph.js"
+import { DesiredStateVersion } from "./desired-versions.js"
 import { emitProblems } from "./problem-events.js"
 import { emitAttachmentEvents } from "./rule-events.js"
 import type { RuleValidation } from "./rule-validation.js"
@@ -108,19 +109,18 @@ const memoWantedBy = () => {
 }
 
 /**
- * The units whose statuses name each object (`refKey`), and each unit's position in the state's order, for one
- * version of the desired state: a reconcile writes the statuses of its own unit's objects, and scanning every unit
- * for them made a burst of N Services cost N² steps. A new version is taken in by its changed units only: rebuilt
- * for every version, the index cost 17–21 ms of a leader's CPU per endpoint change at 10,000 Services.
+ * The units whose statuses name each object (`refKey`), and each unit's place in the state's order, for one version
+ * of the desired state: a reconcile writes the statuses of its own unit's objects, and scanning every unit for them
+ * made a burst of N Services cost N² steps. A version of the graph's line is taken in by the keys it changed since
+ * the last one seen (rebuilt for every version, the index cost 17–21 ms of a leader's CPU per endpoint change at
+ * 10,000 Services, and rescanned for what changed still 7 ms); any other state is indexed afresh.
  */
 export const memoUnitsByObject = () => {
   let last: DesiredState | undefined
   const index = new Map<string, Array<DesiredUnit>>()
-  const position = new Map<DesiredUnit, number>()
-  let nextPosition = 0
+  let positionOf: (unit: DesiredUnit) => number = () => 0
   const objectKeysOf = (unit: DesiredUnit) => new Set(unit.statuses.map((intent) => refKey(intent.object)))
-  const add = (unit: DesiredUnit, at: number) => {
-    position.set(unit, at)
+  const add = (unit: DesiredUnit) => {
     for (const key of objectKeysOf(unit)) {
       const units = index.get(key)
       if (units === undefined) index.set(key, [unit])
@@ -128,56 +128,40 @@ export const memoUnitsByObject = () => {
     }
   }
   const remove = (unit: DesiredUnit) => {
-    position.delete(unit)
     for (const key of objectKeysOf(unit)) {
       const units = index.get(key)?.filter((other) => other !== unit)
       if (units === undefined || units.length === 0) index.delete(key)
       else index.set(key, units)
     }
   }
-  const rebuild = (state: DesiredState) => {
-    index.clear()
-    position.clear()
-    nextPosition = 0
-    for (const unit of state.values()) add(unit, nextPosition++)
-  }
-  // A batch of changes keeps the keys it had in their order and puts new ones last (a Map's own order); a full
-  // translation orders its units afresh, and the positions are then rebuilt.
-  const keepsOrder = (previous: DesiredState, state: DesiredState) => {
-    let lastPosition = -1
-    let sawNew = false
-    for (const [key] of state) {
-      const before = previous.get(key)
-      if (before === undefined) {
-        sawNew = true
-        continue
-      }
-      const at = position.get(before)
-      if (sawNew || at === undefined || at < lastPosition) return false
-      lastPosition = at
-    }
-    return true
+  const positionsOf = (state: DesiredState): (unit: DesiredUnit) => number => {
+    if (state instanceof DesiredStateVersion) return (unit) => state.positionOf(unit.key) ?? Number.POSITIVE_INFINITY
+    const scanned = new Map<DesiredUnit, number>()
+    for (const unit of state.values()) scanned.set(unit, scanned.size)
+    return (unit) => scanned.get(unit) ?? Number.POSITIVE_INFINITY
   }
   return (state: DesiredState) => {
     if (state !== last) {
       const previous = last
-      last = state
-      if (previous === undefined || !keepsOrder(previous, state)) rebuild(state)
-      else {
-        for (const [key, unit] of previous) if (!state.has(key)) remove(unit)
-        for (const [key, unit] of state) {
+      const changed = previous !== undefined && state instanceof DesiredStateVersion ?
+        state.changedSince(previous) :
+        undefined
+      if (previous === undefined || changed === undefined) {
+        index.clear()
+        for (const unit of state.values()) add(unit)
+      } else {
+        for (const key of changed) {
           const before = previous.get(key)
-          if (before === unit) continue
-          if (before === undefined) add(unit, nextPosition++)
-          else {
-            const at = position.get(before)!
-            remove(before)
-            add(unit, at)
-          }
+          const after = state.get(key)
+          if (before === after) continue
+          if (before !== undefined) remove(before)
+          if (after !== undefined) add(after)
         }
       }
+      last = state
+      positionOf = positionsOf(state)
     }
-    return { index, position }
+    return { index, positionOf }
   }
 }
 
@@ -207,12 +191,12 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
 
     const unitsByObject = memoUnitsByObject()
     const desiredStatusesOf = (objects: Iterable<ObjectRef>, state: DesiredState) => {
-      const { index, position } = unitsByObject(state)
+      const { index, positionOf } = unitsByObject(state)
       const wanted = [...objects]
       const units = new Set<DesiredUnit>()
       for (const object of wanted) for (const unit of index.get(refKey(object)) ?? []) units.add(unit)
       // in the state's order, as a scan of every unit would give them (an Ingress's entries follow its shards)
-      const ordered = [...units].sort((a, b) => position.get(a)! - position.get(b)!)
+      const ordered = [...units].sort((a, b) => positionOf(a) - positionOf(b))
       return statusesFor(wanted, ordered, cacheAddresses(cache.view), options.statusContext)
     }
     const writeStatuses = (objects: Iterable<ObjectRef>, state: DesiredState) =>
@@ -245,7 +229,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         // Only the objects that do not show their status yet: a takeover or resync of a settled cluster queued every
         // object for a pass that wrote nothing, and at 10,000 Services those passes were a third of its CPU.
         yield* statusQueue.addAll([...givenUp, ...owned], { settled: showsStatusIn(state, yield* observedStores) })
-        const unitProblems = (yield* graph.problems).get(key) ?? []
+        const unitProblems = yield* graph.problemsOf(key)
         yield* report(key, unitProblems, unitResult.problems)
         // Units waiting for a VIP address retry as soon as one is freed, not at their slow retry.
         if (unitResult.problems.some(waitsForAddress)) waitingForAddress.add(key)
@@ -343,8 +327,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
         Effect.delay("1 minute"),
         Effect.forkScoped
       )
-      const problems = yield* graph.problems
-      yield* report(FULL_TRANSLATION_PROBLEMS, problems.get(FULL_TRANSLATION_PROBLEMS) ?? [], [])
+      yield* report(FULL_TRANSLATION_PROBLEMS, yield* graph.problemsOf(FULL_TRANSLATION_PROBLEMS), [])
       yield* Metric.increment(takeovers)
       yield* Metric.set(takeoverSeconds, (performance.now() - started) / 1000)
       yield* Effect.logInfo("takeover complete; serving the work queue").pipe(

@@ -7,7 +7,9 @@
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
@@ -41,6 +43,7 @@ import type {
   RulesInEffect
 } from "../model/index.js"
 import { shareStrings, STATUS_ANNOTATIONS } from "../reconcile/index.js"
+import { DesiredStateVersion } from "./desired-versions.js"
 import { OwnerIndex } from "./owner-index.js"
 
 const UNIT_KINDS: ReadonlySet<string> = new Set<ObjectKind>([
@@ -63,8 +66,8 @@ export interface DesiredGraph {
   /** Completes after the first full translation (reflectors listed). */
   readonly ready: Effect.Effect<void>
   readonly state: Effect.Effect<DesiredState>
-  /** Problems per unit key from the last computation of that unit (full translations file under `*`). */
-  readonly problems: Effect.Effect<ReadonlyMap<string, ReadonlyArray<Problem>>>
+  /** The problems of a unit key from the last computation of that unit (full translations file under `*`). */
+  readonly problemsOf: (key: string) => Effect.Effect<ReadonlyArray<Problem>>
   readonly snapshot: Effect.Effect<ClusterSnapshot>
   /**
    * Keys of units recomputed from now on (including units that disappeared), as the batches they were recomputed
@@ -83,6 +86,7 @@ export interface DesiredGraph {
 }
 
 export const FULL_TRANSLATION_PROBLEMS = "*"
+const NO_PROBLEMS: ReadonlyArray<Problem> = []
 
 interface Change {
   readonly kind: string
@@ -134,8 +138,9 @@ export const makeDesiredGraph = (
   rules: RuleSource = NO_RULE_SOURCE
 ): Effect.Effect<DesiredGraph> =>
   Effect.gen(function*() {
-    const state = yield* Ref.make<DesiredState>(new Map())
-    const problems = yield* Ref.make<ReadonlyMap<string, ReadonlyArray<Problem>>>(new Map())
+    // Persistent, both: a batch changes a few units, and copying all of them for each batch cost the cluster size.
+    const state = yield* Ref.make(DesiredStateVersion.of([]))
+    const problems = yield* Ref.make(HashMap.empty<string, ReadonlyArray<Problem>>())
     const hub = yield* PubSub.unbounded<ReadonlyArray<string>>()
     // One computation at a time: each reads the state, recomputes some units and writes the state back.
     const lock = yield* Effect.makeSemaphore(1)
@@ -309,15 +314,16 @@ export const makeDesiredGraph = (
       const translation = translate(snapshot, settings)
       rulesSeen = rulesOf(snapshot)
       translatedWith = rulesSeen
-      const next = new Map(translation.desired)
-      for (const [key, unit] of next) next.set(key, shareBodies(keepOwnedFields(previous.get(key), unit)))
+      const units = new Map(translation.desired)
+      for (const [key, unit] of units) units.set(key, shareBodies(keepOwnedFields(previous.get(key), unit)))
       for (const key of previous.keys()) {
-        const kept = next.has(key) ? undefined : unitOrEmptyShard(snapshot, key, undefined)
-        if (kept !== undefined) next.set(key, kept)
+        const kept = units.has(key) ? undefined : unitOrEmptyShard(snapshot, key, undefined)
+        if (kept !== undefined) units.set(key, kept)
       }
+      const next = DesiredStateVersion.of(units)
       yield* Ref.set(state, next)
       owners.rebuild(next)
-      yield* Ref.set(problems, new Map([[FULL_TRANSLATION_PROBLEMS, translation.problems]]))
+      yield* Ref.set(problems, HashMap.make([FULL_TRANSLATION_PROBLEMS, translation.problems]))
       yield* Metric.set(unitsGauge, next.size)
       const keys = [...new Set([...previous.keys(), ...next.keys()])]
       yield* PubSub.publish(hub, keys)
@@ -362,15 +368,15 @@ export const makeDesiredGraph = (
         }
         rulesSeen = rulesOf(snapshot)
         if (affected.size === 0) return
-        const next = new Map(current)
-        const nextProblems = new Map(yield* Ref.get(problems))
+        const units: Array<readonly [string, DesiredUnit | undefined]> = []
+        let nextProblems = yield* Ref.get(problems)
         for (const key of affected) {
           const translation = translateUnit(key, snapshot, settings)
           const unit = unitOrEmptyShard(snapshot, key, translation.unit)
-          if (unit === undefined) next.delete(key)
-          else next.set(key, shareBodies(keepOwnedFields(current.get(key), unit)))
-          nextProblems.set(key, translation.problems)
+          units.push([key, unit === undefined ? undefined : shareBodies(keepOwnedFields(current.get(key), unit))])
+          nextProblems = HashMap.set(nextProblems, key, translation.problems)
         }
+        const next = current.with(units)
         yield* Ref.set(state, next)
         for (const key of affected) owners.replace(key, next.get(key))
         yield* Ref.set(problems, nextProblems)
@@ -436,7 +442,8 @@ export const makeDesiredGraph = (
     return {
       ready: Deferred.await(ready),
       state: Ref.get(state),
-      problems: Ref.get(problems),
+      problemsOf: (key) =>
+        Effect.map(Ref.get(problems), (byKey) => Option.getOrElse(HashMap.get(byKey, key), () => NO_PROBLEMS)),
       snapshot: readSnapshot,
       subscribe: PubSub.subscribe(hub).pipe(Effect.map(Stream.fromQueue)),
       recomputeAll,
