@@ -36,6 +36,7 @@ import { emitConfigWarnings } from "./config-warnings.js"
 import { clearDeletionStatus, deleteConfigProgram } from "./delete-config.js"
 import type { DeploymentRef } from "./delete-config.js"
 import { makeDesiredGraph } from "./desired-graph.js"
+import { nodeHeapGrowthProbe, runHeapGrowth } from "./heap-growth.js"
 import { defaultHeapTrimOptions, nodeHeapTrimProbe, runHeapTrim } from "./heap-trim.js"
 import { followConfigMap, LiveConfig, makeLiveConfig } from "./live-config.js"
 import { withResolvedNodeNetworks } from "./node-networks.js"
@@ -322,6 +323,7 @@ export const controllerProgram = (settings: Settings, options: ControllerOptions
         options.heapTrimEvery === undefined ?
           Effect.void :
           runHeapTrim(nodeHeapTrimProbe(), { ...defaultHeapTrimOptions, every: options.heapTrimEvery }),
+        runHeapGrowth(nodeHeapGrowthProbe()),
         passive
       ],
       { concurrency: "unbounded", discard: true }

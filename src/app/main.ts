@@ -9,8 +9,9 @@
  *     start-up and kept (about 100 MiB while idle);
  *   - the old generation grown by half of what survives a full collection rather than by up to four times
  *     (`--heap-growing-percent=50`): 200 new Services peaked at about 235 MiB, now 150–160, at no CPU cost the
- *     benches can see. (`--optimize-for-size` would keep the peak near 135 MiB but shrinks the young generation
- *     until almost everything is promoted: 1,000 Services took 48 s instead of 19.)
+ *     benches can see; once the live heap is large, heap-growth.ts lowers it to 30. (`--optimize-for-size` would
+ *     keep the peak near 135 MiB but shrinks the young generation until almost everything is promoted: 1,000
+ *     Services took 48 s instead of 19.)
  *   - no Sparkplug (V8's baseline compiler between the interpreter and the optimising tiers): its code took 3.5 MiB
  *     of an idle replica, and the 1,000-Service burst ran no slower without it (without Maglev instead it took 45 %
  *     more CPU);
@@ -53,9 +54,11 @@ const explicit = (name: string) =>
   (process.env["NODE_OPTIONS"] ?? "").includes(name.slice(2))
 const addedFlags = RUN_NODE_FLAGS.filter(([name]) => !explicit(name)).map(([, flag]) => flag)
 if (process.argv[2] === "run" && addedFlags.length > 0 && typeof process.execve === "function") {
+  // Which flags are ako-ts's own choice (heap-growth.ts adjusts the heap's growth only where it chose it).
   process.execve(process.execPath, [process.execPath, ...addedFlags, ...process.execArgv, ...process.argv.slice(1)], {
     ...RUN_ENVIRONMENT,
-    ...process.env
+    ...process.env,
+    AKO_TS_ADDED_NODE_FLAGS: addedFlags.join(" ")
   })
 }
 // The bundle of start.js and all it loads (scripts/bundle.mjs, run by every build); named at run time because tsc
