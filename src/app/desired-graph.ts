@@ -374,7 +374,10 @@ export const makeDesiredGraph = (
           const translation = translateUnit(key, snapshot, settings)
           const unit = unitOrEmptyShard(snapshot, key, translation.unit)
           units.push([key, unit === undefined ? undefined : shareBodies(keepOwnedFields(current.get(key), unit))])
-          nextProblems = HashMap.set(nextProblems, key, translation.problems)
+          // none kept as none: a unit that went away, or never had any, holds no entry
+          nextProblems = translation.problems.length === 0 ?
+            HashMap.remove(nextProblems, key) :
+            HashMap.set(nextProblems, key, translation.problems)
         }
         const next = current.with(units)
         yield* Ref.set(state, next)

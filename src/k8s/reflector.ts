@@ -92,7 +92,7 @@ const withoutKey = <A extends Meta>(bucket: Bucket<A>, key: string): Bucket<A> |
 }
 
 const withObject = <A extends Meta>(bucket: Bucket<A>, key: string, object: A): Bucket<A> => {
-  const kept = bucket.filter((other) => keyOfObject(other) !== key)
+  const kept = withoutKey(bucket, key) ?? []
   const at = kept.findIndex((other) => keyOfObject(other) > key)
   return at < 0 ? [...kept, object] : [...kept.slice(0, at), object, ...kept.slice(at)]
 }
