@@ -26,7 +26,7 @@ import {
   reflectorsLayer
 } from "../k8s/index.js"
 import type { ModelSettings } from "../model/index.js"
-import { akoUser, CLOUD_VCENTER, ipFamilyOf } from "../model/index.js"
+import { akoUser, CLOUD_VCENTER, ipFamilyOf, serviceKeyOfSlice } from "../model/index.js"
 import { AviCache, runPeriodicRefresh } from "../reconcile/index.js"
 import { activeProgram } from "./active.js"
 import { AviLogins, followAviSecret } from "./avi-credentials.js"
@@ -173,7 +173,12 @@ export const controllerLayer = (
     const election = electionLayer(electionConfig).pipe(Layer.provide(kubeLeaseApiLayer(electionConfig)))
     const passive = Layer.mergeAll(
       election,
-      reflectorsLayer({ namespace: identity.podNamespace, openshift, podCidrSource: podCidrSourceOf(config) }),
+      reflectorsLayer({
+        namespace: identity.podNamespace,
+        openshift,
+        podCidrSource: podCidrSourceOf(config),
+        endpointSliceIndex: serviceKeyOfSlice
+      }),
       AviCache.layer({
         clusterName: config.clusterName,
         cloudName: config.cloudName,

@@ -46,8 +46,8 @@ export const defaultHeapGrowthOptions: HeapGrowthOptions = {
 }
 
 /** The flag main.ts adds to `ako-ts run`, and the variable through which it says which flags it added. */
-export const GROWING_PERCENT_FLAG = "--heap-growing-percent"
-export const ADDED_NODE_FLAGS_VARIABLE = "AKO_TS_ADDED_NODE_FLAGS"
+const GROWING_PERCENT_FLAG = "--heap-growing-percent"
+const ADDED_NODE_FLAGS_VARIABLE = "AKO_TS_ADDED_NODE_FLAGS"
 
 /** The percentage for a heap of `liveBytes` that grows by `current` now. */
 export const growingPercentFor = (current: number, liveBytes: number, options: HeapGrowthOptions): number =>

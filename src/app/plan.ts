@@ -17,7 +17,7 @@ import { AviClient, AviRequestFailed } from "../avi/index.js"
 import type { AviClientService } from "../avi/index.js"
 import { kubeClientLayer, Reflectors, reflectorsLayer } from "../k8s/index.js"
 import type { ObjectRef } from "../model/index.js"
-import { akoUser, refKey } from "../model/index.js"
+import { akoUser, refKey, serviceKeyOfSlice } from "../model/index.js"
 import {
   AviCache,
   cacheAddresses,
@@ -166,7 +166,7 @@ const planLayer = (kubeConfig: k8s.KubeConfig, settings: Settings, openshift: bo
     Layer.provide(AviClient.layer({ ...aviClientConfig(settings), clientIdentity: "ako-ts-plan" }))
   )
   return Layer.mergeAll(
-    reflectorsLayer({ namespace: settings.identity.podNamespace, openshift }),
+    reflectorsLayer({ namespace: settings.identity.podNamespace, openshift, endpointSliceIndex: serviceKeyOfSlice }),
     AviCache.layer({
       clusterName: settings.config.clusterName,
       cloudName: settings.config.cloudName,

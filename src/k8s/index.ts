@@ -36,8 +36,7 @@ export {
   type PodCidrReflector,
   Reflectors,
   reflectorsLayer,
-  type ReflectorsShape,
-  serviceOfEndpointSlice
+  type ReflectorsShape
 } from "./reflectors.js"
 export * as Resources from "./resources.js"
 export { objectKey } from "./resources.js"

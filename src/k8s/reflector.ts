@@ -149,10 +149,13 @@ const storeOf = <A extends Meta>(
 
 const NO_OBJECTS: ReadonlyArray<never> = []
 
-/** A snapshot of a store: its objects through the ReadonlyMap interface the model takes, and its secondary index. */
+/**
+ * A snapshot of a store: its objects through the ReadonlyMap interface the model takes, and with `indexBy` its
+ * secondary index (absent without: "no index" must not read as "no objects").
+ */
 export interface StoreSnapshot<A> extends ReadonlyMap<string, A> {
-  /** The objects whose `indexBy` value is `value`, in store-key order (none without `indexBy`). */
-  readonly indexed: (value: string) => ReadonlyArray<A>
+  /** The objects whose `indexBy` value is `value`, in store-key order. */
+  readonly indexed?: (value: string) => ReadonlyArray<A>
 }
 
 /**
@@ -162,14 +165,11 @@ export interface StoreSnapshot<A> extends ReadonlyMap<string, A> {
  */
 class StoreView<A> implements StoreSnapshot<A> {
   private readonly store: HashMap.HashMap<string, A>
-  constructor(private readonly stored: Stored<A>) {
+  constructor(protected readonly stored: Stored<A>) {
     this.store = stored.objects
   }
   isOver(stored: Stored<A>): boolean {
     return this.stored === stored
-  }
-  indexed(value: string): ReadonlyArray<A> {
-    return Option.getOrElse(HashMap.get(this.stored.index, value), () => NO_OBJECTS)
   }
   get size(): number {
     return HashMap.size(this.store)
@@ -194,6 +194,12 @@ class StoreView<A> implements StoreSnapshot<A> {
   }
   [Symbol.iterator](): MapIterator<[string, A]> {
     return this.entries()
+  }
+}
+
+class IndexedStoreView<A> extends StoreView<A> {
+  indexed(value: string): ReadonlyArray<A> {
+    return Option.getOrElse(HashMap.get(this.stored.index, value), () => NO_OBJECTS)
   }
 }
 
@@ -443,7 +449,11 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     })
 
     const snapshot = Effect.map(Ref.get(store), (current) => {
-      if (cachedView === undefined || !cachedView.isOver(current)) cachedView = new StoreView(current)
+      if (cachedView === undefined || !cachedView.isOver(current)) {
+        cachedView = indexBy === undefined
+          ? new StoreView(current)
+          : new IndexedStoreView(current)
+      }
       return cachedView
     })
 

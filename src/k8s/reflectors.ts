@@ -22,6 +22,12 @@ export interface K8sConfig {
   readonly pageSize?: number | undefined
   /** How often the CRDs of AKO's rules are looked for again while the cluster does not serve them; default 60 s. */
   readonly crdRecheckMillis?: number | undefined
+  /**
+   * The value the EndpointSlice store is indexed by (`ReflectorOptions.indexBy`): the model's `serviceKeyOfSlice`, so
+   * a Service's slices are found without a scan. Without it the store has no index and the model indexes each slice
+   * map itself.
+   */
+  readonly endpointSliceIndex?: ((slice: R.EndpointSlice) => string | undefined) | undefined
   /** The CNI whose own resources hold the nodes' pod CIDRs, when static route sync reads them; else none is watched. */
   readonly podCidrSource?: PodCidrCni | undefined
 }
@@ -45,18 +51,6 @@ export const POD_CIDR_RESOURCE_PATHS: Readonly<Record<PodCidrCni, string>> = {
 }
 
 export const AKO_CONFIGMAP = "avi-k8s-config"
-
-/** The label the EndpointSlice controller puts on every slice of a Service. */
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-
-/**
- * The index of the EndpointSlice store (`StoreSnapshot.indexed`): `<namespace>/<service>` of a slice's Service, as
- * the model looks a Service's slices up.
- */
-export const serviceOfEndpointSlice = (slice: R.EndpointSlice): string | undefined => {
-  const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
-  return service === undefined ? undefined : `${slice.metadata?.namespace ?? ""}/${service}`
-}
 
 export interface ReflectorsShape {
   readonly services: Reflector<R.Service>
@@ -120,7 +114,7 @@ export const makeReflectors = (config: K8sConfig): Effect.Effect<ReflectorsShape
       "/apis/discovery.k8s.io/v1/endpointslices",
       R.EndpointSlice,
       undefined,
-      serviceOfEndpointSlice
+      config.endpointSliceIndex
     )
     const ingresses = yield* make("Ingress", "/apis/networking.k8s.io/v1/ingresses", R.Ingress)
     const ingressClasses = yield* make("IngressClass", "/apis/networking.k8s.io/v1/ingressclasses", R.IngressClass)

@@ -518,8 +518,17 @@ export const makeSnapshot = (parts: SnapshotParts): ClusterSnapshot => ({
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 /**
- * A store that keeps its objects indexed as they change (the reflectors' stores). For EndpointSlices the index value is
- * `<namespace>/<service>` of the slice's `kubernetes.io/service-name` label, each value's slices in name order.
+ * The Service a slice serves, as `<namespace>/<service>` of its `kubernetes.io/service-name` label: the value the
+ * EndpointSlice store is indexed by (K8sConfig.endpointSliceIndex), and how a Service's slices are looked up.
+ */
+export const serviceKeyOfSlice = (slice: EndpointSlice): string | undefined => {
+  const service = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
+  return service === undefined ? undefined : `${slice.metadata?.namespace ?? ""}/${service}`
+}
+
+/**
+ * A store that keeps its objects indexed as they change (the reflectors' stores), each value's objects in store-key
+ * order; the EndpointSlice store by `serviceKeyOfSlice`.
  */
 export interface IndexedStore<A> extends ReadonlyMap<string, A> {
   readonly indexed: (value: string) => ReadonlyArray<A>
@@ -541,9 +550,8 @@ const sliceIndexOf = (
   if (index !== undefined) return index
   const built = new Map<string, Array<EndpointSlice>>()
   for (const slice of slices.values()) {
-    const owner = slice.metadata?.labels?.[SERVICE_NAME_LABEL]
-    if (owner === undefined) continue
-    const key = `${slice.metadata?.namespace ?? ""}/${owner}`
+    const key = serviceKeyOfSlice(slice)
+    if (key === undefined) continue
     const list = built.get(key)
     if (list === undefined) built.set(key, [slice])
     else list.push(slice)

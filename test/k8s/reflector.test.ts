@@ -3,11 +3,10 @@ import { Effect, Exit, Fiber, Option, Ref, Scope, Stream, TestClock } from "effe
 import { KubeApiError } from "../../src/k8s/errors.js"
 import { makeReflector } from "../../src/k8s/reflector.js"
 import type { ListWatchSource } from "../../src/k8s/reflector.js"
-import { serviceOfEndpointSlice } from "../../src/k8s/reflectors.js"
 import { EndpointSlice, HostRule, Service } from "../../src/k8s/resources.js"
 import { optionalListWatchSource } from "../../src/k8s/source-kube.js"
 import { makeInMemorySource } from "../../src/k8s/source-memory.js"
-import { makeSnapshot, slicesOfService } from "../../src/model/kube.js"
+import { makeSnapshot, serviceKeyOfSlice, slicesOfService } from "../../src/model/kube.js"
 
 const settle = Effect.repeatN(Effect.yieldNow(), 100)
 
@@ -342,7 +341,7 @@ describe("reflector with a secondary index", () => {
         kind: "EndpointSlice",
         source: memory.source,
         schema: EndpointSlice,
-        indexBy: serviceOfEndpointSlice
+        indexBy: serviceKeyOfSlice
       })
       const namespaces = ["blue", "green"]
       const services = ["api", "web", "db"]
