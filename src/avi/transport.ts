@@ -1,9 +1,10 @@
 /**
- * How the Avi client's exchanges reach the controller. The live client sends over Node's http/https directly: one
- * request is one `Effect.async`, its deadline a Node timer. @effect/platform's HttpClient cost about 400 fiber steps
- * and 4 forked fibers per exchange (a scope, the abort wiring, the body stream, the timeout race), roughly 1 ms of
- * CPU each, and a burst of Services is four exchanges per Service (bench/latency.ts). An HttpClient can still be
- * plugged in (`httpClientTransport`): the unit tests script a controller behind one.
+ * How the Avi client's exchanges reach the controller. The live client sends over its own HTTP/1.1 connections
+ * (http1.ts): one request is one `Effect.async`, its deadline a Node timer. @effect/platform's HttpClient cost about
+ * 400 fiber steps and 4 forked fibers per exchange (a scope, the abort wiring, the body stream, the timeout race),
+ * roughly 1 ms of CPU each, and a burst of Services is four exchanges per Service (bench/latency.ts); Node's own http
+ * client, about 0.3 ms more. An HttpClient can still be plugged in (`httpClientTransport`): the unit tests script a
+ * controller behind one.
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -13,8 +14,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as http from "node:http"
-import * as https from "node:https"
+import { Http1Pool } from "./http1.js"
 
 export interface TransportRequest {
   readonly method: string
@@ -59,29 +59,40 @@ export interface NodeTransportOptions {
   readonly tracing?: boolean | undefined
 }
 
+/** `https://host:port/prefix/api/x?y` → origin `https://host:port`, target `/prefix/api/x?y`, without a URL parse. */
+const splitUrl = (url: string): { readonly origin: string; readonly target: string } | undefined => {
+  const scheme = /^https?:\/\//i.exec(url)
+  if (scheme === null) return undefined
+  const slash = url.indexOf("/", scheme[0].length)
+  const query = url.indexOf("?", scheme[0].length)
+  const cut = slash < 0 ? query : query < 0 ? slash : Math.min(slash, query)
+  if (cut < 0) return { origin: url, target: "/" }
+  const target = url.slice(cut)
+  return { origin: url.slice(0, cut), target: target.startsWith("/") ? target : `/${target}` }
+}
+
 const failure = (message: string): TransportFailure => ({ _tag: "TransportFailure", message })
 const TIMEOUT: TransportTimeout = { _tag: "TransportTimeout" }
 
-/** Keep-alive agents for http and https, destroyed (sockets closed) when the scope closes. */
+/** Keep-alive connections per origin (one in practice: the controller's), closed when the scope closes. */
 export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviTransport, never, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() => {
-        const ca = options.ca !== undefined && options.ca.length > 0 ? options.ca : undefined
-        return {
-          http: new http.Agent({ keepAlive: true }),
-          https: new https.Agent(
-            ca === undefined ? { keepAlive: true, rejectUnauthorized: false } : { keepAlive: true, ca }
-          )
-        }
-      }),
-      (agents) =>
+      Effect.sync(() => new Map<string, Http1Pool>()),
+      (pools) =>
         Effect.sync(() => {
-          agents.http.destroy()
-          agents.https.destroy()
+          for (const pool of pools.values()) pool.close()
         })
     ),
-    (agents): AviTransport => {
+    (pools): AviTransport => {
+      const poolFor = (origin: string): Http1Pool => {
+        let pool = pools.get(origin)
+        if (pool === undefined) {
+          pool = new Http1Pool({ origin, ca: options.ca })
+          pools.set(origin, pool)
+        }
+        return pool
+      }
       // Avi repeats the same Set-Cookie on most answers: the last one parsed is reused, and being the same object
       // tells the session that nothing changed (parsing and merging it on every request cost 2 % of a bulk sync).
       let lastSetCookie: { readonly header: string; readonly cookies: Cookies.Cookies } | undefined
@@ -93,57 +104,54 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
       }
       const send: AviTransport["send"] = (request, timeout) =>
         Effect.async<TransportResponse, TransportFailure | TransportTimeout>((resume) => {
-          let settled = false
-          const settle = (result: Effect.Effect<TransportResponse, TransportFailure | TransportTimeout>) => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            resume(result)
+          const split = splitUrl(request.url)
+          if (split === undefined) {
+            resume(Effect.fail(failure("RequestError: not an absolute http(s) URL")))
+            return
           }
-          let outgoing: http.ClientRequest
+          let pool: Http1Pool
           try {
-            const url = new URL(request.url)
-            const secure = url.protocol === "https:"
-            outgoing = (secure ? https : http).request(url, {
-              method: request.method,
-              headers: request.body === undefined
-                ? request.headers
-                : { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) },
-              agent: secure ? agents.https : agents.http
-            }, (response) => {
-              const chunks: Array<Buffer> = []
-              response.on("data", (chunk: Buffer) => chunks.push(chunk))
-              response.on("error", (error) => settle(Effect.fail(failure(`ResponseError: ${error.message}`))))
-              response.on("close", () => {
-                if (!response.complete) settle(Effect.fail(failure("ResponseError: connection closed mid-body")))
-              })
-              response.on("end", () => {
-                settle(Effect.succeed({
-                  status: response.statusCode ?? 0,
-                  text: chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"),
-                  cookies: cookiesOf(response.headers["set-cookie"])
-                }))
-              })
-            })
+            pool = poolFor(split.origin)
           } catch (error) {
             resume(Effect.fail(failure(`RequestError: ${error instanceof Error ? error.message : String(error)}`)))
             return
           }
+          let settled = false
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const abandon = pool.request(
+            { method: request.method, target: split.target, headers: request.headers, body: request.body },
+            (error, answer) => {
+              if (settled) return
+              settled = true
+              clearTimeout(timer)
+              if (answer === undefined) {
+                resume(Effect.fail(failure(`Transport: ${error?.message ?? "no answer"}`)))
+                return
+              }
+              resume(Effect.succeed({
+                status: answer.status,
+                text: answer.body.toString("utf8"),
+                cookies: cookiesOf(answer.setCookie)
+              }))
+            }
+          )
+          if (settled) return
           // Node fires a timer of more than 2^31-1 ms at once: such a deadline (or none) gets no timer
           const millis = Duration.toMillis(timeout)
-          const timer = millis < 2 ** 31 ?
-            setTimeout(() => {
-              outgoing.destroy()
-              settle(Effect.fail(TIMEOUT))
-            }, Math.max(1, millis)) :
-            undefined
-          outgoing.on("error", (error) => settle(Effect.fail(failure(`Transport: ${error.message}`))))
-          outgoing.end(request.body)
+          if (millis < 2 ** 31) {
+            timer = setTimeout(() => {
+              if (settled) return
+              settled = true
+              abandon()
+              resume(Effect.fail(TIMEOUT))
+            }, Math.max(1, millis))
+          }
           // interrupted (a cut write, a lost lead): the request is aborted, not left to finish on its own
           return Effect.sync(() => {
+            if (settled) return
             settled = true
             clearTimeout(timer)
-            outgoing.destroy()
+            abandon()
           })
         })
       if (options.tracing !== true) return { send }
