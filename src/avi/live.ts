@@ -12,7 +12,6 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -34,7 +33,7 @@ import type {
   AviQueryValue,
   AviRequest
 } from "./service.js"
-import type { AviTransport } from "./transport.js"
+import type { AviTransport, TransportOutcome } from "./transport.js"
 
 interface Session {
   readonly generation: number
@@ -127,14 +126,16 @@ export const makeLive = (
 ): Effect.Effect<AviClientService, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config: ResolvedConfig = resolveConfig(input)
-    const session = yield* Ref.make<Option.Option<Session>>(Option.none())
-    const generations = yield* Ref.make(0)
-    const version = yield* Ref.make<Option.Option<string>>(config.version)
+    // Plain cells rather than Refs: each is read and changed in synchronous steps only (one event-loop turn each, as
+    // atomic as a Ref's), and every call reads both, so a Ref's fiber steps were paid four times per Service.
+    let session: Session | undefined
+    let generations = 0
+    let version: string | undefined = Option.getOrUndefined(config.version)
     const loginLock = yield* Effect.makeSemaphore(1)
     const versionLock = yield* Effect.makeSemaphore(1)
     const permits = makePermits(config.maxConcurrentRequests)
 
-    const headersFor = (current: Option.Option<Session>, tenant: string, avVersion: string) => {
+    const headersFor = (current: Session | undefined, tenant: string, avVersion: string) => {
       const headers: Record<string, string> = {
         "content-type": "application/json",
         accept: "application/json",
@@ -143,8 +144,8 @@ export const makeLive = (
         "x-avi-tenant": tenant,
         "x-avi-useragent": config.clientIdentity
       }
-      if (Option.isSome(current)) {
-        const { cookie, csrf } = cookieHeadersOf(current.value.cookies)
+      if (current !== undefined) {
+        const { cookie, csrf } = cookieHeadersOf(current.cookies)
         if (cookie !== undefined) headers["cookie"] = cookie
         if (csrf !== undefined) headers["x-csrftoken"] = csrf
       }
@@ -167,6 +168,30 @@ export const makeLive = (
       return renderedCookies
     }
 
+    /** The exchange's outcome as the client sees it; records the request's metrics. */
+    const settleExchange = (
+      method: string,
+      type: string,
+      seconds: number,
+      outcome: TransportOutcome
+    ): Effect.Effect<Exchange, Transient | Timeout> => {
+      if (!("_tag" in outcome)) {
+        recordRequest(method, type, String(outcome.status), seconds)
+        return Effect.succeed({
+          status: outcome.status,
+          raw: outcome.text,
+          body: parseBody(outcome.text),
+          cookies: outcome.cookies
+        })
+      }
+      if (outcome._tag === "TransportTimeout") {
+        recordRequest(method, type, "timeout", seconds)
+        return Effect.fail(new Timeout())
+      }
+      recordRequest(method, type, "transport_error", seconds)
+      return Effect.fail(new Transient({ status: undefined, message: outcome.message, reason: "transport" }))
+    }
+
     /** One HTTP exchange under a concurrency permit and the per-request deadline; records metrics. */
     const exchange = (
       call: Call,
@@ -179,27 +204,48 @@ export const makeLive = (
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body)
       }
-      // The clock once and the answer in one step: a generator reading the clock twice and matching an Either took
-      // three times the fiber steps, on every request.
-      return permits.withPermit(Effect.clockWith((clock) => {
-        const start = clock.unsafeCurrentTimeMillis()
-        const record = (status: string) =>
-          recordRequest(call.method, type, status, (clock.unsafeCurrentTimeMillis() - start) / 1000)
-        return Effect.matchEffect(transport.send(request, config.requestTimeout), {
-          onFailure: (error): Effect.Effect<never, Transient | Timeout> => {
-            if (error._tag === "TransportTimeout") {
-              record("timeout")
-              return Effect.fail(new Timeout())
+      const start = transport.start
+      if (start === undefined) {
+        return permits.withPermit(Effect.clockWith((clock) => {
+          const begun = clock.unsafeCurrentTimeMillis()
+          const settle = (outcome: TransportOutcome) =>
+            settleExchange(call.method, type, (clock.unsafeCurrentTimeMillis() - begun) / 1000, outcome)
+          return Effect.matchEffect(transport.send(request, config.requestTimeout), {
+            onFailure: settle,
+            onSuccess: settle
+          })
+        }))
+      }
+      // The permit, the request and its answer in one wait: a permit held as an Effect region (a mask, an acquire,
+      // a match) and the exchange's own wait were twenty fiber steps per request, four requests per Service.
+      return Effect.clockWith((clock) =>
+        Effect.flatten(Effect.async<Effect.Effect<Exchange, Transient | Timeout>>((resume) => {
+          let state: "waiting" | "running" | "done" = "waiting"
+          let abandon: () => void = () => {}
+          const withdraw = permits.request(() => {
+            state = "running"
+            const begun = clock.unsafeCurrentTimeMillis()
+            abandon = start(request, config.requestTimeout, (outcome) => {
+              if (state !== "running") return
+              state = "done"
+              permits.release()
+              resume(Effect.succeed(
+                settleExchange(call.method, type, (clock.unsafeCurrentTimeMillis() - begun) / 1000, outcome)
+              ))
+            })
+          })
+          // Interrupted (a cut write, a lost lead): still waiting, the place in line is given up; running, the
+          // request is aborted on the wire and its permit goes to the next in line.
+          return Effect.sync(() => {
+            if (state === "waiting") withdraw()
+            else if (state === "running") {
+              state = "done"
+              abandon()
+              permits.release()
             }
-            record("transport_error")
-            return Effect.fail(new Transient({ status: undefined, message: error.message, reason: "transport" }))
-          },
-          onSuccess: ({ cookies, status, text }) => {
-            record(String(status))
-            return Effect.succeed({ status, raw: text, body: parseBody(text), cookies })
-          }
-        })
-      }))
+          })
+        }))
+      )
     }
 
     const login = (avVersion: string, credentials: ResolvedLogin): Effect.Effect<Session, AviError> =>
@@ -215,14 +261,14 @@ export const makeLive = (
         const result = yield* retryTransient(
           exchange(
             { method: "POST", target: "/login", body, tenant: config.tenant },
-            headersFor(Option.none(), config.tenant, avVersion)
+            headersFor(undefined, config.tenant, avVersion)
           ),
           context
         )
         if (result.status >= 200 && result.status < 300) {
-          const generation = yield* Ref.updateAndGet(generations, (n) => n + 1)
+          const generation = ++generations
           const fresh: Session = { generation, cookies: result.cookies, login: credentials }
-          yield* Ref.set(session, Option.some(fresh))
+          session = fresh
           yield* Effect.logDebug("avi login").pipe(Effect.annotateLogs({ controller: config.baseUrl, generation }))
           return fresh
         }
@@ -233,58 +279,51 @@ export const makeLive = (
         return yield* errorForStatus(context, result.status, result.body, result.raw, 1)
       })
 
-    const currentVersion = Effect.map(Ref.get(version), Option.getOrElse(() => BOOTSTRAP_AVI_VERSION))
+    const currentVersion = Effect.sync(() => version ?? BOOTSTRAP_AVI_VERSION)
 
     /** The session to use now: the current one if it logged in with the current credentials. */
-    const usable = (credentials: ResolvedLogin) =>
-      Effect.map(Ref.get(session), Option.filter((s) => sameLogin(s.login, credentials)))
+    const usable = (credentials: ResolvedLogin): Session | undefined =>
+      session !== undefined && sameLogin(session.login, credentials) ? session : undefined
 
-    const ensureSession: Effect.Effect<Session, AviError> = Effect.flatMap(config.login, (wanted) =>
-      Effect.flatMap(
-        usable(wanted),
-        Option.match({
-          onSome: Effect.succeed,
-          onNone: () =>
-            loginLock.withPermits(1)(Effect.gen(function*() {
-              // another caller may have logged in while this one waited, maybe with newer credentials still
-              const latest = yield* config.login
-              const ready = yield* usable(latest)
-              if (Option.isSome(ready)) return ready.value
-              // The old session is dropped, not kept as a fallback: the new credentials are what the owner wants,
-              // and a refused login then says so on every call instead of hiding behind a session that still works.
-              const stale = yield* Ref.getAndSet(session, Option.none())
-              if (Option.isSome(stale)) yield* Effect.logInfo("avi credentials changed, logging in with the new ones")
-              return yield* login(yield* currentVersion, latest)
-            }))
-        })
-      ))
+    const ensureSession: Effect.Effect<Session, AviError> = Effect.flatMap(config.login, (wanted) => {
+      const ready = usable(wanted)
+      if (ready !== undefined) return Effect.succeed(ready)
+      return loginLock.withPermits(1)(Effect.gen(function*() {
+        // another caller may have logged in while this one waited, maybe with newer credentials still
+        const latest = yield* config.login
+        const current = usable(latest)
+        if (current !== undefined) return current
+        // The old session is dropped, not kept as a fallback: the new credentials are what the owner wants,
+        // and a refused login then says so on every call instead of hiding behind a session that still works.
+        const stale = session
+        session = undefined
+        if (stale !== undefined) yield* Effect.logInfo("avi credentials changed, logging in with the new ones")
+        return yield* login(yield* currentVersion, latest)
+      }))
+    })
 
     /** Logs in again unless another fiber already replaced the session that was refused. */
     const relogin = (stale: number): Effect.Effect<Session, AviError> =>
       loginLock.withPermits(1)(
-        Effect.flatMap(Ref.get(session), (current) =>
-          Option.isSome(current) && current.value.generation !== stale
-            ? Effect.succeed(current.value)
+        Effect.suspend(() =>
+          session !== undefined && session.generation !== stale
+            ? Effect.succeed(session)
             : Effect.logInfo("avi session refused, logging in again").pipe(
               Effect.zipRight(recordRelogin),
               Effect.zipRight(Effect.flatMap(Effect.zip(currentVersion, config.login), ([v, l]) => login(v, l)))
-            ))
+            )
+        )
       )
 
     // The transport hands back the same object for a repeated Set-Cookie: once merged into this session's
     // generation, merging it again changes nothing.
     let adopted: { readonly generation: number; readonly cookies: Cookies.Cookies } | undefined
-    const adoptCookies = (generation: number, cookies: Cookies.Cookies) =>
-      Cookies.isEmpty(cookies) || (adopted?.generation === generation && adopted.cookies === cookies)
-        ? Effect.void
-        : Ref.update(
-          session,
-          Option.map((s) => {
-            if (s.generation !== generation) return s
-            adopted = { generation, cookies }
-            return { ...s, cookies: Cookies.merge(s.cookies, cookies) }
-          })
-        )
+    const adoptCookies = (generation: number, cookies: Cookies.Cookies): void => {
+      if (Cookies.isEmpty(cookies) || (adopted?.generation === generation && adopted.cookies === cookies)) return
+      if (session === undefined || session.generation !== generation) return
+      adopted = { generation, cookies }
+      session = { ...session, cookies: Cookies.merge(session.cookies, cookies) }
+    }
 
     /** Retries Transient failures within the budget; what is left becomes AviUnavailable. */
     const retryTransient = <A>(
@@ -292,50 +331,55 @@ export const makeLive = (
       context: { readonly method: string; readonly path: string }
     ): Effect.Effect<A, AviError> =>
       Effect.suspend(() => {
-        let attempts = 0
+        let attempts = 1
         // Schedule.exponential(retryBase, 2), jittered (x0.8-1.2) and at most `retries` times, written out: a
-        // Schedule driver per call cost more fiber steps than the exchange itself, for calls that seldom fail.
-        const attempt: Effect.Effect<A, Transient | Timeout | AviError> = Effect.suspend(() => {
-          attempts++
-          return effect
-        }).pipe(
-          Effect.catchIf((error): error is Transient => error._tag === "Transient", (error) => {
-            const log = Effect.logDebug("avi request failed, retrying").pipe(
-              Effect.annotateLogs({ ...context, status: error.status ?? error.reason, attempt: attempts })
-            )
-            if (attempts > config.retries) return Effect.zipRight(log, Effect.fail(error))
-            const base = Duration.toMillis(config.retryBase) * 2 ** (attempts - 1)
-            return log.pipe(
-              Effect.zipRight(Random.next),
-              Effect.flatMap((random) => Effect.sleep(Duration.millis(base * (0.8 + 0.4 * random)))),
-              Effect.zipRight(attempt)
-            )
-          })
-        )
-        return attempt.pipe(
-          Effect.mapError((error): AviError => {
-            switch (error._tag) {
-              case "Transient":
-                return new AviUnavailable({
-                  ...context,
-                  message: error.message,
-                  status: error.status,
-                  reason: error.reason,
-                  attempts
-                })
-              case "Timeout":
-                return new AviUnavailable({
+        // Schedule driver per call cost more fiber steps than the exchange itself, for calls that seldom fail. One
+        // handler for every failure, so a call that succeeds passes a single frame.
+        const recover = (error: Transient | Timeout | AviError): Effect.Effect<A, AviError> => {
+          switch (error._tag) {
+            case "Transient": {
+              const log = Effect.logDebug("avi request failed, retrying").pipe(
+                Effect.annotateLogs({ ...context, status: error.status ?? error.reason, attempt: attempts })
+              )
+              if (attempts > config.retries) {
+                return Effect.zipRight(
+                  log,
+                  Effect.fail(
+                    new AviUnavailable({
+                      ...context,
+                      message: error.message,
+                      status: error.status,
+                      reason: error.reason,
+                      attempts
+                    })
+                  )
+                )
+              }
+              const base = Duration.toMillis(config.retryBase) * 2 ** (attempts - 1)
+              return log.pipe(
+                Effect.zipRight(Random.next),
+                Effect.flatMap((random) => Effect.sleep(Duration.millis(base * (0.8 + 0.4 * random)))),
+                Effect.zipRight(Effect.suspend(() => {
+                  attempts++
+                  return Effect.catchAll(effect, recover)
+                }))
+              )
+            }
+            case "Timeout":
+              return Effect.fail(
+                new AviUnavailable({
                   ...context,
                   message: `no answer within ${Duration.format(config.requestTimeout)}`,
                   status: undefined,
                   reason: "timeout",
                   attempts
                 })
-              default:
-                return error
-            }
-          })
-        )
+              )
+            default:
+              return Effect.fail(error)
+          }
+        }
+        return Effect.catchAll(effect, recover)
       })
 
     /** A call with session handling and retries; fails with the typed error unless the answer is 2xx. */
@@ -343,74 +387,84 @@ export const makeLive = (
       Effect.suspend(() => {
         const context = { method: call.method, path: pathOnly(call.target) }
         let relogged = false
-        const attempt = Effect.gen(function*() {
-          let current = yield* ensureSession
-          let result = yield* exchange(call, headersFor(Option.some(current), call.tenant, avVersion))
+        const answered = (
+          current: Session,
+          result: Exchange
+        ): Effect.Effect<Exchange, Transient | Timeout | AviError> => {
           if ((result.status === 401 || result.status === 419) && !relogged) {
             relogged = true
-            current = yield* relogin(current.generation).pipe(
-              Effect.annotateLogs({ ...context, status: result.status })
+            return relogin(current.generation).pipe(
+              Effect.annotateLogs({ ...context, status: result.status }),
+              Effect.flatMap((fresh) =>
+                Effect.flatMap(
+                  exchange(call, headersFor(fresh, call.tenant, avVersion)),
+                  (again) => answered(fresh, again)
+                )
+              )
             )
-            result = yield* exchange(call, headersFor(Option.some(current), call.tenant, avVersion))
           }
-          yield* adoptCookies(current.generation, result.cookies)
+          adoptCookies(current.generation, result.cookies)
           if (isRetryableStatus(result.status)) {
-            return yield* new Transient({
-              status: result.status,
-              message: controllerMessage(result.body, result.raw).message,
-              reason: "status"
-            })
+            return Effect.fail(
+              new Transient({
+                status: result.status,
+                message: controllerMessage(result.body, result.raw).message,
+                reason: "status"
+              })
+            )
           }
-          return result
-        })
-        return retryTransient(attempt, context).pipe(
-          Effect.flatMap((result) =>
-            result.status >= 200 && result.status < 300
-              ? Effect.succeed(result)
-              : Effect.fail(errorForStatus(context, result.status, result.body, result.raw, 1))
-          )
-        )
+          return result.status >= 200 && result.status < 300
+            ? Effect.succeed(result)
+            : Effect.fail(errorForStatus(context, result.status, result.body, result.raw, 1))
+        }
+        const attempt = Effect.flatMap(ensureSession, (current) =>
+          Effect.flatMap(
+            exchange(call, headersFor(current, call.tenant, avVersion)),
+            (result) => answered(current, result)
+          ))
+        return retryTransient(attempt, context)
       })
 
-    const resolveVersion: Effect.Effect<string, AviError> = Effect.flatMap(
-      Ref.get(version),
-      Option.match({
-        onSome: Effect.succeed,
-        onNone: () =>
-          versionLock.withPermits(1)(Effect.flatMap(
-            Ref.get(version),
-            Option.match({
-              onSome: Effect.succeed,
-              onNone: () =>
-                send({ method: "GET", target: "/api/initial-data", tenant: config.tenant }, BOOTSTRAP_AVI_VERSION).pipe(
-                  Effect.flatMap((result) =>
-                    Schema.decodeUnknown(InitialData)(result.body).pipe(
-                      Effect.map((data) => capVersion(data.version.Version)),
-                      Effect.flatMap(Option.match({
-                        onNone: () => Effect.fail("version.Version is not x.y.z"),
-                        onSome: Effect.succeed
-                      })),
-                      Effect.mapError((error) =>
-                        new AviDecodeError({
-                          method: "GET",
-                          path: "/api/initial-data",
-                          message: typeof error === "string" ? error : ParseResult.TreeFormatter.formatErrorSync(error)
-                        })
-                      )
-                    )
-                  ),
-                  Effect.tap((detected) => Ref.set(version, Option.some(detected))),
-                  Effect.tap((detected) =>
-                    Effect.logInfo("avi controller version").pipe(Effect.annotateLogs({ detected }))
-                  )
-                )
+    const detectVersion: Effect.Effect<string, AviError> = versionLock.withPermits(1)(Effect.suspend(() =>
+      version !== undefined ?
+        Effect.succeed(version) :
+        send({ method: "GET", target: "/api/initial-data", tenant: config.tenant }, BOOTSTRAP_AVI_VERSION).pipe(
+          Effect.flatMap((result) =>
+            Schema.decodeUnknown(InitialData)(result.body).pipe(
+              Effect.map((data) => capVersion(data.version.Version)),
+              Effect.flatMap(Option.match({
+                onNone: () => Effect.fail("version.Version is not x.y.z"),
+                onSome: Effect.succeed
+              })),
+              Effect.mapError((error) =>
+                new AviDecodeError({
+                  method: "GET",
+                  path: "/api/initial-data",
+                  message: typeof error === "string" ? error : ParseResult.TreeFormatter.formatErrorSync(error)
+                })
+              )
+            )
+          ),
+          Effect.tap((detected) =>
+            Effect.sync(() => {
+              version = detected
             })
-          ))
-      })
+          ),
+          Effect.tap((detected) => Effect.logInfo("avi controller version").pipe(Effect.annotateLogs({ detected })))
+        )
+    ))
+
+    const resolveVersion: Effect.Effect<string, AviError> = Effect.suspend(() =>
+      version !== undefined ? Effect.succeed(version) : detectVersion
     )
 
     const call = (call: Omit<Call, "tenant">, tenant: string): Effect.Effect<Exchange, AviError> =>
-      Effect.flatMap(resolveVersion, (avVersion) => send({ ...call, tenant }, avVersion))
+      Effect.suspend(() =>
+        version !== undefined ?
+          send({ ...call, tenant }, version) :
+          Effect.flatMap(detectVersion, (avVersion) =>
+            send({ ...call, tenant }, avVersion))
+      )
 
     // The stored schemas only check (no field is transformed), so a valid body is returned as JSON.parse made it:
     // Schema's decoded copy of an object with many optional fields is a dictionary-mode object, which held 1.5 KiB
@@ -529,8 +583,9 @@ export const makeLive = (
     }
 
     yield* Effect.addFinalizer(() =>
-      Effect.flatMap(Ref.get(session), (current) =>
-        Option.isNone(current)
+      Effect.suspend(() => {
+        const current = session
+        return current === undefined
           ? Effect.void
           : Effect.flatMap(currentVersion, (avVersion) =>
             exchange(
@@ -539,7 +594,8 @@ export const makeLive = (
             )).pipe(
               Effect.timeout("2 seconds"),
               Effect.ignore
-            ))
+            )
+      })
     )
 
     return view(config.tenant)

@@ -11,6 +11,14 @@ import * as Effect from "effect/Effect"
 export interface Permits {
   /** Runs `effect` holding one permit; waits (interruptibly, in arrival order) while none is free. */
   readonly withPermit: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Calls `granted` holding a permit: at once if one is free and nobody waits, else when one is handed over (in
+   * arrival order). The holder gives it back with `release`. The returned function withdraws a request still
+   * waiting; it does nothing once `granted` has been called.
+   */
+  readonly request: (granted: () => void) => () => void
+  /** Gives back a permit `request` granted. */
+  readonly release: () => void
   /** Permits free now (0 while anyone waits). */
   readonly free: () => number
   /** Fibers waiting for a permit now. */
@@ -28,19 +36,30 @@ export const makePermits = (count: number): Permits => {
     else next()
   }
 
+  const request = (granted: () => void): () => void => {
+    if (free > 0 && waiters.length === 0) {
+      free--
+      granted()
+      return () => {}
+    }
+    waiters.push(granted)
+    return () => {
+      const index = waiters.indexOf(granted)
+      if (index >= 0) waiters.splice(index, 1)
+    }
+  }
+
   const wait = Effect.async<void>((resume) => {
     let granted = false
-    const waiter = () => {
+    const withdraw = request(() => {
       granted = true
       resume(Effect.void)
-    }
-    waiters.push(waiter)
+    })
     // Runs only when the wait is interrupted. A permit handed over in the same instant was never seen by this
     // fiber (its resume came after the interruption's), so it goes on to the next waiter.
     return Effect.sync(() => {
-      if (granted) return release()
-      const index = waiters.indexOf(waiter)
-      if (index >= 0) waiters.splice(index, 1)
+      if (granted) release()
+      else withdraw()
     })
   })
 
@@ -68,6 +87,8 @@ export const makePermits = (count: number): Permits => {
             }
           }))
       ),
+    request,
+    release,
     free: () => free,
     waiting: () => waiters.length
   }

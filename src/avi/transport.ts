@@ -42,11 +42,23 @@ export interface TransportTimeout {
   readonly _tag: "TransportTimeout"
 }
 
+export type TransportOutcome = TransportResponse | TransportFailure | TransportTimeout
+
 export interface AviTransport {
   readonly send: (
     request: TransportRequest,
     timeout: Duration.Duration
   ) => Effect.Effect<TransportResponse, TransportFailure | TransportTimeout>
+  /**
+   * The same exchange without a fiber of its own, for a caller that already waits in an `Effect.async` (the client
+   * starts it when its concurrency permit is granted): `done` is called once with the outcome, unless the returned
+   * function abandons the exchange first. Absent, the caller uses `send`.
+   */
+  readonly start?: (
+    request: TransportRequest,
+    timeout: Duration.Duration,
+    done: (outcome: TransportOutcome) => void
+  ) => () => void
 }
 
 export interface NodeTransportOptions {
@@ -102,59 +114,64 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
         if (lastSetCookie?.header !== header) lastSetCookie = { header, cookies: Cookies.fromSetCookie(setCookie) }
         return lastSetCookie.cookies
       }
-      const send: AviTransport["send"] = (request, timeout) =>
-        Effect.async<TransportResponse, TransportFailure | TransportTimeout>((resume) => {
-          const split = splitUrl(request.url)
-          if (split === undefined) {
-            resume(Effect.fail(failure("RequestError: not an absolute http(s) URL")))
-            return
-          }
-          let pool: Http1Pool
-          try {
-            pool = poolFor(split.origin)
-          } catch (error) {
-            resume(Effect.fail(failure(`RequestError: ${error instanceof Error ? error.message : String(error)}`)))
-            return
-          }
-          let settled = false
-          let timer: ReturnType<typeof setTimeout> | undefined
-          const abandon = pool.request(
-            { method: request.method, target: split.target, headers: request.headers, body: request.body },
-            (error, answer) => {
-              if (settled) return
-              settled = true
-              clearTimeout(timer)
-              if (answer === undefined) {
-                resume(Effect.fail(failure(`Transport: ${error?.message ?? "no answer"}`)))
-                return
-              }
-              resume(Effect.succeed({
-                status: answer.status,
-                text: answer.body.toString("utf8"),
-                cookies: cookiesOf(answer.setCookie)
-              }))
-            }
-          )
-          if (settled) return
-          // Node fires a timer of more than 2^31-1 ms at once: such a deadline (or none) gets no timer
-          const millis = Duration.toMillis(timeout)
-          if (millis < 2 ** 31) {
-            timer = setTimeout(() => {
-              if (settled) return
-              settled = true
-              abandon()
-              resume(Effect.fail(TIMEOUT))
-            }, Math.max(1, millis))
-          }
-          // interrupted (a cut write, a lost lead): the request is aborted, not left to finish on its own
-          return Effect.sync(() => {
+      const start: NonNullable<AviTransport["start"]> = (request, timeout, done) => {
+        const split = splitUrl(request.url)
+        if (split === undefined) {
+          done(failure("RequestError: not an absolute http(s) URL"))
+          return () => {}
+        }
+        let pool: Http1Pool
+        try {
+          pool = poolFor(split.origin)
+        } catch (error) {
+          done(failure(`RequestError: ${error instanceof Error ? error.message : String(error)}`))
+          return () => {}
+        }
+        let settled = false
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const abandon = pool.request(
+          { method: request.method, target: split.target, headers: request.headers, body: request.body },
+          (error, answer) => {
             if (settled) return
             settled = true
             clearTimeout(timer)
+            done(
+              answer === undefined ?
+                failure(`Transport: ${error?.message ?? "no answer"}`) :
+                { status: answer.status, text: answer.body.toString("utf8"), cookies: cookiesOf(answer.setCookie) }
+            )
+          }
+        )
+        if (settled) return () => {}
+        // Node fires a timer of more than 2^31-1 ms at once: such a deadline (or none) gets no timer
+        const millis = Duration.toMillis(timeout)
+        if (millis < 2 ** 31) {
+          timer = setTimeout(() => {
+            if (settled) return
+            settled = true
             abandon()
-          })
+            done(TIMEOUT)
+          }, Math.max(1, millis))
+        }
+        return () => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          abandon()
+        }
+      }
+      const send: AviTransport["send"] = (request, timeout) =>
+        Effect.async<TransportResponse, TransportFailure | TransportTimeout>((resume) => {
+          const abandon = start(
+            request,
+            timeout,
+            (outcome) => resume("_tag" in outcome ? Effect.fail(outcome) : Effect.succeed(outcome))
+          )
+          // interrupted (a cut write, a lost lead): the request is aborted, not left to finish on its own
+          return Effect.sync(abandon)
         })
-      if (options.tracing !== true) return { send }
+      // Traced, each exchange is a span of its own, which only `send` opens.
+      if (options.tracing !== true) return { send, start }
       return {
         send: (request, timeout) =>
           send(request, timeout).pipe(

@@ -354,7 +354,7 @@ export const makeElector = (
     )
 
     const renewAge: Effect.Effect<never> = Effect.gen(function*() {
-      const last = (yield* Ref.get(state.renew)).lastRenew
+      const last = state.cells.renew.lastRenew
       const now = yield* Clock.currentTimeNanos
       if ((yield* Ref.get(term)) > 0) yield* Metric.set(metrics.lastRenewAge, Number(now - last) / 1e9)
     }).pipe(Effect.zipRight(Effect.sleep(config.retryPeriod)), Effect.forever)

@@ -4,6 +4,7 @@
  * decoded with Schema into one shape and kept in a store keyed `namespace/name`; changed keys are published.
  * Unlike client-node's informer it never stops by itself and interruption aborts the watch request.
  */
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
@@ -285,14 +286,16 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     }
 
     const { indexBy } = options
-    const store = yield* Ref.make<Stored<A>>({ objects: HashMap.empty(), index: HashMap.empty() })
-    const rv = yield* Ref.make<string | undefined>(undefined)
+    // Plain cells, read and changed in synchronous steps only (as atomic as a Ref's): a chunk of watch events is
+    // applied in one step, where a Ref's get and set were fiber steps per event.
+    let store: Stored<A> = { objects: HashMap.empty(), index: HashMap.empty() }
+    let rv: string | undefined
     const ready = yield* Deferred.make<void>()
     const listeners = new Set<(key: string) => void>()
-    const publish = (keys: Iterable<string>) =>
-      Effect.sync(() => {
-        for (const key of keys) for (const listener of listeners) listener(key)
-      })
+    const publishNow = (keys: Iterable<string>) => {
+      for (const key of keys) for (const listener of listeners) listener(key)
+    }
+    const publish = (keys: Iterable<string>) => Effect.sync(() => publishNow(keys))
     const listen = (listener: (key: string) => void) =>
       Effect.acquireRelease(
         Effect.sync(() => {
@@ -347,7 +350,8 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         if (Option.isSome(decoded)) next = HashMap.set(next, objectKey(decoded.value.metadata ?? {}), decoded.value)
       }
       next = HashMap.endMutation(next)
-      const previous = (yield* Ref.getAndSet(store, storeOf(next, indexBy))).objects
+      const previous = store.objects
+      store = storeOf(next, indexBy)
       const keys: Array<string> = []
       for (const [key, object] of next) {
         const old = HashMap.get(previous, key)
@@ -357,7 +361,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       }
       for (const key of HashMap.keys(previous)) if (!HashMap.has(next, key)) keys.push(key)
       yield* publish(keys)
-      yield* Ref.set(rv, listRv)
+      rv = listRv
       yield* Metric.increment(relistsK)
       yield* Metric.set(objectsK, HashMap.size(next))
       yield* Metric.set(readyK, 1)
@@ -367,52 +371,76 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       )
     })
 
-    const handle = (event: RawWatchEvent): Effect.Effect<void, KubeError | WatchGone> =>
-      Effect.gen(function*() {
-        // in place (no fiber labels read: ako-ts sets none), as the work queue's and the Avi client's metrics
-        eventsK(event.type).unsafeUpdate(1, NO_EXTRA_LABELS)
-        if (event.type === "ERROR") {
-          const status = event.object as { code?: unknown; message?: unknown } | null
-          const message = typeof status?.message === "string" ? status.message : JSON.stringify(event.object)
-          if (status?.code === 410) return yield* new WatchGone({ message })
-          return yield* new KubeApiError({
+    /**
+     * Applies one event to the store in place and adds the key it changed to `changed`. What needs more than that
+     * (an ERROR event ends the watch; an object that does not decode is counted and logged) comes back as an effect.
+     */
+    const apply = (event: RawWatchEvent, changed: Array<string>): Effect.Effect<void, KubeError | WatchGone> | void => {
+      // in place (no fiber labels read: ako-ts sets none), as the work queue's and the Avi client's metrics
+      eventsK(event.type).unsafeUpdate(1, NO_EXTRA_LABELS)
+      if (event.type === "ERROR") {
+        const status = event.object as { code?: unknown; message?: unknown } | null
+        const message = typeof status?.message === "string" ? status.message : JSON.stringify(event.object)
+        if (status?.code === 410) return Effect.fail(new WatchGone({ message }))
+        return Effect.fail(
+          new KubeApiError({
             status: typeof status?.code === "number" ? status.code : 500,
             reason: "WatchError",
             message,
             method: "GET",
             path: "(watch)"
           })
+        )
+      }
+      const meta = Option.flatMap(decodeMeta(event.object), (m) => Option.fromNullable(m.metadata))
+      const eventRv = Option.flatMap(meta, (m) => Option.fromNullable(m.resourceVersion))
+      let report: Effect.Effect<void> | undefined
+      if (event.type === "DELETED") {
+        if (Option.isSome(meta)) {
+          const key = objectKey(meta.value)
+          store = storeWith(store, key, undefined, indexBy)
+          objectsK.unsafeUpdate(HashMap.size(store.objects), NO_EXTRA_LABELS)
+          changed.push(key)
         }
-        const meta = Option.flatMap(decodeMeta(event.object), (m) => Option.fromNullable(m.metadata))
-        const eventRv = Option.flatMap(meta, (m) => Option.fromNullable(m.resourceVersion))
-        if (event.type === "BOOKMARK") {
-          if (Option.isSome(eventRv)) yield* Ref.set(rv, eventRv.value)
-          return
+      } else if (event.type === "ADDED" || event.type === "MODIFIED") {
+        const decoded = decode(event.object)
+        if (Either.isRight(decoded)) {
+          const key = objectKey(decoded.right.metadata ?? {})
+          store = storeWith(store, key, decoded.right, indexBy)
+          objectsK.unsafeUpdate(HashMap.size(store.objects), NO_EXTRA_LABELS)
+          changed.push(key)
+        } else {
+          report = Effect.asVoid(decodeOne(event.object))
         }
-        if (event.type === "DELETED") {
-          if (Option.isSome(meta)) {
-            const key = objectKey(meta.value)
-            const next = yield* Ref.updateAndGet(store, (stored) => storeWith(stored, key, undefined, indexBy))
-            objectsK.unsafeUpdate(HashMap.size(next.objects), NO_EXTRA_LABELS)
-            yield* publish([key])
+      }
+      if (Option.isSome(eventRv)) rv = eventRv.value
+      return report
+    }
+
+    /** A chunk of events in one step, its changed keys published together; only the exceptions take steps more. */
+    const handleChunk = (events: Chunk.Chunk<RawWatchEvent>): Effect.Effect<void, KubeError | WatchGone> => {
+      const all = Chunk.toReadonlyArray(events)
+      const from = (start: number): Effect.Effect<void, KubeError | WatchGone> =>
+        Effect.suspend(() => {
+          const changed: Array<string> = []
+          for (let i = start; i < all.length; i++) {
+            const more = apply(all[i]!, changed)
+            if (more !== undefined) {
+              publishNow(changed)
+              return Effect.zipRight(more, from(i + 1))
+            }
           }
-        } else if (event.type === "ADDED" || event.type === "MODIFIED") {
-          const decoded = yield* decodeOne(event.object)
-          if (Option.isSome(decoded)) {
-            const key = objectKey(decoded.value.metadata ?? {})
-            const next = yield* Ref.updateAndGet(store, (stored) => storeWith(stored, key, decoded.value, indexBy))
-            objectsK.unsafeUpdate(HashMap.size(next.objects), NO_EXTRA_LABELS)
-            yield* publish([key])
-          }
-        }
-        if (Option.isSome(eventRv)) yield* Ref.set(rv, eventRv.value)
-      })
+          publishNow(changed)
+          return Effect.void
+        })
+      return from(0)
+    }
 
     // client-go: a random server-side timeout between 5 and 10 minutes spreads reconnects.
     const watchFrom = (resourceVersion: string) =>
       Effect.flatMap(
         Random.nextIntBetween(300, 600),
-        (timeoutSeconds) => source.watch({ resourceVersion, timeoutSeconds }).pipe(Stream.runForEach(handle))
+        (timeoutSeconds) => source.watch({ resourceVersion, timeoutSeconds }).pipe(Stream.runForEachChunk(handleChunk))
       )
 
     const backoffState = yield* Ref.make({ attempt: 0, lastErrorAt: Number.NEGATIVE_INFINITY })
@@ -427,20 +455,20 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     })
 
     const step: Effect.Effect<void> = Effect.gen(function*() {
-      const from = yield* Ref.get(rv)
+      const from = rv
       const startedAt = yield* Clock.currentTimeMillis
       const outcome = yield* Effect.either(from === undefined ? relist : watchFrom(from))
       if (Either.isRight(outcome)) {
         // a watch the server closes at once, again and again, must not become a request storm
         const lasted = (yield* Clock.currentTimeMillis) - startedAt
-        if (from !== undefined && lasted < 1000 && (yield* Ref.get(rv)) === from) yield* backoff
+        if (from !== undefined && lasted < 1000 && rv === from) yield* backoff
         return
       }
       const error = outcome.left
       if (isGone(error)) {
         yield* Metric.increment(errorsK("gone"))
         yield* Effect.logInfo(`${kind}: resourceVersion expired, relisting`)
-        yield* Ref.set(rv, undefined)
+        rv = undefined
         return
       }
       yield* Metric.increment(errorsK("error"))
@@ -448,7 +476,8 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       yield* backoff
     })
 
-    const snapshot = Effect.map(Ref.get(store), (current) => {
+    const snapshot = Effect.sync(() => {
+      const current = store
       if (cachedView === undefined || !cachedView.isOver(current)) {
         cachedView = indexBy === undefined
           ? new StoreView(current)
@@ -459,15 +488,15 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
 
     const reflector: Reflector<A> = {
       kind,
-      get: (key) => Effect.map(Ref.get(store), (stored) => HashMap.get(stored.objects, key)),
+      get: (key) => Effect.sync(() => HashMap.get(store.objects, key)),
       snapshot,
-      size: Effect.map(Ref.get(store), (stored) => HashMap.size(stored.objects)),
+      size: Effect.sync(() => HashMap.size(store.objects)),
       ready: Deferred.await(ready),
       isReady: Deferred.isDone(ready),
       changes: Stream.unwrapScoped(subscribe),
       subscribe,
       listen,
-      resourceVersion: Ref.get(rv),
+      resourceVersion: Effect.sync(() => rv),
       run: Effect.forever(step).pipe(Effect.annotateLogs("reflector", kind))
     }
     return reflector

@@ -264,10 +264,9 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     // One gauge per type, made once (a tagged metric made per write cost Effect a metric key built and hashed), set
     // in place on every write (the fiber's metric labels, which ako-ts never sets, are not read).
     const gauges = new Map(OWNED_TYPES.map((type) => [type, Metric.tagged(cacheObjects, "type", type)]))
-    const publishCount = (type: AviObjectType) =>
-      Effect.sync(() =>
-        (gauges.get(type) ?? Metric.tagged(cacheObjects, "type", type)).unsafeUpdate(index.count(type), [])
-      )
+    const setCount = (type: AviObjectType) =>
+      (gauges.get(type) ?? Metric.tagged(cacheObjects, "type", type)).unsafeUpdate(index.count(type), [])
+    const publishCount = (type: AviObjectType) => Effect.sync(() => setCount(type))
     const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 
     const filtersOf = (type: AviObjectType) => {
@@ -419,19 +418,21 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
       vanished: Effect.map(PubSub.subscribe(vanishedHub), (queue) => Stream.fromQueue(queue)),
       synced: Ref.get(synced),
       view: index.view,
+      // One step each: every Avi write ends in one of them.
       applyWriteResult: (type, body) =>
-        Effect.suspend(() => {
+        Effect.sync(() => {
           const object = toCached(type, body, config.clusterName)
-          if (object === undefined) return Effect.succeed(undefined)
+          if (object === undefined) return undefined
           touch(cacheKey(type, object.tenant, object.name))
           put(object)
-          return Effect.as(publishCount(type), object)
+          setCount(type)
+          return object
         }),
       remove: (type, tenant, name) =>
-        Effect.suspend(() => {
+        Effect.sync(() => {
           touch(cacheKey(type, tenant, name))
           index.drop(type, tenant, name)
-          return publishCount(type)
+          setCount(type)
         }),
       counts: Effect.sync(counts)
     }

@@ -19,7 +19,7 @@ import { AviCache } from "./cache.js"
 import type { CachedObject, CacheView } from "./cache.js"
 import type { Operation, UnitPlan } from "./diff.js"
 import { planUnit, unitView, upToDate } from "./diff.js"
-import { recordOperation, unitDuration } from "./metrics.js"
+import { countOperation, recordOperation, unitDuration } from "./metrics.js"
 import { holdUnmodelled } from "./unmodelled.js"
 import type { Outcome } from "./work-queue.js"
 
@@ -298,10 +298,10 @@ const writeUnit = (
     }
 
     const written = (operation: Operation, body: unknown, result: AppliedResult = "ok"): Effect.Effect<Step> =>
-      cache.applyWriteResult(operation.type, body as AviBody).pipe(
-        Effect.zipRight(record(operation, result)),
-        Effect.as<Step>({ _tag: "Done", applied: { operation, result } })
-      )
+      Effect.map(cache.applyWriteResult(operation.type, body as AviBody), (): Step => {
+        countOperation(operation.type, operation.op, result)
+        return { _tag: "Done", applied: { operation, result } }
+      })
 
     /**
      * A 404 naming another model: a referenced object is missing (deleted out of band while the cache kept it).

@@ -35,7 +35,8 @@ export const cacheRefreshDuration = Metric.histogram(
 // array on every update, and Effect then builds and hashes a metric key for it each time.
 const operationCounters = new Map<string, Metric.Metric.Counter<number>>()
 
-export const recordOperation = (type: string, op: string, result: string) => {
+/** Counts one Avi write, in place (for a caller already in a synchronous step). */
+export const countOperation = (type: string, op: string, result: string): void => {
   const labels = `${type} ${op} ${result}`
   let counter = operationCounters.get(labels)
   if (counter === undefined) {
@@ -46,10 +47,12 @@ export const recordOperation = (type: string, op: string, result: string) => {
     ])
     operationCounters.set(labels, counter)
   }
-  const updated = counter
-  // In place, as the Avi client's request metrics (src/avi/metrics.ts): no fiber labels to read, one step.
-  return Effect.sync(() => updated.unsafeUpdate(1, NO_EXTRA_LABELS))
+  // In place, as the Avi client's request metrics (src/avi/metrics.ts): no fiber labels to read.
+  counter.unsafeUpdate(1, NO_EXTRA_LABELS)
 }
+
+export const recordOperation = (type: string, op: string, result: string): Effect.Effect<void> =>
+  Effect.sync(() => countOperation(type, op, result))
 
 const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 

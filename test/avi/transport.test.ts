@@ -3,7 +3,7 @@
  * cut off half way, and deadlines Node's timers cannot hold.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Redacted } from "effect"
+import { Duration, Effect, Fiber, Redacted } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { AviClient } from "../../src/avi/index.js"
@@ -60,6 +60,58 @@ describe("the Avi client's Node transport", () => {
           }
         }).pipe(Effect.scoped)
     ))
+
+  it.live("an interrupted call aborts its request and frees its permit; one interrupted while waiting frees nothing", () => {
+    // Requests to /api/pool/hang are never answered; the server counts the connections that close under them.
+    const hanging = new Set<http.ServerResponse>()
+    const requested: Array<string | undefined> = []
+    let abortedHanging = 0
+    return withServer(
+      (request, response) => {
+        const path = (request.url ?? "").split("?")[0]
+        requested.push(path)
+        if (path === "/api/pool/hang") {
+          hanging.add(response)
+          response.on("close", () => {
+            if (!response.writableEnded) abortedHanging++
+          })
+          return
+        }
+        const body = path === "/api/initial-data" ?
+          { version: { Version: "22.1.3" } } :
+          { uuid: "pool-x", name: "pool-x", url: "https://avi/api/pool/pool-x" }
+        response.writeHead(200, { "content-type": "application/json", "set-cookie": ["csrftoken=t; Path=/"] })
+        response.end(JSON.stringify(body))
+      },
+      (url) =>
+        Effect.gen(function*() {
+          const avi = yield* AviClient
+          // One permit: the first hanging call holds it, the second waits for it.
+          yield* avi.get("pool", "warm-up")
+          const holder = yield* Effect.fork(avi.get("pool", "hang"))
+          while (hanging.size < 1) yield* Effect.sleep("5 millis")
+          const waiter = yield* Effect.fork(avi.get("pool", "waiting"))
+          yield* Effect.sleep("20 millis")
+          yield* Fiber.interrupt(waiter)
+          yield* Fiber.interrupt(holder)
+          // The hanging request was aborted on the wire, and the permit is free again: the next call is answered.
+          const next = yield* avi.get("pool", "after").pipe(Effect.timeout("10 seconds"))
+          expect(next.uuid).toBe("pool-x")
+          while (abortedHanging < 1) yield* Effect.sleep("5 millis")
+          // The waiting call never reached the server.
+          expect(hanging.size).toBe(1)
+          expect(requested).not.toContain("/api/pool/waiting")
+        }).pipe(
+          Effect.provide(AviClient.layer({
+            controller: url,
+            username: "admin",
+            password: Redacted.make("secret"),
+            clientIdentity: "ako-ts/test transport",
+            maxConcurrentRequests: 1
+          }))
+        )
+    )
+  })
 
   it.live("over Node's transport, a Set-Cookie repeated on every answer still lets a renewed csrftoken through", () => {
     // Every answer repeats the session's cookies, as Avi does; /api/pool/renew and /api/pool/restore change the token.
