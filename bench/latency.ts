@@ -6,8 +6,11 @@
  * (4 x 1,000 x 5 ms / 8 workers = 2.5 s).
  *
  * Options (`--name value`, or env HA_BENCH_<NAME>): runs (20, single Services), burst-runs (5), bulk (1000; 0 skips),
- * bulk-latency-ms (5), workers (8).
+ * bulk-latency-ms (5), workers (8). The parameters also carry the controller's CPU seconds during the bulk row and
+ * the share of the machine's CPU time its host stole meanwhile: on a shared machine the bulk row's time swings by
+ * half from hour to hour, the controller's CPU for it much less.
  */
+import { readFileSync } from "node:fs"
 import type { RunningKubeSim } from "../src/sim/kube/index.js"
 import { median, numberArg, seedServices, startBenchCluster, waitFor, withStatus } from "./_ha-harness.js"
 import { percentile, printReport } from "./_report.js"
@@ -117,11 +120,36 @@ for (let run = 0; run < burstRuns; run++) {
   burst.push(await allVips(services, ingresses))
 }
 
+/**
+ * The machine's CPU time stolen by its host (Linux's /proc/stat), so a slow run can be told from a slow build: on a
+ * shared machine the bulk row's time moved by half between hours while the controller's own CPU for it did not.
+ */
+const stealSample = (): { readonly steal: number; readonly total: number } | undefined => {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number)
+    return { steal: fields[7] ?? 0, total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0) }
+  } catch {
+    return undefined
+  }
+}
+
 let bulkMs: number | null = null
+let bulkCpuS: number | null = null
+let bulkStealPercent: number | null = null
 if (bulk > 0) {
   cluster.avi.faults.latency(bulkLatencyMs)
+  const cpuBefore = leader.cpuSeconds()
+  const stealBefore = stealSample()
   const names = seedServices(cluster.kube, NS, bulk, "bulk")
   bulkMs = await allVips(names, [], 900_000)
+  const cpuAfter = leader.cpuSeconds()
+  const stealAfter = stealSample()
+  if (cpuBefore !== undefined && cpuAfter !== undefined) bulkCpuS = Math.round((cpuAfter - cpuBefore) * 100) / 100
+  if (stealBefore !== undefined && stealAfter !== undefined && stealAfter.total > stealBefore.total) {
+    bulkStealPercent =
+      Math.round(1000 * (stealAfter.steal - stealBefore.steal) / (stealAfter.total - stealBefore.total)) /
+      10
+  }
   cluster.avi.faults.latency(0)
 }
 const peak = leader.peakRssMiB()
@@ -138,6 +166,8 @@ printReport({
     bulkLatencyMs,
     workers,
     aviLatencyMs: "0 (the simulator's default) except the bulk row",
+    bulkControllerCpuS: bulkCpuS,
+    bulkMachineStealPercent: bulkStealPercent,
     peakRssMiB: peak === undefined ? null : Math.round(peak),
     measured: "from applying the objects to the Kubernetes simulator to every VIP in their status, leader idle before",
     ako: "AKO 2.2.1 on the same simulators and a real kube-apiserver, shared 2-core machine (issue 19)"
