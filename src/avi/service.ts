@@ -109,8 +109,8 @@ export interface AviClientService {
 
 export class AviClient extends Context.Tag("ako-ts/AviClient")<AviClient, AviClientService>() {
   /**
-   * Live client over keep-alive HTTP/1.1 connections (http1.ts) with the config's TLS settings: `caData` verifies
-   * the controller's certificate, no CA skips verification (as AKO does).
+   * Live client over keep-alive HTTP/1.1 connections (src/http/http1.ts) with the config's TLS settings: `caData`
+   * verifies the controller's certificate, no CA skips verification (as AKO does).
    */
   static readonly layer = (config: AviClientConfig): Layer.Layer<AviClient> =>
     Layer.scoped(

@@ -1,10 +1,10 @@
 /**
  * How the Avi client's exchanges reach the controller. The live client sends over its own HTTP/1.1 connections
- * (http1.ts): one request is one `Effect.async`, its deadline a Node timer. @effect/platform's HttpClient cost about
- * 400 fiber steps and 4 forked fibers per exchange (a scope, the abort wiring, the body stream, the timeout race),
- * roughly 1 ms of CPU each, and a burst of Services is four exchanges per Service (bench/latency.ts); Node's own http
- * client, about 0.3 ms more. An HttpClient can still be plugged in (`httpClientTransport`): the unit tests script a
- * controller behind one.
+ * (src/http/http1.ts): one request is one `Effect.async`, its deadline a Node timer. @effect/platform's HttpClient
+ * cost about 400 fiber steps and 4 forked fibers per exchange (a scope, the abort wiring, the body stream, the
+ * timeout race), roughly 1 ms of CPU each, and a burst of Services is four exchanges per Service
+ * (bench/latency.ts); Node's own http client, about 0.3 ms more. An HttpClient can still be plugged in
+ * (`httpClientTransport`): the unit tests script a controller behind one.
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -14,7 +14,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { Http1Pool } from "./http1.js"
+import { Http1Pool } from "../http/http1.js"
 
 export interface TransportRequest {
   readonly method: string

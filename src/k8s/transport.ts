@@ -12,6 +12,8 @@ import type { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import * as http from "node:http"
 import * as https from "node:https"
 import { StringDecoder } from "node:string_decoder"
+import type * as tls from "node:tls"
+import { Http1Pool } from "../http/http1.js"
 
 /** An answer, whatever its status. */
 export interface KubeExchange {
@@ -33,7 +35,10 @@ const sameValue = (a: unknown, b: unknown): boolean => {
 interface Pool {
   readonly secure: boolean
   readonly tls: Readonly<Partial<Record<TlsField, unknown>>>
+  /** Watches go through Node's http client, on this agent. */
   readonly agent: http.Agent
+  /** Requests go over connections of our own, to this origin (made at the first request). */
+  requests?: { readonly origin: string; readonly pool: Http1Pool }
 }
 
 /**
@@ -49,6 +54,11 @@ export interface KubeTarget {
   readonly url: URL
   readonly options: https.RequestOptions
   readonly secure: boolean
+  /**
+   * The keep-alive connections a request (not a watch) goes over, with this identity's TLS settings; absent behind a
+   * `proxy-url`, where Node's http client and client-node's tunnelling agent carry it.
+   */
+  readonly connections?: Http1Pool | undefined
 }
 
 /**
@@ -82,8 +92,30 @@ const newKubeTargets = (kubeConfig: KubeConfig): KubeTargets => {
     // 30 s between TCP keep-alive probes, as client-go: cloud load balancers drop connections idle for 60 s
     const agentOptions: https.AgentOptions = { ...(tls as https.AgentOptions), keepAlive: true, keepAliveMsecs: 30_000 }
     pool = { secure, tls, agent: secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions) }
-    if (previous !== undefined) retire(previous.agent)
+    if (previous !== undefined) {
+      retire(previous.agent)
+      previous.requests?.pool.retire()
+    }
     return pool.agent
+  }
+  /** The current identity's connections to `origin` (a new set if the cluster's address changed). */
+  const connectionsFor = (origin: string): Http1Pool | undefined => {
+    const current = pool
+    if (current === undefined) return undefined
+    if (current.requests?.origin !== origin) {
+      current.requests?.pool.retire()
+      current.requests = {
+        origin,
+        pool: new Http1Pool({
+          origin,
+          tls: current.tls as tls.ConnectionOptions,
+          // 30 s between TCP keep-alive probes, as the agent; idle for 30 s, closed (client-go keeps 90 s).
+          keepAliveMillis: 30_000,
+          idleTimeoutMillis: 30_000
+        })
+      }
+    }
+    return current.requests.pool
   }
 
   return async (path: string, query: Readonly<Record<string, string>>): Promise<KubeTarget> => {
@@ -94,9 +126,30 @@ const newKubeTargets = (kubeConfig: KubeConfig): KubeTargets => {
     const options: https.RequestOptions = {}
     await kubeConfig.applyToHTTPSOptions(options)
     const secure = url.protocol === "https:"
-    if (cluster.proxyUrl === undefined || cluster.proxyUrl === "") options.agent = agentFor(secure, options)
-    return { url, options, secure }
+    if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== "") return { url, options, secure }
+    options.agent = agentFor(secure, options)
+    return { url, options, secure, connections: connectionsFor(url.origin) }
   }
+}
+
+/** The request's headers as plain strings, or undefined if one is not (a list, say: only Node's client sends it). */
+const stringHeaders = (
+  options: https.RequestOptions,
+  headers: Readonly<Record<string, string>>,
+  body: string | undefined
+): Record<string, string> | undefined => {
+  const all: Record<string, string> = {}
+  const given = options.headers
+  if (given !== undefined && !Array.isArray(given)) {
+    for (const [name, value] of Object.entries(given)) {
+      if (typeof value === "string") all[name] = value
+      else if (typeof value === "number") all[name] = String(value)
+      else if (value !== undefined) return undefined
+    }
+  } else if (given !== undefined) return undefined
+  Object.assign(all, headers)
+  if (body !== undefined) all["content-length"] = String(Buffer.byteLength(body))
+  return all
 }
 
 /** One request, its body read whole; `abort` (when interrupted) destroys it on the wire. */
@@ -112,6 +165,24 @@ export const exchange = (
     if (settled) return
     settled = true
     done(result)
+  }
+  const own = target.connections === undefined ? undefined : stringHeaders(target.options, headers, body)
+  if (target.connections !== undefined && own !== undefined) {
+    const abandon = target.connections.request(
+      { method, target: `${target.url.pathname}${target.url.search}`, headers: own, body },
+      (error, answer) =>
+        settle(
+          answer === undefined ?
+            { error: error ?? new Error("no answer") } :
+            { exchange: { status: answer.status, text: answer.body.toString("utf8") } }
+        )
+    )
+    return {
+      abort: () => {
+        settled = true
+        abandon()
+      }
+    }
   }
   const outgoing = (target.secure ? https : http).request(target.url, {
     ...target.options,

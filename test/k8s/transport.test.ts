@@ -145,6 +145,24 @@ describe("Kubernetes transport", () => {
       expect(yield* agentOf()).toBe(second)
     }))
 
+  it.live("requests share one keep-alive connection of our own and carry the user's token", () =>
+    Effect.gen(function*() {
+      const connections = new Set<unknown>()
+      const authorizations: Array<string | undefined> = []
+      const server = yield* serve((request, response) => {
+        connections.add(request.socket)
+        authorizations.push(request.headers.authorization)
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end(JSON.stringify({ kind: "NamespaceList", items: [] }))
+      })
+      const client = yield* KubeClient.pipe(Effect.provide(kubeClientFromString(kubeconfigFor(server))))
+      for (let i = 0; i < 3; i++) yield* client.request({ method: "GET", path: "/api/v1/namespaces" })
+      expect(connections.size).toBe(1)
+      expect(authorizations).toEqual(["Bearer t", "Bearer t", "Bearer t"])
+      const target = yield* Effect.promise(() => makeKubeTargets(client.kubeConfig)("/api", {}))
+      expect(target.connections).toBeDefined()
+    }).pipe(Effect.scoped))
+
   it.effect("behind a proxy-url, client-node's tunnelling agent carries the request", () =>
     Effect.gen(function*() {
       const kubeConfig = new KubeConfig()
@@ -156,6 +174,8 @@ describe("Kubernetes transport", () => {
       )
       const target = yield* Effect.promise(() => makeKubeTargets(kubeConfig)("/api", {}))
       expect(target.options.agent?.constructor.name).toBe("HttpsProxyAgent")
+      // Requests too: connections of our own would bypass the proxy.
+      expect(target.connections).toBeUndefined()
       expect(target.options.headers).toMatchObject({ Authorization: "Bearer t" })
     }))
 })

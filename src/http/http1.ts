@@ -1,10 +1,11 @@
 /**
- * A small HTTP/1.1 client for the Avi controller: keep-alive connections to one origin, one exchange at a time on
- * each, the request head and body written in one piece, the answer read by Content-Length, chunked coding or the
- * connection's end. Node's http client cost about 0.3 ms of CPU per exchange (a ClientRequest, the agent's
- * bookkeeping, header validation, streams on both sides), a third of a 1,000-Service burst's budget at four
- * exchanges per Service (bench/latency.ts). The Avi API needs none of what that buys: no upgrades, no 100-continue,
- * no pipelining, no streaming of bodies, and answers small enough to hold.
+ * A small HTTP/1.1 client, for the Avi controller's requests and the API server's (not its watches): keep-alive
+ * connections to one origin, one exchange at a time on each, the request head and body written in one piece, the
+ * answer read by Content-Length, chunked coding or the connection's end. Node's http client cost about 0.3 ms of CPU
+ * per exchange (a ClientRequest, the agent's bookkeeping, header validation, streams on both sides), a third of a
+ * 1,000-Service burst's budget at four Avi exchanges and a status write per Service (bench/latency.ts). Neither API
+ * needs what that buys: no upgrades, no 100-continue, no pipelining, no streaming of bodies, answers small enough to
+ * hold.
  *
  * Framing follows RFC 9112: 1xx answers before the final one are skipped; HEAD, 204 and 304 have no body; chunked
  * wins over Content-Length; an answer with neither ends with the connection. A connection is reused only after a
@@ -33,8 +34,15 @@ export interface Http1Request {
 export interface Http1PoolOptions {
   /** `http:` or `https:` origin: scheme, host and port; a path is ignored. */
   readonly origin: string
-  /** PEM of the CA for https; absent, the certificate is not verified. */
+  /** PEM of the CA for https; absent (and no `tls`), the certificate is not verified. */
   readonly ca?: string | undefined
+  /**
+   * TLS settings for https, used as they are instead of `ca` (a client certificate, `servername`,
+   * `rejectUnauthorized`, as a kubeconfig gives them).
+   */
+  readonly tls?: tls.ConnectionOptions | undefined
+  /** Delay before TCP keep-alive probes on a connection (default 1 s). */
+  readonly keepAliveMillis?: number | undefined
   /** Idle connections are closed after this long (default 4 s, under common server keep-alive timeouts of 5 s+). */
   readonly idleTimeoutMillis?: number | undefined
   /** Bytes of an answer's head, status line and headers (default 16 KiB, as Node's http). */
@@ -293,6 +301,7 @@ export class Http1Pool {
   private readonly idle: Array<Connection> = []
   private readonly open = new Set<Connection>()
   private closed = false
+  private retired = false
 
   constructor(private readonly options: Http1PoolOptions) {
     const url = new URL(options.origin)
@@ -327,7 +336,10 @@ export class Http1Pool {
     let connection = this.idle.pop()
     while (connection !== undefined && connection.socket.destroyed) connection = this.idle.pop()
     if (connection === undefined) connection = this.connect()
-    else if (connection.idleTimer !== undefined) clearTimeout(connection.idleTimer)
+    else {
+      if (connection.idleTimer !== undefined) clearTimeout(connection.idleTimer)
+      connection.socket.ref()
+    }
     const used = connection
     let settled = false
     used.start({
@@ -346,6 +358,17 @@ export class Http1Pool {
     }
   }
 
+  /**
+   * Takes no new exchange and keeps no connection: idle ones close now, busy ones as their exchange ends (a pool
+   * replaced by one of another identity lets its exchanges in flight finish on the identity they started with).
+   */
+  retire(): void {
+    this.retired = true
+    this.closed = true
+    for (const connection of this.idle) connection.socket.destroy()
+    this.idle.length = 0
+  }
+
   /** Closes every connection; exchanges in flight fail. */
   close(): void {
     this.closed = true
@@ -361,7 +384,7 @@ export class Http1Pool {
     let head = `${request.method} ${request.target} HTTP/1.1\r\nhost: ${this.hostHeader}\r\nconnection: keep-alive\r\n`
     for (const name in request.headers) {
       const value = request.headers[name]!
-      if (!TOKEN.test(name) || LINE_BREAK.test(value)) throw new Http1Error(`invalid header ${name}`)
+      if (!TOKEN.test(name) || LINE_BREAK.test(value)) throw new Http1Error(`invalid character in header ${name}`)
       const lower = name.toLowerCase()
       if (lower === "host" || lower === "connection" || lower === "content-length") continue
       head += `${name}: ${value}\r\n`
@@ -378,17 +401,18 @@ export class Http1Pool {
 
   private connect(): Connection {
     const ca = this.options.ca !== undefined && this.options.ca.length > 0 ? this.options.ca : undefined
+    const verification = this.options.tls ?? (ca === undefined ? { rejectUnauthorized: false } : { ca })
     const socket = this.secure ?
       tls.connect({
         host: this.host,
         port: this.port,
         // SNI takes a name, never an address literal.
         ...(net.isIP(this.host) === 0 ? { servername: this.host } : {}),
-        ...(ca === undefined ? { rejectUnauthorized: false } : { ca })
+        ...verification
       }) :
       net.connect({ host: this.host, port: this.port })
     socket.setNoDelay(true)
-    socket.setKeepAlive(true, 1000)
+    socket.setKeepAlive(true, this.options.keepAliveMillis ?? 1000)
     const connection: Connection = new Connection(socket, this.maxHeadBytes, () => this.release(connection))
     this.open.add(connection)
     socket.on("data", (chunk: Buffer) => connection.onData(chunk))
@@ -404,9 +428,12 @@ export class Http1Pool {
   }
 
   private release(connection: Connection): void {
+    if (this.retired) connection.socket.destroy()
     if (this.closed || connection.socket.destroyed) return
     connection.idleTimer = setTimeout(() => connection.socket.destroy(), this.idleTimeoutMillis)
     connection.idleTimer.unref()
+    // An idle connection does not keep the process alive (as Node's agent does with its free sockets).
+    connection.socket.unref()
     this.idle.push(connection)
   }
 }

@@ -7,8 +7,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as net from "node:net"
 import * as tls from "node:tls"
-import type { Http1Answer, Http1Request } from "../../src/avi/http1.js"
-import { Http1Error, Http1Pool } from "../../src/avi/http1.js"
+import type { Http1Answer, Http1Request } from "../../src/http/http1.js"
+import { Http1Error, Http1Pool } from "../../src/http/http1.js"
 import { simulatorCertificate } from "../../src/sim/avi/tls.js"
 
 interface Received {
@@ -347,7 +347,7 @@ describe("the Avi client's HTTP/1.1 connections", () => {
             const injected = yield* Effect.flip(
               send(pool, { method: "GET", target: "/api/pool", headers: { cookie: "a=1\r\nx-admin: yes" } })
             )
-            expect(injected.message).toBe("invalid header cookie")
+            expect(injected.message).toBe("invalid character in header cookie")
             const target = yield* Effect.flip(send(pool, { method: "GET", target: "/api/pool\r\nx: y", headers: {} }))
             expect(target.message).toBe("invalid request target")
             const method = yield* Effect.flip(send(pool, { method: "GET /x", target: "/", headers: {} }))
