@@ -146,13 +146,7 @@ class Connection {
           break
         }
         case "length": {
-          if (this.pending.length === 0) return
-          const take = Math.min(this.remaining, this.pending.length)
-          this.bodyParts.push(this.pending.subarray(0, take))
-          this.pending = this.pending.subarray(take)
-          this.remaining -= take
-          if (this.remaining > 0) return
-          this.complete()
+          if (this.takeBody()) this.complete()
           return
         }
         case "chunk-size": {
@@ -176,15 +170,7 @@ class Connection {
         }
         case "chunk-data": {
           // The chunk, then its CRLF.
-          if (this.remaining > 0) {
-            if (this.pending.length === 0) return
-            const take = Math.min(this.remaining, this.pending.length)
-            this.bodyParts.push(this.pending.subarray(0, take))
-            this.pending = this.pending.subarray(take)
-            this.remaining -= take
-            if (this.remaining > 0) return
-          }
-          if (this.pending.length < 2) return
+          if (!this.takeBody() || this.pending.length < 2) return
           if (this.pending[0] !== 13 || this.pending[1] !== 10) throw new Http1Error("malformed chunk")
           this.pending = this.pending.subarray(2)
           this.phase = "chunk-size"
@@ -214,6 +200,17 @@ class Connection {
           return
       }
     }
+  }
+
+  /** Moves up to `remaining` pending bytes into the body; true once none remain to be read. */
+  private takeBody(): boolean {
+    const take = Math.min(this.remaining, this.pending.length)
+    if (take > 0) {
+      this.bodyParts.push(this.pending.subarray(0, take))
+      this.pending = this.pending.subarray(take)
+      this.remaining -= take
+    }
+    return this.remaining === 0
   }
 
   private readHead(head: string): void {
@@ -359,12 +356,12 @@ export class Http1Pool {
   }
 
   /**
-   * Takes no new exchange and keeps no connection: idle ones close now, busy ones as their exchange ends (a pool
-   * replaced by one of another identity lets its exchanges in flight finish on the identity they started with).
+   * Keeps no connection from now on: idle ones close now, busy ones as their exchange ends, and an exchange still
+   * sent here gets a connection of its own, closed after it. A pool replaced by one of another identity lets what
+   * was already given it finish on the identity it started with, as a retired Node agent does.
    */
   retire(): void {
     this.retired = true
-    this.closed = true
     for (const connection of this.idle) connection.socket.destroy()
     this.idle.length = 0
   }

@@ -132,23 +132,24 @@ const newKubeTargets = (kubeConfig: KubeConfig): KubeTargets => {
   }
 }
 
-/** The request's headers as plain strings, or undefined if one is not (a list, say: only Node's client sends it). */
+/**
+ * The request's headers by lower-case name (a name given twice in two cases is one header, the request's own
+ * winning, as Node's client does), or undefined if one is not a plain string (a list, say: only Node's client sends
+ * it). The connections set `content-length` themselves.
+ */
 const stringHeaders = (
   options: https.RequestOptions,
-  headers: Readonly<Record<string, string>>,
-  body: string | undefined
+  headers: Readonly<Record<string, string>>
 ): Record<string, string> | undefined => {
   const all: Record<string, string> = {}
   const given = options.headers
-  if (given !== undefined && !Array.isArray(given)) {
-    for (const [name, value] of Object.entries(given)) {
-      if (typeof value === "string") all[name] = value
-      else if (typeof value === "number") all[name] = String(value)
-      else if (value !== undefined) return undefined
-    }
-  } else if (given !== undefined) return undefined
-  Object.assign(all, headers)
-  if (body !== undefined) all["content-length"] = String(Buffer.byteLength(body))
+  if (Array.isArray(given)) return undefined
+  for (const [name, value] of Object.entries(given ?? {})) {
+    if (typeof value === "string") all[name.toLowerCase()] = value
+    else if (typeof value === "number") all[name.toLowerCase()] = String(value)
+    else if (value !== undefined) return undefined
+  }
+  for (const [name, value] of Object.entries(headers)) all[name.toLowerCase()] = value
   return all
 }
 
@@ -166,7 +167,7 @@ export const exchange = (
     settled = true
     done(result)
   }
-  const own = target.connections === undefined ? undefined : stringHeaders(target.options, headers, body)
+  const own = target.connections === undefined ? undefined : stringHeaders(target.options, headers)
   if (target.connections !== undefined && own !== undefined) {
     const abandon = target.connections.request(
       { method, target: `${target.url.pathname}${target.url.search}`, headers: own, body },

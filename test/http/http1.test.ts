@@ -310,6 +310,22 @@ describe("the Avi client's HTTP/1.1 connections", () => {
           }), { idleTimeoutMillis: 20 })
     ))
 
+  it.live("a retired pool closes its idle connections, and serves what still comes on connections it then closes", () =>
+    withRawServer(
+      () => ({ pieces: [answer("200 OK", ["content-length: 2"], "{}")] }),
+      (server) =>
+        withPool(server.port, (pool) =>
+          Effect.gen(function*() {
+            yield* send(pool, get())
+            pool.retire()
+            yield* eventually(() => server.connections().closed === 1, "the idle connection to close")
+            const late = yield* send(pool, get())
+            expect(late.status).toBe(200)
+            expect(server.connections().opened).toBe(2)
+            yield* eventually(() => server.connections().closed === 2, "the late exchange's connection to close")
+          }))
+    ))
+
   it.live("an abandoned exchange closes its connection and never calls back", () =>
     withRawServer(
       () => ({ pieces: [] }),
