@@ -97,10 +97,12 @@ export const nodeTransport = (options: NodeTransportOptions): Effect.Effect<AviT
         })
     ),
     (pools): AviTransport => {
+      // No CA, no verification, as AKO.
+      const tls = options.ca !== undefined && options.ca.length > 0 ? { ca: options.ca } : { rejectUnauthorized: false }
       const poolFor = (origin: string): Http1Pool => {
         let pool = pools.get(origin)
         if (pool === undefined) {
-          pool = new Http1Pool({ origin, ca: options.ca })
+          pool = new Http1Pool({ origin, tls })
           pools.set(origin, pool)
         }
         return pool

@@ -34,11 +34,9 @@ export interface Http1Request {
 export interface Http1PoolOptions {
   /** `http:` or `https:` origin: scheme, host and port; a path is ignored. */
   readonly origin: string
-  /** PEM of the CA for https; absent (and no `tls`), the certificate is not verified. */
-  readonly ca?: string | undefined
   /**
-   * TLS settings for https, used as they are instead of `ca` (a client certificate, `servername`,
-   * `rejectUnauthorized`, as a kubeconfig gives them).
+   * TLS settings for https (the CA, a client certificate, `servername`, `rejectUnauthorized`); absent, Node's
+   * defaults: the certificate is verified against the system's CAs.
    */
   readonly tls?: tls.ConnectionOptions | undefined
   /** Delay before TCP keep-alive probes on a connection (default 1 s). */
@@ -114,8 +112,7 @@ class Connection {
   onClose(reason: string): void {
     if (this.exchange === undefined) return
     if (this.phase === "until-close") {
-      if (this.pending.length > 0) this.bodyParts.push(this.pending)
-      this.pending = EMPTY
+      // `advance` has moved every byte into the body already
       this.keepAlive = false
       this.complete()
       return
@@ -397,15 +394,13 @@ export class Http1Pool {
   }
 
   private connect(): Connection {
-    const ca = this.options.ca !== undefined && this.options.ca.length > 0 ? this.options.ca : undefined
-    const verification = this.options.tls ?? (ca === undefined ? { rejectUnauthorized: false } : { ca })
     const socket = this.secure ?
       tls.connect({
         host: this.host,
         port: this.port,
         // SNI takes a name, never an address literal.
         ...(net.isIP(this.host) === 0 ? { servername: this.host } : {}),
-        ...verification
+        ...this.options.tls
       }) :
       net.connect({ host: this.host, port: this.port })
     socket.setNoDelay(true)

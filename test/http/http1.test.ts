@@ -4,9 +4,10 @@
  * ones closed; broken or hostile answers refused; TLS verified against the configured CA.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import * as net from "node:net"
 import * as tls from "node:tls"
+import { nodeTransport } from "../../src/avi/transport.js"
 import type { Http1Answer, Http1Request } from "../../src/http/http1.js"
 import { Http1Error, Http1Pool } from "../../src/http/http1.js"
 import { simulatorCertificate } from "../../src/sim/avi/tls.js"
@@ -130,16 +131,18 @@ const eventually = (condition: () => boolean, what: string): Effect.Effect<void>
 const answer = (status: string, headers: ReadonlyArray<string>, body = "") =>
   `HTTP/1.1 ${status}\r\n${headers.map((header) => `${header}\r\n`).join("")}\r\n${body}`
 
-const withPool = <A, E>(
-  port: number,
-  body: (pool: Http1Pool) => Effect.Effect<A, E>,
-  options: { readonly idleTimeoutMillis?: number; readonly secure?: boolean; readonly ca?: string } = {}
-) =>
+interface PoolOptions {
+  readonly idleTimeoutMillis?: number
+  /** https, with these TLS settings. */
+  readonly tls?: tls.ConnectionOptions
+}
+
+const withPool = <A, E>(port: number, body: (pool: Http1Pool) => Effect.Effect<A, E>, options: PoolOptions = {}) =>
   Effect.acquireUseRelease(
     Effect.sync(() =>
       new Http1Pool({
-        origin: `${options.secure === true ? "https" : "http"}://127.0.0.1:${port}`,
-        ca: options.ca,
+        origin: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
+        tls: options.tls,
         idleTimeoutMillis: options.idleTimeoutMillis
       })
     ),
@@ -147,66 +150,70 @@ const withPool = <A, E>(
     (pool) => Effect.sync(() => pool.close())
   )
 
+/** A pool on a raw server answering with `reply`, both closed afterwards. */
+const withServedPool = <A, E>(
+  reply: (request: Received) => Reply,
+  body: (pool: Http1Pool, server: RawServer) => Effect.Effect<A, E>,
+  options?: PoolOptions
+): Effect.Effect<A, E> => withRawServer(reply, (server) => withPool(server.port, (pool) => body(pool, server), options))
+
 describe("the Avi client's HTTP/1.1 connections", () => {
   it.live("a Content-Length answer sent a byte at a time is read whole, and the connection serves the next", () =>
-    withRawServer(
+    withServedPool(
       (request) => {
         const body = `{"n": "${request.connection}${request.body.length}"}`
         return { pieces: byteByByte(answer("200 OK", [`content-length: ${body.length}`], body)) }
       },
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            const first = yield* send(pool, { method: "POST", target: "/api/pool", headers: {}, body: "{\"é\":1}" })
-            expect(first.status).toBe(200)
-            // The body's length is in bytes: "é" is two.
-            expect(JSON.parse(first.body.toString("utf8"))).toEqual({ n: "08" })
-            const second = yield* send(pool, get())
-            expect(JSON.parse(second.body.toString("utf8"))).toEqual({ n: "00" })
-            expect(server.connections().opened).toBe(1)
-            expect(server.received[0]!.head).toMatch(/^POST \/api\/pool HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\n/)
-            expect(server.received[0]!.head).toContain("\r\ncontent-length: 8")
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          const first = yield* send(pool, { method: "POST", target: "/api/pool", headers: {}, body: "{\"é\":1}" })
+          expect(first.status).toBe(200)
+          // The body's length is in bytes: "é" is two.
+          expect(JSON.parse(first.body.toString("utf8"))).toEqual({ n: "08" })
+          const second = yield* send(pool, get())
+          expect(JSON.parse(second.body.toString("utf8"))).toEqual({ n: "00" })
+          expect(server.connections().opened).toBe(1)
+          expect(server.received[0]!.head).toMatch(/^POST \/api\/pool HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\n/)
+          expect(server.received[0]!.head).toContain("\r\ncontent-length: 8")
+        })
     ))
 
   it.live("a chunked answer with extensions and trailers, split at every byte, is joined; so is one in one piece", () =>
-    withRawServer(
+    withServedPool(
       (request) => {
         const text = answer("200 OK", ["Transfer-Encoding: chunked", "Set-Cookie: a=1"], "") +
           "5;ext=1\r\n{\"a\":\r\n" + "A\r\n \"chunked\"\r\n" + "1\r\n}\r\n" + "0\r\nx-trailer: yes\r\n\r\n"
         return { pieces: request.head.includes("/whole") ? [text] : byteByByte(text) }
       },
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            for (const target of ["/split", "/whole", "/split"]) {
-              const result = yield* send(pool, get(target))
-              expect(JSON.parse(result.body.toString("utf8"))).toEqual({ a: "chunked" })
-              expect(result.setCookie).toEqual(["a=1"])
-            }
-            expect(server.connections().opened).toBe(1)
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          for (const target of ["/split", "/whole", "/split"]) {
+            const result = yield* send(pool, get(target))
+            expect(JSON.parse(result.body.toString("utf8"))).toEqual({ a: "chunked" })
+            expect(result.setCookie).toEqual(["a=1"])
+          }
+          expect(server.connections().opened).toBe(1)
+        })
     ))
 
   it.live("an answer without length or chunks ends with its connection, which is not used again", () =>
-    withRawServer(
+    withServedPool(
       () => ({
         pieces: [answer("200 OK", ["content-type: application/json"], "{\"until\":"), "\"close\"}"],
         close: true
       }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            for (let i = 0; i < 2; i++) {
-              const result = yield* send(pool, get())
-              expect(JSON.parse(result.body.toString("utf8"))).toEqual({ until: "close" })
-            }
-            expect(server.connections().opened).toBe(2)
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 2; i++) {
+            const result = yield* send(pool, get())
+            expect(JSON.parse(result.body.toString("utf8"))).toEqual({ until: "close" })
+          }
+          expect(server.connections().opened).toBe(2)
+        })
     ))
 
   it.live("Connection: close and HTTP/1.0 answers are not reused; a keep-alive HTTP/1.0 answer is", () =>
-    withRawServer(
+    withServedPool(
       (request) => ({
         pieces: [
           request.head.startsWith("GET /close ") ?
@@ -216,19 +223,18 @@ describe("the Avi client's HTTP/1.1 connections", () => {
             "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\ncontent-length: 2\r\n\r\n{}"
         ]
       }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            yield* send(pool, get("/close"))
-            yield* send(pool, get("/old"))
-            yield* send(pool, get("/kept"))
-            yield* send(pool, get("/kept"))
-            expect(server.received.map((request) => request.connection)).toEqual([0, 1, 2, 2])
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          yield* send(pool, get("/close"))
+          yield* send(pool, get("/old"))
+          yield* send(pool, get("/kept"))
+          yield* send(pool, get("/kept"))
+          expect(server.received.map((request) => request.connection)).toEqual([0, 1, 2, 2])
+        })
     ))
 
   it.live("interim 1xx answers are skipped; 204, 304 and HEAD answers have no body even with a length", () =>
-    withRawServer(
+    withServedPool(
       (request) => ({
         pieces: [
           request.head.startsWith("HEAD ") ?
@@ -241,29 +247,28 @@ describe("the Avi client's HTTP/1.1 connections", () => {
             answer("201 Created", ["content-length: 2"], "{}")
         ]
       }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            const created = yield* send(pool, { method: "POST", target: "/api/pool", headers: {}, body: "{}" })
-            expect(created.status).toBe(201)
-            expect(created.body.toString()).toBe("{}")
-            for (
-              const [request, status] of [[{ ...get(), method: "HEAD" }, 200], [get("/gone"), 204], [
-                get("/same"),
-                304
-              ]] as const
-            ) {
-              const result = yield* send(pool, request)
-              expect(result.status).toBe(status)
-              expect(result.body.length).toBe(0)
-            }
-            // Nothing was left unread on the connection: all four went over it.
-            expect(server.connections().opened).toBe(1)
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          const created = yield* send(pool, { method: "POST", target: "/api/pool", headers: {}, body: "{}" })
+          expect(created.status).toBe(201)
+          expect(created.body.toString()).toBe("{}")
+          for (
+            const [request, status] of [[{ ...get(), method: "HEAD" }, 200], [get("/gone"), 204], [
+              get("/same"),
+              304
+            ]] as const
+          ) {
+            const result = yield* send(pool, request)
+            expect(result.status).toBe(status)
+            expect(result.body.length).toBe(0)
+          }
+          // Nothing was left unread on the connection: all four went over it.
+          expect(server.connections().opened).toBe(1)
+        })
     ))
 
   it.live("several Set-Cookie lines arrive in order, each whole", () =>
-    withRawServer(
+    withServedPool(
       () => ({
         pieces: [
           answer("200 OK", [
@@ -273,107 +278,101 @@ describe("the Avi client's HTTP/1.1 connections", () => {
           ])
         ]
       }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.map(send(pool, get()), (result) =>
-            expect(result.setCookie).toEqual([
-              "csrftoken=abc; Path=/",
-              "sessionid=xyz; HttpOnly; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT"
-            ])))
+      (pool) =>
+        Effect.map(send(pool, get()), (result) =>
+          expect(result.setCookie).toEqual([
+            "csrftoken=abc; Path=/",
+            "sessionid=xyz; HttpOnly; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT"
+          ]))
     ))
 
   it.live("a connection the server closed while idle is not used: the next request opens another", () =>
-    withRawServer(
+    withServedPool(
       () => ({ pieces: [answer("200 OK", ["content-length: 2"], "{}")] }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            yield* send(pool, get())
-            server.closeIdle()
-            yield* eventually(() => server.connections().closed === 1, "the server to close its side")
-            // The close reached the pool before this request, so it is not sent over a dead connection.
-            yield* eventually(() => (pool as unknown as { idle: Array<unknown> }).idle.length === 0, "the pool")
-            const result = yield* send(pool, get())
-            expect(result.status).toBe(200)
-            expect(server.connections().opened).toBe(2)
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          yield* send(pool, get())
+          server.closeIdle()
+          yield* eventually(() => server.connections().closed === 1, "the server to close its side")
+          // The close reached the pool before this request, so it is not sent over a dead connection.
+          yield* eventually(() => (pool as unknown as { idle: Array<unknown> }).idle.length === 0, "the pool")
+          const result = yield* send(pool, get())
+          expect(result.status).toBe(200)
+          expect(server.connections().opened).toBe(2)
+        })
     ))
 
   it.live("an idle connection is closed by the client after the idle timeout", () =>
-    withRawServer(
+    withServedPool(
       () => ({ pieces: [answer("200 OK", ["content-length: 2"], "{}")] }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            yield* send(pool, get())
-            yield* eventually(() => server.connections().closed === 1, "the idle connection to close")
-          }), { idleTimeoutMillis: 20 })
+      (pool, server) =>
+        Effect.gen(function*() {
+          yield* send(pool, get())
+          yield* eventually(() => server.connections().closed === 1, "the idle connection to close")
+        }),
+      { idleTimeoutMillis: 20 }
     ))
 
   it.live("a retired pool closes its idle connections, and serves what still comes on connections it then closes", () =>
-    withRawServer(
+    withServedPool(
       () => ({ pieces: [answer("200 OK", ["content-length: 2"], "{}")] }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            yield* send(pool, get())
-            pool.retire()
-            yield* eventually(() => server.connections().closed === 1, "the idle connection to close")
-            const late = yield* send(pool, get())
-            expect(late.status).toBe(200)
-            expect(server.connections().opened).toBe(2)
-            yield* eventually(() => server.connections().closed === 2, "the late exchange's connection to close")
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          yield* send(pool, get())
+          pool.retire()
+          yield* eventually(() => server.connections().closed === 1, "the idle connection to close")
+          const late = yield* send(pool, get())
+          expect(late.status).toBe(200)
+          expect(server.connections().opened).toBe(2)
+          yield* eventually(() => server.connections().closed === 2, "the late exchange's connection to close")
+        })
     ))
 
   it.live("an abandoned exchange closes its connection and never calls back", () =>
-    withRawServer(
+    withServedPool(
       () => ({ pieces: [] }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            let called = false
-            const abandon = pool.request(get(), () => {
-              called = true
-            })
-            yield* eventually(() => server.received.length === 1, "the request to arrive")
-            abandon()
-            yield* eventually(() => server.connections().closed === 1, "the connection to close")
-            expect(called).toBe(false)
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          let called = false
+          const abandon = pool.request(get(), () => {
+            called = true
+          })
+          yield* eventually(() => server.received.length === 1, "the request to arrive")
+          abandon()
+          yield* eventually(() => server.connections().closed === 1, "the connection to close")
+          expect(called).toBe(false)
+        })
     ))
 
   it.live("a connection that breaks before the answer ends fails the exchange with the reason", () =>
-    withRawServer(
+    withServedPool(
       () => ({ pieces: [answer("200 OK", ["content-length: 100"], "{\"cut")], close: true }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.map(Effect.flip(send(pool, get())), (error) => {
-            expect(error).toBeInstanceOf(Http1Error)
-            expect(error.message).toBe("connection closed before the answer ended")
-          }))
+      (pool) =>
+        Effect.map(Effect.flip(send(pool, get())), (error) => {
+          expect(error).toBeInstanceOf(Http1Error)
+          expect(error.message).toBe("connection closed before the answer ended")
+        })
     ))
 
   it.live("a header value or target that would end its line is refused before anything is sent", () =>
-    withRawServer(
+    withServedPool(
       () => ({ pieces: [answer("200 OK", ["content-length: 2"], "{}")] }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            const injected = yield* Effect.flip(
-              send(pool, { method: "GET", target: "/api/pool", headers: { cookie: "a=1\r\nx-admin: yes" } })
-            )
-            expect(injected.message).toBe("invalid character in header cookie")
-            const target = yield* Effect.flip(send(pool, { method: "GET", target: "/api/pool\r\nx: y", headers: {} }))
-            expect(target.message).toBe("invalid request target")
-            const method = yield* Effect.flip(send(pool, { method: "GET /x", target: "/", headers: {} }))
-            expect(method.message).toContain("invalid method")
-            expect(server.connections().opened).toBe(0)
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          const injected = yield* Effect.flip(
+            send(pool, { method: "GET", target: "/api/pool", headers: { cookie: "a=1\r\nx-admin: yes" } })
+          )
+          expect(injected.message).toBe("invalid character in header cookie")
+          const target = yield* Effect.flip(send(pool, { method: "GET", target: "/api/pool\r\nx: y", headers: {} }))
+          expect(target.message).toBe("invalid request target")
+          const method = yield* Effect.flip(send(pool, { method: "GET /x", target: "/", headers: {} }))
+          expect(method.message).toContain("invalid method")
+          expect(server.connections().opened).toBe(0)
+        })
     ))
 
   it.live("malformed answers fail with what is wrong, and their connection is not reused", () =>
-    withRawServer(
+    withServedPool(
       (request) => ({
         pieces: [
           request.head.startsWith("GET /status ") ?
@@ -391,26 +390,25 @@ describe("the Avi client's HTTP/1.1 connections", () => {
             answer("200 OK", ["content-length: 2"], "{}")
         ]
       }),
-      (server) =>
-        withPool(server.port, (pool) =>
-          Effect.gen(function*() {
-            const messages: Array<string> = []
-            for (const target of ["/status", "/length", "/chunk", "/chunk-end", "/big"]) {
-              messages.push((yield* Effect.flip(send(pool, get(target)))).message)
-            }
-            expect(messages).toEqual([
-              "malformed status line",
-              "malformed content-length",
-              "malformed chunk size",
-              "malformed chunk",
-              "answer head too large"
-            ])
-            // Bytes past the end of an answer: this answer stands, the connection is not trusted again.
-            const extra = yield* send(pool, get("/extra"))
-            expect(extra.body.toString()).toBe("{}")
-            yield* send(pool, get("/fine"))
-            expect(server.received.map((request) => request.connection)).toEqual([0, 1, 2, 3, 4, 5, 6])
-          }))
+      (pool, server) =>
+        Effect.gen(function*() {
+          const messages: Array<string> = []
+          for (const target of ["/status", "/length", "/chunk", "/chunk-end", "/big"]) {
+            messages.push((yield* Effect.flip(send(pool, get(target)))).message)
+          }
+          expect(messages).toEqual([
+            "malformed status line",
+            "malformed content-length",
+            "malformed chunk size",
+            "malformed chunk",
+            "answer head too large"
+          ])
+          // Bytes past the end of an answer: this answer stands, the connection is not trusted again.
+          const extra = yield* send(pool, get("/extra"))
+          expect(extra.body.toString()).toBe("{}")
+          yield* send(pool, get("/fine"))
+          expect(server.received.map((request) => request.connection)).toEqual([0, 1, 2, 3, 4, 5, 6])
+        })
     ))
 
   it.live("over TLS the certificate is verified against the configured CA; without one it is not checked", () =>
@@ -419,9 +417,15 @@ describe("the Avi client's HTTP/1.1 connections", () => {
         () => ({ pieces: [answer("200 OK", ["content-length: 2"], "{}")] }),
         (server) =>
           Effect.gen(function*() {
-            const trusted = yield* withPool(server.port, (pool) => send(pool, get()), { secure: true, ca: pair.cert })
+            const url = `https://127.0.0.1:${server.port}/api/pool`
+            const trusted = yield* withPool(server.port, (pool) => send(pool, get()), { tls: { ca: pair.cert } })
             expect(trusted.status).toBe(200)
-            const unchecked = yield* withPool(server.port, (pool) => send(pool, get()), { secure: true })
+            // The pool verifies unless told otherwise (Node's defaults: the system's CAs).
+            const byDefault = yield* Effect.flip(withPool(server.port, (pool) => send(pool, get()), { tls: {} }))
+            expect(byDefault.message).toMatch(/certificate/i)
+            // The Avi client without a CA does not check, as AKO.
+            const transport = yield* nodeTransport({})
+            const unchecked = yield* transport.send({ method: "GET", url, headers: {} }, Duration.seconds(30))
             expect(unchecked.status).toBe(200)
             // A CA that did not sign the server's certificate: refused.
             const other = yield* Effect.promise(() =>
@@ -430,10 +434,20 @@ describe("the Avi client's HTTP/1.1 connections", () => {
               )
             )
             const refused = yield* Effect.flip(
-              withPool(server.port, (pool) => send(pool, get()), { secure: true, ca: other.cert })
+              withPool(server.port, (pool) => send(pool, get()), { tls: { ca: other.cert } })
             )
             expect(refused.message).toMatch(/certificate/i)
-          }),
+            const refusedByClient = yield* Effect.flip(
+              Effect.flatMap(
+                nodeTransport({ ca: other.cert }),
+                (client) => client.send({ method: "GET", url, headers: {} }, Duration.seconds(30))
+              )
+            )
+            expect(refusedByClient).toMatchObject({
+              _tag: "TransportFailure",
+              message: expect.stringMatching(/certificate/i)
+            })
+          }).pipe(Effect.scoped),
         pair
       )))
 })
