@@ -4,12 +4,10 @@
  * only the differences, syncs every status; then it serves the work queue fed by the desired graph. Every write
  * goes through the WriteGuard; losing the lead interrupts all of it.
  */
-import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { NotLeader } from "../election/index.js"
@@ -30,6 +28,7 @@ import {
   cacheAddresses,
   carriesAkoStatus,
   defaultWorkQueueOptions,
+  makeChangedKeys,
   makeWorkQueue,
   reconcileUnit,
   refreshAndCleanStale,
@@ -258,7 +257,7 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
     // not yet brought back our last write reads the older copy, which may show what is wanted again, and the write
     // that arrives next shows something else; or someone edits or clears the status by hand. Objects no unit names
     // are left alone here: another controller may own their status (clearing ours is the takeover's and the units').
-    const observedChanges = yield* Effect.acquireRelease(Queue.unbounded<string>(), Queue.shutdown)
+    const observedChanges = yield* makeChangedKeys<string>()
     const reflectors = yield* Reflectors
     const statusCarriers: ReadonlyArray<readonly [ObjectKind, Reflector<unknown>]> = [
       ["Service", reflectors.services],
@@ -266,9 +265,9 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
       ...Option.toArray(Option.map(reflectors.routes, (routes) => ["Route", routes] as const))
     ]
     for (const [kind, reflector] of statusCarriers) {
-      yield* reflector.listen((key) => Queue.unsafeOffer(observedChanges, `${kind}/${key}`))
+      yield* reflector.listen((key) => observedChanges.offer(`${kind}/${key}`))
     }
-    yield* Queue.takeBetween(observedChanges, 1, 1000).pipe(
+    const checkObserved: Effect.Effect<never, never, Reflectors> = observedChanges.takeAll.pipe(
       Effect.flatMap((changed) =>
         Effect.gen(function*() {
           const state = yield* graph.state
@@ -278,18 +277,19 @@ export const activeProgram = (graph: DesiredGraph, options: ActiveOptions) =>
           // a shared VIP on a new port). Such a unit settles soon, and its settling checks these objects. (Not a
           // rule for every status pass: a shard recomputed on every batch of endpoint changes would never be
           // settled as the state has it, and its Ingresses would wait for a quiet moment.)
-          const atRest = Chunk.filter(changed, (objectKey) => index.has(objectKey) && unitsSettledFor(objectKey, state))
-          if (Chunk.isEmpty(atRest)) return
+          const atRest = changed.filter((objectKey) => index.has(objectKey) && unitsSettledFor(objectKey, state))
+          if (atRest.length === 0) return
           // Checked here, also for an object whose pass is running (which `addAll` would queue again regardless): the
           // change is in the stores already, and whatever that pass writes next comes back as a change of its own.
           // Our writes' own echoes, about half of which arrive before their pass ends, cost no pass that way.
           const shows = showsStatusIn(state, yield* observedStores)
-          yield* statusQueue.addAll(Chunk.filter(atRest, (objectKey) => !shows(objectKey)))
+          yield* statusQueue.addAll(atRest.filter((objectKey) => !shows(objectKey)))
         })
       ),
-      Effect.forever,
-      Effect.forkScoped
+      // not `Effect.forever`: each round waits for changes anyway, and its extra yield per round cost a scheduler trip
+      Effect.flatMap(() => checkObserved)
     )
+    yield* Effect.forkScoped(checkObserved)
     // The takeover pass in a generator of its own: what it holds (the desired state it diffed) is garbage once the
     // pass ends. As locals of this generator, which lives for the whole term, it stayed.
     const reportUnmodelled = yield* Effect.gen(function*() {

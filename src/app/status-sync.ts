@@ -10,6 +10,7 @@ import type { KubeError, NotLeader, ObjectName } from "../k8s/index.js"
 import { refKey } from "../model/index.js"
 import { annotationsUpToDate, ingressUpToDate, routeAdmissions, routeStatusUpToDate } from "../reconcile/index.js"
 import type { AnnotatedObject, DesiredObjectStatus, ObservedObject, ObservedRoute } from "../reconcile/index.js"
+import { logDebugAnnotated } from "./logging.js"
 
 const goneIsDone = <A, R>(write: Effect.Effect<A, KubeError | NotLeader, R>) =>
   write.pipe(
@@ -99,9 +100,10 @@ export const syncStatuses = (statuses: ReadonlyArray<DesiredObjectStatus>, route
           yield* goneIsDone(
             (stale.kind === "Service" ? writers.serviceStatus : writers.ingressStatus)(target, desired.ingress)
           )
-          yield* Effect.logDebug("status written").pipe(
-            Effect.annotateLogs({ object: refKey(object), ingress: desired.ingress.map((e) => e.ip).join(",") })
-          )
+          yield* logDebugAnnotated("status written", () => ({
+            object: refKey(object),
+            ingress: desired.ingress.map((e) => e.ip).join(",")
+          }))
         }
       }
       if (stale.annotations) yield* goneIsDone(writers.annotate(stale.kind, target, desired.annotations))

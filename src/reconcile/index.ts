@@ -20,6 +20,7 @@
  *   false, then remove the annotation and run `takeover` again.
  */
 export * from "./cache.js"
+export * from "./changed-keys.js"
 export * from "./diff.js"
 export * from "./executor.js"
 export * as ReconcileMetrics from "./metrics.js"

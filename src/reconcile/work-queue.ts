@@ -9,10 +9,10 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Metric from "effect/Metric"
 import type * as MetricLabel from "effect/MetricLabel"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 
 export interface WorkQueueOptions {
@@ -79,7 +79,6 @@ export const makeWorkQueue = <K>(
   options: WorkQueueOptions = defaultWorkQueueOptions
 ): Effect.Effect<WorkQueue<K>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const ready = yield* Effect.acquireRelease(Queue.unbounded<K>(), Queue.shutdown)
     const timers = yield* FiberMap.make<K>()
     const dirty = new Set<K>()
     const processing = new Set<K>()
@@ -89,18 +88,46 @@ export const makeWorkQueue = <K>(
     const maxMillis = Duration.toMillis(options.maxDelay)
     const { adds, depth, failures, retries } = queueMetrics(options.metricPrefix ?? "ako_workqueue")
 
+    // The keys ready for a worker, in order, and the takers parked until one is. Plain structures rather than an
+    // Effect Queue: a parked take and its wake-up through a Queue cost about twenty fiber steps, paid once per pass
+    // of every unit and every status (a third of the steps of a worker's pass in a burst of new Services).
+    const ready = new ReadyKeys<K>()
+    const parked = new Set<() => void>()
+    let closed = false
+    const wakeOne = () => {
+      for (const wake of parked) {
+        parked.delete(wake)
+        wake()
+        return
+      }
+    }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        const waiting = [...parked]
+        parked.clear()
+        for (const wake of waiting) wake()
+      })
+    )
+
     // Metrics of every add and take are updated in place (`unsafeUpdate`, the metric's own labels only): through
     // `Metric.update` each cost fiber steps to read the fiber's metric labels, which ako-ts never sets.
-    const publishDepth = Effect.sync(() => depth.unsafeUpdate(dirty.size, NO_EXTRA_LABELS))
+    const publishDepth = () => depth.unsafeUpdate(dirty.size, NO_EXTRA_LABELS)
     // The depth exists from the queue's start: a queue that never had work reads 0, not absent.
-    yield* publishDepth
+    publishDepth()
+
+    const offer = (key: K) => {
+      if (closed) return
+      ready.push(key)
+      if (parked.size > 0) wakeOne()
+    }
 
     // A batch of keys in one step: a burst of 1,000 changed units was 1,000 offers and 2,000 metric updates.
     const addAll = (
       keys: Iterable<K>,
       options?: { readonly settled?: ((key: K) => boolean) | undefined }
     ): Effect.Effect<void> =>
-      Effect.suspend(() => {
+      Effect.sync(() => {
         let added = 0
         const settled = options?.settled
         for (const key of keys) {
@@ -108,14 +135,12 @@ export const makeWorkQueue = <K>(
           if (settled !== undefined && !processing.has(key) && settled(key)) continue
           dirty.add(key)
           added++
-          // unbounded: never refused while the queue is open, and a closed queue has no worker left to serve it
-          if (!processing.has(key)) Queue.unsafeOffer(ready, key)
+          if (!processing.has(key)) offer(key)
         }
         if (added > 0) {
           adds.unsafeUpdate(added, NO_EXTRA_LABELS)
-          depth.unsafeUpdate(dirty.size, NO_EXTRA_LABELS)
+          publishDepth()
         }
-        return Effect.void
       })
     const add = (key: K): Effect.Effect<void> => addAll([key])
 
@@ -145,47 +170,68 @@ export const makeWorkQueue = <K>(
         return Effect.zipRight(Metric.increment(retries), addAfter(key, delay))
       })
 
-    const take = Queue.take(ready).pipe(
-      Effect.tap((key) =>
-        Effect.suspend(() => {
-          dirty.delete(key)
-          processing.add(key)
-          return publishDepth
+    /** The next ready key, now marked as processing; undefined when none is ready. */
+    const claim = (): K | undefined => {
+      const key = ready.shift()
+      if (key === undefined) return undefined
+      dirty.delete(key)
+      processing.add(key)
+      publishDepth()
+      return key
+    }
+
+    // A taker parks until a key may be ready, then claims one itself, uninterruptibly: a key handed over in the
+    // wake-up would be lost to a taker interrupted meanwhile (its resume is then ignored). A taker interrupted while
+    // parked, or woken and interrupted before it claimed, passes the wake-up on.
+    const take: Effect.Effect<K> = Effect.uninterruptibleMask((restore) => {
+      const attempt: Effect.Effect<K> = Effect.suspend(() => {
+        const key = claim()
+        if (key !== undefined) return Effect.succeed(key)
+        if (closed) return Effect.interrupt
+        let wake = () => {}
+        const park = Effect.async<void>((resume) => {
+          wake = () => resume(Effect.void)
+          parked.add(wake)
         })
-      )
-    )
-
-    const done = (key: K): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        processing.delete(key)
-        return dirty.has(key) ? Queue.offer(ready, key) : Effect.void
+        const passOn = Effect.sync(() => {
+          parked.delete(wake)
+          if (!ready.isEmpty()) wakeOne()
+        })
+        return Effect.zipRight(Effect.onInterrupt(restore(park), () => passOn), attempt)
       })
+      return attempt
+    })
 
-    const reconcileOne = <E, R>(key: K, reconcile: (key: K) => Effect.Effect<Outcome, E, R>) =>
-      reconcile(key).pipe(
-        Effect.exit,
-        Effect.flatMap((exit) => {
-          if (exit._tag === "Success") {
-            const outcome = exit.value
-            const forgotten = Effect.sync(() => failureCounts.delete(key))
-            return outcome === undefined ? forgotten : Effect.zipRight(forgotten, addAfter(key, outcome.requeueAfter))
-          }
-          if (Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
-          return Effect.logWarning("reconcile failed; retrying with backoff").pipe(
-            Effect.annotateLogs({ key: String(key), cause: Cause.pretty(exit.cause) }),
-            Effect.zipRight(Metric.increment(failures)),
-            Effect.zipRight(addRateLimited(key))
-          )
-        }),
-        Effect.ensuring(done(key))
+    const finish = (key: K) => {
+      processing.delete(key)
+      if (dirty.has(key)) offer(key)
+    }
+    const done = (key: K): Effect.Effect<void> => Effect.sync(() => finish(key))
+
+    const afterPass = <E>(key: K, exit: Exit.Exit<Outcome, E>): Effect.Effect<void> => {
+      finish(key)
+      if (exit._tag === "Success") {
+        failureCounts.delete(key)
+        const outcome = exit.value
+        return outcome === undefined ? Effect.void : addAfter(key, outcome.requeueAfter)
+      }
+      if (Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
+      return Effect.logWarning("reconcile failed; retrying with backoff").pipe(
+        Effect.annotateLogs({ key: String(key), cause: Cause.pretty(exit.cause) }),
+        Effect.zipRight(Metric.increment(failures)),
+        Effect.zipRight(addRateLimited(key))
       )
+    }
 
     const run = <E, R>(concurrency: number, reconcile: (key: K) => Effect.Effect<Outcome, E, R>) => {
-      const worker = Effect.forever(
-        Effect.uninterruptibleMask((restore) =>
-          restore(take).pipe(Effect.flatMap((key) => restore(reconcileOne(key, reconcile))))
-        )
+      // The key is finished outside `restore`, so an interrupted pass still releases it. No `Effect.forever`: its
+      // yield after every pass bought nothing, since each pass waits for a key, and cost a trip through the scheduler.
+      const pass = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(restore(take), (key) =>
+          Effect.flatMap(Effect.exit(restore(reconcile(key))), (exit) => afterPass(key, exit)))
       )
+      const worker: Effect.Effect<never, never, R> = Effect.flatMap(pass, () =>
+        worker)
       return Effect.all(Array.from({ length: Math.max(1, concurrency) }, () => worker), {
         concurrency: "unbounded",
         discard: true
@@ -205,3 +251,33 @@ export const makeWorkQueue = <K>(
       run
     }
   })
+
+/** A first-in, first-out list of keys: `shift` in constant time, without an array's copy on every removal. */
+class ReadyKeys<K> {
+  private items: Array<K | undefined> = []
+  private head = 0
+
+  push(key: K): void {
+    this.items.push(key)
+  }
+
+  shift(): K | undefined {
+    if (this.head >= this.items.length) return undefined
+    const key = this.items[this.head]
+    this.items[this.head] = undefined
+    this.head++
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      // compacted once the taken front is most of the array, so memory follows what is queued
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return key
+  }
+
+  isEmpty(): boolean {
+    return this.head >= this.items.length
+  }
+}

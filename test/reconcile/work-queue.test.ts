@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Ref, Scope, TestClock } from "effect"
 import { makeWorkQueue } from "../../src/reconcile/work-queue.js"
 
 const settle = Effect.repeatN(Effect.yieldNow(), 50)
@@ -147,5 +147,31 @@ describe("work queue", () => {
       yield* TestClock.adjust("30 seconds")
       yield* settle
       expect(yield* Ref.get(seen)).toEqual([2000, 12000, 42000])
+    }))
+
+  it.scoped("hands a key to another worker when the one woken for it is interrupted first", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>()
+      const first = yield* Effect.fork(queue.take)
+      yield* settle
+      const second = yield* Effect.fork(queue.take)
+      yield* settle
+      // In one step, before either fiber runs: the interruption reaches the first taker, then the key wakes it.
+      yield* Fiber.interruptFork(first)
+      yield* queue.add("svc/a")
+      yield* settle
+      expect(Exit.isInterrupted(yield* Fiber.await(first))).toBe(true)
+      expect(second.unsafePoll()).toEqual(Exit.succeed("svc/a"))
+    }))
+
+  it.scoped("interrupts workers still waiting when the queue's scope closes", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const queue = yield* makeWorkQueue<string>().pipe(Scope.extend(scope))
+      const waiting = yield* Effect.forkDaemon(queue.take)
+      yield* settle
+      yield* Scope.close(scope, Exit.void)
+      yield* settle
+      expect(Exit.isInterrupted(yield* Fiber.await(waiting))).toBe(true)
     }))
 })
