@@ -26,39 +26,29 @@ export const reloginsTotal = Metric.counter("ako_avi_relogins_total", {
   incremental: true
 })
 
-// Tagged metrics are built once per label set, their labels in one array: building them per request, or nesting
-// `Metric.tagged` (which joins the labels into a new array on every update), showed up in profiles (key hashing).
-const taggedDuration = (method: string, type: string) =>
-  Metric.taggedWithLabels(requestDuration, [MetricLabel.make("method", method), MetricLabel.make("type", type)])
-const taggedCount = (method: string, type: string, status: string) =>
-  Metric.taggedWithLabels(requestsTotal, [
-    MetricLabel.make("method", method),
-    MetricLabel.make("type", type),
-    MetricLabel.make("status", status)
-  ])
-const durationByLabels = new Map<string, ReturnType<typeof taggedDuration>>()
-const countByLabels = new Map<string, ReturnType<typeof taggedCount>>()
+// Each label set's labels are one array, made once and passed as the update's labels: Effect finds the series of an
+// array it has seen by the array itself. A tagged metric (`Metric.taggedWithLabels`) joins its labels into a new
+// array on every update, so Effect built and hashed a metric key per request (profiles showed it).
+const durationLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+const countLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
 
 /** Counts one exchange and its latency; synchronous, so the client records it inside the step that saw the answer. */
 export const recordRequest = (method: string, type: string, status: string, seconds: number): void => {
   const durationKey = `${method} ${type}`
-  let duration = durationByLabels.get(durationKey)
+  let duration = durationLabels.get(durationKey)
   if (duration === undefined) {
-    duration = taggedDuration(method, type)
-    durationByLabels.set(durationKey, duration)
+    duration = [MetricLabel.make("method", method), MetricLabel.make("type", type)]
+    durationLabels.set(durationKey, duration)
   }
   const countKey = `${durationKey} ${status}`
-  let count = countByLabels.get(countKey)
+  let count = countLabels.get(countKey)
   if (count === undefined) {
-    count = taggedCount(method, type, status)
-    countByLabels.set(countKey, count)
+    count = [...duration, MetricLabel.make("status", status)]
+    countLabels.set(countKey, count)
   }
-  // Updated in place: `Metric.update` reads the fiber's metric labels (ako-ts sets none) in two steps per metric,
-  // on every exchange. The labels are the metric's own, so the series are the same.
-  duration.unsafeUpdate(seconds, NO_EXTRA_LABELS)
-  count.unsafeUpdate(1, NO_EXTRA_LABELS)
+  // In place: `Metric.update` reads the fiber's metric labels (ako-ts sets none) in two steps per metric.
+  requestDuration.unsafeUpdate(seconds, duration)
+  requestsTotal.unsafeUpdate(1, count)
 }
-
-const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 export const recordRelogin: Effect.Effect<void> = Metric.increment(reloginsTotal)

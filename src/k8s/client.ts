@@ -24,6 +24,11 @@ export interface KubeRequest {
   readonly body?: unknown
   /** Defaults to `application/json`; merge patches use `application/merge-patch+json`. */
   readonly contentType?: string | undefined
+  /**
+   * The caller does not read a successful answer: it resolves to undefined, unparsed. A status write's answer is the
+   * whole object, and parsing a thousand of them in a burst was CPU for nothing.
+   */
+  readonly ignoreAnswer?: boolean | undefined
 }
 
 /** One line of a watch stream, as the server sent it (the object is raw JSON). */
@@ -122,7 +127,7 @@ export const makeKubeClient = (kubeConfig: KubeConfig): KubeClientShape => {
           if (answer.status < 200 || answer.status >= 300) {
             return resume(Effect.fail(apiError(req.method, req.path, answer)))
           }
-          resume(Effect.succeed(parseBody(answer.text)))
+          resume(Effect.succeed(req.ignoreAnswer === true ? undefined : parseBody(answer.text)))
         }).abort
         // a request Node refuses to send (a header it cannot carry, an unsupported URL) throws here
       }).catch(fail)

@@ -255,8 +255,6 @@ const MetaJson = Schema.Struct({
 })
 const decodeMeta = Schema.decodeUnknownOption(MetaJson)
 
-const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
-
 const isGone = (error: KubeError | WatchGone): boolean =>
   error._tag === "WatchGone" || (error._tag === "KubeApiError" && error.status === 410)
 
@@ -269,20 +267,22 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
     const maxMillis = options.backoff?.maxMillis ?? 30_000
     const resetAfterMillis = options.backoff?.resetAfterMillis ?? 120_000
     const relistsK = Metric.tagged(relists, "kind", kind)
-    const objectsK = Metric.tagged(storeObjects, "kind", kind)
     const readyK = Metric.tagged(reflectorReady, "kind", kind)
     const errorsK = (reason: string) =>
       Metric.taggedWithLabels(reflectorErrors, [MetricLabel.make("kind", kind), MetricLabel.make("reason", reason)])
-    // Built once per event type, the labels in one array: tagging per event, or nested tags (joined into a new array
-    // on every update), showed up in profiles (metric key hashing).
-    const eventsByType = new Map<string, Metric.Metric.Counter<number>>()
-    const eventsK = (type: string) => {
-      let counter = eventsByType.get(type)
-      if (counter === undefined) {
-        counter = Metric.taggedWithLabels(watchEvents, [MetricLabel.make("kind", kind), MetricLabel.make("type", type)])
-        eventsByType.set(type, counter)
+    // The per-event metrics are updated with label arrays made once: Effect finds the series of an array it has seen
+    // by the array itself, while a tagged metric joins its labels into a new array on every update, and Effect built
+    // and hashed a metric key per event for it (profiles showed it).
+    const kindLabels = [MetricLabel.make("kind", kind)]
+    const setObjectCount = (count: number) => storeObjects.unsafeUpdate(count, kindLabels)
+    const eventLabelsByType = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+    const countEvent = (type: string) => {
+      let labels = eventLabelsByType.get(type)
+      if (labels === undefined) {
+        labels = [...kindLabels, MetricLabel.make("type", type)]
+        eventLabelsByType.set(type, labels)
       }
-      return counter
+      watchEvents.unsafeUpdate(1, labels)
     }
 
     const { indexBy } = options
@@ -363,7 +363,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
       yield* publish(keys)
       rv = listRv
       yield* Metric.increment(relistsK)
-      yield* Metric.set(objectsK, HashMap.size(next))
+      setObjectCount(HashMap.size(next))
       yield* Metric.set(readyK, 1)
       yield* Deferred.succeed(ready, undefined)
       yield* Effect.logDebug(`${kind}: listed`).pipe(
@@ -377,7 +377,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
      */
     const apply = (event: RawWatchEvent, changed: Array<string>): Effect.Effect<void, KubeError | WatchGone> | void => {
       // in place (no fiber labels read: ako-ts sets none), as the work queue's and the Avi client's metrics
-      eventsK(event.type).unsafeUpdate(1, NO_EXTRA_LABELS)
+      countEvent(event.type)
       if (event.type === "ERROR") {
         const status = event.object as { code?: unknown; message?: unknown } | null
         const message = typeof status?.message === "string" ? status.message : JSON.stringify(event.object)
@@ -399,7 +399,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         if (Option.isSome(meta)) {
           const key = objectKey(meta.value)
           store = storeWith(store, key, undefined, indexBy)
-          objectsK.unsafeUpdate(HashMap.size(store.objects), NO_EXTRA_LABELS)
+          setObjectCount(HashMap.size(store.objects))
           changed.push(key)
         }
       } else if (event.type === "ADDED" || event.type === "MODIFIED") {
@@ -407,7 +407,7 @@ export const makeReflector = <A extends Meta, I>(options: ReflectorOptions<A, I>
         if (Either.isRight(decoded)) {
           const key = objectKey(decoded.right.metadata ?? {})
           store = storeWith(store, key, decoded.right, indexBy)
-          objectsK.unsafeUpdate(HashMap.size(store.objects), NO_EXTRA_LABELS)
+          setObjectCount(HashMap.size(store.objects))
           changed.push(key)
         } else {
           report = Effect.asVoid(decodeOne(event.object))

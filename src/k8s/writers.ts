@@ -81,7 +81,9 @@ export const makeKubeWriters = Effect.gen(function*() {
   const client = yield* KubeClient
   const guard = yield* WriteGuard
   const patch = (path: string, body: unknown) =>
-    guard.admit(client.request({ method: "PATCH", path, body, contentType: MERGE_PATCH })).pipe(Effect.asVoid)
+    guard.admit(client.request({ method: "PATCH", path, body, contentType: MERGE_PATCH, ignoreAnswer: true })).pipe(
+      Effect.asVoid
+    )
   const writers: KubeWritersShape = {
     serviceStatus: (target, ingress) =>
       patch(`${objectPath("Service", target)}/status`, { status: { loadBalancer: { ingress } } }),

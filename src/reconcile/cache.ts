@@ -9,6 +9,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Ref from "effect/Ref"
@@ -261,11 +262,12 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     const put = (object: CachedObject) => index.put(object)
 
     const counts = () => Object.fromEntries(OWNED_TYPES.map((type) => [type, index.count(type)]))
-    // One gauge per type, made once (a tagged metric made per write cost Effect a metric key built and hashed), set
-    // in place on every write (the fiber's metric labels, which ako-ts never sets, are not read).
-    const gauges = new Map(OWNED_TYPES.map((type) => [type, Metric.tagged(cacheObjects, "type", type)]))
+    // One label array per type, made once and set in place on every write: Effect finds the series of an array it has
+    // seen by the array itself (a tagged gauge joins its labels into a new array per update, and Effect built and
+    // hashed a metric key for each), and the fiber's metric labels, which ako-ts never sets, are not read.
+    const typeLabels = new Map(OWNED_TYPES.map((type) => [type, [MetricLabel.make("type", type)]]))
     const setCount = (type: AviObjectType) =>
-      (gauges.get(type) ?? Metric.tagged(cacheObjects, "type", type)).unsafeUpdate(index.count(type), [])
+      cacheObjects.unsafeUpdate(index.count(type), typeLabels.get(type) ?? [MetricLabel.make("type", type)])
     const publishCount = (type: AviObjectType) => Effect.sync(() => setCount(type))
     const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 

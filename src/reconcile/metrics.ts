@@ -31,30 +31,24 @@ export const cacheRefreshDuration = Metric.histogram(
   "Time to re-list every owned Avi object"
 )
 
-// One tagged counter per label set, its labels in one array: nested `Metric.tagged` joins the labels into a new
-// array on every update, and Effect then builds and hashes a metric key for it each time.
-const operationCounters = new Map<string, Metric.Metric.Counter<number>>()
+// Each label set's labels are one array, made once and passed as the update's labels: a tagged counter joins its
+// labels into a new array on every update, and Effect then builds and hashes a metric key for it each time.
+const operationLabels = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
 
 /** Counts one Avi write, in place (for a caller already in a synchronous step). */
 export const countOperation = (type: string, op: string, result: string): void => {
-  const labels = `${type} ${op} ${result}`
-  let counter = operationCounters.get(labels)
-  if (counter === undefined) {
-    counter = Metric.taggedWithLabels(operationsTotal, [
-      MetricLabel.make("type", type),
-      MetricLabel.make("op", op),
-      MetricLabel.make("result", result)
-    ])
-    operationCounters.set(labels, counter)
+  const key = `${type} ${op} ${result}`
+  let labels = operationLabels.get(key)
+  if (labels === undefined) {
+    labels = [MetricLabel.make("type", type), MetricLabel.make("op", op), MetricLabel.make("result", result)]
+    operationLabels.set(key, labels)
   }
   // In place, as the Avi client's request metrics (src/avi/metrics.ts): no fiber labels to read.
-  counter.unsafeUpdate(1, NO_EXTRA_LABELS)
+  operationsTotal.unsafeUpdate(1, labels)
 }
 
 export const recordOperation = (type: string, op: string, result: string): Effect.Effect<void> =>
   Effect.sync(() => countOperation(type, op, result))
-
-const NO_EXTRA_LABELS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 /** Owned Avi objects kept because they belong to a feature ako-ts does not model yet, by `type` and `reason`. */
 export const unmanagedObjects = Metric.gauge("ako_unmanaged_objects", {

@@ -36,6 +36,18 @@ describe("KubeClient (over node:https)", () => {
         body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }
       }).pipe(Effect.flip)
       expect(conflict).toMatchObject({ _tag: "KubeApiError", status: 409, reason: "AlreadyExists" })
+      // A write whose answer the caller ignores is still made, and still fails typed.
+      const patch = (name: string) =>
+        client.request({
+          method: "PATCH",
+          path: `/api/v1/namespaces/default/configmaps/${name}`,
+          body: { data: { b: "2" } },
+          contentType: "application/merge-patch+json",
+          ignoreAnswer: true
+        })
+      expect(yield* patch("c")).toBeUndefined()
+      expect(sim.get("v1/ConfigMap", "default", "c")).toMatchObject({ data: { a: "1", b: "2" } })
+      expect(yield* patch("nope").pipe(Effect.flip)).toMatchObject({ _tag: "KubeApiError", status: 404 })
     })))
 
   it.live("keeps one connection for a run of requests, one more for an open watch", () =>
