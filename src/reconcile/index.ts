@@ -1,6 +1,6 @@
 /**
  * Reconciliation against Avi: the owned-object cache, the diff, the executor, status computation, the takeover
- * pass and deleteConfig, plus the keyed work queue.
+ * pass and deleteConfig, plus the keyed work queue and the changed-key batches fed by reflector listeners.
  *
  * How the app uses it (every write goes through the `WriteGuard`; the cache is one `AviCache.layer` per process,
  * kept across role changes):

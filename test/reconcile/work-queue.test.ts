@@ -174,4 +174,37 @@ describe("work queue", () => {
       yield* settle
       expect(Exit.isInterrupted(yield* Fiber.await(waiting))).toBe(true)
     }))
+
+  it.scoped("under churn from four workers, runs every key after its last add and never one key twice at once", () =>
+    Effect.gen(function*() {
+      const queue = yield* makeWorkQueue<string>()
+      let seed = 7
+      const nextRandom = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+      const running = new Set<string>()
+      const overlaps: Array<string> = []
+      // the step each key was last added at, and the step each of its runs started at
+      let step = 0
+      const lastAdded = new Map<string, number>()
+      const lastStarted = new Map<string, number>()
+      yield* Effect.forkScoped(queue.run(4, (key) =>
+        Effect.gen(function*() {
+          if (running.has(key)) overlaps.push(key)
+          running.add(key)
+          lastStarted.set(key, step)
+          yield* Effect.repeatN(Effect.yieldNow(), Math.floor(nextRandom() * 5))
+          running.delete(key)
+        })))
+      const keys = Array.from({ length: 12 }, (_, i) => `svc/${i}`)
+      for (let round = 0; round < 200; round++) {
+        step++
+        const batch = keys.filter(() => nextRandom() < 0.3)
+        for (const key of batch) lastAdded.set(key, step)
+        yield* queue.addAll(batch)
+        yield* Effect.repeatN(Effect.yieldNow(), Math.floor(nextRandom() * 3))
+      }
+      yield* settle
+      expect(overlaps).toEqual([])
+      expect(yield* queue.size).toBe(0)
+      for (const [key, added] of lastAdded) expect(lastStarted.get(key) ?? -1).toBeGreaterThanOrEqual(added)
+    }))
 })
