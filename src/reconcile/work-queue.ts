@@ -185,9 +185,10 @@ export const makeWorkQueue = <K>(
     // parked, or woken and interrupted before it claimed, passes the wake-up on.
     const take: Effect.Effect<K> = Effect.uninterruptibleMask((restore) => {
       const attempt: Effect.Effect<K> = Effect.suspend(() => {
+        // A closed queue hands out nothing, also keys still ready (as a shut-down Effect Queue interrupts its takers).
+        if (closed) return Effect.interrupt
         const key = claim()
         if (key !== undefined) return Effect.succeed(key)
-        if (closed) return Effect.interrupt
         let wake = () => {}
         const park = Effect.async<void>((resume) => {
           wake = () => resume(Effect.void)

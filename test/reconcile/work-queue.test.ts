@@ -164,7 +164,7 @@ describe("work queue", () => {
       expect(second.unsafePoll()).toEqual(Exit.succeed("svc/a"))
     }))
 
-  it.scoped("interrupts workers still waiting when the queue's scope closes", () =>
+  it.scoped("interrupts workers still waiting when the queue's scope closes, and hands out nothing afterwards", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
       const queue = yield* makeWorkQueue<string>().pipe(Scope.extend(scope))
@@ -173,6 +173,12 @@ describe("work queue", () => {
       yield* Scope.close(scope, Exit.void)
       yield* settle
       expect(Exit.isInterrupted(yield* Fiber.await(waiting))).toBe(true)
+      // nor does a closed queue hand out what is still queued
+      const other = yield* Scope.make()
+      const queued = yield* makeWorkQueue<string>().pipe(Scope.extend(other))
+      yield* queued.add("svc/a")
+      yield* Scope.close(other, Exit.void)
+      expect(Exit.isInterrupted(yield* Effect.exit(queued.take))).toBe(true)
     }))
 
   it.scoped("under churn from four workers, runs every key after its last add and never one key twice at once", () =>
