@@ -265,9 +265,16 @@ export const makeAviCache = (config: AviCacheConfig): Effect.Effect<AviCacheServ
     // One label array per type, made once and set in place on every write: Effect finds the series of an array it has
     // seen by the array itself (a tagged gauge joins its labels into a new array per update, and Effect built and
     // hashed a metric key for each), and the fiber's metric labels, which ako-ts never sets, are not read.
-    const typeLabels = new Map(OWNED_TYPES.map((type) => [type, [MetricLabel.make("type", type)]]))
-    const setCount = (type: AviObjectType) =>
-      cacheObjects.unsafeUpdate(index.count(type), typeLabels.get(type) ?? [MetricLabel.make("type", type)])
+    const typeLabels = new Map<AviObjectType, ReadonlyArray<MetricLabel.MetricLabel>>()
+    const labelsOf = (type: AviObjectType) => {
+      let labels = typeLabels.get(type)
+      if (labels === undefined) {
+        labels = [MetricLabel.make("type", type)]
+        typeLabels.set(type, labels)
+      }
+      return labels
+    }
+    const setCount = (type: AviObjectType) => cacheObjects.unsafeUpdate(index.count(type), labelsOf(type))
     const publishCount = (type: AviObjectType) => Effect.sync(() => setCount(type))
     const publishCounts = Effect.forEach(OWNED_TYPES, publishCount, { discard: true })
 

@@ -13,6 +13,7 @@ import type * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Metric from "effect/Metric"
 import type * as MetricLabel from "effect/MetricLabel"
+import * as MutableQueue from "effect/MutableQueue"
 import type * as Scope from "effect/Scope"
 
 export interface WorkQueueOptions {
@@ -91,7 +92,7 @@ export const makeWorkQueue = <K>(
     // The keys ready for a worker, in order, and the takers parked until one is. Plain structures rather than an
     // Effect Queue: a parked take and its wake-up through a Queue cost about twenty fiber steps, paid once per pass
     // of every unit and every status (a third of the steps of a worker's pass in a burst of new Services).
-    const ready = new ReadyKeys<K>()
+    const ready = MutableQueue.unbounded<K>()
     const parked = new Set<() => void>()
     let closed = false
     const wakeOne = () => {
@@ -118,7 +119,7 @@ export const makeWorkQueue = <K>(
 
     const offer = (key: K) => {
       if (closed) return
-      ready.push(key)
+      MutableQueue.offer(ready, key)
       if (parked.size > 0) wakeOne()
     }
 
@@ -172,8 +173,8 @@ export const makeWorkQueue = <K>(
 
     /** The next ready key, now marked as processing; undefined when none is ready. */
     const claim = (): K | undefined => {
-      const key = ready.shift()
-      if (key === undefined) return undefined
+      const key = MutableQueue.poll(ready, MutableQueue.EmptyMutableQueue)
+      if (key === MutableQueue.EmptyMutableQueue) return undefined
       dirty.delete(key)
       processing.add(key)
       publishDepth()
@@ -196,7 +197,7 @@ export const makeWorkQueue = <K>(
         })
         const passOn = Effect.sync(() => {
           parked.delete(wake)
-          if (!ready.isEmpty()) wakeOne()
+          if (!MutableQueue.isEmpty(ready)) wakeOne()
         })
         return Effect.zipRight(Effect.onInterrupt(restore(park), () => passOn), attempt)
       })
@@ -252,33 +253,3 @@ export const makeWorkQueue = <K>(
       run
     }
   })
-
-/** A first-in, first-out list of keys: `shift` in constant time, without an array's copy on every removal. */
-class ReadyKeys<K> {
-  private items: Array<K | undefined> = []
-  private head = 0
-
-  push(key: K): void {
-    this.items.push(key)
-  }
-
-  shift(): K | undefined {
-    if (this.head >= this.items.length) return undefined
-    const key = this.items[this.head]
-    this.items[this.head] = undefined
-    this.head++
-    if (this.head === this.items.length) {
-      this.items = []
-      this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      // compacted once the taken front is most of the array, so memory follows what is queued
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    return key
-  }
-
-  isEmpty(): boolean {
-    return this.head >= this.items.length
-  }
-}
