@@ -148,6 +148,9 @@ describe("AKO's bodies where the recording has no example", () => {
 
   it("sends tenant_ref with the tenant escaped as Go's url.QueryEscape", () => {
     expect(goQueryEscape("team a/b")).toBe("team+a%2Fb")
+    expect(goQueryEscape("Team-1_a.b~c")).toBe("Team-1_a.b~c")
+    expect(goQueryEscape("équipe-a")).toBe("%C3%A9quipe-a")
+    expect(goQueryEscape("")).toBe("")
     const { desired } = translate(
       makeSnapshot({ services: [lbService("default", "a", [{ port: 80 }])] }),
       settings({ tenantName: "team a" })
