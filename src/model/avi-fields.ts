@@ -48,7 +48,7 @@ export const goQueryEscape = (value: string): string =>
   // regex test per character) ran for every object translated.
   UNRESERVED_ONLY.test(value) ? value : [...new TextEncoder().encode(value)].map((byte) => {
     const c = String.fromCharCode(byte)
-    if (/[A-Za-z0-9\-_.~]/.test(c)) return c
+    if (UNRESERVED_ONLY.test(c)) return c
     if (c === " ") return "+"
     return `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
   }).join("")
